@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+'use strict';
+// Launcher. Portcullis needs Node >= 24 (node:sqlite, ML-KEM, post-quantum TLS groups, type stripping).
+// This file stays plain CommonJS so that an older system Node can run it and hand over to the Node 24
+// binary that the `node` package (a dependency) ships. argv is passed as an array: no shell is involved.
+const path = require('node:path');
+const { spawn } = require('node:child_process');
+
+const entry = path.join(__dirname, '..', 'src', 'cli', 'main.ts');
+const major = Number(process.versions.node.split('.')[0]);
+
+if (major >= 24) {
+  import(require('node:url').pathToFileURL(entry).href).catch((err) => {
+    process.stderr.write(`portcullis: ${err && err.stack ? err.stack : err}\n`);
+    process.exit(70);
+  });
+} else {
+  let nodeBin;
+  try {
+    nodeBin = path.join(path.dirname(require.resolve('node/package.json', { paths: [path.join(__dirname, '..')] })), 'bin', 'node');
+  } catch {
+    process.stderr.write(
+      `portcullis: Node ${process.versions.node} is too old (need >= 24) and the bundled 'node' package is missing.\n` +
+        `fix: run 'npm install' in ${path.join(__dirname, '..')}, or install Node 24.\n`,
+    );
+    process.exit(69);
+  }
+  const child = spawn(nodeBin, [entry, ...process.argv.slice(2)], { stdio: 'inherit' });
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => child.kill(sig));
+  child.on('exit', (code, signal) => {
+    if (signal) process.kill(process.pid, signal);
+    else process.exit(code ?? 1);
+  });
+}

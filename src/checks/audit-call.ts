@@ -1,0 +1,58 @@
+/**
+ * The outermost stage: every request leaves exactly one audit record when it is worth one
+ * (tool calls, denials, violations, failures), whatever the inner stages did or threw.
+ * The record holds the real reason; the client only ever saw the opaque error.
+ */
+import type { AuditEventName } from '../config/schema.ts';
+import { asGatewayError, type GatewayErrorCode } from '../errors.ts';
+import type { Stage } from '../pipeline/compose.ts';
+import type { CallContext } from '../pipeline/types.ts';
+
+const SCHEMA_CODES: ReadonlySet<GatewayErrorCode> = new Set([
+  'INVALID_PARAMS', 'TOO_MANY_ARGUMENTS', 'ARGUMENTS_INVALID', 'RESULT_INVALID', 'METHOD_NOT_FOUND',
+  'NOT_INITIALIZED', 'UNSUPPORTED_PROTOCOL_VERSION', 'HEADER_MISMATCH', 'RESULT_TOO_LARGE',
+]);
+const UPSTREAM_CODES: ReadonlySet<GatewayErrorCode> = new Set(['REQUEST_TIMEOUT', 'UPSTREAM_UNAVAILABLE', 'UPSTREAM_PROTOCOL_ERROR']);
+
+export function eventFor(ctx: CallContext): AuditEventName | undefined {
+  const err = ctx.error;
+  if (!err) return ctx.method === 'tools/call' ? 'tool_invoked' : undefined;
+  if (err.code === 'RATE_LIMITED') return 'rate_limit_exceeded';
+  if (SCHEMA_CODES.has(err.code)) return 'schema_validation_failed';
+  if (UPSTREAM_CODES.has(err.code)) return 'upstream_error';
+  if (ctx.method === 'tools/call' && err.code === 'UNKNOWN_TOOL') return 'tool_denied';
+  if (err.code === 'UNKNOWN_TOOL' || err.code === 'UNKNOWN_PROMPT' || err.code === 'UNKNOWN_RESOURCE' || err.code === 'UNAUTHENTICATED') {
+    return 'policy_violation';
+  }
+  return err.code === 'INTERNAL' ? 'upstream_error' : undefined;
+}
+
+export const auditCall: Stage<CallContext> = async (ctx, next) => {
+  try {
+    await next();
+  } catch (err) {
+    ctx.error = asGatewayError(err);
+  } finally {
+    const event = eventFor(ctx);
+    if (event) {
+      const err = ctx.error;
+      const p = ctx.req.params as { arguments?: unknown } | undefined;
+      ctx.gateway.audit.emit({
+        event,
+        session: ctx.session.id,
+        connection: ctx.session.connection,
+        principal: ctx.session.principal.subject,
+        server: ctx.target?.server.name,
+        tool: ctx.target?.name ?? (typeof ctx.req.params?.name === 'string' ? ctx.req.params.name : undefined),
+        method: ctx.method,
+        requestId: ctx.req.id,
+        decision: err ? (ctx.audit.decision ?? 'error') : 'allow',
+        reason: err ? (ctx.audit.reason ?? err.detail ?? err.message) : ctx.audit.reason,
+        code: err?.code,
+        rule: ctx.audit.rule,
+        latencyMs: Math.round((performance.now() - ctx.startedAt) * 1000) / 1000,
+        args: ctx.method === 'tools/call' ? p?.arguments : undefined,
+      });
+    }
+  }
+};

@@ -1,0 +1,27 @@
+/**
+ * May this caller use this tool, prompt or resource? The decision is the same function that
+ * filters the lists. A denial is opaque on the wire (it looks like an unknown name, so a caller
+ * cannot probe for tools it may not use) and exact in the audit record (rule and reason).
+ */
+import { GatewayError } from '../errors.ts';
+import type { Stage } from '../pipeline/compose.ts';
+import type { CallContext } from '../pipeline/types.ts';
+
+export const authorize: Stage<CallContext> = async (ctx, next) => {
+  const t = ctx.target;
+  if (!t || !t.name || (t.kind !== 'tool' && t.kind !== 'prompt' && t.kind !== 'resource')) {
+    await next();
+    return;
+  }
+  const d = ctx.gateway.decide(t.kind, t.server.name, t.name);
+  if (!d.allowed) {
+    ctx.audit.decision = 'deny';
+    ctx.audit.rule = d.rule;
+    ctx.audit.reason = `${t.kind} '${t.name}' on '${t.server.name}' denied by ${d.rule}`;
+    if (t.kind === 'tool') throw new GatewayError('UNKNOWN_TOOL', `Unknown tool: ${t.exposed}`);
+    if (t.kind === 'prompt') throw new GatewayError('UNKNOWN_PROMPT', `Unknown prompt: ${t.exposed}`);
+    throw new GatewayError('UNKNOWN_RESOURCE', `Resource not found: ${t.exposed}`, { data: { uri: t.exposed } });
+  }
+  ctx.audit.rule = d.rule;
+  await next();
+};

@@ -1,0 +1,63 @@
+/**
+ * Which server a request goes to, and under which name. A name that matches no server, or no
+ * tool/prompt of that server, is an unknown tool/prompt/resource: the same error a denial gives.
+ */
+import { GatewayError } from '../errors.ts';
+import type { Stage } from '../pipeline/compose.ts';
+import type { CallContext } from '../pipeline/types.ts';
+
+export const route: Stage<CallContext> = async (ctx, next) => {
+  const gw = ctx.gateway;
+  const p = ctx.req.params ?? {};
+  switch (ctx.method) {
+    case 'tools/call': {
+      const exposed = String(p.name);
+      const t = await gw.resolveName(exposed);
+      const tool = t && (await t.catalog.getTools()).get(t.name);
+      if (!t || !tool) {
+        ctx.audit.reason = `unknown tool '${exposed}'`;
+        throw new GatewayError('UNKNOWN_TOOL', `Unknown tool: ${exposed}`);
+      }
+      ctx.target = { kind: 'tool', server: t.server, upstream: t.upstream, catalog: t.catalog, name: t.name, exposed, tool };
+      break;
+    }
+    case 'prompts/get': {
+      const exposed = String(p.name);
+      const t = await gw.resolveName(exposed);
+      if (!t || !(await t.catalog.getList('prompts')).some((x) => x.name === t.name)) {
+        ctx.audit.reason = `unknown prompt '${exposed}'`;
+        throw new GatewayError('UNKNOWN_PROMPT', `Unknown prompt: ${exposed}`);
+      }
+      ctx.target = { kind: 'prompt', server: t.server, upstream: t.upstream, catalog: t.catalog, name: t.name, exposed };
+      break;
+    }
+    case 'resources/read':
+    case 'resources/subscribe':
+    case 'resources/unsubscribe': {
+      const exposed = String(p.uri);
+      const t = await gw.resolveUri(exposed);
+      if (!t) {
+        ctx.audit.reason = `no server for resource '${exposed}'`;
+        throw new GatewayError('UNKNOWN_RESOURCE', `Resource not found: ${exposed}`, { data: { uri: exposed } });
+      }
+      ctx.target = { kind: 'resource', server: t.server, upstream: t.upstream, catalog: t.catalog, name: t.uri, exposed };
+      break;
+    }
+    case 'completion/complete': {
+      const ref = (p.ref ?? {}) as { type?: string; name?: string; uri?: string };
+      const t = ref.type === 'ref/prompt' ? await gw.resolveName(String(ref.name)) : await gw.resolveUri(String(ref.uri));
+      if (!t) throw new GatewayError('INVALID_PARAMS', 'Invalid params: unknown completion reference');
+      const name = 'name' in t ? t.name : t.uri;
+      ctx.target = { kind: ref.type === 'ref/prompt' ? 'prompt' : 'resource', server: t.server, upstream: t.upstream, catalog: t.catalog, name, exposed: ref.type === 'ref/prompt' ? ref.name : ref.uri };
+      break;
+    }
+    default: {
+      // Methods without a name to route by (tasks/*, future methods): only unambiguous with one server.
+      const only = gw.soleServer();
+      if (!only) throw new GatewayError('METHOD_NOT_FOUND', `Method not found: ${ctx.method}`);
+      ctx.target = { kind: ctx.method.startsWith('tasks/') ? 'task' : 'other', server: only.server, upstream: only.upstream, catalog: only.catalog };
+    }
+  }
+  ctx.security = ctx.target.server.effective;
+  await next();
+};

@@ -1,0 +1,31 @@
+/**
+ * MCP schema of the negotiated revision, and the lifecycle: in the stateful revisions nothing
+ * but `initialize` and `ping` may come before `initialize` (spec, basic/lifecycle).
+ * The JSON-RPC envelope and the byte/depth/key limits were already checked on the raw bytes.
+ */
+import { GatewayError } from '../errors.ts';
+import type { Stage } from '../pipeline/compose.ts';
+import type { CallContext } from '../pipeline/types.ts';
+import { isModern, MODERN_METHODS, requestSchema } from '../protocol/revisions.ts';
+
+const BEFORE_INIT = new Set(['initialize', 'ping', 'server/discover']);
+
+export const validateMessage: Stage<CallContext> = async (ctx, next) => {
+  const { session, method } = ctx;
+  const modern = isModern(session.protocolVersion);
+  if (modern && !MODERN_METHODS.has(method)) throw new GatewayError('METHOD_NOT_FOUND', `Method not found: ${method}`);
+  if (!modern && !session.initialized && !BEFORE_INIT.has(method)) {
+    throw new GatewayError('NOT_INITIALIZED', 'Session not initialized: send initialize first');
+  }
+  const schema = requestSchema(session.protocolVersion, method);
+  if (!schema) throw new GatewayError('METHOD_NOT_FOUND', `Method not found: ${method}`);
+  if (ctx.security.validation.schemaValidation !== 'off' || method === 'initialize') {
+    const r = schema.safeParse(ctx.req);
+    if (!r.success) {
+      const first = r.error.issues[0];
+      const where = first ? first.path.join('.') : '';
+      throw new GatewayError('INVALID_PARAMS', `Invalid params${where ? ` at ${where}` : ''}: ${first?.message ?? 'schema violation'}`);
+    }
+  }
+  await next();
+};

@@ -1,0 +1,77 @@
+/**
+ * What the commands share: argument parsing, loading a configuration with a readable failure,
+ * the not-enforced gate, the audit log, and a clean shutdown on signals.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { AuditLog, FileAuditSink } from '../audit/audit-log.ts';
+import { findUnenforced } from '../config/enforcement.ts';
+import { ConfigError, formatProblem, type LoadedConfig } from '../config/load.ts';
+import type { Config } from '../config/schema.ts';
+import type { Gateway } from '../gateway/gateway.ts';
+
+export class CliError extends Error {
+  readonly exitCode: number;
+  constructor(message: string, exitCode = 2) {
+    super(message);
+    this.exitCode = exitCode;
+  }
+}
+
+export function parse(argv: string[], options: ParseArgsConfig['options'], usage: string): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true }) as { values: Record<string, string | boolean | undefined>; positionals: string[] };
+  } catch (err) {
+    throw new CliError(`${(err as Error).message}\n\n${usage}`);
+  }
+}
+
+export function loadOrExplain(load: () => LoadedConfig): LoadedConfig {
+  try {
+    return load();
+  } catch (err) {
+    if (err instanceof ConfigError) throw new CliError(err.message, 1);
+    throw err;
+  }
+}
+
+/**
+ * A security setting this build does not enforce is never silently ignored: starting is refused
+ * unless the operator says `--allow-unenforced`, and then every one is printed on every start.
+ */
+export function gateUnenforced(config: Config, mode: 'run' | 'wrap', allow: boolean, file: string): void {
+  const list = findUnenforced(config, mode);
+  if (!list.length) return;
+  const lines = list.map((u) => `  ${u.path}: ${u.what} (until: ${u.until})`).join('\n');
+  if (!allow) {
+    throw new CliError(
+      `${file}: ${list.length} security setting(s) are configured but NOT ENFORCED by this build:\n${lines}\n` +
+        `fix: remove or disable them, or start with --allow-unenforced to accept running without them`,
+      1,
+    );
+  }
+  process.stderr.write(`portcullis: WARNING — running with ${list.length} security setting(s) NOT ENFORCED:\n${lines}\n`);
+}
+
+export function printNotes(loaded: LoadedConfig): void {
+  for (const n of loaded.notes) process.stderr.write(`portcullis: note: ${formatProblem(loaded.file, n).trim()}\n`);
+}
+
+export function makeAudit(config: Config, log: (l: string) => void): AuditLog {
+  const a = config.mcp.security.audit;
+  const sinks = a.enabled ? a.destinations.filter((d) => d.type === 'file').map((d) => new FileAuditSink({ path: d.path, rotation: d.rotation })) : [];
+  return new AuditLog({ sinks, events: a.events, level: a.level, onError: (err) => log(`audit write failed: ${err.message}`) });
+}
+
+/** SIGINT/SIGTERM: drain in-flight calls, close servers, flush the audit log, then exit. */
+export function onShutdownSignals(stop: (reason: string) => Promise<void>): void {
+  let stopping = false;
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(sig, () => {
+      if (stopping) process.exit(130);
+      stopping = true;
+      void stop(sig).finally(() => process.exit(0));
+    });
+  }
+}
+
+export type { Gateway };

@@ -1,0 +1,46 @@
+/** `portcullis run --config FILE`: the network gateway (Streamable HTTP) in front of `mcp.servers`. */
+import { loadConfigFile, type LoadedConfig } from '../config/load.ts';
+import { Gateway } from '../gateway/gateway.ts';
+import { serveHttp } from '../transports/http-server.ts';
+import { CliError, gateUnenforced, loadOrExplain, makeAudit, onShutdownSignals, parse, printNotes } from './common.ts';
+import type { Command } from './main.ts';
+
+const usage = `Usage: portcullis run --config FILE [--allow-unenforced]
+
+Serve MCP over Streamable HTTP at mcp.listen (default http://127.0.0.1:9470/mcp) in front of
+every server in mcp.servers, applying the configured policy.
+
+Options:
+  -c, --config FILE       the YAML configuration (required)
+      --allow-unenforced  start even if the configuration enables security settings this build
+                          does not enforce yet (each is printed as a warning)
+  -h, --help              this help`;
+
+export const runCommand: Command = {
+  summary: 'run the gateway over Streamable HTTP in front of mcp.servers',
+  usage,
+  async run(argv) {
+    const { values } = parse(argv, { config: { type: 'string', short: 'c' }, 'allow-unenforced': { type: 'boolean' } }, usage);
+    if (!values.config) throw new CliError(`--config is required\n\n${usage}`);
+    const loaded = loadOrExplain(() => loadConfigFile(values.config as string));
+    printNotes(loaded);
+    gateUnenforced(loaded.config, 'run', Boolean(values['allow-unenforced']), loaded.file);
+    if (!loaded.servers.length) throw new CliError(`${loaded.file}: mcp.servers is empty\nfix: declare at least one server (command or url)`, 1);
+    await startHttpGateway(loaded);
+    return new Promise<number>(() => {}); // runs until a signal
+  },
+};
+
+export async function startHttpGateway(loaded: LoadedConfig, banner?: (url: string) => string) {
+  const log = (l: string) => process.stderr.write(`portcullis: ${l}\n`);
+  const gw = new Gateway(loaded, { mode: 'run', audit: makeAudit(loaded.config, log), log });
+  const http = await serveHttp(gw);
+  onShutdownSignals(async (reason) => {
+    log(`${reason}: draining in-flight calls`);
+    await http.close();
+    await gw.shutdown(reason);
+  });
+  await gw.start();
+  process.stdout.write(banner ? banner(http.url) : `portcullis: listening on ${http.url} (servers: ${loaded.servers.map((s) => s.name).join(', ')})\n`);
+  return { gw, http };
+}

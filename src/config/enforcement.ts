@@ -1,0 +1,55 @@
+/**
+ * What this build accepts in a configuration but does not enforce yet.
+ *
+ * A security setting is never silently ignored: `portcullis check` lists every entry found here,
+ * and `run`/`wrap` refuse to start while any is present unless `--allow-unenforced` is given,
+ * in which case each is printed as a warning on every start. When a capability lands, its
+ * entry leaves this table in the same commit.
+ */
+import type { Config, Security, SecurityOverride } from './schema.ts';
+
+export interface Unenforced {
+  path: string;
+  what: string;
+  /** The issue/capability that will enforce it. */
+  until: string;
+}
+
+type Sec = Security | SecurityOverride;
+
+function checkSecurity(sec: Sec | undefined, base: string, out: Unenforced[], transport: 'any' | 'stdio' | 'http'): void {
+  if (!sec) return;
+  if (sec.requireAuth === true && transport !== 'stdio') {
+    out.push({
+      path: `${base}.requireAuth`,
+      what: 'authentication of HTTP clients (OAuth 2.1, API keys, mTLS); until then HTTP requests are refused (fail closed), stdio clients are the local user',
+      until: 'identity and transport security',
+    });
+  }
+  if (sec.mtls?.enabled) out.push({ path: `${base}.mtls`, what: 'mutual TLS on the listener and to upstreams', until: 'identity and transport security' });
+  if (sec.sandbox?.enabled) out.push({ path: `${base}.sandbox`, what: 'sandboxing of stdio servers (they run unsandboxed)', until: 'sandboxed stdio servers' });
+  if (sec.sandbox && !sec.sandbox.enabled && sec.sandbox.allowedPaths?.length) {
+    out.push({ path: `${base}.sandbox.allowedPaths`, what: 'sandbox path binding', until: 'sandboxed stdio servers' });
+  }
+  sec.toolAccess?.allowedTools?.forEach((r, i) => {
+    if (typeof r === 'string') return;
+    const p = `${base}.toolAccess.allowedTools.${i}`;
+    for (const k of ['conditions', 'allowedPaths', 'forbiddenPaths', 'allowedDatabases', 'forbiddenTables'] as const) {
+      if (r[k] !== undefined) out.push({ path: `${p}.${k}`, what: `argument constraint '${k}' on '${r.pattern}'`, until: 'argument-level policy' });
+    }
+  });
+  if ('audit' in sec && sec.audit) {
+    sec.audit.destinations.forEach((d, i) => {
+      if (d.type === 'webhook') out.push({ path: `${base}.audit.destinations.${i}`, what: 'webhook audit destination', until: 'monitoring and alerting' });
+    });
+  }
+}
+
+export function findUnenforced(config: Config, mode: 'run' | 'wrap' | 'check' = 'check'): Unenforced[] {
+  const out: Unenforced[] = [];
+  const transport = mode === 'wrap' ? 'stdio' : mode === 'run' ? 'http' : 'any';
+  checkSecurity(config.mcp.security, 'mcp.security', out, transport);
+  config.mcp.servers.forEach((s, i) => checkSecurity(s.security, `mcp.servers.${i}.security`, out, transport));
+  config.mcp.skills.forEach((s, i) => checkSecurity(s.security, `mcp.skills.${i}.security`, out, transport));
+  return out;
+}

@@ -1,0 +1,104 @@
+/**
+ * Typed gateway errors and the one table that maps them to the wire.
+ *
+ * `GatewayError.code` is a stable string; tests assert it. `ERROR_TABLE` is the only place a
+ * JSON-RPC code or HTTP status is chosen. Standard JSON-RPC codes are used where they fit; the
+ * gateway's own conditions use -32001 (request timeout, as the SDKs do) and -32010..-32019,
+ * outside the range MCP reserves (-32020..-32099 in 2026-07-28), except -32020 which that
+ * revision defines for a header/body mismatch. `data.reason` carries the string code so a
+ * client can branch on it; the human message never reveals policy internals.
+ */
+export type GatewayErrorCode =
+  | 'PARSE_ERROR'
+  | 'INVALID_UTF8'
+  | 'MESSAGE_TOO_LARGE'
+  | 'NESTING_TOO_DEEP'
+  | 'FORBIDDEN_KEY'
+  | 'INVALID_REQUEST'
+  | 'BATCH_NOT_SUPPORTED'
+  | 'METHOD_NOT_FOUND'
+  | 'INVALID_PARAMS'
+  | 'TOO_MANY_ARGUMENTS'
+  | 'ARGUMENTS_INVALID'
+  | 'UNKNOWN_TOOL'
+  | 'UNKNOWN_PROMPT'
+  | 'UNKNOWN_RESOURCE'
+  | 'NOT_INITIALIZED'
+  | 'RATE_LIMITED'
+  | 'UNAUTHENTICATED'
+  | 'REQUEST_TIMEOUT'
+  | 'UPSTREAM_UNAVAILABLE'
+  | 'UPSTREAM_PROTOCOL_ERROR'
+  | 'RESULT_TOO_LARGE'
+  | 'RESULT_INVALID'
+  | 'HEADER_MISMATCH'
+  | 'SESSION_NOT_FOUND'
+  | 'UNSUPPORTED_PROTOCOL_VERSION'
+  | 'SHUTTING_DOWN'
+  | 'INTERNAL';
+
+interface WireMapping {
+  rpc: number;
+  http: number;
+}
+
+export const ERROR_TABLE: Readonly<Record<GatewayErrorCode, WireMapping>> = Object.freeze({
+  PARSE_ERROR: { rpc: -32700, http: 400 },
+  INVALID_UTF8: { rpc: -32700, http: 400 },
+  MESSAGE_TOO_LARGE: { rpc: -32600, http: 413 },
+  NESTING_TOO_DEEP: { rpc: -32600, http: 400 },
+  FORBIDDEN_KEY: { rpc: -32600, http: 400 },
+  INVALID_REQUEST: { rpc: -32600, http: 400 },
+  BATCH_NOT_SUPPORTED: { rpc: -32600, http: 400 },
+  METHOD_NOT_FOUND: { rpc: -32601, http: 200 },
+  INVALID_PARAMS: { rpc: -32602, http: 200 },
+  TOO_MANY_ARGUMENTS: { rpc: -32602, http: 200 },
+  ARGUMENTS_INVALID: { rpc: -32602, http: 200 },
+  // Denied and unknown tools are indistinguishable on the wire: the spec's "Unknown tool" error.
+  UNKNOWN_TOOL: { rpc: -32602, http: 200 },
+  UNKNOWN_PROMPT: { rpc: -32602, http: 200 },
+  // MCP's "Resource not found".
+  UNKNOWN_RESOURCE: { rpc: -32002, http: 200 },
+  NOT_INITIALIZED: { rpc: -32600, http: 400 },
+  RATE_LIMITED: { rpc: -32010, http: 200 },
+  UNAUTHENTICATED: { rpc: -32011, http: 401 },
+  REQUEST_TIMEOUT: { rpc: -32001, http: 200 },
+  UPSTREAM_UNAVAILABLE: { rpc: -32012, http: 200 },
+  UPSTREAM_PROTOCOL_ERROR: { rpc: -32013, http: 200 },
+  RESULT_TOO_LARGE: { rpc: -32014, http: 200 },
+  RESULT_INVALID: { rpc: -32015, http: 200 },
+  HEADER_MISMATCH: { rpc: -32020, http: 400 },
+  SESSION_NOT_FOUND: { rpc: -32016, http: 404 },
+  UNSUPPORTED_PROTOCOL_VERSION: { rpc: -32602, http: 400 },
+  SHUTTING_DOWN: { rpc: -32017, http: 503 },
+  INTERNAL: { rpc: -32603, http: 500 },
+});
+
+export class GatewayError extends Error {
+  readonly code: GatewayErrorCode;
+  /** Extra wire data (e.g. `retryAfterSeconds`); never policy internals. */
+  readonly data: Record<string, unknown> | undefined;
+  /** The real reason, for the audit record only. */
+  readonly detail: string | undefined;
+  constructor(code: GatewayErrorCode, message: string, opts: { data?: Record<string, unknown>; detail?: string } = {}) {
+    super(message);
+    this.name = 'GatewayError';
+    this.code = code;
+    this.data = opts.data;
+    this.detail = opts.detail;
+  }
+  get rpcCode(): number {
+    return ERROR_TABLE[this.code].rpc;
+  }
+  get httpStatus(): number {
+    return ERROR_TABLE[this.code].http;
+  }
+  toJsonRpcError(): { code: number; message: string; data: Record<string, unknown> } {
+    return { code: this.rpcCode, message: this.message, data: { reason: this.code, ...this.data } };
+  }
+}
+
+export function asGatewayError(err: unknown): GatewayError {
+  if (err instanceof GatewayError) return err;
+  return new GatewayError('INTERNAL', 'Internal gateway error', { detail: err instanceof Error ? err.message : String(err) });
+}

@@ -1,0 +1,475 @@
+/**
+ * The gateway core: sessions in, servers out, every message through the fixed check order
+ * (`pipeline/chain.ts`). Transports (stdio, Streamable HTTP) hand it raw bytes and a session;
+ * it answers through `session.send`.
+ */
+import { userInfo } from 'node:os';
+import type { LoadedConfig, ResolvedServer } from '../config/load.ts';
+import type { Security } from '../config/schema.ts';
+import { asGatewayError, GatewayError } from '../errors.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
+import { RateLimiter } from '../checks/rate-limit.ts';
+import { runRequestChain, runResponseChain } from '../pipeline/chain.ts';
+import type { CallContext } from '../pipeline/types.ts';
+import { NamePolicy, ToolPolicy, type AccessDecision } from '../policy/tool-policy.ts';
+import { classify, salvageId, type Classified, type JsonRpcId, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse, type Params } from '../protocol/envelope.ts';
+import { isModern, META, MODERN_CACHEABLE, MODERN_VERSIONS, notificationSchema } from '../protocol/revisions.ts';
+import { parseJsonBytes } from '../protocol/safe-json.ts';
+import { MemoryStore } from '../state/memory-store.ts';
+import { HttpTransport } from '../upstream/http-transport.ts';
+import { scrubbedEnv, StdioTransport } from '../upstream/stdio-transport.ts';
+import { Upstream } from '../upstream/upstream.ts';
+import { Catalog } from './catalog.ts';
+import { buildLocalHandlers, type LocalHandler } from './local-handlers.ts';
+import { Namespacer } from './namespacing.ts';
+import { ProgressRouter } from './progress.ts';
+import { ServerRequestRouter } from './server-requests.ts';
+import type { Principal, Session } from './session.ts';
+
+export const GATEWAY_NAME = 'portcullis';
+export const GATEWAY_VERSION = '0.1.0';
+
+export interface GatewayOptions {
+  mode: 'run' | 'wrap';
+  audit: AuditLog;
+  /** Log sink for operational messages (never the MCP stdout in wrap mode). */
+  log?: (line: string) => void;
+  clock?: () => number;
+}
+
+interface ServerRuntime {
+  server: ResolvedServer;
+  upstream: Upstream;
+  catalog: Catalog;
+  tools: ToolPolicy;
+  prompts: NamePolicy;
+  resources: NamePolicy;
+}
+
+export class Gateway {
+  readonly loaded: LoadedConfig;
+  readonly mode: 'run' | 'wrap';
+  readonly audit: AuditLog;
+  readonly rateLimiter: RateLimiter;
+  readonly namespacer: Namespacer;
+  readonly progress = new ProgressRouter();
+  readonly serverRequests = new ServerRequestRouter();
+  readonly sessions = new Set<Session>();
+  readonly localHandlers: Map<string, LocalHandler>;
+  readonly servers = new Map<string, ServerRuntime>();
+  readonly log: (line: string) => void;
+  /** Client `initialize` params used to start upstreams in wrap mode (the client's own, for fidelity). */
+  private wrapInit?: Params;
+  private stopping = false;
+  private readonly active = new Set<Promise<void>>();
+
+  constructor(loaded: LoadedConfig, opts: GatewayOptions) {
+    this.loaded = loaded;
+    this.mode = opts.mode;
+    this.audit = opts.audit;
+    this.log = opts.log ?? ((l) => process.stderr.write(`portcullis: ${l}\n`));
+    this.rateLimiter = new RateLimiter({ store: new MemoryStore(), clock: opts.clock });
+    this.namespacer = new Namespacer(loaded.servers.map((s) => s.name));
+    for (const server of loaded.servers) {
+      const upstream = new Upstream(server.name, () => this.makeTransport(server), {
+        maxMessageBytes: server.effective.validation.maxContextSize,
+        events: {
+          onServerRequest: (up, msg) => this.onServerRequest(up, msg),
+          onNotification: (up, msg) => this.onServerNotification(up, msg),
+          onDown: (up, reason) => this.onServerDown(up, reason),
+          onProtocolError: (up, err) => {
+            this.log(`server '${up.name}': ${err.message}${err.detail ? ` (${err.detail})` : ''}`);
+            this.audit.emit({ event: 'upstream_error', server: up.name, decision: 'error', reason: err.detail ?? err.message, code: err.code });
+          },
+        },
+      });
+      const e = server.effective;
+      this.servers.set(server.name, {
+        server,
+        upstream,
+        catalog: new Catalog(upstream, this.timeoutMs(server)),
+        tools: new ToolPolicy(e.toolAccess),
+        prompts: new NamePolicy(e.promptAccess),
+        resources: new NamePolicy(e.resourceAccess),
+      });
+    }
+    this.localHandlers = buildLocalHandlers(this);
+  }
+
+  get config() {
+    return this.loaded.config;
+  }
+
+  private makeTransport(s: ResolvedServer) {
+    const maxMessageBytes = s.effective.validation.maxContextSize;
+    if (s.url) {
+      return new HttpTransport({ url: s.url, headers: s.headers, maxMessageBytes, connectTimeoutMs: this.config.mcp.timeouts.connectSeconds * 1000 });
+    }
+    // run: a scrubbed environment plus the configured one; wrap: the client started us with the
+    // environment it meant for the server (API keys in its config), so it is passed on.
+    const env = this.mode === 'wrap' ? { ...process.env, ...s.env } : scrubbedEnv(s.env);
+    return new StdioTransport({
+      command: s.command!,
+      args: s.args,
+      env,
+      cwd: s.cwd,
+      maxMessageBytes,
+      onStderr: (line) => this.log(`[${s.name}] ${line}`),
+    });
+  }
+
+  timeoutMs(s: ResolvedServer): number {
+    const sec = Math.min(this.config.mcp.timeouts.requestSeconds, s.effective.sandbox.timeoutSeconds ?? Infinity);
+    return sec * 1000;
+  }
+
+  /** The initialize params the gateway uses as the MCP client of its servers. */
+  upstreamInitParams(): Params {
+    return (
+      this.wrapInit ?? {
+        protocolVersion: '2025-11-25',
+        // No `roots`: a server shared by many clients cannot have one client's roots. Sampling and
+        // elicitation are routed to the client whose call is in flight (server-requests.ts).
+        capabilities: { sampling: {}, elicitation: {} },
+        clientInfo: { name: GATEWAY_NAME, version: GATEWAY_VERSION },
+      }
+    );
+  }
+
+  setWrapInit(params: Params): void {
+    if (this.mode === 'wrap' && !this.wrapInit) this.wrapInit = params;
+  }
+
+  /** Start every server and fetch its lists; failures are logged, not fatal (the server may come later). */
+  async start(): Promise<void> {
+    this.audit.emit({ event: 'gateway_started', detail: { mode: this.mode, servers: [...this.servers.keys()] } });
+    if (this.mode === 'wrap') return; // wrap starts its server with the client's own initialize
+    await Promise.all([...this.servers.values()].map((rt) => this.ready(rt).catch((err: GatewayError) => this.log(`server '${rt.server.name}' not ready: ${err.detail ?? err.message}`))));
+  }
+
+  async ready(rt: ServerRuntime): Promise<ServerRuntime> {
+    await rt.upstream.ensureReady(this.upstreamInitParams(), this.config.mcp.timeouts.connectSeconds * 1000);
+    return rt;
+  }
+
+  soleServer(): ServerRuntime | undefined {
+    return this.servers.size === 1 ? [...this.servers.values()][0] : undefined;
+  }
+
+  async resolveName(exposed: string): Promise<(ServerRuntime & { name: string }) | undefined> {
+    const split = this.namespacer.splitName(exposed);
+    const rt = split && this.servers.get(split.server);
+    if (!rt) return undefined;
+    await this.ready(rt);
+    return { ...rt, name: split.name };
+  }
+
+  async resolveUri(exposed: string): Promise<(ServerRuntime & { uri: string }) | undefined> {
+    const split = this.namespacer.splitUri(exposed);
+    const rt = split && this.servers.get(split.server);
+    if (!rt) return undefined;
+    await this.ready(rt);
+    return { ...rt, uri: split.uri };
+  }
+
+  decide(kind: 'tool' | 'prompt' | 'resource', server: string, name: string): AccessDecision {
+    const rt = this.servers.get(server);
+    if (!rt) return { allowed: false, rule: 'no such server' };
+    const names = [name, kind === 'resource' ? this.namespacer.exposeUri(server, name) : this.namespacer.exposeName(server, name)];
+    if (kind === 'tool') return rt.tools.decide(names);
+    return (kind === 'prompt' ? rt.prompts : rt.resources).decide(names);
+  }
+
+  /** The principal of a stdio client: the configured subject, else the local OS user. */
+  static stdioPrincipal(configured?: string): Principal {
+    let user = configured;
+    if (!user) {
+      try {
+        user = userInfo().username;
+      } catch {
+        user = `uid:${process.getuid?.() ?? 'unknown'}`;
+      }
+    }
+    return { subject: user, method: 'local-user', roles: [] };
+  }
+
+  static stdioPrincipalFor(gw: Gateway): Principal {
+    return Gateway.stdioPrincipal(gw.config.mcp.identity.stdioSubject);
+  }
+
+  openSession(session: Session): void {
+    this.sessions.add(session);
+  }
+
+  closeSession(session: Session, reason: string): void {
+    if (session.closed) return;
+    session.closed = true;
+    this.sessions.delete(session);
+    this.serverRequests.dropSession(session);
+    for (const [, call] of session.inflight) {
+      if (call.upstreamId !== undefined) {
+        call.upstream.forget(call.upstreamId);
+        void call.upstream.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: call.upstreamId, reason: 'client disconnected' } }).catch(() => {});
+      }
+    }
+    if (session.initialized && !session.stateless) {
+      this.audit.emit({ event: 'connection_closed', session: session.id, connection: session.connection, principal: session.principal.subject, reason });
+    }
+  }
+
+  /** Entry point for transports: one raw message from a client. */
+  handleBytes(session: Session, bytes: Buffer): Promise<void> {
+    return this.track(this.handle(session, bytes));
+  }
+
+  /** In-flight work is tracked so a clean shutdown can wait for it; nothing escapes as a crash. */
+  track(work: Promise<void>): Promise<void> {
+    const p = work.catch((err) => this.log(`internal error: ${(err as Error).stack ?? err}`));
+    this.active.add(p);
+    void p.finally(() => this.active.delete(p));
+    return p;
+  }
+
+  private async handle(session: Session, bytes: Buffer): Promise<void> {
+    const parsed = this.parse(bytes, session);
+    if ('error' in parsed) {
+      if (parsed.reply) session.send(parsed.reply, parsed.id ?? undefined, true);
+      return;
+    }
+    await this.dispatch(session, parsed);
+  }
+
+  /**
+   * Stage 0 of the chain: limits, parse and envelope on the raw bytes. A failure is audited and
+   * yields the error to send back (none for a broken notification or response, per JSON-RPC).
+   */
+  parse(bytes: Buffer, who?: Session): Classified | { error: GatewayError; id: JsonRpcId | null; reply?: string } {
+    const v = this.config.mcp.security.validation;
+    let raw: unknown;
+    try {
+      // Depth counts from `params` (the root object and `params` are two levels).
+      raw = parseJsonBytes(bytes, { maxBytes: v.maxMessageSize, maxDepth: v.maxNestingDepth + 1 });
+      return classify(raw);
+    } catch (err) {
+      const e = asGatewayError(err);
+      this.audit.emit({ event: 'schema_validation_failed', session: who?.id, connection: who?.connection, principal: who?.principal.subject, decision: 'deny', reason: e.message, code: e.code });
+      const id = salvageId(raw);
+      const isNotification = raw && typeof raw === 'object' && !Array.isArray(raw) && !('id' in raw);
+      const reply = !isNotification || e.code === 'PARSE_ERROR' ? JSON.stringify({ jsonrpc: '2.0', id, error: e.toJsonRpcError() }) : undefined;
+      return { error: e, id, reply };
+    }
+  }
+
+  dispatch(session: Session, parsed: Classified): Promise<void> {
+    session.lastSeen = Date.now();
+    if (parsed.kind === 'request') return this.handleRequest(session, parsed.msg);
+    if (parsed.kind === 'notification') return this.handleNotification(session, parsed.msg);
+    return this.handleClientResponse(session, parsed.msg);
+  }
+
+  async handleRequest(session: Session, req: JsonRpcRequest): Promise<void> {
+    const ctx: CallContext = {
+      gateway: this,
+      session,
+      req,
+      method: req.method,
+      security: this.config.mcp.security,
+      audit: {},
+      startedAt: performance.now(),
+    };
+    if (this.stopping) {
+      ctx.error = new GatewayError('SHUTTING_DOWN', 'Gateway is shutting down');
+    } else {
+      try {
+        this.adoptEnvelope(session, req);
+        await runRequestChain(ctx);
+      } catch (err) {
+        ctx.error ??= asGatewayError(err);
+      }
+    }
+    this.respond(ctx);
+  }
+
+  /** 2026-07-28: every request carries its own version and client capabilities in `_meta`. */
+  private adoptEnvelope(session: Session, req: JsonRpcRequest): void {
+    const meta = req.params?._meta as Record<string, unknown> | undefined;
+    const version = meta?.[META.protocolVersion];
+    if (version === undefined) {
+      if (session.stateless) throw new GatewayError('UNSUPPORTED_PROTOCOL_VERSION', 'Missing protocol version envelope', { data: { supported: MODERN_VERSIONS } });
+      return;
+    }
+    if (typeof version !== 'string' || !MODERN_VERSIONS.includes(version)) {
+      throw new GatewayError('UNSUPPORTED_PROTOCOL_VERSION', 'Unsupported protocol version', { data: { supported: MODERN_VERSIONS, requested: version } });
+    }
+    const caps = meta?.[META.clientCapabilities];
+    if (!caps || typeof caps !== 'object') throw new GatewayError('INVALID_PARAMS', 'Invalid params: missing clientCapabilities in _meta');
+    session.protocolVersion = version;
+    session.clientCapabilities = caps as Record<string, unknown>;
+    session.clientInfo = meta?.[META.clientInfo] as Session['clientInfo'];
+    session.initialized = true;
+  }
+
+  private respond(ctx: CallContext): void {
+    const { session, req } = ctx;
+    if (ctx.error) {
+      session.send(JSON.stringify({ jsonrpc: '2.0', id: req.id, error: ctx.error.toJsonRpcError() }), req.id, true);
+      return;
+    }
+    const res = ctx.response!;
+    if (res.result) {
+      if (this.namespacer.enabled && ctx.target) exposeUris(res.result, ctx.target.server.name, this.namespacer);
+      if (ctx.method === 'resources/subscribe' && ctx.target?.exposed) session.subscriptions.add(ctx.target.exposed);
+      if (ctx.method === 'resources/unsubscribe' && ctx.target?.exposed) session.subscriptions.delete(ctx.target.exposed);
+      if (isModern(session.protocolVersion)) this.modernize(ctx.method, res.result);
+    }
+    session.send(JSON.stringify(res), req.id, true);
+  }
+
+  /** 2026-07-28 results carry `resultType`, cache hints and the server's identity. */
+  private modernize(method: string, result: Record<string, unknown>): void {
+    result.resultType ??= 'complete';
+    if (MODERN_CACHEABLE.has(method)) {
+      result.ttlMs ??= 0;
+      result.cacheScope ??= 'private';
+    }
+    const meta = { ...(result._meta as Record<string, unknown> | undefined) };
+    meta[META.serverInfo] ??= this.serverInfo();
+    result._meta = meta;
+  }
+
+  serverInfo(): Record<string, unknown> {
+    const only = this.soleServer();
+    return only?.upstream.init?.serverInfo ?? { name: GATEWAY_NAME, version: GATEWAY_VERSION };
+  }
+
+  async responseChain(ctx: CallContext): Promise<void> {
+    await runResponseChain(ctx);
+  }
+
+  private async handleNotification(session: Session, msg: JsonRpcNotification): Promise<void> {
+    const schema = notificationSchema(session.protocolVersion, msg.method);
+    if (!schema || !schema.safeParse(msg).success) {
+      this.audit.emit({ event: 'schema_validation_failed', session: session.id, method: msg.method, decision: 'deny', reason: schema ? 'invalid notification params' : `unknown notification ${msg.method}` });
+      return;
+    }
+    switch (msg.method) {
+      case 'notifications/initialized':
+        return;
+      case 'notifications/cancelled': {
+        const call = session.inflight.get(msg.params?.requestId as JsonRpcId);
+        if (call?.upstreamId !== undefined) {
+          call.cancelled = true;
+          call.upstream.forget(call.upstreamId);
+          await call.upstream.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { ...msg.params, requestId: call.upstreamId } }).catch(() => {});
+        }
+        return;
+      }
+      case 'notifications/roots/list_changed':
+        for (const rt of this.servers.values()) if (rt.upstream.state === 'ready') await rt.upstream.send(msg).catch(() => {});
+        return;
+      default:
+        // Progress for a server's request, tasks status: single-server only (unambiguous).
+        await this.soleServer()?.upstream.send(msg).catch(() => {});
+    }
+  }
+
+  private async handleClientResponse(session: Session, res: JsonRpcResponse): Promise<void> {
+    const settled = this.serverRequests.settle(session, res);
+    if (!settled) return; // an answer to nothing we asked: dropped
+    await settled.upstream.send(settled.message).catch(() => {});
+  }
+
+  private onServerRequest(up: Upstream, msg: JsonRpcRequest): void {
+    if (msg.method === 'ping') {
+      void up.send({ jsonrpc: '2.0', id: msg.id, result: {} }).catch(() => {});
+      return;
+    }
+    const refusal = this.serverRequests.deliver(up, msg, this.sessions, this.mode === 'wrap');
+    if (refusal) {
+      this.audit.emit({ event: 'policy_violation', server: up.name, method: msg.method, decision: 'deny', reason: `server request refused: ${refusal.error!.message}` });
+      void up.send(refusal).catch(() => {});
+    }
+  }
+
+  private onServerNotification(up: Upstream, msg: JsonRpcNotification): void {
+    const rt = this.servers.get(up.name)!;
+    const p = msg.params ?? {};
+    switch (msg.method) {
+      case 'notifications/progress': {
+        const e = this.progress.lookup(p.progressToken);
+        if (e) e.session.send(JSON.stringify({ ...msg, params: { ...p, progressToken: e.token } }), e.related);
+        return;
+      }
+      case 'notifications/cancelled': {
+        const t = this.serverRequests.downstreamIdFor(up, p.requestId);
+        if (t) t.session.send(JSON.stringify({ ...msg, params: { ...p, requestId: t.id } }));
+        return;
+      }
+      case 'notifications/tools/list_changed':
+        rt.catalog.invalidate('tools');
+        return this.broadcast(msg);
+      case 'notifications/prompts/list_changed':
+        rt.catalog.invalidate('prompts');
+        return this.broadcast(msg);
+      case 'notifications/resources/list_changed':
+        rt.catalog.invalidate('resources');
+        rt.catalog.invalidate('resourceTemplates');
+        return this.broadcast(msg);
+      case 'notifications/resources/updated': {
+        const uri = this.namespacer.exposeUri(up.name, String(p.uri));
+        const out = JSON.stringify({ ...msg, params: { ...p, uri } });
+        for (const s of this.sessions) if (s.subscriptions.has(uri)) s.send(out);
+        return;
+      }
+      default:
+        return this.broadcast(msg);
+    }
+  }
+
+  private broadcast(msg: JsonRpcNotification): void {
+    const out = JSON.stringify(msg);
+    for (const s of this.sessions) if (!s.stateless && s.initialized) s.send(out);
+  }
+
+  private onServerDown(up: Upstream, reason: string): void {
+    this.servers.get(up.name)?.catalog.invalidate();
+    this.log(`server '${up.name}' went down: ${reason}`);
+    this.audit.emit({ event: 'upstream_error', server: up.name, decision: 'error', reason });
+  }
+
+  /** Clean shutdown: refuse new work, let in-flight calls finish (bounded), close servers, flush audit. */
+  async shutdown(reason = 'shutdown'): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    const deadline = new Promise((r) => setTimeout(r, this.config.mcp.timeouts.shutdownSeconds * 1000).unref());
+    await Promise.race([Promise.allSettled([...this.active]), deadline]);
+    for (const s of [...this.sessions]) this.closeSession(s, reason);
+    await Promise.allSettled([...this.servers.values()].map((rt) => rt.upstream.close()));
+    this.audit.emit({ event: 'gateway_stopped', reason });
+    await this.audit.close();
+  }
+
+  effectiveSecurity(server?: string): Security {
+    return (server && this.servers.get(server)?.server.effective) || this.config.mcp.security;
+  }
+}
+
+/** Multi-server: resource URIs inside results name the server they came from. */
+function exposeUris(result: Record<string, unknown>, server: string, ns: Namespacer): void {
+  const fix = (o: unknown) => {
+    if (o && typeof o === 'object' && typeof (o as { uri?: unknown }).uri === 'string') {
+      (o as { uri: string }).uri = ns.exposeUri(server, (o as { uri: string }).uri);
+    }
+  };
+  for (const c of Array.isArray(result.content) ? result.content : []) {
+    const item = c as { type?: string; resource?: unknown };
+    if (item?.type === 'resource_link') fix(item);
+    else if (item?.type === 'resource') fix(item.resource);
+  }
+  for (const c of Array.isArray(result.contents) ? result.contents : []) fix(c);
+  for (const m of Array.isArray(result.messages) ? result.messages : []) {
+    const content = (m as { content?: { type?: string; resource?: unknown } })?.content;
+    if (content?.type === 'resource') fix(content.resource);
+    else if (content?.type === 'resource_link') fix(content);
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * The methods the gateway answers itself. Lists are aggregated over all servers and filtered by
+ * `Gateway.decide` — the same decision `authorize` applies to calls — then namespaced.
+ */
+import { GatewayError } from '../errors.ts';
+import type { CallContext } from '../pipeline/types.ts';
+import { MODERN_VERSIONS, negotiateLegacy } from '../protocol/revisions.ts';
+import type { Gateway } from './gateway.ts';
+
+export type LocalHandler = (ctx: CallContext) => Promise<Record<string, unknown>>;
+
+type Runtime = Gateway['servers'] extends Map<string, infer R> ? R : never;
+
+/** Servers that are up; one that cannot start is left out of lists rather than failing them. */
+async function readyServers(gw: Gateway): Promise<Runtime[]> {
+  const all = [...gw.servers.values()];
+  const settled = await Promise.allSettled(all.map((rt) => gw.ready(rt)));
+  return all.filter((_, i) => settled[i].status === 'fulfilled');
+}
+
+function mergedCapabilities(gw: Gateway, servers: Runtime[]): Record<string, unknown> {
+  const only = gw.soleServer();
+  if (only && servers.length === 1) return { ...only.upstream.init!.capabilities };
+  const caps: Record<string, unknown> = {};
+  for (const rt of servers) {
+    const c = rt.upstream.init!.capabilities as Record<string, Record<string, unknown> | undefined>;
+    if (c.tools) caps.tools = { listChanged: true };
+    if (c.prompts) caps.prompts = { listChanged: true };
+    if (c.resources) caps.resources = { listChanged: true, subscribe: Boolean((caps.resources as { subscribe?: boolean })?.subscribe || c.resources.subscribe) };
+    if (c.logging) caps.logging = {};
+    if (c.completions) caps.completions = {};
+  }
+  return caps;
+}
+
+function instructions(servers: Runtime[]): string | undefined {
+  const parts = servers.map((rt) => rt.upstream.init?.instructions).filter((x): x is string => typeof x === 'string' && x.length > 0);
+  if (!parts.length) return undefined;
+  return servers.length === 1 ? parts[0] : servers.map((rt) => rt.upstream.init?.instructions ? `[${rt.server.name}] ${rt.upstream.init.instructions}` : '').filter(Boolean).join('\n\n');
+}
+
+export function buildLocalHandlers(gw: Gateway): Map<string, LocalHandler> {
+  const h = new Map<string, LocalHandler>();
+
+  h.set('initialize', async (ctx) => {
+    const p = ctx.req.params ?? {};
+    const s = ctx.session;
+    s.protocolVersion = negotiateLegacy(p.protocolVersion);
+    s.clientCapabilities = (p.capabilities as Record<string, unknown>) ?? {};
+    s.clientInfo = p.clientInfo as typeof s.clientInfo;
+    gw.setWrapInit(p);
+    const servers = await readyServers(gw);
+    if (!servers.length && gw.servers.size) throw new GatewayError('UPSTREAM_UNAVAILABLE', 'No server is available');
+    const wasInitialized = s.initialized;
+    s.initialized = true;
+    if (!wasInitialized) {
+      gw.audit.emit({
+        event: 'connection_established',
+        session: s.id,
+        connection: s.connection,
+        principal: s.principal.subject,
+        detail: { protocolVersion: s.protocolVersion, client: s.clientInfo?.name, clientVersion: s.clientInfo?.version },
+      });
+    }
+    const result: Record<string, unknown> = {
+      protocolVersion: s.protocolVersion,
+      capabilities: mergedCapabilities(gw, servers),
+      serverInfo: gw.serverInfo(),
+    };
+    const instr = instructions(servers);
+    if (instr) result.instructions = instr;
+    return result;
+  });
+
+  h.set('ping', async () => ({}));
+
+  h.set('server/discover', async () => {
+    const servers = await readyServers(gw);
+    const result: Record<string, unknown> = { supportedVersions: [...MODERN_VERSIONS], capabilities: modernCapabilities(mergedCapabilities(gw, servers)) };
+    const instr = instructions(servers);
+    if (instr) result.instructions = instr;
+    return result;
+  });
+
+  h.set('tools/list', async () => {
+    const tools: Record<string, unknown>[] = [];
+    for (const rt of await readyServers(gw)) {
+      for (const [name, entry] of await rt.catalog.getTools()) {
+        if (!gw.decide('tool', rt.server.name, name).allowed) continue;
+        tools.push({ ...entry.def, name: gw.namespacer.exposeName(rt.server.name, name) });
+      }
+    }
+    return { tools };
+  });
+
+  h.set('prompts/list', async () => {
+    const prompts: Record<string, unknown>[] = [];
+    for (const rt of await readyServers(gw)) {
+      for (const p of await rt.catalog.getList('prompts')) {
+        const name = String(p.name);
+        if (gw.decide('prompt', rt.server.name, name).allowed) prompts.push({ ...p, name: gw.namespacer.exposeName(rt.server.name, name) });
+      }
+    }
+    return { prompts };
+  });
+
+  h.set('resources/list', async () => {
+    const resources: Record<string, unknown>[] = [];
+    for (const rt of await readyServers(gw)) {
+      for (const r of await rt.catalog.getList('resources')) {
+        const uri = String(r.uri);
+        if (gw.decide('resource', rt.server.name, uri).allowed) resources.push({ ...r, uri: gw.namespacer.exposeUri(rt.server.name, uri) });
+      }
+    }
+    return { resources };
+  });
+
+  h.set('resources/templates/list', async () => {
+    const resourceTemplates: Record<string, unknown>[] = [];
+    for (const rt of await readyServers(gw)) {
+      for (const r of await rt.catalog.getList('resourceTemplates')) {
+        const t = String(r.uriTemplate);
+        if (gw.decide('resource', rt.server.name, t).allowed) resourceTemplates.push({ ...r, uriTemplate: gw.namespacer.exposeUri(rt.server.name, t) });
+      }
+    }
+    return { resourceTemplates };
+  });
+
+  h.set('logging/setLevel', async (ctx) => {
+    for (const rt of await readyServers(gw)) {
+      if (rt.upstream.init?.capabilities.logging) await rt.upstream.request('logging/setLevel', ctx.req.params, gw.timeoutMs(rt.server)).catch(() => {});
+    }
+    return {};
+  });
+
+  return h;
+}
+
+/** The 2026-07-28 capability shape drops `tasks`. */
+function modernCapabilities(caps: Record<string, unknown>): Record<string, unknown> {
+  const { tasks: _tasks, ...rest } = caps;
+  return rest;
+}

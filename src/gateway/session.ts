@@ -1,0 +1,55 @@
+/**
+ * A downstream session: one client connection (stdio), one `Mcp-Session-Id` (stateful HTTP), or
+ * one request (stateless 2026-07-28). It knows who the caller is, what they negotiated, and what
+ * they have in flight, so server-to-client traffic can be routed back to exactly this caller.
+ */
+import { randomBytes } from 'node:crypto';
+import type { JsonRpcId } from '../protocol/envelope.ts';
+import type { Upstream } from '../upstream/upstream.ts';
+
+export interface Principal {
+  subject: string;
+  /** How the identity was established: 'local-user', 'anonymous', ... */
+  method: string;
+  roles: string[];
+}
+
+export interface InflightCall {
+  upstream: Upstream;
+  upstreamId?: number;
+  /** Gateway-side progress token that replaced the client's, if any. */
+  progressToken?: string;
+  cancelled?: boolean;
+}
+
+/**
+ * Delivers a serialized message to the client. `related` is the client request it belongs to;
+ * `final` marks the answer to that request (Streamable HTTP ends the request's stream with it).
+ */
+export type SessionSender = (message: string, related?: JsonRpcId, final?: boolean) => void;
+
+export class Session {
+  readonly id: string;
+  readonly principal: Principal;
+  readonly connection: string;
+  protocolVersion?: string;
+  clientInfo?: { name?: string; version?: string };
+  clientCapabilities: Record<string, unknown> = {};
+  /** initialize answered (stateful) or the request carried its own version (stateless). */
+  initialized = false;
+  readonly stateless: boolean;
+  readonly inflight = new Map<JsonRpcId, InflightCall>();
+  readonly subscriptions = new Set<string>();
+  lastSeen = Date.now();
+  closed = false;
+  send: SessionSender;
+
+  constructor(opts: { principal: Principal; connection: string; send: SessionSender; stateless?: boolean; id?: string }) {
+    // 128 bits from the CSPRNG: a session id is a bearer of the session and must not be guessable.
+    this.id = opts.id ?? randomBytes(16).toString('base64url');
+    this.principal = opts.principal;
+    this.connection = opts.connection;
+    this.send = opts.send;
+    this.stateless = opts.stateless ?? false;
+  }
+}

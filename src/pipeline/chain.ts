@@ -1,0 +1,44 @@
+/**
+ * The fixed order of checks. Configuration turns stages on and tunes them; it never reorders them.
+ *
+ * Before any stage, on the raw bytes (transports call `Gateway.handleBytes`):
+ *   0. limits and parse — byte size before decoding, UTF-8, nesting depth before JSON.parse,
+ *      prototype keys, then the JSON-RPC envelope. Nothing larger or deeper is ever parsed.
+ *
+ * Client -> server (each request):
+ *   1. auditCall          outermost, so every outcome — allowed, denied, failed, thrown — is recorded.
+ *   2. validateMessage    the MCP schema of the negotiated revision and the lifecycle; malformed input
+ *                         never reaches policy code.
+ *   3. authenticate       who is calling; requireAuth refuses anonymous callers before any lookup.
+ *   4. answerLocally      handshake, ping and lists are the gateway's own; lists are filtered by the
+ *                         same decision as calls (step 6), so listing and calling agree.
+ *   5. route              which server and which name; unknown names fail like denied ones.
+ *   6. authorize          tool / prompt / resource policy; deny wins; denial is opaque on the wire.
+ *   7. throttle           rate limit, after authorization so refused calls do not spend tokens, and
+ *                         before argument validation so floods stay cheap.
+ *   8. validateArguments  limits and the tool's inputSchema, for callers that may call the tool.
+ *   9. forward            to the server with gateway ids; then the response chain below.
+ *
+ * Server -> client (each answer to a forwarded request):
+ *   1. validateResult     MCP result schema and the tool's outputSchema, before anything reads it.
+ *   (later stages — pin check, redaction, content inspection — slot in after it, in that order.)
+ *   The audit record is written by step 1 above, once the answer is final.
+ */
+import { answerLocally } from '../checks/answer-locally.ts';
+import { auditCall } from '../checks/audit-call.ts';
+import { authenticate } from '../checks/authenticate.ts';
+import { authorize } from '../checks/authorize.ts';
+import { forward } from '../checks/forward.ts';
+import { route } from '../checks/route.ts';
+import { throttle } from '../checks/throttle.ts';
+import { validateArguments } from '../checks/validate-arguments.ts';
+import { validateMessage } from '../checks/validate-message.ts';
+import { validateResult } from '../checks/validate-result.ts';
+import { compose } from './compose.ts';
+import type { CallContext } from './types.ts';
+
+export const REQUEST_STAGES = [auditCall, validateMessage, authenticate, answerLocally, route, authorize, throttle, validateArguments, forward] as const;
+export const RESPONSE_STAGES = [validateResult] as const;
+
+export const runRequestChain = compose<CallContext>(REQUEST_STAGES);
+export const runResponseChain = compose<CallContext>(RESPONSE_STAGES);

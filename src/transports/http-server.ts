@@ -1,0 +1,291 @@
+/**
+ * The client side of `portcullis run`: Streamable HTTP at `mcp.listen`.
+ *
+ * - 2025-06-18 / 2025-11-25: `initialize` creates a session (`Mcp-Session-Id`, 128 random bits);
+ *   later requests must carry it; GET opens the session's notification stream; DELETE ends it.
+ * - 2026-07-28: no session; each POST carries its own `_meta` envelope, and the
+ *   `MCP-Protocol-Version` / `Mcp-Method` / `Mcp-Name` headers must agree with the body (-32020).
+ *   Closing the request's stream cancels it.
+ * A request's answer is JSON unless something related (progress, a server request) must go out
+ * first; then the response turns into an SSE stream. Bodies are capped before buffering, headers
+ * by Node's `maxHeaderSize`, and slow clients by request/header timeouts.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { GatewayError } from '../errors.ts';
+import type { Gateway } from '../gateway/gateway.ts';
+import { Session } from '../gateway/session.ts';
+import type { Classified, JsonRpcId } from '../protocol/envelope.ts';
+import { META, MODERN_VERSIONS } from '../protocol/revisions.ts';
+
+interface RequestStream {
+  res: ServerResponse;
+  sse: boolean;
+  done: boolean;
+}
+
+interface HttpSessionState {
+  streams: Map<JsonRpcId, RequestStream>;
+  get?: ServerResponse;
+}
+
+const NAME_FROM: Record<string, 'name' | 'uri'> = { 'tools/call': 'name', 'prompts/get': 'name', 'resources/read': 'uri' };
+
+export interface HttpServerHandle {
+  server: Server;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function serveHttp(gw: Gateway): Promise<HttpServerHandle> {
+  const { host, port, path } = gw.config.mcp.listen;
+  const states = new WeakMap<Session, HttpSessionState>();
+  const byId = new Map<string, Session>();
+  const idleMs = gw.config.mcp.timeouts.sessionIdleSeconds * 1000;
+
+  const makeSession = (req: IncomingMessage, stateless: boolean): Session => {
+    const state: HttpSessionState = { streams: new Map() };
+    const session = new Session({
+      // HTTP identity arrives with the identity capability; until then callers are anonymous
+      // and `requireAuth: true` refuses them in the `authenticate` stage.
+      principal: { subject: 'anonymous', method: 'anonymous', roles: [] },
+      connection: `http:${req.socket.remoteAddress}:${req.socket.remotePort}`,
+      stateless,
+      send: (message, related, final) => deliver(state, message, related, final),
+    });
+    states.set(session, state);
+    return session;
+  };
+
+  const deliver = (state: HttpSessionState, message: string, related?: JsonRpcId, final?: boolean) => {
+    const stream = related !== undefined ? state.streams.get(related) : undefined;
+    if (stream && !stream.done) {
+      if (final) {
+        stream.done = true;
+        state.streams.delete(related!);
+        if (stream.sse) {
+          stream.res.end(`event: message\ndata: ${message}\n\n`);
+        } else {
+          stream.res.writeHead(200, { 'content-type': 'application/json' }).end(message);
+        }
+        return;
+      }
+      if (!stream.sse) {
+        stream.sse = true;
+        stream.res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+      }
+      stream.res.write(`event: message\ndata: ${message}\n\n`);
+      return;
+    }
+    // Unrelated messages (list_changed, logging) go on the session's GET stream, if it has one.
+    if (state.get && !state.get.writableEnded) state.get.write(`event: message\ndata: ${message}\n\n`);
+  };
+
+  const reject = (res: ServerResponse, err: GatewayError, id: JsonRpcId | null = null) => {
+    if (res.headersSent) return res.end();
+    res.writeHead(err.httpStatus, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id, error: err.toJsonRpcError() }));
+  };
+
+  const readBody = (req: IncomingMessage, max: number): Promise<Buffer | null> =>
+    new Promise((resolve, reject_) => {
+      const declared = Number(req.headers['content-length'] ?? 0);
+      if (declared > max) return resolve(null);
+      const parts: Buffer[] = [];
+      let n = 0;
+      req.on('data', (c: Buffer) => {
+        n += c.length;
+        if (n > max) {
+          req.removeAllListeners('data');
+          req.resume();
+          resolve(null);
+          return;
+        }
+        parts.push(c);
+      });
+      req.on('end', () => resolve(Buffer.concat(parts, n)));
+      req.on('error', reject_);
+    });
+
+  const onPost = async (req: IncomingMessage, res: ServerResponse) => {
+    const max = gw.config.mcp.security.validation.maxMessageSize;
+    const body = await readBody(req, max);
+    if (body === null) {
+      gw.audit.emit({ event: 'schema_validation_failed', connection: `http:${req.socket.remoteAddress}`, decision: 'deny', reason: `body over ${max} bytes`, code: 'MESSAGE_TOO_LARGE' });
+      return reject(res, new GatewayError('MESSAGE_TOO_LARGE', `Message exceeds the limit of ${max} bytes`));
+    }
+    const sid = header(req, 'mcp-session-id');
+    let session = sid ? byId.get(sid) : undefined;
+    if (sid && !session) return reject(res, new GatewayError('SESSION_NOT_FOUND', 'Session not found'));
+    const parsed = gw.parse(body, session);
+    if ('error' in parsed) {
+      if (!parsed.reply) return void res.writeHead(202).end();
+      return void res.writeHead(parsed.error.httpStatus, { 'content-type': 'application/json' }).end(parsed.reply);
+    }
+    const modern = isModernMessage(parsed, req);
+    if (modern) {
+      const mismatch = headerMismatch(parsed, req);
+      if (mismatch) {
+        const id = parsed.kind === 'request' ? parsed.msg.id : null;
+        gw.audit.emit({ event: 'schema_validation_failed', connection: `http:${req.socket.remoteAddress}`, decision: 'deny', reason: `header mismatch: ${mismatch}`, code: 'HEADER_MISMATCH' });
+        return reject(res, new GatewayError('HEADER_MISMATCH', `Header mismatch: ${mismatch}`, { data: { mismatch } }), id);
+      }
+    }
+    if (!session) {
+      const isInit = parsed.kind === 'request' && parsed.msg.method === 'initialize';
+      if (!isInit && !modern) return reject(res, new GatewayError('INVALID_REQUEST', 'Bad Request: Mcp-Session-Id header is required'));
+      session = makeSession(req, !isInit);
+      if (isInit) {
+        byId.set(session.id, session);
+        gw.openSession(session);
+      }
+    }
+    const state = states.get(session)!;
+    if (parsed.kind !== 'request') {
+      await gw.track(gw.dispatch(session, parsed));
+      return void res.writeHead(202).end();
+    }
+    const id = parsed.msg.id;
+    if (state.streams.has(id)) return reject(res, new GatewayError('INVALID_REQUEST', 'Duplicate request id in flight'), id);
+    if (!session.stateless) res.setHeader('mcp-session-id', session.id);
+    const stream: RequestStream = { res, sse: false, done: false };
+    state.streams.set(id, stream);
+    // The client went away before the answer: for 2026-07-28 that *is* the cancellation.
+    res.on('close', () => {
+      if (stream.done) return;
+      stream.done = true;
+      state.streams.delete(id);
+      const call = session!.inflight.get(id);
+      if (call?.upstreamId !== undefined) {
+        call.upstream.forget(call.upstreamId);
+        void call.upstream.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: call.upstreamId, reason: 'client closed the stream' } }).catch(() => {});
+      }
+    });
+    await gw.track(gw.dispatch(session, parsed));
+    if (parsed.msg.method === 'initialize' && session.initialized === false) {
+      byId.delete(session.id);
+      gw.closeSession(session, 'initialize failed');
+    }
+  };
+
+  const onGet = (req: IncomingMessage, res: ServerResponse) => {
+    const sid = header(req, 'mcp-session-id');
+    const session = sid ? byId.get(sid) : undefined;
+    if (!session) return reject(res, new GatewayError(sid ? 'SESSION_NOT_FOUND' : 'INVALID_REQUEST', sid ? 'Session not found' : 'Bad Request: Mcp-Session-Id header is required'));
+    if (!String(req.headers.accept ?? '').includes('text/event-stream')) {
+      return void res.writeHead(406, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32000, message: 'Not Acceptable: use Accept: text/event-stream' } }));
+    }
+    const state = states.get(session)!;
+    if (state.get && !state.get.writableEnded) return void res.writeHead(409).end();
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'mcp-session-id': session.id });
+    res.flushHeaders();
+    state.get = res;
+    res.on('close', () => {
+      if (state.get === res) state.get = undefined;
+    });
+  };
+
+  const onDelete = (req: IncomingMessage, res: ServerResponse) => {
+    const sid = header(req, 'mcp-session-id');
+    const session = sid ? byId.get(sid) : undefined;
+    if (!session) return reject(res, new GatewayError('SESSION_NOT_FOUND', 'Session not found'));
+    byId.delete(session.id);
+    states.get(session)?.get?.end();
+    gw.closeSession(session, 'client ended the session');
+    res.writeHead(200).end();
+  };
+
+  const server = createServer(
+    { maxHeaderSize: 16 * 1024, requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 },
+    (req, res) => {
+      const url = req.url ?? '/';
+      const q = url.indexOf('?');
+      if ((q === -1 ? url : url.slice(0, q)) !== path) return void res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found\n');
+      const work =
+        req.method === 'POST' ? onPost(req, res) : req.method === 'GET' ? Promise.resolve(onGet(req, res)) : req.method === 'DELETE' ? Promise.resolve(onDelete(req, res)) : Promise.resolve(void res.writeHead(405, { allow: 'GET, POST, DELETE' }).end());
+      work.catch((err) => {
+        gw.log(`http error: ${(err as Error).message}`);
+        reject(res, new GatewayError('INTERNAL', 'Internal gateway error'));
+      });
+    },
+  );
+  // SSE streams (GET, long tool calls) must not be cut by the request timeout.
+  server.requestTimeout = 0;
+  server.on('clientError', (_err, socket) => socket.destroy());
+
+  const sweep = setInterval(() => {
+    const cutoff = Date.now() - idleMs;
+    for (const [id, s] of byId) {
+      if (s.lastSeen < cutoff && s.inflight.size === 0) {
+        byId.delete(id);
+        states.get(s)?.get?.end();
+        gw.closeSession(s, 'idle timeout');
+      }
+    }
+  }, Math.min(idleMs, 60_000));
+  sweep.unref();
+
+  await new Promise<void>((resolve, rej) => {
+    server.once('error', rej);
+    server.listen(port, host, () => resolve());
+  });
+  const addr = server.address();
+  const actualPort = typeof addr === 'object' && addr ? addr.port : port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}${path}`;
+  return {
+    server,
+    url,
+    close: async () => {
+      clearInterval(sweep);
+      for (const s of byId.values()) states.get(s)?.get?.end();
+      await new Promise<void>((r) => server.close(() => r()));
+      server.closeAllConnections();
+    },
+  };
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function isModernMessage(parsed: Classified, req: IncomingMessage): boolean {
+  const pv = header(req, 'mcp-protocol-version');
+  if (pv && MODERN_VERSIONS.includes(pv)) return true;
+  if (parsed.kind === 'response') return false;
+  const meta = parsed.msg.params?._meta as Record<string, unknown> | undefined;
+  return meta?.[META.protocolVersion] !== undefined;
+}
+
+/** SEP-2243: the routing headers must say what the body says. */
+function headerMismatch(parsed: Classified, req: IncomingMessage): string | undefined {
+  if (parsed.kind === 'response') return undefined;
+  const pv = header(req, 'mcp-protocol-version');
+  const meta = parsed.msg.params?._meta as Record<string, unknown> | undefined;
+  const bodyVersion = meta?.[META.protocolVersion];
+  if (parsed.kind === 'request') {
+    if (!pv) return 'MCP-Protocol-Version header missing';
+    if (bodyVersion !== pv) return `MCP-Protocol-Version ${pv} != body ${String(bodyVersion)}`;
+    const m = header(req, 'mcp-method');
+    if (m !== parsed.msg.method) return `Mcp-Method ${m ?? '(missing)'} != body ${parsed.msg.method}`;
+    const field = NAME_FROM[parsed.msg.method];
+    if (field) {
+      const raw = header(req, 'mcp-name');
+      const name = raw === undefined ? undefined : decodeParamValue(raw);
+      const want = parsed.msg.params?.[field];
+      if (name !== want) return `Mcp-Name ${name ?? '(missing)'} != body ${String(want)}`;
+    }
+  } else if (pv && bodyVersion !== undefined && bodyVersion !== pv) {
+    return `MCP-Protocol-Version ${pv} != body ${String(bodyVersion)}`;
+  }
+  return undefined;
+}
+
+/** `=?base64?...?=` wraps values that are not plain ASCII (SEP-2243). */
+function decodeParamValue(v: string): string | undefined {
+  const m = /^=\?base64\?([A-Za-z0-9+/=]*)\?=$/.exec(v);
+  if (!m) return v;
+  try {
+    return Buffer.from(m[1], 'base64').toString('utf8');
+  } catch {
+    return undefined;
+  }
+}

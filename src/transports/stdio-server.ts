@@ -1,0 +1,35 @@
+/**
+ * The client side of `portcullis wrap`: MCP over our own stdin/stdout. stdout carries only
+ * protocol messages; everything else goes to stderr. Lines over `maxMessageSize` are refused
+ * before they are parsed (or even kept in memory).
+ */
+import { GatewayError } from '../errors.ts';
+import { Gateway } from '../gateway/gateway.ts';
+import { Session } from '../gateway/session.ts';
+import { LineSplitter } from '../upstream/line-splitter.ts';
+
+export function serveStdio(gw: Gateway, input: NodeJS.ReadableStream = process.stdin, output: NodeJS.WritableStream = process.stdout): Promise<void> {
+  const session = new Session({
+    principal: Gateway.stdioPrincipalFor(gw),
+    connection: `stdio:${process.pid}`,
+    send: (message) => {
+      output.write(message + '\n');
+    },
+  });
+  gw.openSession(session);
+  const max = gw.config.mcp.security.validation.maxMessageSize;
+  const splitter = new LineSplitter(
+    max,
+    (line) => void gw.handleBytes(session, line),
+    (n) => {
+      const e = new GatewayError('MESSAGE_TOO_LARGE', `Message of ${n} bytes exceeds the limit of ${max}`);
+      gw.audit.emit({ event: 'schema_validation_failed', session: session.id, connection: session.connection, decision: 'deny', reason: e.message, code: e.code });
+      session.send(JSON.stringify({ jsonrpc: '2.0', id: null, error: e.toJsonRpcError() }));
+    },
+  );
+  return new Promise<void>((resolve) => {
+    input.on('data', (c: Buffer) => splitter.push(c));
+    input.on('end', () => resolve());
+    input.on('close', () => resolve());
+  }).then(() => gw.closeSession(session, 'stdin closed'));
+}

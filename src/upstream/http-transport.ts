@@ -1,0 +1,151 @@
+/**
+ * A Streamable HTTP MCP server. Each message is a POST; the answer is 202 (nothing), JSON, or an
+ * SSE stream that carries related messages and then the response. After initialization a GET
+ * stream carries the server's own notifications and requests, if the server offers one.
+ * Every body is read with a byte cap; no client token ever goes upstream (only configured headers).
+ */
+import { createParser } from 'eventsource-parser';
+import { Agent, request, type Dispatcher } from 'undici';
+import type { TransportLimits, UpstreamTransport } from './transport.ts';
+
+export interface HttpOptions extends TransportLimits {
+  url: string;
+  headers?: Record<string, string>;
+  connectTimeoutMs: number;
+}
+
+export class HttpTransport implements UpstreamTransport {
+  onmessage?: (bytes: Buffer) => void;
+  onerror?: (err: Error) => void;
+  onclose?: (reason: string) => void;
+  private sessionId?: string;
+  private protocolVersion?: string;
+  private readonly agent: Dispatcher;
+  private closed = false;
+  private getStream?: AbortController;
+  private readonly opts: HttpOptions;
+
+  constructor(opts: HttpOptions) {
+    this.opts = opts;
+    this.agent = new Agent({ connectTimeout: opts.connectTimeoutMs, headersTimeout: opts.connectTimeoutMs, bodyTimeout: 0, connections: 64 });
+  }
+
+  async start(): Promise<void> {}
+
+  setProtocolVersion(v: string): void {
+    this.protocolVersion = v;
+  }
+
+  private headers(extra: Record<string, string>): Record<string, string> {
+    const h: Record<string, string> = { ...this.opts.headers, ...extra };
+    if (this.sessionId) h['mcp-session-id'] = this.sessionId;
+    if (this.protocolVersion) h['mcp-protocol-version'] = this.protocolVersion;
+    return h;
+  }
+
+  async send(message: string): Promise<void> {
+    if (this.closed) throw new Error('transport closed');
+    const res = await request(this.opts.url, {
+      method: 'POST',
+      dispatcher: this.agent,
+      headers: this.headers({ 'content-type': 'application/json', accept: 'application/json, text/event-stream' }),
+      body: message,
+    });
+    const sid = res.headers['mcp-session-id'];
+    if (typeof sid === 'string' && sid) {
+      const first = this.sessionId === undefined;
+      this.sessionId = sid;
+      if (first) this.openGetStream();
+    }
+    if (res.statusCode === 202 || res.statusCode === 204) {
+      await res.body.dump();
+      return;
+    }
+    const ctype = String(res.headers['content-type'] ?? '');
+    if (res.statusCode === 404 && this.sessionId) {
+      await res.body.dump();
+      this.onclose?.('upstream session expired (HTTP 404)');
+      throw new Error('upstream session expired');
+    }
+    if (ctype.startsWith('text/event-stream')) {
+      // Read the stream in the background: a long tool call must not block this send().
+      void this.readSse(res.body).catch((err: Error) => this.onerror?.(err));
+      return;
+    }
+    const body = await readCapped(res.body, this.opts.maxMessageBytes);
+    if (body === null) {
+      this.onerror?.(new Error(`upstream body over ${this.opts.maxMessageBytes} bytes; dropped`));
+      return;
+    }
+    if (res.statusCode >= 400 && !ctype.startsWith('application/json')) {
+      throw new Error(`upstream answered HTTP ${res.statusCode}`);
+    }
+    if (body.length) this.onmessage?.(body);
+  }
+
+  private openGetStream(): void {
+    const ac = new AbortController();
+    this.getStream = ac;
+    void (async () => {
+      const res = await request(this.opts.url, {
+        method: 'GET',
+        dispatcher: this.agent,
+        signal: ac.signal,
+        headers: this.headers({ accept: 'text/event-stream' }),
+      });
+      if (res.statusCode !== 200) {
+        // 405: the server offers no standalone stream. That is allowed.
+        await res.body.dump();
+        return;
+      }
+      await this.readSse(res.body);
+    })().catch(() => {});
+  }
+
+  private async readSse(body: AsyncIterable<Buffer>): Promise<void> {
+    let eventBytes = 0;
+    const parser = createParser({
+      onEvent: (ev) => {
+        if (ev.event && ev.event !== 'message') return;
+        if (ev.data) this.onmessage?.(Buffer.from(ev.data, 'utf8'));
+      },
+    });
+    for await (const chunk of body) {
+      eventBytes += chunk.length;
+      // The cap applies to one event; a blank line (event end) in this chunk resets the count.
+      if (chunk.includes('\n\n') || chunk.includes('\r\n\r\n')) eventBytes = chunk.length - chunk.lastIndexOf('\n');
+      if (eventBytes > this.opts.maxMessageBytes) {
+        this.onerror?.(new Error(`upstream SSE event over ${this.opts.maxMessageBytes} bytes; stream dropped`));
+        (body as unknown as { destroy?: () => void }).destroy?.();
+        return;
+      }
+      parser.feed(chunk.toString('utf8'));
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.getStream?.abort();
+    if (this.sessionId) {
+      await request(this.opts.url, { method: 'DELETE', dispatcher: this.agent, headers: this.headers({}) })
+        .then((r) => r.body.dump())
+        .catch(() => {});
+    }
+    await this.agent.close().catch(() => {});
+  }
+}
+
+async function readCapped(body: AsyncIterable<Buffer> & { destroy?: () => void }, max: number): Promise<Buffer | null> {
+  const parts: Buffer[] = [];
+  let n = 0;
+  for await (const c of body) {
+    n += c.length;
+    if (n > max) {
+      body.destroy?.();
+      return null;
+    }
+    parts.push(c);
+  }
+  return parts.length === 1 ? parts[0] : Buffer.concat(parts, n);
+}

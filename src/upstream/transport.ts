@@ -1,0 +1,23 @@
+/**
+ * The upstream side of a connection: how the gateway talks to one MCP server.
+ * Transports move serialized JSON-RPC messages; they do not interpret them.
+ */
+export interface UpstreamTransport {
+  start(): Promise<void>;
+  /** Send one serialized JSON-RPC message. Rejects when the server cannot take it. */
+  send(message: string): Promise<void>;
+  close(): Promise<void>;
+  /** Called with the raw bytes of each message the server sends. */
+  onmessage?: (bytes: Buffer) => void;
+  /** A problem that does not end the connection (e.g. an oversized line that was dropped). */
+  onerror?: (err: Error) => void;
+  /** The connection ended (process exit, stream closed). */
+  onclose?: (reason: string) => void;
+  /** Set once the protocol version is negotiated (Streamable HTTP sends it as a header). */
+  setProtocolVersion?(version: string): void;
+}
+
+export interface TransportLimits {
+  /** Largest single message accepted from the server, in bytes. */
+  maxMessageBytes: number;
+}

@@ -1,0 +1,201 @@
+/**
+ * One upstream MCP server as seen by the gateway: a JSON-RPC client over a transport.
+ *
+ * The gateway is the MCP client of every upstream. It performs `initialize` itself, allocates
+ * its own request ids (so many downstream sessions can share one server without id collisions),
+ * times every request out, and on a crash fails every in-flight request at once.
+ */
+import { GatewayError } from '../errors.ts';
+import { classify, type JsonRpcId, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse, type Params } from '../protocol/envelope.ts';
+import { parseJsonBytes } from '../protocol/safe-json.ts';
+import type { UpstreamTransport } from './transport.ts';
+
+export interface InitializeResult {
+  protocolVersion: string;
+  capabilities: Record<string, unknown>;
+  serverInfo: { name: string; version: string; [k: string]: unknown };
+  instructions?: string;
+  [k: string]: unknown;
+}
+
+export interface UpstreamResponse {
+  msg: JsonRpcResponse;
+  bytes: Buffer;
+}
+
+interface Pending {
+  resolve: (r: UpstreamResponse) => void;
+  reject: (e: GatewayError) => void;
+  timer: NodeJS.Timeout;
+  method: string;
+}
+
+export interface UpstreamEvents {
+  /** A request from the server to the client (sampling, elicitation, roots, ping). */
+  onServerRequest?: (up: Upstream, msg: JsonRpcRequest) => void;
+  onNotification?: (up: Upstream, msg: JsonRpcNotification, bytes: Buffer) => void;
+  onDown?: (up: Upstream, reason: string) => void;
+  onProtocolError?: (up: Upstream, err: GatewayError) => void;
+}
+
+export type UpstreamState = 'new' | 'starting' | 'ready' | 'down' | 'closed';
+
+export class Upstream {
+  readonly name: string;
+  state: UpstreamState = 'new';
+  init?: InitializeResult;
+  private readonly makeTransport: () => UpstreamTransport;
+  private transport?: UpstreamTransport;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private starting?: Promise<InitializeResult>;
+  private readonly maxMessageBytes: number;
+  private readonly events: UpstreamEvents;
+  lastError?: string;
+
+  constructor(name: string, makeTransport: () => UpstreamTransport, opts: { maxMessageBytes: number; events: UpstreamEvents }) {
+    this.name = name;
+    this.makeTransport = makeTransport;
+    this.maxMessageBytes = opts.maxMessageBytes;
+    this.events = opts.events;
+  }
+
+  get inflight(): number {
+    return this.pending.size;
+  }
+
+  /** Start and initialize, once; concurrent callers share the attempt. A down server is restarted. */
+  ensureReady(initParams: Params, timeoutMs: number): Promise<InitializeResult> {
+    if (this.state === 'ready' && this.init) return Promise.resolve(this.init);
+    if (this.state === 'closed') return Promise.reject(new GatewayError('UPSTREAM_UNAVAILABLE', `Server '${this.name}' is unavailable`));
+    this.starting ??= this.start(initParams, timeoutMs).finally(() => {
+      this.starting = undefined;
+    });
+    return this.starting;
+  }
+
+  private async start(initParams: Params, timeoutMs: number): Promise<InitializeResult> {
+    this.state = 'starting';
+    const t = this.makeTransport();
+    this.transport = t;
+    t.onmessage = (bytes) => this.receive(bytes);
+    t.onerror = (err) => this.events.onProtocolError?.(this, new GatewayError('UPSTREAM_PROTOCOL_ERROR', err.message));
+    t.onclose = (reason) => {
+      if (this.transport === t) this.down(reason);
+    };
+    try {
+      await t.start();
+      const { msg } = await this.request('initialize', initParams, timeoutMs);
+      if (msg.error) throw new GatewayError('UPSTREAM_UNAVAILABLE', `Server '${this.name}' refused initialize`, { detail: msg.error.message });
+      const init = msg.result as unknown as InitializeResult;
+      if (!init || typeof init.protocolVersion !== 'string' || typeof init.capabilities !== 'object') {
+        throw new GatewayError('UPSTREAM_PROTOCOL_ERROR', `Server '${this.name}' sent an invalid initialize result`);
+      }
+      t.setProtocolVersion?.(init.protocolVersion);
+      await t.send(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }));
+      this.init = init;
+      this.state = 'ready';
+      return init;
+    } catch (err) {
+      this.lastError = err instanceof Error ? err.message : String(err);
+      this.state = 'down';
+      this.transport = undefined;
+      void t.close().catch(() => {});
+      throw err instanceof GatewayError
+        ? err
+        : new GatewayError('UPSTREAM_UNAVAILABLE', `Server '${this.name}' is unavailable`, { detail: this.lastError });
+    }
+  }
+
+  private down(reason: string): void {
+    if (this.state === 'closed') return;
+    this.state = 'down';
+    this.lastError = reason;
+    this.transport = undefined;
+    this.init = undefined;
+    const err = new GatewayError('UPSTREAM_UNAVAILABLE', `Server '${this.name}' is unavailable`, { detail: reason });
+    for (const [id, p] of this.pending) {
+      clearTimeout(p.timer);
+      this.pending.delete(id);
+      p.reject(err);
+    }
+    this.events.onDown?.(this, reason);
+  }
+
+  /** Send a request with a gateway-allocated id. `onId` learns the id before it is sent. */
+  request(method: string, params: Params | undefined, timeoutMs: number, onId?: (id: number) => void): Promise<UpstreamResponse> {
+    const t = this.transport;
+    if (!t) return Promise.reject(new GatewayError('UPSTREAM_UNAVAILABLE', `Server '${this.name}' is unavailable`, { detail: this.lastError }));
+    const id = this.nextId++;
+    onId?.(id);
+    return new Promise<UpstreamResponse>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        // Tell the server to stop working on it (spec: cancellation), then answer the client.
+        void t.send(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: 'timeout' } })).catch(() => {});
+        reject(new GatewayError('REQUEST_TIMEOUT', `Request timed out after ${Math.round(timeoutMs / 1000)}s`, { detail: `${this.name} ${method}` }));
+      }, timeoutMs);
+      this.pending.set(id, { resolve, reject, timer, method });
+      const body = params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params };
+      t.send(JSON.stringify(body)).catch((err: Error) => {
+        if (!this.pending.delete(id)) return;
+        clearTimeout(timer);
+        reject(new GatewayError('UPSTREAM_UNAVAILABLE', `Server '${this.name}' is unavailable`, { detail: err.message }));
+      });
+    });
+  }
+
+  /** Abandon a pending request (client cancelled); the caller sends notifications/cancelled. */
+  forget(id: number): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    clearTimeout(p.timer);
+    this.pending.delete(id);
+    p.reject(new GatewayError('REQUEST_TIMEOUT', 'Request cancelled'));
+  }
+
+  /** Send a raw message (notification, or the client's answer to a server request). */
+  send(message: object): Promise<void> {
+    const t = this.transport;
+    if (!t) return Promise.reject(new GatewayError('UPSTREAM_UNAVAILABLE', `Server '${this.name}' is unavailable`));
+    return t.send(JSON.stringify(message));
+  }
+
+  private receive(bytes: Buffer): void {
+    let parsed: ReturnType<typeof classify>;
+    try {
+      // Server-to-client: the byte cap applies; depth is unbounded for V8's iterative parser.
+      parsed = classify(parseJsonBytes(bytes, { maxBytes: this.maxMessageBytes, maxDepth: Infinity }));
+    } catch (err) {
+      const e = err instanceof GatewayError ? err : new GatewayError('UPSTREAM_PROTOCOL_ERROR', String(err));
+      this.events.onProtocolError?.(this, new GatewayError('UPSTREAM_PROTOCOL_ERROR', `Server '${this.name}' sent an invalid message`, { detail: `${e.code}: ${e.message}` }));
+      return;
+    }
+    if (parsed.kind === 'response') {
+      const id = parsed.msg.id;
+      const p = typeof id === 'number' ? this.pending.get(id) : undefined;
+      if (!p) return; // late answer to a timed-out or cancelled request
+      this.pending.delete(id as number);
+      clearTimeout(p.timer);
+      p.resolve({ msg: parsed.msg, bytes });
+    } else if (parsed.kind === 'request') {
+      this.events.onServerRequest?.(this, parsed.msg);
+    } else {
+      this.events.onNotification?.(this, parsed.msg, bytes);
+    }
+  }
+
+  async close(): Promise<void> {
+    const t = this.transport;
+    this.state = 'closed';
+    this.transport = undefined;
+    for (const [id, p] of this.pending) {
+      clearTimeout(p.timer);
+      this.pending.delete(id);
+      p.reject(new GatewayError('SHUTTING_DOWN', 'Gateway is shutting down'));
+    }
+    await t?.close();
+  }
+}
+
+export type { JsonRpcId };

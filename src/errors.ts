@@ -69,7 +69,8 @@ export const ERROR_TABLE: Readonly<Record<GatewayErrorCode, WireMapping>> = Obje
   RESULT_INVALID: { rpc: -32015, http: 200 },
   HEADER_MISMATCH: { rpc: -32020, http: 400 },
   SESSION_NOT_FOUND: { rpc: -32016, http: 404 },
-  UNSUPPORTED_PROTOCOL_VERSION: { rpc: -32602, http: 400 },
+  // 2026-07-28 defines -32022 (data: {supported, requested}).
+  UNSUPPORTED_PROTOCOL_VERSION: { rpc: -32022, http: 400 },
   SHUTTING_DOWN: { rpc: -32017, http: 503 },
   INTERNAL: { rpc: -32603, http: 500 },
 });

@@ -6,6 +6,7 @@
 import { GatewayError } from '../errors.ts';
 import type { Stage } from '../pipeline/compose.ts';
 import type { CallContext } from '../pipeline/types.ts';
+import type { InflightCall } from '../gateway/session.ts';
 import type { Params } from '../protocol/envelope.ts';
 
 const ENVELOPE_PREFIX = 'io.modelcontextprotocol/';
@@ -46,7 +47,7 @@ export const forward: Stage<CallContext> = async (ctx) => {
   const t = ctx.target;
   if (!t) throw new GatewayError('INTERNAL', 'no route');
   const { params, progressToken } = upstreamParams(ctx);
-  const call = { upstream: t.upstream, upstreamId: undefined as number | undefined, progressToken };
+  const call: InflightCall = { upstream: t.upstream, progressToken };
   ctx.session.inflight.set(ctx.req.id, call);
   try {
     const res = await t.upstream.request(ctx.method, params, ctx.gateway.timeoutMs(t.server), (id) => {
@@ -57,6 +58,7 @@ export const forward: Stage<CallContext> = async (ctx) => {
       ? { jsonrpc: '2.0', id: ctx.req.id, error: res.msg.error }
       : { jsonrpc: '2.0', id: ctx.req.id, result: res.msg.result };
   } finally {
+    ctx.cancelled = call.cancelled === true;
     ctx.session.inflight.delete(ctx.req.id);
     if (progressToken) ctx.gateway.progress.release(progressToken);
   }

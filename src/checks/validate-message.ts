@@ -12,12 +12,12 @@ const BEFORE_INIT = new Set(['initialize', 'ping', 'server/discover']);
 
 export const validateMessage: Stage<CallContext> = async (ctx, next) => {
   const { session, method } = ctx;
-  const modern = isModern(session.protocolVersion);
+  const modern = isModern(ctx.protocolVersion);
   if (modern && !MODERN_METHODS.has(method)) throw new GatewayError('METHOD_NOT_FOUND', `Method not found: ${method}`);
   if (!modern && !session.initialized && !BEFORE_INIT.has(method)) {
     throw new GatewayError('NOT_INITIALIZED', 'Session not initialized: send initialize first');
   }
-  const schema = requestSchema(session.protocolVersion, method);
+  const schema = requestSchema(ctx.protocolVersion, method);
   if (!schema) throw new GatewayError('METHOD_NOT_FOUND', `Method not found: ${method}`);
   if (ctx.security.validation.schemaValidation !== 'off' || method === 'initialize') {
     const r = schema.safeParse(ctx.req);

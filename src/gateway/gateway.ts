@@ -253,6 +253,8 @@ export class Gateway {
     } catch (err) {
       const e = asGatewayError(err);
       this.audit.emit({ event: 'schema_validation_failed', session: who?.id, connection: who?.connection, principal: who?.principal.subject, decision: 'deny', reason: e.message, code: e.code });
+      // A forbidden key is found after a successful parse: the id is still knowable.
+      if (e.code === 'FORBIDDEN_KEY') raw = JSON.parse(bytes.toString('utf8'));
       const id = salvageId(raw);
       const isNotification = raw && typeof raw === 'object' && !Array.isArray(raw) && !('id' in raw);
       const reply = !isNotification || e.code === 'PARSE_ERROR' ? JSON.stringify({ jsonrpc: '2.0', id, error: e.toJsonRpcError() }) : undefined;
@@ -281,7 +283,7 @@ export class Gateway {
       ctx.error = new GatewayError('SHUTTING_DOWN', 'Gateway is shutting down');
     } else {
       try {
-        this.adoptEnvelope(session, req);
+        ctx.protocolVersion = this.requestVersion(session, req);
         await runRequestChain(ctx);
       } catch (err) {
         ctx.error ??= asGatewayError(err);
@@ -291,26 +293,31 @@ export class Gateway {
   }
 
   /** 2026-07-28: every request carries its own version and client capabilities in `_meta`. */
-  private adoptEnvelope(session: Session, req: JsonRpcRequest): void {
+  private requestVersion(session: Session, req: JsonRpcRequest): string | undefined {
     const meta = req.params?._meta as Record<string, unknown> | undefined;
     const version = meta?.[META.protocolVersion];
     if (version === undefined) {
       if (session.stateless) throw new GatewayError('UNSUPPORTED_PROTOCOL_VERSION', 'Missing protocol version envelope', { data: { supported: MODERN_VERSIONS } });
-      return;
+      return session.protocolVersion;
     }
     if (typeof version !== 'string' || !MODERN_VERSIONS.includes(version)) {
       throw new GatewayError('UNSUPPORTED_PROTOCOL_VERSION', 'Unsupported protocol version', { data: { supported: MODERN_VERSIONS, requested: version } });
     }
     const caps = meta?.[META.clientCapabilities];
     if (!caps || typeof caps !== 'object') throw new GatewayError('INVALID_PARAMS', 'Invalid params: missing clientCapabilities in _meta');
-    session.protocolVersion = version;
-    session.clientCapabilities = caps as Record<string, unknown>;
-    session.clientInfo = meta?.[META.clientInfo] as Session['clientInfo'];
-    session.initialized = true;
+    if (session.stateless) {
+      session.protocolVersion = version;
+      session.clientCapabilities = caps as Record<string, unknown>;
+      session.clientInfo = meta?.[META.clientInfo] as Session['clientInfo'];
+      session.initialized = true;
+    }
+    return version;
   }
 
   private respond(ctx: CallContext): void {
     const { session, req } = ctx;
+    // Spec (basic/utilities/cancellation): a request the client cancelled gets no response.
+    if (ctx.cancelled) return;
     if (ctx.error) {
       session.send(JSON.stringify({ jsonrpc: '2.0', id: req.id, error: ctx.error.toJsonRpcError() }), req.id, true);
       return;
@@ -320,7 +327,7 @@ export class Gateway {
       if (this.namespacer.enabled && ctx.target) exposeUris(res.result, ctx.target.server.name, this.namespacer);
       if (ctx.method === 'resources/subscribe' && ctx.target?.exposed) session.subscriptions.add(ctx.target.exposed);
       if (ctx.method === 'resources/unsubscribe' && ctx.target?.exposed) session.subscriptions.delete(ctx.target.exposed);
-      if (isModern(session.protocolVersion)) this.modernize(ctx.method, res.result);
+      if (isModern(ctx.protocolVersion)) this.modernize(ctx.method, res.result);
     }
     session.send(JSON.stringify(res), req.id, true);
   }

@@ -30,6 +30,11 @@ export interface CallContext {
   session: Session;
   req: JsonRpcRequest;
   method: string;
+  /**
+   * The revision this request speaks: its own 2026-07-28 envelope if it has one, else the
+   * session's negotiated version. Per request, because a 2026 request carries its own.
+   */
+  protocolVersion?: string;
   /** Effective security settings: the target server's, else the global ones. */
   security: Security;
   target?: Target;
@@ -39,6 +44,8 @@ export interface CallContext {
   responseBytes?: Buffer;
   /** Set when a check refused the call. */
   error?: GatewayError;
+  /** The client withdrew the request (notifications/cancelled): it gets no answer (spec, utilities/cancellation). */
+  cancelled?: boolean;
   /** What the audit record says about the decision. */
   audit: { decision?: 'allow' | 'deny' | 'error'; reason?: string; rule?: string; event?: string };
   startedAt: number;

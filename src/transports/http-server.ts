@@ -76,8 +76,20 @@ export async function serveHttp(gw: Gateway): Promise<HttpServerHandle> {
       stream.res.write(`event: message\ndata: ${message}\n\n`);
       return;
     }
+    // A response whose request stream is gone (closed, cancelled) is dropped: the GET stream
+    // MUST NOT carry responses (spec, transports: listening for messages from the server).
+    if (final && related !== undefined) return;
     // Unrelated messages (list_changed, logging) go on the session's GET stream, if it has one.
     if (state.get && !state.get.writableEnded) state.get.write(`event: message\ndata: ${message}\n\n`);
+  };
+
+  const endStream = (state: HttpSessionState, id: JsonRpcId) => {
+    const stream = state.streams.get(id);
+    if (!stream || stream.done) return;
+    stream.done = true;
+    state.streams.delete(id);
+    if (!stream.sse) stream.res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    stream.res.end();
   };
 
   const reject = (res: ServerResponse, err: GatewayError, id: JsonRpcId | null = null) => {
@@ -141,6 +153,8 @@ export async function serveHttp(gw: Gateway): Promise<HttpServerHandle> {
     const state = states.get(session)!;
     if (parsed.kind !== 'request') {
       await gw.track(gw.dispatch(session, parsed));
+      // A cancelled request gets no response (spec, utilities/cancellation): its stream just ends.
+      if (parsed.kind === 'notification' && parsed.msg.method === 'notifications/cancelled') endStream(state, parsed.msg.params?.requestId as JsonRpcId);
       return void res.writeHead(202).end();
     }
     const id = parsed.msg.id;

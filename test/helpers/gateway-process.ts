@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -102,4 +103,81 @@ export function writeConfig(yaml: string): { path: string; dir: string; auditPat
   const path = join(dir, 'config.yaml');
   writeFileSync(path, substitute(yaml, { AUDIT: auditPath, DIR: dir }));
   return { path, dir, auditPath };
+}
+
+/** A TCP port that was free on 127.0.0.1 a moment ago (for servers that cannot listen on port 0). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createNetServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** SIGTERM a child, SIGKILL it if it is still there after `graceMs`; resolves with its exit code. */
+export function stopProcess(proc: ChildProcess, graceMs = 15_000): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return resolve(proc.exitCode);
+    const t = setTimeout(() => proc.kill('SIGKILL'), graceMs);
+    proc.once('exit', (code) => {
+      clearTimeout(t);
+      resolve(code);
+    });
+    proc.kill('SIGTERM');
+  });
+}
+
+export interface RunningChild {
+  url: string;
+  proc: ChildProcess;
+  stop(): Promise<number | null>;
+}
+
+/**
+ * server-everything over Streamable HTTP, as a child of the test (`PORT=<free> node <everything>
+ * streamableHttp`); resolves once it says it listens. A lost race for the port is retried.
+ */
+export async function startEverythingHttp(attempts = 3): Promise<RunningChild> {
+  for (let i = 1; ; i++) {
+    const port = await freePort();
+    const proc = spawn(NODE, [EVERYTHING, 'streamableHttp'], { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    const listening = await new Promise<boolean>((resolve) => {
+      proc.stderr!.on('data', (c) => {
+        err += c;
+        if (/listening on port/.test(err)) resolve(true);
+      });
+      proc.once('exit', () => resolve(false));
+    });
+    if (listening) return { url: `http://127.0.0.1:${port}/mcp`, proc, stop: () => stopProcess(proc) };
+    if (i >= attempts) throw new Error(`server-everything (streamableHttp) did not start:\n${err}`);
+  }
+}
+
+/** The text items of a tool result, joined (a result's `content` is a list of typed items). */
+export function textOf(result: unknown): string {
+  const content = (result as { content?: { type?: string; text?: string }[] }).content ?? [];
+  return content.filter((c) => c.type === 'text').map((c) => c.text).join('\n');
+}
+
+export interface RpcErrorShape {
+  code: number;
+  message: string;
+  data?: Record<string, unknown>;
+}
+
+/** Await a call that must fail with a JSON-RPC error (an SDK `McpError`); returns code, message and data. */
+export async function rpcError(call: Promise<unknown>): Promise<RpcErrorShape> {
+  try {
+    await call;
+  } catch (err) {
+    const e = err as { code?: unknown; message?: unknown; data?: unknown };
+    if (typeof e.code !== 'number') throw err;
+    return { code: e.code, message: String(e.message), data: e.data as Record<string, unknown> | undefined };
+  }
+  throw new Error('expected the call to fail with a JSON-RPC error, but it succeeded');
 }

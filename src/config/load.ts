@@ -74,6 +74,13 @@ export function loadConfigText(text: string, file = '<inline>', env: NodeJS.Proc
   if (problems.length) throw new ConfigError(file, problems);
 
   const lineOf = (path: (string | number)[]): number | undefined => {
+    // Prefer the key's own line (for `foo:` with a nested value the value starts a line later).
+    const parent = path.length ? doc.getIn(path.slice(0, -1), true) : undefined;
+    if (isMap(parent)) {
+      const pair = parent.items.find((it) => isScalar(it.key) && it.key.value === path[path.length - 1]);
+      const kr = (pair?.key as YamlNode | undefined)?.range;
+      if (kr) return lineCounter.linePos(kr[0]).line;
+    }
     let node: unknown = doc.getIn(path, true);
     for (let i = path.length; node === undefined && i > 0; i--) node = doc.getIn(path.slice(0, i - 1), true);
     const range = (node as YamlNode | undefined)?.range;

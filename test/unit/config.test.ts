@@ -1,0 +1,147 @@
+/**
+ * Configuration: the seed's file loads unchanged, problems name path, line and fix, overrides
+ * merge as documented, and the generated schema and reference are in sync with the zod schema.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { findUnenforced } from '../../src/config/enforcement.ts';
+import { ConfigError, loadConfigFile, loadConfigText } from '../../src/config/load.ts';
+import { docs, DOCS_PATH, jsonSchema, SCHEMA_PATH } from '../../scripts/gen-config.ts';
+import { BIN, NODE, ROOT, writeConfig } from '../helpers/gateway-process.ts';
+
+const SEED = join(ROOT, '..', 'shared', 'fixtures', 'openclaw-mcp-security.yaml');
+const seedEnv = { ...process.env, AUDIT_WEBHOOK_TOKEN: 'test-token' };
+
+test('the seed configuration loads unchanged', () => {
+  const loaded = loadConfigFile(SEED, seedEnv);
+  const s = loaded.config.mcp.security;
+  assert.equal(s.requireAuth, true);
+  assert.equal(s.toolAccess.defaultPolicy, 'deny');
+  assert.equal(s.rateLimiting.requestsPerMinute, 30);
+  assert.equal(s.rateLimiting.burstSize, 10);
+  assert.equal(s.validation.maxNestingDepth, 5);
+  assert.equal(s.audit.destinations[1].type, 'webhook');
+  assert.equal(loaded.config.mcp.skills.length, 2);
+  assert.deepEqual(
+    loaded.notes.map((n) => n.path),
+    ['mcp.skills.0.name', 'mcp.skills.1.name'],
+  );
+});
+
+test('portcullis check on the seed lists exactly what this build does not enforce', () => {
+  const r = spawnSync(NODE, [BIN, 'check', '--config', SEED, '--json'], { env: seedEnv, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { valid: boolean; unenforced: { path: string }[] };
+  assert.equal(out.valid, true);
+  assert.deepEqual(out.unenforced.map((u) => u.path), [
+    'mcp.security.requireAuth',
+    'mcp.security.mtls',
+    'mcp.security.sandbox',
+    'mcp.security.toolAccess.allowedTools.0.conditions',
+    'mcp.security.toolAccess.allowedTools.1.allowedDatabases',
+    'mcp.security.toolAccess.allowedTools.1.forbiddenTables',
+    'mcp.security.toolAccess.allowedTools.2.allowedPaths',
+    'mcp.security.toolAccess.allowedTools.2.forbiddenPaths',
+    'mcp.security.audit.destinations.1',
+    'mcp.skills.1.security.sandbox.allowedPaths',
+  ]);
+});
+
+test('a missing ${VAR} is an error naming the variable, the path and the line', () => {
+  assert.throws(
+    () => loadConfigFile(SEED, {}),
+    (e: unknown) => e instanceof ConfigError && e.problems[0].path === 'mcp.security.audit.destinations.1.headers.Authorization' && e.problems[0].line === 75 && /AUDIT_WEBHOOK_TOKEN/.test(e.problems[0].message),
+  );
+});
+
+test('every problem is listed with its path, line and a fix; check exits 1', () => {
+  const bad = writeConfig(`mcp:
+  listen:
+    port: "eighty"
+  security:
+    toolAccess:
+      defaultPolicy: maybe
+    rateLimitting:
+      enabled: true
+  servers:
+    - name: Bad_Name
+      command: x
+    - name: both
+      command: x
+      url: http://127.0.0.1:1/mcp
+`);
+  try {
+    loadConfigFile(bad.path);
+    assert.fail('should not load');
+  } catch (e) {
+    assert.ok(e instanceof ConfigError);
+    const paths = e.problems.map((p) => p.path).sort();
+    assert.deepEqual(paths, ['mcp.listen.port', 'mcp.security', 'mcp.security.toolAccess.defaultPolicy', 'mcp.servers.0.name', 'mcp.servers.1'].sort());
+    for (const p of e.problems) assert.ok(p.fix.length > 5, `fix for ${p.path}`);
+    const unknown = e.problems.find((p) => p.path === 'mcp.security')!;
+    assert.match(unknown.message, /rateLimitting/);
+    assert.equal(unknown.line, 7);
+  }
+  const r = spawnSync(NODE, [BIN, 'check', '--config', bad.path], { encoding: 'utf8' });
+  assert.equal(r.status, 1);
+  assert.match(r.stdout, /mcp\.listen\.port/);
+  assert.match(r.stdout, /fix: /);
+});
+
+test('per-server overrides: allowedTools replaces, deniedTools adds, scalars override', () => {
+  const { servers } = loadConfigText(`mcp:
+  security:
+    toolAccess: { defaultPolicy: deny, allowedTools: ["a*"], deniedTools: ["shell.*"] }
+    rateLimiting: { burstSize: 5 }
+  servers:
+    - { name: db, command: x, security: { toolAccess: { allowedTools: ["database.query"], deniedTools: ["database.drop"] } } }
+    - { name: plain, command: y }
+  skills:
+    - { name: plain, security: { rateLimiting: { burstSize: 2 } } }
+`);
+  const db = servers.find((s) => s.name === 'db')!.effective;
+  assert.deepEqual(db.toolAccess.allowedTools, ['database.query']);
+  assert.deepEqual(db.toolAccess.deniedTools, ['shell.*', 'database.drop']);
+  assert.equal(db.rateLimiting.burstSize, 5);
+  const plain = servers.find((s) => s.name === 'plain')!.effective;
+  assert.deepEqual(plain.toolAccess.allowedTools, ['a*']);
+  assert.equal(plain.rateLimiting.burstSize, 2);
+});
+
+test('the loaded configuration is frozen', () => {
+  const { config } = loadConfigText('mcp: {}');
+  assert.throws(() => {
+    (config.mcp.security.toolAccess as { defaultPolicy: string }).defaultPolicy = 'allow';
+  }, TypeError);
+});
+
+test('an enabled but unenforced setting stops run and wrap unless --allow-unenforced', () => {
+  const cfg = writeConfig(`mcp:
+  servers: [{ name: s, command: "node", args: ["-e", ""] }]
+  security:
+    sandbox: { enabled: true }
+`);
+  const r = spawnSync(NODE, [BIN, 'wrap', '--config', cfg.path, '--', 'node', '-e', ''], { encoding: 'utf8', input: '' });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /NOT ENFORCED/);
+  assert.match(r.stderr, /mcp\.security\.sandbox/);
+  assert.match(r.stderr, /--allow-unenforced/);
+  assert.deepEqual(findUnenforced(loadConfigFile(cfg.path).config, 'wrap').map((u) => u.path), ['mcp.security.sandbox']);
+});
+
+test('the generated JSON Schema and config reference are up to date (npm run gen:config)', () => {
+  assert.deepEqual(JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')), JSON.parse(JSON.stringify(jsonSchema())));
+  assert.equal(readFileSync(DOCS_PATH, 'utf8'), docs());
+});
+
+test('--help lists every command, and each command has its own help', () => {
+  const top = execFileSync(NODE, [BIN, '--help'], { encoding: 'utf8' });
+  for (const c of ['run', 'wrap', 'check', 'demo']) {
+    assert.match(top, new RegExp(`\\b${c}\\b`));
+    const own = execFileSync(NODE, [BIN, c, '--help'], { encoding: 'utf8' });
+    assert.match(own, new RegExp(`Usage: portcullis ${c}`));
+  }
+});

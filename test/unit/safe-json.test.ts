@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { GatewayError } from '../../src/errors.ts';
+import { classify } from '../../src/protocol/envelope.ts';
+import { parseJsonBytes } from '../../src/protocol/safe-json.ts';
+
+const limits = { maxBytes: 1024, maxDepth: 4 };
+const code = (fn: () => unknown) => {
+  try {
+    fn();
+  } catch (e) {
+    return (e as GatewayError).code;
+  }
+  return 'OK';
+};
+
+test('size is checked on bytes before anything else', () => {
+  assert.equal(code(() => parseJsonBytes(Buffer.alloc(1025, 0x20), limits)), 'MESSAGE_TOO_LARGE');
+});
+
+test('depth is measured on the raw bytes, ignoring brackets inside strings', () => {
+  assert.equal(code(() => parseJsonBytes(Buffer.from('[[[[[1]]]]]'), limits)), 'NESTING_TOO_DEEP');
+  assert.equal(code(() => parseJsonBytes(Buffer.from('{"a":"[[[[[[[[","b":[[1]]}'), limits)), 'OK');
+  assert.equal(code(() => parseJsonBytes(Buffer.from('{"a":"\\"[[[[[[","b":1}'), limits)), 'OK');
+});
+
+test('forbidden keys are found however they are spelled, and not in values', () => {
+  assert.equal(code(() => parseJsonBytes(Buffer.from('{"a":{"__proto__":1}}'), limits)), 'FORBIDDEN_KEY');
+  assert.equal(code(() => parseJsonBytes(Buffer.from('{"a":{"\\u005f_proto__":1}}'), limits)), 'FORBIDDEN_KEY');
+  assert.equal(code(() => parseJsonBytes(Buffer.from('[{"constructor":1}]'), limits)), 'FORBIDDEN_KEY');
+  assert.equal(code(() => parseJsonBytes(Buffer.from('{"text":"the constructor of a prototype is __proto__"}'), limits)), 'OK');
+  const v = parseJsonBytes(Buffer.from('{"a":1}'), limits) as object;
+  assert.equal(Object.getPrototypeOf(v), Object.prototype);
+});
+
+test('invalid UTF-8 and invalid JSON are distinct parse errors', () => {
+  assert.equal(code(() => parseJsonBytes(Buffer.from([0x7b, 0xff, 0x7d]), limits)), 'INVALID_UTF8');
+  assert.equal(code(() => parseJsonBytes(Buffer.from('{"a":'), limits)), 'PARSE_ERROR');
+});
+
+test('the envelope: ids, params, batches, responses', () => {
+  assert.equal(classify({ jsonrpc: '2.0', id: 1, method: 'x' }).kind, 'request');
+  assert.equal(classify({ jsonrpc: '2.0', method: 'x' }).kind, 'notification');
+  assert.equal(classify({ jsonrpc: '2.0', id: 'a', result: {} }).kind, 'response');
+  assert.equal(code(() => classify({ jsonrpc: '2.0', id: null, method: 'x' })), 'INVALID_REQUEST');
+  assert.equal(code(() => classify([{ jsonrpc: '2.0', id: 1, method: 'x' }])), 'BATCH_NOT_SUPPORTED');
+  assert.equal(code(() => classify({ jsonrpc: '2.0', id: 1, method: 'x', params: 'p' })), 'INVALID_REQUEST');
+  assert.equal(code(() => classify({ jsonrpc: '2.0', id: 1, error: { code: 'x', message: 'm' } })), 'INVALID_REQUEST');
+});
+
+test('one table maps every error code to the wire', () => {
+  const e = new GatewayError('RATE_LIMITED', 'slow down', { data: { retryAfterSeconds: 3 }, detail: 'secret reason' });
+  assert.deepEqual(e.toJsonRpcError(), { code: -32010, message: 'slow down', data: { reason: 'RATE_LIMITED', retryAfterSeconds: 3 } });
+  assert.equal(JSON.stringify(e.toJsonRpcError()).includes('secret'), false);
+});

@@ -35,6 +35,7 @@ export type GatewayErrorCode =
   | 'SESSION_NOT_FOUND'
   | 'UNSUPPORTED_PROTOCOL_VERSION'
   | 'SHUTTING_DOWN'
+  | 'CANCELLED'
   | 'INTERNAL';
 
 interface WireMapping {
@@ -72,6 +73,8 @@ export const ERROR_TABLE: Readonly<Record<GatewayErrorCode, WireMapping>> = Obje
   // 2026-07-28 defines -32022 (data: {supported, requested}).
   UNSUPPORTED_PROTOCOL_VERSION: { rpc: -32022, http: 400 },
   SHUTTING_DOWN: { rpc: -32017, http: 503 },
+  // The client cancelled: nothing is sent (spec), the code only labels the audit record.
+  CANCELLED: { rpc: -32001, http: 200 },
   INTERNAL: { rpc: -32603, http: 500 },
 });
 

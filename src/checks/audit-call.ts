@@ -17,6 +17,7 @@ const UPSTREAM_CODES: ReadonlySet<GatewayErrorCode> = new Set(['REQUEST_TIMEOUT'
 export function eventFor(ctx: CallContext): AuditEventName | undefined {
   const err = ctx.error;
   if (!err) return ctx.method === 'tools/call' ? 'tool_invoked' : undefined;
+  if (err.code === 'CANCELLED') return ctx.method === 'tools/call' ? 'tool_invoked' : undefined;
   if (err.code === 'RATE_LIMITED') return 'rate_limit_exceeded';
   if (SCHEMA_CODES.has(err.code)) return 'schema_validation_failed';
   if (UPSTREAM_CODES.has(err.code)) return 'upstream_error';
@@ -47,7 +48,7 @@ export const auditCall: Stage<CallContext> = async (ctx, next) => {
         method: ctx.method,
         requestId: ctx.req.id,
         decision: err ? (ctx.audit.decision ?? 'error') : 'allow',
-        reason: err ? (ctx.audit.reason ?? err.detail ?? err.message) : ctx.audit.reason,
+        reason: err?.code === 'CANCELLED' ? 'cancelled by the client' : err ? (ctx.audit.reason ?? err.detail ?? err.message) : ctx.audit.reason,
         code: err?.code,
         rule: ctx.audit.rule,
         latencyMs: Math.round((performance.now() - ctx.startedAt) * 1000) / 1000,

@@ -11,7 +11,11 @@ export const throttle: Stage<CallContext> = async (ctx, next) => {
   const t = ctx.target;
   const cfg = ctx.security.rateLimiting;
   if (t && cfg.enabled) {
-    const key = `s:${ctx.session.id}|${t.kind}:${t.server.name}/${t.name ?? ctx.method}`;
+    // A 2026-07-28 request is a session of its own: keyed by session it would get a fresh bucket
+    // every time. Its bucket is the caller's: the principal at its network peer (port dropped).
+    const s = ctx.session;
+    const who = s.stateless ? `p:${s.principal.subject}@${s.connection.replace(/:\d+$/, '')}` : `s:${s.id}`;
+    const key = `${who}|${t.kind}:${t.server.name}/${t.name ?? ctx.method}`;
     const r = await ctx.gateway.rateLimiter.take(key, cfg);
     if (!r.ok) {
       ctx.audit.decision = 'deny';

@@ -422,6 +422,13 @@ export class Gateway {
         rt.catalog.invalidate('resources');
         rt.catalog.invalidate('resourceTemplates');
         return this.broadcast(msg);
+      case 'notifications/message': {
+        // A shared server's log lines can describe one tenant's calls: they go only to the session
+        // that owns the server's current work (or the one wrap client), never to everyone.
+        const owner = ServerRequestRouter.pickSession(up, this.sessions, this.mode === 'wrap');
+        if (owner && levelAtLeast(p.level, owner.session.logLevel)) owner.session.send(JSON.stringify(msg), owner.related);
+        return;
+      }
       case 'notifications/resources/updated': {
         const uri = this.namespacer.exposeUri(up.name, String(p.uri));
         const out = JSON.stringify({ ...msg, params: { ...p, uri } });
@@ -459,6 +466,13 @@ export class Gateway {
   effectiveSecurity(server?: string): Security {
     return (server && this.servers.get(server)?.server.effective) || this.config.mcp.security;
   }
+}
+
+const LOG_LEVELS = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
+
+function levelAtLeast(level: unknown, min: string | undefined): boolean {
+  if (!min) return true;
+  return LOG_LEVELS.indexOf(String(level)) >= LOG_LEVELS.indexOf(min);
 }
 
 /** Multi-server: resource URIs inside results name the server they came from. */

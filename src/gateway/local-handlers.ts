@@ -127,6 +127,10 @@ export function buildLocalHandlers(gw: Gateway): Map<string, LocalHandler> {
   });
 
   h.set('logging/setLevel', async (ctx) => {
+    ctx.session.logLevel = String(ctx.req.params?.level);
+    // A shared server's level is not one client's to set: in run mode the gateway filters per
+    // session instead. In wrap mode the one client owns its server and the level passes through.
+    if (gw.mode !== 'wrap') return {};
     for (const rt of await readyServers(gw)) {
       if (rt.upstream.init?.capabilities.logging) await rt.upstream.request('logging/setLevel', ctx.req.params, gw.timeoutMs(rt.server)).catch(() => {});
     }

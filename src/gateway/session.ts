@@ -40,6 +40,8 @@ export class Session {
   readonly stateless: boolean;
   readonly inflight = new Map<JsonRpcId, InflightCall>();
   readonly subscriptions = new Set<string>();
+  /** `logging/setLevel` of this client: log messages below it are not delivered. */
+  logLevel?: string;
   lastSeen = Date.now();
   closed = false;
   send: SessionSender;

@@ -140,6 +140,14 @@ export async function serveHttp(gw: Gateway): Promise<HttpServerHandle> {
         gw.audit.emit({ event: 'schema_validation_failed', connection: `http:${req.socket.remoteAddress}`, decision: 'deny', reason: `header mismatch: ${mismatch}`, code: 'HEADER_MISMATCH' });
         return reject(res, new GatewayError('HEADER_MISMATCH', `Header mismatch: ${mismatch}`, { data: { mismatch } }), id);
       }
+      // An envelope naming a version we do not speak is refused here, before dispatch: the
+      // 2026-07-28 UnsupportedProtocolVersionError says "For HTTP, the status MUST be 400".
+      const requested = parsed.kind === 'request' ? (parsed.msg.params?._meta as Record<string, unknown> | undefined)?.[META.protocolVersion] : undefined;
+      if (requested !== undefined && !MODERN_VERSIONS.includes(requested as string)) {
+        gw.audit.emit({ event: 'schema_validation_failed', connection: `http:${req.socket.remoteAddress}`, decision: 'deny', reason: `unsupported protocol version ${String(requested)}`, code: 'UNSUPPORTED_PROTOCOL_VERSION' });
+        const err = new GatewayError('UNSUPPORTED_PROTOCOL_VERSION', 'Unsupported protocol version', { data: { supported: [...MODERN_VERSIONS], requested } });
+        return reject(res, err, (parsed.msg as { id: JsonRpcId }).id);
+      }
     }
     if (!session) {
       const isInit = parsed.kind === 'request' && parsed.msg.method === 'initialize';

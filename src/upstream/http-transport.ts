@@ -24,6 +24,8 @@ export class HttpTransport implements UpstreamTransport {
   private closed = false;
   private getStream?: AbortController;
   private readonly opts: HttpOptions;
+  /** Response streams of requests still being answered, so a cancelled one can be dropped. */
+  private readonly streams = new Map<number, AbortController>();
 
   constructor(opts: HttpOptions) {
     this.opts = opts;
@@ -43,10 +45,28 @@ export class HttpTransport implements UpstreamTransport {
     return h;
   }
 
-  async send(message: string): Promise<void> {
+  abandon(requestId: number): void {
+    this.streams.get(requestId)?.abort();
+    this.streams.delete(requestId);
+  }
+
+  async send(message: string, requestId?: number): Promise<void> {
     if (this.closed) throw new Error('transport closed');
+    const ac = new AbortController();
+    if (requestId !== undefined) this.streams.set(requestId, ac);
+    let streaming = false;
+    try {
+      streaming = await this.post(message, ac.signal, requestId);
+    } finally {
+      if (requestId !== undefined && !streaming) this.streams.delete(requestId);
+    }
+  }
+
+  /** POST one message; true when its answer continues as an SSE stream read in the background. */
+  private async post(message: string, signal: AbortSignal, requestId?: number): Promise<boolean> {
     const res = await request(this.opts.url, {
       method: 'POST',
+      signal,
       dispatcher: this.agent,
       headers: this.headers({ 'content-type': 'application/json', accept: 'application/json, text/event-stream' }),
       body: message,
@@ -59,7 +79,7 @@ export class HttpTransport implements UpstreamTransport {
     }
     if (res.statusCode === 202 || res.statusCode === 204) {
       await res.body.dump();
-      return;
+      return false;
     }
     const ctype = String(res.headers['content-type'] ?? '');
     if (res.statusCode === 404 && this.sessionId) {
@@ -69,18 +89,25 @@ export class HttpTransport implements UpstreamTransport {
     }
     if (ctype.startsWith('text/event-stream')) {
       // Read the stream in the background: a long tool call must not block this send().
-      void this.readSse(res.body).catch((err: Error) => this.onerror?.(err));
-      return;
+      void this.readSse(res.body)
+        .catch((err: Error) => {
+          if (!signal.aborted) this.onerror?.(err);
+        })
+        .finally(() => {
+          if (requestId !== undefined) this.streams.delete(requestId);
+        });
+      return true;
     }
     const body = await readCapped(res.body, this.opts.maxMessageBytes);
     if (body === null) {
       this.onerror?.(new Error(`upstream body over ${this.opts.maxMessageBytes} bytes; dropped`));
-      return;
+      return false;
     }
     if (res.statusCode >= 400 && !ctype.startsWith('application/json')) {
       throw new Error(`upstream answered HTTP ${res.statusCode}`);
     }
     if (body.length) this.onmessage?.(body);
+    return false;
   }
 
   private openGetStream(): void {
@@ -127,6 +154,8 @@ export class HttpTransport implements UpstreamTransport {
     if (this.closed) return;
     this.closed = true;
     this.getStream?.abort();
+    for (const c of this.streams.values()) c.abort();
+    this.streams.clear();
     if (this.sessionId) {
       await request(this.opts.url, { method: 'DELETE', dispatcher: this.agent, headers: this.headers({}) })
         .then((r) => r.body.dump())

@@ -5,7 +5,9 @@
 export interface UpstreamTransport {
   start(): Promise<void>;
   /** Send one serialized JSON-RPC message. Rejects when the server cannot take it. */
-  send(message: string): Promise<void>;
+  send(message: string, requestId?: number): Promise<void>;
+  /** Stop reading whatever belongs to this request (its HTTP response stream), if anything. */
+  abandon?(requestId: number): void;
   close(): Promise<void>;
   /** Called with the raw bytes of each message the server sends. */
   onmessage?: (bytes: Buffer) => void;

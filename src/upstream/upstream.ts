@@ -131,13 +131,14 @@ export class Upstream {
     return new Promise<UpstreamResponse>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
+        t.abandon?.(id);
         // Tell the server to stop working on it (spec: cancellation), then answer the client.
         void t.send(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: 'timeout' } })).catch(() => {});
         reject(new GatewayError('REQUEST_TIMEOUT', `Request timed out after ${Math.round(timeoutMs / 1000)}s`, { detail: `${this.name} ${method}` }));
       }, timeoutMs);
       this.pending.set(id, { resolve, reject, timer, method });
       const body = params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params };
-      t.send(JSON.stringify(body)).catch((err: Error) => {
+      t.send(JSON.stringify(body), id).catch((err: Error) => {
         if (!this.pending.delete(id)) return;
         clearTimeout(timer);
         reject(new GatewayError('UPSTREAM_UNAVAILABLE', `Server '${this.name}' is unavailable`, { detail: err.message }));
@@ -151,7 +152,8 @@ export class Upstream {
     if (!p) return;
     clearTimeout(p.timer);
     this.pending.delete(id);
-    p.reject(new GatewayError('REQUEST_TIMEOUT', 'Request cancelled'));
+    this.transport?.abandon?.(id);
+    p.reject(new GatewayError('CANCELLED', 'Request cancelled'));
   }
 
   /** Send a raw message (notification, or the client's answer to a server request). */

@@ -21,6 +21,7 @@ import { scrubbedEnv, StdioTransport } from '../upstream/stdio-transport.ts';
 import { Upstream } from '../upstream/upstream.ts';
 import { Catalog } from './catalog.ts';
 import { buildLocalHandlers, type LocalHandler } from './local-handlers.ts';
+import { Listeners } from './listeners.ts';
 import { Namespacer } from './namespacing.ts';
 import { ProgressRouter } from './progress.ts';
 import { ServerRequestRouter } from './server-requests.ts';
@@ -55,6 +56,7 @@ export class Gateway {
   readonly progress = new ProgressRouter();
   readonly serverRequests = new ServerRequestRouter();
   readonly sessions = new Set<Session>();
+  readonly listeners = new Listeners();
   readonly localHandlers: Map<string, LocalHandler>;
   readonly servers = new Map<string, ServerRuntime>();
   readonly log: (line: string) => void;
@@ -206,6 +208,7 @@ export class Gateway {
     session.closed = true;
     this.sessions.delete(session);
     this.serverRequests.dropSession(session);
+    for (const end of [...session.listens.values()]) end();
     for (const [, call] of session.inflight) {
       if (call.upstreamId !== undefined) {
         call.upstream.forget(call.upstreamId);
@@ -363,6 +366,7 @@ export class Gateway {
       case 'notifications/initialized':
         return;
       case 'notifications/cancelled': {
+        session.listens.get(msg.params?.requestId as JsonRpcId)?.();
         const call = session.inflight.get(msg.params?.requestId as JsonRpcId);
         if (call?.upstreamId !== undefined) {
           call.cancelled = true;
@@ -433,6 +437,7 @@ export class Gateway {
         const uri = this.namespacer.exposeUri(up.name, String(p.uri));
         const out = JSON.stringify({ ...msg, params: { ...p, uri } });
         for (const s of this.sessions) if (s.subscriptions.has(uri)) s.send(out);
+        this.listeners.publish(msg, uri);
         return;
       }
       default:
@@ -443,6 +448,7 @@ export class Gateway {
   private broadcast(msg: JsonRpcNotification): void {
     const out = JSON.stringify(msg);
     for (const s of this.sessions) if (!s.stateless && s.initialized) s.send(out);
+    this.listeners.publish(msg);
   }
 
   private onServerDown(up: Upstream, reason: string): void {
@@ -457,6 +463,7 @@ export class Gateway {
     this.stopping = true;
     const deadline = new Promise((r) => setTimeout(r, this.config.mcp.timeouts.shutdownSeconds * 1000).unref());
     await Promise.race([Promise.allSettled([...this.active]), deadline]);
+    this.listeners.endAll();
     for (const s of [...this.sessions]) this.closeSession(s, reason);
     await Promise.allSettled([...this.servers.values()].map((rt) => rt.upstream.close()));
     this.audit.emit({ event: 'gateway_stopped', reason });

@@ -4,7 +4,8 @@
  */
 import { GatewayError } from '../errors.ts';
 import type { CallContext } from '../pipeline/types.ts';
-import { MODERN_VERSIONS, negotiateLegacy } from '../protocol/revisions.ts';
+import { META, MODERN_VERSIONS, negotiateLegacy } from '../protocol/revisions.ts';
+import { MAX_LISTENERS, type ListenFilter } from './listeners.ts';
 import type { Gateway } from './gateway.ts';
 
 export type LocalHandler = (ctx: CallContext) => Promise<Record<string, unknown>>;
@@ -124,6 +125,30 @@ export function buildLocalHandlers(gw: Gateway): Map<string, LocalHandler> {
       }
     }
     return { resourceTemplates };
+  });
+
+  h.set('subscriptions/listen', async (ctx) => {
+    if (gw.listeners.size >= MAX_LISTENERS) throw new GatewayError('INTERNAL', 'Subscription limit reached');
+    const want = (ctx.req.params?.notifications ?? {}) as ListenFilter;
+    const servers = await readyServers(gw);
+    const caps = mergedCapabilities(gw, servers) as Record<string, { listChanged?: boolean; subscribe?: boolean } | undefined>;
+    const honored: ListenFilter = {};
+    if (want.toolsListChanged && caps.tools?.listChanged) honored.toolsListChanged = true;
+    if (want.promptsListChanged && caps.prompts?.listChanged) honored.promptsListChanged = true;
+    if (want.resourcesListChanged && caps.resources?.listChanged) honored.resourcesListChanged = true;
+    if (want.resourceSubscriptions?.length && caps.resources?.subscribe) {
+      const uris: string[] = [];
+      for (const uri of want.resourceSubscriptions.slice(0, 256)) {
+        const t = await gw.resolveUri(uri);
+        if (!t || !gw.decide('resource', t.server.name, t.uri).allowed) continue;
+        // The shared server is subscribed once; the gateway fans updates out to listeners.
+        const ok = await t.upstream.request('resources/subscribe', { uri: t.uri }, gw.timeoutMs(t.server)).then((r) => !r.msg.error, () => false);
+        if (ok) uris.push(uri);
+      }
+      if (uris.length) honored.resourceSubscriptions = uris;
+    }
+    if (Object.keys(honored).length) await gw.listeners.add(ctx.session, ctx.req.id, honored);
+    return { _meta: { [META.subscriptionId]: ctx.req.id } };
   });
 
   h.set('logging/setLevel', async (ctx) => {

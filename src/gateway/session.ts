@@ -40,6 +40,8 @@ export class Session {
   readonly stateless: boolean;
   readonly inflight = new Map<JsonRpcId, InflightCall>();
   readonly subscriptions = new Set<string>();
+  /** Open 2026-07-28 `subscriptions/listen` requests, by request id, with the function that ends each. */
+  readonly listens = new Map<JsonRpcId, () => void>();
   /** `logging/setLevel` of this client: log messages below it are not delivered. */
   logLevel?: string;
   lastSeen = Date.now();

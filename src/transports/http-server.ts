@@ -175,6 +175,7 @@ export async function serveHttp(gw: Gateway): Promise<HttpServerHandle> {
       if (stream.done) return;
       stream.done = true;
       state.streams.delete(id);
+      session!.listens.get(id)?.();
       const call = session!.inflight.get(id);
       if (call?.upstreamId !== undefined) {
         call.upstream.forget(call.upstreamId);

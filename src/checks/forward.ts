@@ -4,6 +4,9 @@
  * answer within the timeout, and run the response checks on it.
  */
 import { GatewayError } from '../errors.ts';
+import { isModern, META } from '../protocol/revisions.ts';
+import type { UpstreamResponse } from '../upstream/upstream.ts';
+import type { JsonRpcId } from '../protocol/envelope.ts';
 import type { Stage } from '../pipeline/compose.ts';
 import type { CallContext } from '../pipeline/types.ts';
 import type { InflightCall } from '../gateway/session.ts';
@@ -16,6 +19,9 @@ export function upstreamParams(ctx: CallContext): { params: Params | undefined; 
   const src = ctx.req.params;
   if (!src) return { params: undefined };
   const params: Params = { ...src };
+  // 2026 retry fields describe the client's hop to the gateway; a 2025 server never sees them.
+  delete params.inputResponses;
+  delete params.requestState;
   if (t.name !== undefined && t.exposed !== undefined && t.name !== t.exposed) {
     if (ctx.method === 'completion/complete') {
       const ref = { ...(src.ref as Record<string, unknown>) };
@@ -34,7 +40,7 @@ export function upstreamParams(ctx: CallContext): { params: Params | undefined; 
       if (!k.startsWith(ENVELOPE_PREFIX)) m[k] = meta[k];
     }
     if (m.progressToken !== undefined) {
-      progressToken = ctx.gateway.progress.register(ctx.session, meta.progressToken as string | number, ctx.req.id);
+      progressToken = ctx.gateway.progress.register(ctx.session, meta.progressToken as string | number, ctx.req.id, t.upstream);
       m.progressToken = progressToken;
     }
     if (Object.keys(m).length) params._meta = m;
@@ -43,16 +49,65 @@ export function upstreamParams(ctx: CallContext): { params: Params | undefined; 
   return { params, progressToken };
 }
 
+type Outcome = { done: UpstreamResponse } | { ask: { method: string; params?: Record<string, unknown> }; upstreamRequestId: JsonRpcId };
+
 export const forward: Stage<CallContext> = async (ctx) => {
   const t = ctx.target;
   if (!t) throw new GatewayError('INTERNAL', 'no route');
-  const { params, progressToken } = upstreamParams(ctx);
-  const call: InflightCall = { upstream: t.upstream, progressToken };
-  ctx.session.inflight.set(ctx.req.id, call);
-  try {
-    const res = await t.upstream.request(ctx.method, params, ctx.gateway.timeoutMs(t.server), (id) => {
+  const gw = ctx.gateway;
+  const modern = isModern(ctx.protocolVersion);
+  const src = ctx.req.params ?? {};
+  let call: InflightCall;
+  let pending: Promise<UpstreamResponse>;
+  let progressToken: string | undefined;
+  const parked = modern && src.requestState !== undefined ? gw.inputRequired.take(src.requestState, ctx.session.principal.subject, ctx.method, t.name ?? '') : undefined;
+  if (parked) {
+    // A 2026 retry after input_required: answer the server's request, keep waiting on its call.
+    const answer = (src.inputResponses as Record<string, unknown> | undefined)?.[parked.key];
+    const reply = answer && typeof answer === 'object'
+      ? { jsonrpc: '2.0', id: parked.upstreamRequestId, result: answer }
+      : { jsonrpc: '2.0', id: parked.upstreamRequestId, error: { code: -32600, message: 'The client gave no response' } };
+    await parked.upstream.send(reply);
+    call = parked.call;
+    pending = parked.pending;
+  } else {
+    // The gateway issues every requestState its callers see; an unknown one is stale or forged.
+    if (modern && src.requestState !== undefined) throw new GatewayError('INVALID_PARAMS', 'Invalid or expired requestState');
+    const up = upstreamParams(ctx);
+    progressToken = up.progressToken;
+    const envelope = (src._meta as Record<string, unknown> | undefined)?.[META.clientCapabilities];
+    call = { upstream: t.upstream, progressToken, capabilities: modern ? (envelope as Record<string, unknown>) : undefined };
+    pending = t.upstream.request(ctx.method, up.params, gw.timeoutMs(t.server), (id) => {
       call.upstreamId = id;
     });
+  }
+  ctx.session.inflight.set(ctx.req.id, call);
+  try {
+    let outcome: Outcome;
+    if (modern && (ctx.method === 'tools/call' || ctx.method === 'prompts/get' || ctx.method === 'resources/read')) {
+      const asked = new Promise<Outcome>((resolve) => {
+        call.interrupt = (ask, upstreamRequestId) => {
+          resolve({ ask, upstreamRequestId });
+          return true;
+        };
+      });
+      outcome = await Promise.race([pending.then((done) => ({ done })), asked]);
+      call.interrupt = undefined;
+    } else {
+      outcome = { done: await pending };
+    }
+    if ('ask' in outcome) {
+      const key = outcome.ask.method.replace(/\W+/g, '_');
+      const token = gw.inputRequired.park({
+        upstream: t.upstream, upstreamRequestId: outcome.upstreamRequestId, key, pending, call,
+        subject: ctx.session.principal.subject, method: ctx.method, name: t.name ?? '', expires: Date.now() + gw.timeoutMs(t.server),
+      });
+      pending.catch(() => {}); // a parked call that fails later is reported on the retry
+      if (!token) throw new GatewayError('UPSTREAM_UNAVAILABLE', 'Too many calls waiting for input');
+      ctx.response = { jsonrpc: '2.0', id: ctx.req.id, result: { resultType: 'input_required', inputRequests: { [key]: outcome.ask }, requestState: token } };
+      return;
+    }
+    const res = outcome.done;
     ctx.responseBytes = res.bytes;
     ctx.response = res.msg.error
       ? { jsonrpc: '2.0', id: ctx.req.id, error: res.msg.error }

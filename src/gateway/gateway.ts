@@ -21,6 +21,7 @@ import { scrubbedEnv, StdioTransport } from '../upstream/stdio-transport.ts';
 import { Upstream } from '../upstream/upstream.ts';
 import { Catalog } from './catalog.ts';
 import { buildLocalHandlers, type LocalHandler } from './local-handlers.ts';
+import { InputRequiredTable } from './input-required.ts';
 import { Listeners } from './listeners.ts';
 import { Namespacer } from './namespacing.ts';
 import { ProgressRouter } from './progress.ts';
@@ -57,6 +58,7 @@ export class Gateway {
   readonly serverRequests = new ServerRequestRouter();
   readonly sessions = new Set<Session>();
   readonly listeners = new Listeners();
+  readonly inputRequired = new InputRequiredTable();
   readonly localHandlers: Map<string, LocalHandler>;
   readonly servers = new Map<string, ServerRuntime>();
   readonly log: (line: string) => void;
@@ -407,7 +409,7 @@ export class Gateway {
     const p = msg.params ?? {};
     switch (msg.method) {
       case 'notifications/progress': {
-        const e = this.progress.lookup(p.progressToken);
+        const e = this.progress.lookup(p.progressToken, up);
         if (e) e.session.send(JSON.stringify({ ...msg, params: { ...p, progressToken: e.token } }), e.related);
         return;
       }

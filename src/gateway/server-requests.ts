@@ -50,10 +50,13 @@ export class ServerRequestRouter {
     const refuse = (message: string): JsonRpcResponse => ({ jsonrpc: '2.0', id: msg.id, error: { code: -32601, message } });
     const pick = ServerRequestRouter.pickSession(up, sessions, single);
     if (!pick) return refuse('No client can take this request');
+    const call = pick.related !== undefined ? pick.session.inflight.get(pick.related) : undefined;
     const cap = CAPABILITY_FOR[msg.method];
-    if (isModern(pick.session.protocolVersion) || (cap && !pick.session.clientCapabilities[cap])) {
-      return refuse(`Client does not support ${msg.method}`);
+    if (cap && !(call?.capabilities ?? pick.session.clientCapabilities)[cap]) return refuse(`Client does not support ${msg.method}`);
+    if (call?.interrupt) {
+      return call.interrupt({ method: msg.method, params: msg.params }, msg.id) ? undefined : refuse('Client cannot take this request now');
     }
+    if (isModern(pick.session.protocolVersion)) return refuse(`Client does not support ${msg.method}`);
     this.sweep();
     if (this.pending.size >= MAX_PENDING) return refuse('Too many pending server requests');
     const dsId = `pcs-${this.next++}`;

@@ -20,6 +20,13 @@ export interface InflightCall {
   /** Gateway-side progress token that replaced the client's, if any. */
   progressToken?: string;
   cancelled?: boolean;
+  /** 2026-07-28: the capabilities this request declared in its envelope (per request, not per session). */
+  capabilities?: Record<string, unknown>;
+  /**
+   * Set while a 2026-07-28 caller waits: the server's request to the client is turned into an
+   * `input_required` answer instead (input-required.ts). Returns false if it cannot be.
+   */
+  interrupt?: (request: { method: string; params?: Record<string, unknown> }, upstreamRequestId: JsonRpcId) => boolean;
 }
 
 /**

@@ -15,7 +15,7 @@ import { GatewayError } from '../errors.ts';
 import type { Gateway } from '../gateway/gateway.ts';
 import { Session } from '../gateway/session.ts';
 import type { Classified, JsonRpcId } from '../protocol/envelope.ts';
-import { META, MODERN_VERSIONS } from '../protocol/revisions.ts';
+import { LEGACY_VERSIONS, META, MODERN_VERSIONS } from '../protocol/revisions.ts';
 
 interface RequestStream {
   res: ServerResponse;
@@ -149,14 +149,21 @@ export async function serveHttp(gw: Gateway): Promise<HttpServerHandle> {
         return reject(res, err, (parsed.msg as { id: JsonRpcId }).id);
       }
     }
+    // 2025-06-18+ (transports, protocol version header): "an invalid or unsupported
+    // MCP-Protocol-Version" MUST get 400 Bad Request.
+    const pv = header(req, 'mcp-protocol-version');
+    if (!modern && pv !== undefined && !LEGACY_VERSIONS.includes(pv)) {
+      gw.audit.emit({ event: 'schema_validation_failed', connection: `http:${req.socket.remoteAddress}`, decision: 'deny', reason: `unsupported MCP-Protocol-Version ${pv}`, code: 'INVALID_REQUEST' });
+      return reject(res, new GatewayError('INVALID_REQUEST', 'Bad Request: Unsupported protocol version'), parsed.kind === 'request' ? parsed.msg.id : null);
+    }
     if (!session) {
       const isInit = parsed.kind === 'request' && parsed.msg.method === 'initialize';
       if (!isInit && !modern) return reject(res, new GatewayError('INVALID_REQUEST', 'Bad Request: Mcp-Session-Id header is required'));
       session = makeSession(req, !isInit);
-      if (isInit) {
-        byId.set(session.id, session);
-        gw.openSession(session);
-      }
+      // Stateless sessions are registered too, for as long as their one request runs, so a
+      // server's request during the call can find its caller (input-required.ts).
+      gw.openSession(session);
+      if (isInit) byId.set(session.id, session);
     }
     const state = states.get(session)!;
     if (parsed.kind !== 'request') {
@@ -183,6 +190,7 @@ export async function serveHttp(gw: Gateway): Promise<HttpServerHandle> {
       }
     });
     await gw.track(gw.dispatch(session, parsed));
+    if (session.stateless) gw.closeSession(session, 'request done');
     if (parsed.msg.method === 'initialize' && session.initialized === false) {
       byId.delete(session.id);
       gw.closeSession(session, 'initialize failed');

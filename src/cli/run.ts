@@ -37,8 +37,12 @@ export async function startHttpGateway(loaded: LoadedConfig, banner?: (url: stri
   const http = await serveHttp(gw);
   onShutdownSignals(async (reason) => {
     log(`${reason}: draining in-flight calls`);
-    await http.close();
+    // Stop accepting, let in-flight calls finish (bounded), end streams, flush the audit log;
+    // only then drop the connections that are left (idle keep-alives, SSE streams).
+    const closed = http.close();
     await gw.shutdown(reason);
+    http.server.closeAllConnections();
+    await closed;
   });
   await gw.start();
   process.stdout.write(banner ? banner(http.url) : `portcullis: listening on ${http.url} (servers: ${loaded.servers.map((s) => s.name).join(', ')})\n`);

@@ -268,7 +268,6 @@ export async function serveHttp(gw: Gateway): Promise<HttpServerHandle> {
       clearInterval(sweep);
       for (const s of byId.values()) states.get(s)?.get?.end();
       await new Promise<void>((r) => server.close(() => r()));
-      server.closeAllConnections();
     },
   };
 }

@@ -10,9 +10,9 @@ import type { CallContext } from '../pipeline/types.ts';
 
 const SCHEMA_CODES: ReadonlySet<GatewayErrorCode> = new Set([
   'INVALID_PARAMS', 'TOO_MANY_ARGUMENTS', 'ARGUMENTS_INVALID', 'RESULT_INVALID', 'METHOD_NOT_FOUND',
-  'NOT_INITIALIZED', 'UNSUPPORTED_PROTOCOL_VERSION', 'HEADER_MISMATCH', 'RESULT_TOO_LARGE',
+  'NOT_INITIALIZED', 'UNSUPPORTED_PROTOCOL_VERSION', 'HEADER_MISMATCH',
 ]);
-const UPSTREAM_CODES: ReadonlySet<GatewayErrorCode> = new Set(['REQUEST_TIMEOUT', 'UPSTREAM_UNAVAILABLE', 'UPSTREAM_PROTOCOL_ERROR']);
+const UPSTREAM_CODES: ReadonlySet<GatewayErrorCode> = new Set(['REQUEST_TIMEOUT', 'UPSTREAM_UNAVAILABLE', 'UPSTREAM_PROTOCOL_ERROR', 'RESULT_TOO_LARGE']);
 
 export function eventFor(ctx: CallContext): AuditEventName | undefined {
   const err = ctx.error;

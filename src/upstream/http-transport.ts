@@ -18,6 +18,7 @@ export class HttpTransport implements UpstreamTransport {
   onmessage?: (bytes: Buffer) => void;
   onerror?: (err: Error) => void;
   onclose?: (reason: string) => void;
+  onoversize?: (bytes: number, tail: Buffer) => void;
   private sessionId?: string;
   private protocolVersion?: string;
   private readonly agent: Dispatcher;
@@ -101,6 +102,8 @@ export class HttpTransport implements UpstreamTransport {
     const body = await readCapped(res.body, this.opts.maxMessageBytes);
     if (body === null) {
       this.onerror?.(new Error(`upstream body over ${this.opts.maxMessageBytes} bytes; dropped`));
+      // Here the request is known: fail it at once.
+      if (requestId !== undefined) this.onoversize?.(this.opts.maxMessageBytes + 1, Buffer.from(`"id":${requestId}}`));
       return false;
     }
     if (res.statusCode >= 400 && !ctype.startsWith('application/json')) {

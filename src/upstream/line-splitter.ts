@@ -9,9 +9,11 @@ export class LineSplitter {
   private discarding = false;
   private readonly maxBytes: number;
   private readonly onLine: (line: Buffer) => void;
-  private readonly onOversize: (bytes: number) => void;
+  private readonly onOversize: (bytes: number, tail: Buffer) => void;
+  /** The last bytes of a discarded line: where a JSON-RPC serializer usually puts the `id`. */
+  private tail: Buffer = Buffer.alloc(0);
 
-  constructor(maxBytes: number, onLine: (line: Buffer) => void, onOversize: (bytes: number) => void) {
+  constructor(maxBytes: number, onLine: (line: Buffer) => void, onOversize: (bytes: number, tail: Buffer) => void) {
     this.maxBytes = maxBytes;
     this.onLine = onLine;
     this.onOversize = onOversize;
@@ -35,21 +37,29 @@ export class LineSplitter {
     if (part.length === 0) return;
     if (this.discarding) {
       this.pending += part.length;
+      this.keepTail(part);
       return;
     }
     if (this.pending + part.length > this.maxBytes) {
       this.discarding = true;
       this.chunks = [];
       this.pending += part.length;
+      this.keepTail(part);
       return;
     }
     this.chunks.push(part);
     this.pending += part.length;
   }
 
+  private keepTail(part: Buffer): void {
+    const t = Buffer.concat([this.tail, part.subarray(Math.max(0, part.length - 128))]);
+    this.tail = t.subarray(Math.max(0, t.length - 128));
+  }
+
   private endLine(): void {
     if (this.discarding) {
-      this.onOversize(this.pending);
+      this.onOversize(this.pending, this.tail);
+      this.tail = Buffer.alloc(0);
     } else if (this.pending > 0) {
       let line = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.pending);
       if (line[line.length - 1] === 0x0d) line = line.subarray(0, line.length - 1);

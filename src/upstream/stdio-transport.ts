@@ -31,6 +31,7 @@ export class StdioTransport implements UpstreamTransport {
   onmessage?: (bytes: Buffer) => void;
   onerror?: (err: Error) => void;
   onclose?: (reason: string) => void;
+  onoversize?: (bytes: number, tail: Buffer) => void;
   private child?: ChildProcess;
   private exited = false;
   private readonly opts: StdioOptions;
@@ -57,7 +58,10 @@ export class StdioTransport implements UpstreamTransport {
       const splitter = new LineSplitter(
         o.maxMessageBytes,
         (line) => this.onmessage?.(line),
-        (n) => this.onerror?.(new Error(`server wrote a ${n}-byte message, over the ${o.maxMessageBytes}-byte limit; dropped`)),
+        (n, tail) => {
+          this.onerror?.(new Error(`server wrote a ${n}-byte message, over the ${o.maxMessageBytes}-byte limit; dropped`));
+          this.onoversize?.(n, tail);
+        },
       );
       child.stdout!.on('data', (c: Buffer) => splitter.push(c));
       const errSplitter = new LineSplitter(

@@ -13,6 +13,8 @@ export interface UpstreamTransport {
   onmessage?: (bytes: Buffer) => void;
   /** A problem that does not end the connection (e.g. an oversized line that was dropped). */
   onerror?: (err: Error) => void;
+  /** A message over the size cap was dropped; `tail` is its last bytes (to find the request id). */
+  onoversize?: (bytes: number, tail: Buffer) => void;
   /** The connection ended (process exit, stream closed). */
   onclose?: (reason: string) => void;
   /** Set once the protocol version is negotiated (Streamable HTTP sends it as a header). */

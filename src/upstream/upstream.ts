@@ -80,6 +80,7 @@ export class Upstream {
     this.transport = t;
     t.onmessage = (bytes) => this.receive(bytes);
     t.onerror = (err) => this.events.onProtocolError?.(this, new GatewayError('UPSTREAM_PROTOCOL_ERROR', err.message));
+    t.onoversize = (bytes, tail) => this.failOversized(bytes, tail);
     t.onclose = (reason) => {
       if (this.transport === t) this.down(reason);
     };
@@ -154,6 +155,21 @@ export class Upstream {
     this.pending.delete(id);
     this.transport?.abandon?.(id);
     p.reject(new GatewayError('CANCELLED', 'Request cancelled'));
+  }
+
+  /**
+   * A result over the size cap was dropped unread. Fail the request it answered now rather than
+   * at its timeout: the id is found in the message's last bytes (where serializers put it), or,
+   * failing that, it is the only request in flight.
+   */
+  private failOversized(bytes: number, tail: Buffer): void {
+    const m = /"id"\s*:\s*(\d+)\s*\}\s*$/.exec(tail.toString('latin1'));
+    const id = m ? Number(m[1]) : this.pending.size === 1 ? [...this.pending.keys()][0] : undefined;
+    const p = id !== undefined ? this.pending.get(id) : undefined;
+    if (!p || id === undefined) return;
+    this.pending.delete(id);
+    clearTimeout(p.timer);
+    p.reject(new GatewayError('RESULT_TOO_LARGE', `The server's answer (${bytes} bytes) exceeds the limit of ${this.maxMessageBytes}`));
   }
 
   /** Send a raw message (notification, or the client's answer to a server request). */

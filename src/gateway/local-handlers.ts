@@ -94,38 +94,22 @@ export function buildLocalHandlers(gw: Gateway): Map<string, LocalHandler> {
     return { tools };
   });
 
-  h.set('prompts/list', async () => {
-    const prompts: Record<string, unknown>[] = [];
+  /** One filtered, namespaced list over every server that is up. */
+  const list = (kind: 'prompts' | 'resources' | 'resourceTemplates', field: 'name' | 'uri' | 'uriTemplate') => async () => {
+    const out: Record<string, unknown>[] = [];
     for (const rt of await readyServers(gw)) {
-      for (const p of await rt.catalog.getList('prompts')) {
-        const name = String(p.name);
-        if (gw.decide('prompt', rt.server.name, name).allowed) prompts.push({ ...p, name: gw.namespacer.exposeName(rt.server.name, name) });
+      for (const item of await rt.catalog.getList(kind)) {
+        const key = String(item[field]);
+        const isName = field === 'name';
+        if (!gw.decide(isName ? 'prompt' : 'resource', rt.server.name, key).allowed) continue;
+        out.push({ ...item, [field]: isName ? gw.namespacer.exposeName(rt.server.name, key) : gw.namespacer.exposeUri(rt.server.name, key) });
       }
     }
-    return { prompts };
-  });
-
-  h.set('resources/list', async () => {
-    const resources: Record<string, unknown>[] = [];
-    for (const rt of await readyServers(gw)) {
-      for (const r of await rt.catalog.getList('resources')) {
-        const uri = String(r.uri);
-        if (gw.decide('resource', rt.server.name, uri).allowed) resources.push({ ...r, uri: gw.namespacer.exposeUri(rt.server.name, uri) });
-      }
-    }
-    return { resources };
-  });
-
-  h.set('resources/templates/list', async () => {
-    const resourceTemplates: Record<string, unknown>[] = [];
-    for (const rt of await readyServers(gw)) {
-      for (const r of await rt.catalog.getList('resourceTemplates')) {
-        const t = String(r.uriTemplate);
-        if (gw.decide('resource', rt.server.name, t).allowed) resourceTemplates.push({ ...r, uriTemplate: gw.namespacer.exposeUri(rt.server.name, t) });
-      }
-    }
-    return { resourceTemplates };
-  });
+    return { [kind]: out };
+  };
+  h.set('prompts/list', list('prompts', 'name'));
+  h.set('resources/list', list('resources', 'uri'));
+  h.set('resources/templates/list', list('resourceTemplates', 'uriTemplate'));
 
   h.set('subscriptions/listen', async (ctx) => {
     if (gw.listeners.size >= MAX_LISTENERS) throw new GatewayError('INTERNAL', 'Subscription limit reached');

@@ -7,24 +7,28 @@ import type { CallContext } from '../pipeline/types.ts';
 import { META, MODERN_VERSIONS, negotiateLegacy } from '../protocol/revisions.ts';
 import { MAX_LISTENERS, type ListenFilter } from './listeners.ts';
 import type { Gateway } from './gateway.ts';
+import type { InitializeResult } from '../upstream/upstream.ts';
 
 export type LocalHandler = (ctx: CallContext) => Promise<Record<string, unknown>>;
 
-type Runtime = Gateway['servers'] extends Map<string, infer R> ? R : never;
+type Runtime = (Gateway['servers'] extends Map<string, infer R> ? R : never) & { init: InitializeResult };
 
-/** Servers that are up; one that cannot start is left out of lists rather than failing them. */
+/**
+ * Servers that are up, each with the initialize result it started with (captured here: the
+ * server may go down again while the list is built). One that cannot start is left out of
+ * lists rather than failing them.
+ */
 async function readyServers(gw: Gateway): Promise<Runtime[]> {
   const all = [...gw.servers.values()];
-  const settled = await Promise.allSettled(all.map((rt) => gw.ready(rt)));
-  return all.filter((_, i) => settled[i].status === 'fulfilled');
+  const settled = await Promise.allSettled(all.map((rt) => gw.ready(rt).then((r) => ({ ...r, init: r.upstream.init! }))));
+  return settled.flatMap((r) => (r.status === 'fulfilled' && r.value.init ? [r.value] : []));
 }
 
 function mergedCapabilities(gw: Gateway, servers: Runtime[]): Record<string, unknown> {
-  const only = gw.soleServer();
-  if (only && servers.length === 1) return { ...only.upstream.init!.capabilities };
+  if (gw.servers.size === 1 && servers.length === 1) return { ...servers[0].init.capabilities };
   const caps: Record<string, unknown> = {};
   for (const rt of servers) {
-    const c = rt.upstream.init!.capabilities as Record<string, Record<string, unknown> | undefined>;
+    const c = rt.init.capabilities as Record<string, Record<string, unknown> | undefined>;
     if (c.tools) caps.tools = { listChanged: true };
     if (c.prompts) caps.prompts = { listChanged: true };
     if (c.resources) caps.resources = { listChanged: true, subscribe: Boolean((caps.resources as { subscribe?: boolean })?.subscribe || c.resources.subscribe) };
@@ -35,9 +39,9 @@ function mergedCapabilities(gw: Gateway, servers: Runtime[]): Record<string, unk
 }
 
 function instructions(servers: Runtime[]): string | undefined {
-  const parts = servers.map((rt) => rt.upstream.init?.instructions).filter((x): x is string => typeof x === 'string' && x.length > 0);
+  const parts = servers.map((rt) => rt.init.instructions).filter((x): x is string => typeof x === 'string' && x.length > 0);
   if (!parts.length) return undefined;
-  return servers.length === 1 ? parts[0] : servers.map((rt) => rt.upstream.init?.instructions ? `[${rt.server.name}] ${rt.upstream.init.instructions}` : '').filter(Boolean).join('\n\n');
+  return servers.length === 1 ? parts[0] : servers.map((rt) => (rt.init.instructions ? `[${rt.server.name}] ${rt.init.instructions}` : '')).filter(Boolean).join('\n\n');
 }
 
 export function buildLocalHandlers(gw: Gateway): Map<string, LocalHandler> {

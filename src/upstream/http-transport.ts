@@ -18,7 +18,7 @@ export class HttpTransport implements UpstreamTransport {
   onmessage?: (bytes: Buffer) => void;
   onerror?: (err: Error) => void;
   onclose?: (reason: string) => void;
-  onoversize?: (bytes: number, tail: Buffer) => void;
+  onoversize?: (bytes: number, tail: Buffer, head?: Buffer) => void;
   private sessionId?: string;
   private protocolVersion?: string;
   private readonly agent: Dispatcher;

@@ -9,11 +9,13 @@ export class LineSplitter {
   private discarding = false;
   private readonly maxBytes: number;
   private readonly onLine: (line: Buffer) => void;
-  private readonly onOversize: (bytes: number, tail: Buffer) => void;
+  private readonly onOversize: (bytes: number, tail: Buffer, head: Buffer) => void;
+  /** The first bytes of a discarded line: whether it began as a response or a notification. */
+  private head: Buffer = Buffer.alloc(0);
   /** The last bytes of a discarded line: where a JSON-RPC serializer usually puts the `id`. */
   private tail: Buffer = Buffer.alloc(0);
 
-  constructor(maxBytes: number, onLine: (line: Buffer) => void, onOversize: (bytes: number, tail: Buffer) => void) {
+  constructor(maxBytes: number, onLine: (line: Buffer) => void, onOversize: (bytes: number, tail: Buffer, head: Buffer) => void) {
     this.maxBytes = maxBytes;
     this.onLine = onLine;
     this.onOversize = onOversize;
@@ -42,6 +44,7 @@ export class LineSplitter {
     }
     if (this.pending + part.length > this.maxBytes) {
       this.discarding = true;
+      this.head = Buffer.concat([...this.chunks, part.subarray(0, 64)]).subarray(0, 64);
       this.chunks = [];
       this.pending += part.length;
       this.keepTail(part);
@@ -58,8 +61,9 @@ export class LineSplitter {
 
   private endLine(): void {
     if (this.discarding) {
-      this.onOversize(this.pending, this.tail);
+      this.onOversize(this.pending, this.tail, this.head);
       this.tail = Buffer.alloc(0);
+      this.head = Buffer.alloc(0);
     } else if (this.pending > 0) {
       let line = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.pending);
       if (line[line.length - 1] === 0x0d) line = line.subarray(0, line.length - 1);

@@ -31,7 +31,7 @@ export class StdioTransport implements UpstreamTransport {
   onmessage?: (bytes: Buffer) => void;
   onerror?: (err: Error) => void;
   onclose?: (reason: string) => void;
-  onoversize?: (bytes: number, tail: Buffer) => void;
+  onoversize?: (bytes: number, tail: Buffer, head?: Buffer) => void;
   private child?: ChildProcess;
   private exited = false;
   private readonly opts: StdioOptions;
@@ -58,9 +58,9 @@ export class StdioTransport implements UpstreamTransport {
       const splitter = new LineSplitter(
         o.maxMessageBytes,
         (line) => this.onmessage?.(line),
-        (n, tail) => {
+        (n, tail, head) => {
           this.onerror?.(new Error(`server wrote a ${n}-byte message, over the ${o.maxMessageBytes}-byte limit; dropped`));
-          this.onoversize?.(n, tail);
+          this.onoversize?.(n, tail, head);
         },
       );
       child.stdout!.on('data', (c: Buffer) => splitter.push(c));

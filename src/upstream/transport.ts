@@ -14,7 +14,7 @@ export interface UpstreamTransport {
   /** A problem that does not end the connection (e.g. an oversized line that was dropped). */
   onerror?: (err: Error) => void;
   /** A message over the size cap was dropped; `tail` is its last bytes (to find the request id). */
-  onoversize?: (bytes: number, tail: Buffer) => void;
+  onoversize?: (bytes: number, tail: Buffer, head?: Buffer) => void;
   /** The connection ended (process exit, stream closed). */
   onclose?: (reason: string) => void;
   /** Set once the protocol version is negotiated (Streamable HTTP sends it as a header). */

@@ -68,11 +68,31 @@ export class Upstream {
   ensureReady(initParams: Params, timeoutMs: number): Promise<InitializeResult> {
     if (this.state === 'ready' && this.init) return Promise.resolve(this.init);
     if (this.state === 'closed') return Promise.reject(new GatewayError('UPSTREAM_UNAVAILABLE', `Server '${this.name}' is unavailable`));
-    this.starting ??= this.start(initParams, timeoutMs).finally(() => {
+    // A server that failed to start is not retried on every request: exponential back-off
+    // (1 s doubling to 30 s) keeps a broken server from being respawned in a hot loop and keeps
+    // one stuck server from making every list wait for its start-up timeout.
+    if (!this.starting && Date.now() < this.retryAt) {
+      return Promise.reject(new GatewayError('UPSTREAM_UNAVAILABLE', `Server '${this.name}' is unavailable`, { detail: `${this.lastError} (retry in ${Math.ceil((this.retryAt - Date.now()) / 1000)}s)` }));
+    }
+    this.starting ??= this.start(initParams, timeoutMs).then(
+      (init) => {
+        this.failures = 0;
+        this.retryAt = 0;
+        return init;
+      },
+      (err: unknown) => {
+        this.failures++;
+        this.retryAt = Date.now() + Math.min(30_000, 1000 * 2 ** (this.failures - 1));
+        throw err;
+      },
+    ).finally(() => {
       this.starting = undefined;
     });
     return this.starting;
   }
+
+  private failures = 0;
+  private retryAt = 0;
 
   private async start(initParams: Params, timeoutMs: number): Promise<InitializeResult> {
     this.state = 'starting';
@@ -80,7 +100,7 @@ export class Upstream {
     this.transport = t;
     t.onmessage = (bytes) => this.receive(bytes);
     t.onerror = (err) => this.events.onProtocolError?.(this, new GatewayError('UPSTREAM_PROTOCOL_ERROR', err.message));
-    t.onoversize = (bytes, tail) => this.failOversized(bytes, tail);
+    t.onoversize = (bytes, tail, head) => this.failOversized(bytes, tail, head);
     t.onclose = (reason) => {
       if (this.transport === t) this.down(reason);
     };
@@ -162,9 +182,13 @@ export class Upstream {
    * at its timeout: the id is found in the message's last bytes (where serializers put it), or,
    * failing that, it is the only request in flight.
    */
-  private failOversized(bytes: number, tail: Buffer): void {
+  private failOversized(bytes: number, tail: Buffer, head?: Buffer): void {
     const m = /"id"\s*:\s*(\d+)\s*\}\s*$/.exec(tail.toString('latin1'));
-    const id = m ? Number(m[1]) : this.pending.size === 1 ? [...this.pending.keys()][0] : undefined;
+    // Without an id, blame the only request in flight only if the message began like a response:
+    // an oversized notification must not fail an innocent call.
+    const h = head?.toString('latin1') ?? '';
+    const looksLikeResponse = /^\s*\{\s*"(result|error)"/.test(h) || (/"id"\s*:/.test(h) && !/"method"\s*:/.test(h));
+    const id = m ? Number(m[1]) : looksLikeResponse && this.pending.size === 1 ? [...this.pending.keys()][0] : undefined;
     const p = id !== undefined ? this.pending.get(id) : undefined;
     if (!p || id === undefined) return;
     this.pending.delete(id);

@@ -261,6 +261,13 @@ describe('Streamable HTTP wire (portcullis run)', () => {
       assert.equal(r.status, 404, r.text);
     });
 
+    test('an unsupported MCP-Protocol-Version header in a session: 400 (spec: MUST)', async () => {
+      const r = await post(url, { jsonrpc: '2.0', id: 30, method: 'tools/list' }, { 'mcp-protocol-version': '2099-01-01', 'mcp-session-id': sid });
+      assert.equal(r.status, 400, r.text);
+      assert.equal(r.json?.id, 30);
+      assert.ok(r.json?.error, r.text);
+    });
+
     test('notifications/initialized: 202', async () => {
       const r = await post(url, { jsonrpc: '2.0', method: 'notifications/initialized' }, { 'mcp-protocol-version': LEGACY, 'mcp-session-id': sid });
       assert.equal(r.status, 202, r.text);

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { findUnenforced } from '../../src/config/enforcement.ts';
@@ -12,8 +12,15 @@ import { ConfigError, loadConfigFile, loadConfigText } from '../../src/config/lo
 import { docs, DOCS_PATH, jsonSchema, SCHEMA_PATH } from '../../scripts/gen-config.ts';
 import { BIN, NODE, ROOT, writeConfig } from '../helpers/gateway-process.ts';
 
-const SEED = join(ROOT, '..', 'shared', 'fixtures', 'openclaw-mcp-security.yaml');
+// The seed's configuration lives in ../shared; a copy is kept here so the suite runs where
+// shared/ is absent, and the copy is checked against the original wherever it is present.
+const SHARED_SEED = join(ROOT, '..', 'shared', 'fixtures', 'openclaw-mcp-security.yaml');
+const SEED = existsSync(SHARED_SEED) ? SHARED_SEED : join(ROOT, 'test', 'fixtures', 'config', 'openclaw-mcp-security.yaml');
 const seedEnv = { ...process.env, AUDIT_WEBHOOK_TOKEN: 'test-token' };
+
+test('the kept copy of the seed configuration is the original, byte for byte', { skip: existsSync(SHARED_SEED) ? false : 'shared/ is not beside this checkout' }, () => {
+  assert.equal(readFileSync(join(ROOT, 'test', 'fixtures', 'config', 'openclaw-mcp-security.yaml'), 'utf8'), readFileSync(SHARED_SEED, 'utf8'));
+});
 
 test('the seed configuration loads unchanged', () => {
   const loaded = loadConfigFile(SEED, seedEnv);

@@ -25,6 +25,8 @@ export type GatewayErrorCode =
   | 'UNKNOWN_RESOURCE'
   | 'NOT_INITIALIZED'
   | 'RATE_LIMITED'
+  | 'POLICY_DENIED'
+  | 'QUOTA_EXCEEDED'
   | 'UNAUTHENTICATED'
   | 'REQUEST_TIMEOUT'
   | 'UPSTREAM_UNAVAILABLE'
@@ -62,6 +64,11 @@ export const ERROR_TABLE: Readonly<Record<GatewayErrorCode, WireMapping>> = Obje
   UNKNOWN_RESOURCE: { rpc: -32002, http: 200 },
   NOT_INITIALIZED: { rpc: -32600, http: 400 },
   RATE_LIMITED: { rpc: -32010, http: 200 },
+  // Argument-level policy: the call is refused as a whole ("invalid params" for this caller);
+  // the rule and argument that decided go to the audit record only.
+  POLICY_DENIED: { rpc: -32602, http: 200 },
+  // A quota is a slower rate limit: same code, `data.retryAfterSeconds` until the window ends.
+  QUOTA_EXCEEDED: { rpc: -32010, http: 200 },
   UNAUTHENTICATED: { rpc: -32011, http: 401 },
   REQUEST_TIMEOUT: { rpc: -32001, http: 200 },
   UPSTREAM_UNAVAILABLE: { rpc: -32012, http: 200 },

@@ -23,6 +23,8 @@ export interface AuditRecord {
   reason?: string;
   code?: string;
   rule?: string;
+  /** The argument that decided a denial (argument-level policy). */
+  argument?: string;
   latencyMs?: number;
   args?: unknown;
   detail?: Record<string, unknown>;

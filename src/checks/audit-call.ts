@@ -18,7 +18,8 @@ export function eventFor(ctx: CallContext): AuditEventName | undefined {
   const err = ctx.error;
   if (!err) return ctx.method === 'tools/call' ? 'tool_invoked' : undefined;
   if (err.code === 'CANCELLED') return ctx.method === 'tools/call' ? 'tool_invoked' : undefined;
-  if (err.code === 'RATE_LIMITED') return 'rate_limit_exceeded';
+  if (err.code === 'RATE_LIMITED' || err.code === 'QUOTA_EXCEEDED') return 'rate_limit_exceeded';
+  if (err.code === 'POLICY_DENIED') return 'policy_violation';
   if (SCHEMA_CODES.has(err.code)) return 'schema_validation_failed';
   if (UPSTREAM_CODES.has(err.code)) return 'upstream_error';
   if (ctx.method === 'tools/call' && err.code === 'UNKNOWN_TOOL') return 'tool_denied';
@@ -51,6 +52,7 @@ export const auditCall: Stage<CallContext> = async (ctx, next) => {
         reason: err?.code === 'CANCELLED' ? 'cancelled by the client' : err ? (ctx.audit.reason ?? err.detail ?? err.message) : ctx.audit.reason,
         code: err?.code,
         rule: ctx.audit.rule,
+        argument: ctx.audit.argument,
         latencyMs: Math.round((performance.now() - ctx.startedAt) * 1000) / 1000,
         args: ctx.method === 'tools/call' ? p?.arguments : undefined,
         detail: ctx.gateway.audit.level === 'debug' && ctx.responseBytes ? { resultBytes: ctx.responseBytes.length } : undefined,

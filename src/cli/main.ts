@@ -3,6 +3,7 @@
  */
 import { checkCommand } from './check.ts';
 import { demoCommand } from './demo.ts';
+import { policyCommand } from './policy.ts';
 import { runCommand } from './run.ts';
 import { wrapCommand } from './wrap.ts';
 import { CliError } from './common.ts';
@@ -18,6 +19,7 @@ const COMMANDS: Record<string, Command> = {
   wrap: wrapCommand,
   check: checkCommand,
   demo: demoCommand,
+  policy: policyCommand,
 };
 
 function mainHelp(): string {

@@ -31,13 +31,6 @@ function checkSecurity(sec: Sec | undefined, base: string, out: Unenforced[], tr
   if (sec.sandbox && !sec.sandbox.enabled && sec.sandbox.allowedPaths?.length) {
     out.push({ path: `${base}.sandbox.allowedPaths`, what: 'sandbox path binding', until: 'sandboxed stdio servers' });
   }
-  sec.toolAccess?.allowedTools?.forEach((r, i) => {
-    if (typeof r === 'string') return;
-    const p = `${base}.toolAccess.allowedTools.${i}`;
-    for (const k of ['conditions', 'allowedPaths', 'forbiddenPaths', 'allowedDatabases', 'forbiddenTables'] as const) {
-      if (r[k] !== undefined) out.push({ path: `${p}.${k}`, what: `argument constraint '${k}' on '${r.pattern}'`, until: 'argument-level policy' });
-    }
-  });
   if ('audit' in sec && sec.audit) {
     sec.audit.destinations.forEach((d, i) => {
       if (d.type === 'webhook') out.push({ path: `${base}.audit.destinations.${i}`, what: 'webhook audit destination', until: 'monitoring and alerting' });

@@ -136,7 +136,8 @@ export function loadConfigText(text: string, file = '<inline>', env: NodeJS.Proc
  * Merge a per-server override into the global settings.
  * - scalar settings: the override wins;
  * - `toolAccess.allowedTools`: the override replaces the global list for that server;
- * - `toolAccess.deniedTools`: the union — a global deny can never be lifted per server.
+ * - `toolAccess.deniedTools`: the union — a global deny can never be lifted per server;
+ * - `flowRules`: the union, for the same reason; `toolLabels`: merged per pattern.
  */
 export function mergeSecurity(base: Security, o: SecurityOverride): Security {
   const ta = o.toolAccess;
@@ -149,6 +150,10 @@ export function mergeSecurity(base: Security, o: SecurityOverride): Security {
       allowedTools: ta?.allowedTools ?? base.toolAccess.allowedTools,
       deniedTools: [...base.toolAccess.deniedTools, ...(ta?.deniedTools ?? [])],
     },
+    // Labels per pattern: the server's own win. Flow rules add up: a global one cannot be lifted.
+    toolLabels: { ...base.toolLabels, ...o.toolLabels },
+    flowRules: [...base.flowRules, ...(o.flowRules ?? [])],
+    argumentGuards: { ...base.argumentGuards, ...stripUndef(o.argumentGuards) },
     promptAccess: mergeNames(base.promptAccess, o.promptAccess),
     resourceAccess: mergeNames(base.resourceAccess, o.resourceAccess),
     rateLimiting: { ...base.rateLimiting, ...stripUndef(o.rateLimiting) },

@@ -11,6 +11,7 @@
  * `mcp.servers[]`, `mcp.timeouts` and `mcp.identity`.
  */
 import { z } from 'zod';
+import { argumentGuardsSchema, ARGUMENT_GUARD_DEFAULTS, flowRuleSchema, toolLabelsSchema, toolRuleObject } from './argument-policy-schema.ts';
 
 /** Server names become namespace prefixes (`name__tool`), so `_` is not allowed in them. */
 export const SERVER_NAME_RE = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
@@ -30,25 +31,6 @@ export const AUDIT_EVENTS = [
 export type AuditEventName = (typeof AUDIT_EVENTS)[number];
 
 const glob = z.string().min(1).describe('A glob: `*` matches any run of characters, `?` one character.');
-
-const conditionSchema = z
-  .strictObject({
-    maxEventsPerMinute: z.number().int().positive().optional().describe('Calls allowed per minute.'),
-    maxEventsPerHour: z.number().int().positive().optional().describe('Calls allowed per hour.'),
-    maxEventsPerDay: z.number().int().positive().optional().describe('Calls allowed per day.'),
-  })
-  .describe('A condition on a tool rule (quotas). Enforced by the argument-policy build.');
-
-const toolRuleObject = z
-  .strictObject({
-    pattern: glob.describe('Tool name pattern this rule allows.'),
-    conditions: z.array(conditionSchema).optional(),
-    allowedPaths: z.array(z.string()).optional().describe('Path globs a path argument must match.'),
-    forbiddenPaths: z.array(z.string()).optional().describe('Path globs a path argument must not match.'),
-    allowedDatabases: z.array(z.string()).optional().describe('Databases a SQL argument may use.'),
-    forbiddenTables: z.array(z.string()).optional().describe('Tables a SQL argument may not reference.'),
-  })
-  .describe('An allow rule with argument constraints.');
 
 export const toolRuleSchema = z.union([glob, toolRuleObject]);
 
@@ -159,6 +141,9 @@ export const securitySchema = z.strictObject({
     .default({ defaultPolicy: 'allow', allowed: [], denied: [] })
     .describe('Which resources (by URI) and resource templates are listed and may be read.'),
   toolAccess: toolAccessSchema.default({ defaultPolicy: 'deny', allowedTools: [], deniedTools: [] }),
+  toolLabels: toolLabelsSchema.default({}),
+  flowRules: z.array(flowRuleSchema).default([]).describe('Session flow rules: after a result from a tool with an `after` label, tools with a `deny` label are refused.'),
+  argumentGuards: argumentGuardsSchema.default(ARGUMENT_GUARD_DEFAULTS).describe('Argument checks that apply to every tool, whatever rule allowed it.'),
   rateLimiting: rateLimitingSchema.default({ enabled: true, requestsPerMinute: 60, burstSize: 20, cooldownSeconds: 60 }),
   validation: validationSchema.default({
     maxMessageSize: 1_048_576,
@@ -194,6 +179,9 @@ export const securityOverrideSchema = z.strictObject({
       deniedTools: z.array(glob).optional(),
     })
     .optional(),
+  toolLabels: toolLabelsSchema.optional().describe('Merged over the global labels, per pattern.'),
+  flowRules: z.array(flowRuleSchema).optional().describe('Added to the global rules (a global rule cannot be lifted per server).'),
+  argumentGuards: argumentGuardsSchema.partial().optional(),
   promptAccess: nameAccessSchema.partial().optional(),
   resourceAccess: nameAccessSchema.partial().optional(),
   rateLimiting: rateLimitingSchema.partial().optional(),

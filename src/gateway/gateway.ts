@@ -11,6 +11,7 @@ import type { AuditLog } from '../audit/audit-log.ts';
 import { RateLimiter } from '../checks/rate-limit.ts';
 import { runRequestChain, runResponseChain } from '../pipeline/chain.ts';
 import type { CallContext } from '../pipeline/types.ts';
+import { PolicyRuntime } from '../policy/policy-runtime.ts';
 import { NamePolicy, ToolPolicy, type AccessDecision } from '../policy/tool-policy.ts';
 import { classify, salvageId, type Classified, type JsonRpcId, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse, type Params } from '../protocol/envelope.ts';
 import { isModern, META, MODERN_CACHEABLE, MODERN_VERSIONS, notificationSchema } from '../protocol/revisions.ts';
@@ -53,6 +54,8 @@ export class Gateway {
   readonly mode: 'run' | 'wrap';
   readonly audit: AuditLog;
   readonly rateLimiter: RateLimiter;
+  /** Quotas, session taint (flow rules) and DNS for argument-level policy. */
+  readonly policy: PolicyRuntime;
   readonly namespacer: Namespacer;
   readonly progress = new ProgressRouter();
   readonly serverRequests = new ServerRequestRouter();
@@ -73,6 +76,7 @@ export class Gateway {
     this.audit = opts.audit;
     this.log = opts.log ?? ((l) => process.stderr.write(`portcullis: ${l}\n`));
     this.rateLimiter = new RateLimiter({ store: new MemoryStore(), clock: opts.clock });
+    this.policy = new PolicyRuntime(loaded);
     this.namespacer = new Namespacer(loaded.servers.map((s) => s.name));
     for (const server of loaded.servers) {
       const upstream = new Upstream(server.name, () => this.makeTransport(server), {
@@ -468,6 +472,7 @@ export class Gateway {
     this.listeners.endAll();
     for (const s of [...this.sessions]) this.closeSession(s, reason);
     await Promise.allSettled([...this.servers.values()].map((rt) => rt.upstream.close()));
+    await this.policy.close();
     this.audit.emit({ event: 'gateway_stopped', reason });
     await this.audit.close();
   }

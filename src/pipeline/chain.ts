@@ -17,7 +17,11 @@
  *   7. throttle           rate limit, after authorization so refused calls do not spend tokens, and
  *                         before argument validation so floods stay cheap.
  *   8. validateArguments  limits and the tool's inputSchema, for callers that may call the tool.
- *   9. forward            to the server with gateway ids; then the response chain below.
+ *   9. constrainArguments argument-level policy: flow rules, client config files, CEL conditions,
+ *                         operands, paths, SQL, URLs (SSRF), then quotas — after the schema, so
+ *                         values have their declared types; last, so only calls that pass
+ *                         everything spend quota. After the answer, it taints the session (flow).
+ *  10. forward            to the server with gateway ids; then the response chain below.
  *
  * Server -> client (each answer to a forwarded request):
  *   1. validateResult     MCP result schema and the tool's outputSchema, before anything reads it.
@@ -28,6 +32,7 @@ import { answerLocally } from '../checks/answer-locally.ts';
 import { auditCall } from '../checks/audit-call.ts';
 import { authenticate } from '../checks/authenticate.ts';
 import { authorize } from '../checks/authorize.ts';
+import { constrainArguments } from '../checks/constrain-arguments.ts';
 import { forward } from '../checks/forward.ts';
 import { route } from '../checks/route.ts';
 import { throttle } from '../checks/throttle.ts';
@@ -37,7 +42,7 @@ import { validateResult } from '../checks/validate-result.ts';
 import { compose } from './compose.ts';
 import type { CallContext } from './types.ts';
 
-export const REQUEST_STAGES = [auditCall, validateMessage, authenticate, answerLocally, route, authorize, throttle, validateArguments, forward] as const;
+export const REQUEST_STAGES = [auditCall, validateMessage, authenticate, answerLocally, route, authorize, throttle, validateArguments, constrainArguments, forward] as const;
 export const RESPONSE_STAGES = [validateResult] as const;
 
 export const runRequestChain = compose<CallContext>(REQUEST_STAGES);

@@ -47,6 +47,6 @@ export interface CallContext {
   /** The client withdrew the request (notifications/cancelled): it gets no answer (spec, utilities/cancellation). */
   cancelled?: boolean;
   /** What the audit record says about the decision. */
-  audit: { decision?: 'allow' | 'deny' | 'error'; reason?: string; rule?: string; event?: string };
+  audit: { decision?: 'allow' | 'deny' | 'error'; reason?: string; rule?: string; event?: string; argument?: string };
   startedAt: number;
 }

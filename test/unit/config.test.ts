@@ -47,11 +47,6 @@ test('portcullis check on the seed lists exactly what this build does not enforc
     'mcp.security.requireAuth',
     'mcp.security.mtls',
     'mcp.security.sandbox',
-    'mcp.security.toolAccess.allowedTools.0.conditions',
-    'mcp.security.toolAccess.allowedTools.1.allowedDatabases',
-    'mcp.security.toolAccess.allowedTools.1.forbiddenTables',
-    'mcp.security.toolAccess.allowedTools.2.allowedPaths',
-    'mcp.security.toolAccess.allowedTools.2.forbiddenPaths',
     'mcp.security.audit.destinations.1',
     'mcp.skills.1.security.sandbox.allowedPaths',
   ]);

@@ -1,0 +1,63 @@
+/**
+ * Argument-level policy (policy/argument-decision.ts): flow rules, client configuration files,
+ * the rule's CEL condition, operands, paths, SQL and URLs, the private-address guard, quotas.
+ * After `validateArguments`, so every value has the type the tool's schema declares, and last
+ * before `forward`, so a quota is spent only by calls that passed everything else.
+ *
+ * A denial is opaque on the wire (POLICY_DENIED, or QUOTA_EXCEEDED with `retryAfterSeconds`); the
+ * audit record names the rule and the argument. After the server answers, a successful result
+ * taints the session with the tool's labels.
+ */
+import { GatewayError } from '../errors.ts';
+import { decideArguments } from '../policy/argument-decision.ts';
+import type { RuleObject } from '../policy/compiled-rules.ts';
+import type { Stage } from '../pipeline/compose.ts';
+import type { CallContext } from '../pipeline/types.ts';
+
+/** A stateless 2026-07-28 request has no session: its taint is the caller's at its network peer. */
+export function flowKey(ctx: CallContext): string {
+  const s = ctx.session;
+  return s.stateless ? `p:${s.principal.subject}@${s.connection.replace(/:\d+$/, '')}` : `s:${s.id}`;
+}
+
+export const constrainArguments: Stage<CallContext> = async (ctx, next) => {
+  const t = ctx.target;
+  if (ctx.method !== 'tools/call' || !t?.tool || !t.name) {
+    await next();
+    return;
+  }
+  const gw = ctx.gateway;
+  const d = gw.decide('tool', t.server.name, t.name);
+  const matched = d.allowed && d.matchedRule && typeof d.matchedRule !== 'string' ? { label: d.rule, rule: d.matchedRule as RuleObject } : undefined;
+  const key = flowKey(ctx);
+  const s = ctx.session;
+  const rt = gw.policy;
+  const decision = await decideArguments(
+    ctx.security,
+    matched,
+    {
+      server: t.server.name,
+      tool: t.name,
+      names: [t.name, t.exposed ?? t.name],
+      def: t.tool.def,
+      args: (ctx.req.params?.arguments ?? {}) as Record<string, unknown>,
+      principal: s.principal,
+      session: { id: s.id, labels: rt.flows.labels(key), protocolVersion: ctx.protocolVersion, client: s.clientInfo },
+      nowMs: Date.now(),
+    },
+    { quotas: rt.quotas, resolve: rt.resolver(ctx.security.argumentGuards.dnsTimeoutSeconds * 1000), consume: true },
+  );
+  if (!decision.allowed) {
+    const step = decision.denied!;
+    ctx.audit.decision = 'deny';
+    ctx.audit.rule = step.rule;
+    ctx.audit.argument = step.argument;
+    ctx.audit.reason = `tool '${t.name}' on '${t.server.name}'${step.argument ? `, argument '${step.argument}'` : ''}: ${step.reason}`;
+    if (decision.retryAfterSeconds !== undefined) {
+      throw new GatewayError('QUOTA_EXCEEDED', `Quota exceeded; retry after ${decision.retryAfterSeconds}s`, { data: { retryAfterSeconds: decision.retryAfterSeconds } });
+    }
+    throw new GatewayError('POLICY_DENIED', 'Request refused by policy');
+  }
+  await next();
+  if (decision.labels.length && ctx.response?.result && !ctx.error) rt.flows.add(key, decision.labels);
+};

@@ -1,0 +1,97 @@
+/**
+ * Session flow rules: the "lethal trifecta" (private data + untrusted content + a way out) and the
+ * GitHub MCP toxic flow (Invariant Labs, 2025), where an agent that has read a private repository
+ * is steered by an issue's text into publishing it. No single call is wrong; the sequence is.
+ *
+ * Tools carry labels (`toolLabels: {"read_*": [private-data], "create_issue": [external-sink]}`).
+ * A successful result of a labeled tool taints the caller's session with its labels; a flow rule
+ * (`{name, after: [private-data], deny: [external-sink]}`) then refuses calls to tools carrying a
+ * `deny` label for the rest of the session. Taint is per session (stateful) or, for stateless
+ * 2026-07-28 requests that have no session, per principal and network peer.
+ */
+import { compileGlob, type GlobMatcher } from './glob.ts';
+
+export interface FlowRule {
+  name: string;
+  after: readonly string[];
+  deny: readonly string[];
+}
+
+export class ToolLabels {
+  private readonly entries: { pattern: string; match: GlobMatcher; labels: readonly string[] }[];
+
+  constructor(map: Readonly<Record<string, readonly string[]>>) {
+    this.entries = Object.entries(map).map(([pattern, labels]) => ({ pattern, match: compileGlob(pattern), labels }));
+  }
+
+  get empty(): boolean {
+    return this.entries.length === 0;
+  }
+
+  /** Labels of a tool known by these names (its own and the namespaced one): the union over matching patterns. */
+  labelsOf(names: readonly string[]): string[] {
+    const out = new Set<string>();
+    for (const e of this.entries) if (names.some((n) => e.match(n))) for (const l of e.labels) out.add(l);
+    return [...out];
+  }
+}
+
+export interface FlowViolation {
+  rule: string;
+  reason: string;
+}
+
+/** The first rule this call breaks, given the session's taint and the tool's labels. */
+export function violatedFlowRule(rules: readonly FlowRule[], taint: ReadonlySet<string>, toolLabels: readonly string[]): FlowViolation | undefined {
+  if (taint.size === 0 || toolLabels.length === 0) return undefined;
+  for (let i = 0; i < rules.length; i++) {
+    const r = rules[i];
+    const seen = r.after.find((l) => taint.has(l));
+    const sink = r.deny.find((l) => toolLabels.includes(l));
+    if (seen && sink) return { rule: `flowRules[${i}]: ${r.name}`, reason: `a '${sink}' tool after a '${seen}' result in this session` };
+  }
+  return undefined;
+}
+
+const EMPTY: ReadonlySet<string> = new Set();
+
+/**
+ * Taint per session key, bounded: keys come from sessions and principals, so the map is capped
+ * and entries expire after `ttlMs` without use. Dropping an entry forgets a taint, so the cap is
+ * generous and only the least recently used go.
+ */
+export class FlowTracker {
+  private readonly entries = new Map<string, { labels: Set<string>; touchedMs: number }>();
+  private readonly ttlMs: number;
+  private readonly max: number;
+
+  constructor(opts: { ttlMs: number; maxEntries?: number }) {
+    this.ttlMs = opts.ttlMs;
+    this.max = opts.maxEntries ?? 100_000;
+  }
+
+  labels(key: string, now = Date.now()): ReadonlySet<string> {
+    const e = this.entries.get(key);
+    if (!e) return EMPTY;
+    if (now - e.touchedMs > this.ttlMs) {
+      this.entries.delete(key);
+      return EMPTY;
+    }
+    e.touchedMs = now; // an active session keeps its taint; only an idle one expires
+    return e.labels;
+  }
+
+  add(key: string, labels: readonly string[], now = Date.now()): void {
+    if (labels.length === 0) return;
+    const e = this.entries.get(key) ?? { labels: new Set<string>(), touchedMs: now };
+    for (const l of labels) e.labels.add(l);
+    e.touchedMs = now;
+    this.entries.delete(key);
+    if (this.entries.size >= this.max) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(key, e);
+  }
+
+  forget(key: string): void {
+    this.entries.delete(key);
+  }
+}

@@ -5,6 +5,7 @@
  */
 import { GatewayError } from '../errors.ts';
 import { isModern, META } from '../protocol/revisions.ts';
+import { rawResult } from '../protocol/splice.ts';
 import type { UpstreamResponse } from '../upstream/upstream.ts';
 import type { JsonRpcId } from '../protocol/envelope.ts';
 import type { Stage } from '../pipeline/compose.ts';
@@ -109,6 +110,7 @@ export const forward: Stage<CallContext> = async (ctx) => {
     }
     const res = outcome.done;
     ctx.responseBytes = res.bytes;
+    if (!res.msg.error) ctx.resultRaw = rawResult(res.bytes, res.msg as unknown as Record<string, unknown>);
     ctx.response = res.msg.error
       ? { jsonrpc: '2.0', id: ctx.req.id, error: res.msg.error }
       : { jsonrpc: '2.0', id: ctx.req.id, result: res.msg.result };

@@ -16,6 +16,7 @@ import { NamePolicy, ToolPolicy, type AccessDecision } from '../policy/tool-poli
 import { classify, salvageId, type Classified, type JsonRpcId, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse, type Params } from '../protocol/envelope.ts';
 import { isModern, META, MODERN_CACHEABLE, MODERN_VERSIONS, notificationSchema } from '../protocol/revisions.ts';
 import { parseJsonBytes } from '../protocol/safe-json.ts';
+import { frameResult } from '../protocol/splice.ts';
 import { MemoryStore } from '../state/memory-store.ts';
 import { HttpTransport } from '../upstream/http-transport.ts';
 import { scrubbedEnv, StdioTransport } from '../upstream/stdio-transport.ts';
@@ -298,7 +299,13 @@ export class Gateway {
         ctx.error ??= asGatewayError(err);
       }
     }
-    this.respond(ctx);
+    try {
+      this.respond(ctx);
+    } catch (err) {
+      // Every request gets an answer: a bug in building the response must not leave a client hanging.
+      this.log(`internal error answering ${ctx.method}: ${(err as Error).stack ?? err}`);
+      ctx.session.send(JSON.stringify({ jsonrpc: '2.0', id: ctx.req.id, error: asGatewayError(err).toJsonRpcError() }), ctx.req.id, true);
+    }
   }
 
   /** 2026-07-28: every request carries its own version and client capabilities in `_meta`. */
@@ -333,12 +340,32 @@ export class Gateway {
     }
     const res = ctx.response!;
     if (res.result) {
-      if (this.namespacer.enabled && ctx.target) exposeUris(res.result, ctx.target.server.name, this.namespacer);
+      if (this.namespacer.enabled && ctx.target && exposeUris(res.result, ctx.target.server.name, this.namespacer)) ctx.resultChanged = true;
       if (ctx.method === 'resources/subscribe' && ctx.target?.exposed) session.subscriptions.add(ctx.target.exposed);
       if (ctx.method === 'resources/unsubscribe' && ctx.target?.exposed) session.subscriptions.delete(ctx.target.exposed);
+      const fast = this.spliced(ctx, res.result);
+      if (fast) return session.send(fast, req.id, true);
       if (isModern(ctx.protocolVersion)) this.modernize(ctx.method, res.result);
     }
     session.send(JSON.stringify(res), req.id, true);
+  }
+
+  /** The client's response built around the server's own result bytes, when they still apply. */
+  private spliced(ctx: CallContext, result: Record<string, unknown>): Buffer | undefined {
+    const raw = ctx.resultRaw;
+    if (!raw || ctx.resultChanged) return undefined;
+    if (!isModern(ctx.protocolVersion)) return frameResult(ctx.req.id, raw);
+    // 2026-07-28 additions go in front, when the server set none of them itself.
+    if ('resultType' in result || '_meta' in result || 'ttlMs' in result || 'cacheScope' in result) return undefined;
+    const cache = MODERN_CACHEABLE.has(ctx.method) ? '"ttlMs":0,"cacheScope":"private",' : '';
+    return frameResult(ctx.req.id, raw, `"resultType":"complete",${cache}"_meta":{${JSON.stringify(META.serverInfo)}:${this.serverInfoJson()}}`);
+  }
+
+  private serverInfoCache?: { init: unknown; json: string };
+  private serverInfoJson(): string {
+    const init = this.soleServer()?.upstream.init;
+    if (!this.serverInfoCache || this.serverInfoCache.init !== init) this.serverInfoCache = { init, json: JSON.stringify(this.serverInfo()) };
+    return this.serverInfoCache.json;
   }
 
   /** 2026-07-28 results carry `resultType`, cache hints and the server's identity. */
@@ -489,11 +516,13 @@ function levelAtLeast(level: unknown, min: string | undefined): boolean {
   return LOG_LEVELS.indexOf(String(level)) >= LOG_LEVELS.indexOf(min);
 }
 
-/** Multi-server: resource URIs inside results name the server they came from. */
-function exposeUris(result: Record<string, unknown>, server: string, ns: Namespacer): void {
+/** Multi-server: resource URIs inside results name the server they came from. True if any changed. */
+function exposeUris(result: Record<string, unknown>, server: string, ns: Namespacer): boolean {
+  let changed = false;
   const fix = (o: unknown) => {
     if (o && typeof o === 'object' && typeof (o as { uri?: unknown }).uri === 'string') {
       (o as { uri: string }).uri = ns.exposeUri(server, (o as { uri: string }).uri);
+      changed = true;
     }
   };
   for (const c of Array.isArray(result.content) ? result.content : []) {
@@ -507,4 +536,5 @@ function exposeUris(result: Record<string, unknown>, server: string, ns: Namespa
     if (content?.type === 'resource') fix(content.resource);
     else if (content?.type === 'resource_link') fix(content);
   }
+  return changed;
 }

@@ -33,7 +33,9 @@ export interface InflightCall {
  * Delivers a serialized message to the client. `related` is the client request it belongs to;
  * `final` marks the answer to that request (Streamable HTTP ends the request's stream with it).
  */
-export type SessionSender = (message: string, related?: JsonRpcId, final?: boolean) => void;
+export type SessionSender = (message: string | Buffer, related?: JsonRpcId, final?: boolean) => void;
+
+let statelessCounter = 0;
 
 export class Session {
   readonly id: string;
@@ -57,7 +59,8 @@ export class Session {
 
   constructor(opts: { principal: Principal; connection: string; send: SessionSender; stateless?: boolean; id?: string }) {
     // 128 bits from the CSPRNG: a session id is a bearer of the session and must not be guessable.
-    this.id = opts.id ?? randomBytes(16).toString('base64url');
+    // A stateless (2026-07-28) request's id never leaves the gateway: a counter will do.
+    this.id = opts.id ?? (opts.stateless ? `st-${++statelessCounter}` : randomBytes(16).toString('base64url'));
     this.principal = opts.principal;
     this.connection = opts.connection;
     this.send = opts.send;

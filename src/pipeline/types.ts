@@ -42,6 +42,10 @@ export interface CallContext {
   response?: JsonRpcResponse;
   /** The server's original bytes, forwarded as they are when nothing needed changing. */
   responseBytes?: Buffer;
+  /** The server's result as its own JSON text (protocol/splice.ts), when its frame allows. */
+  resultRaw?: Buffer;
+  /** Set by any stage that changes `response.result`: the original bytes no longer apply. */
+  resultChanged?: boolean;
   /** Set when a check refused the call. */
   error?: GatewayError;
   /** The client withdrew the request (notifications/cancelled): it gets no answer (spec, utilities/cancellation). */

@@ -56,14 +56,21 @@ export async function serveHttp(gw: Gateway): Promise<HttpServerHandle> {
     return session;
   };
 
-  const deliver = (state: HttpSessionState, message: string, related?: JsonRpcId, final?: boolean) => {
+  const sse = (res: ServerResponse, message: string | Buffer, end: boolean) => {
+    res.write('event: message\ndata: ');
+    res.write(message);
+    if (end) res.end('\n\n');
+    else res.write('\n\n');
+  };
+
+  const deliver = (state: HttpSessionState, message: string | Buffer, related?: JsonRpcId, final?: boolean) => {
     const stream = related !== undefined ? state.streams.get(related) : undefined;
     if (stream && !stream.done) {
       if (final) {
         stream.done = true;
         state.streams.delete(related!);
         if (stream.sse) {
-          stream.res.end(`event: message\ndata: ${message}\n\n`);
+          sse(stream.res, message, true);
         } else {
           stream.res.writeHead(200, { 'content-type': 'application/json' }).end(message);
         }
@@ -73,14 +80,14 @@ export async function serveHttp(gw: Gateway): Promise<HttpServerHandle> {
         stream.sse = true;
         stream.res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
       }
-      stream.res.write(`event: message\ndata: ${message}\n\n`);
+      sse(stream.res, message, false);
       return;
     }
     // A response whose request stream is gone (closed, cancelled) is dropped: the GET stream
     // MUST NOT carry responses (spec, transports: listening for messages from the server).
     if (final && related !== undefined) return;
     // Unrelated messages (list_changed, logging) go on the session's GET stream, if it has one.
-    if (state.get && !state.get.writableEnded) state.get.write(`event: message\ndata: ${message}\n\n`);
+    if (state.get && !state.get.writableEnded) sse(state.get, message, false);
   };
 
   const endStream = (state: HttpSessionState, id: JsonRpcId) => {

@@ -1,0 +1,46 @@
+/**
+ * Forwarding a server's result without re-serializing it.
+ *
+ * The gateway renumbers requests, so a response cannot go back byte for byte: its `id` differs.
+ * But MCP SDK servers write `{"result":<R>,"jsonrpc":"2.0","id":<n>}`, and most others
+ * `{"jsonrpc":"2.0","id":<n>,"result":<R>}`. When the raw bytes have exactly one of those frames (and the parse already proved it is one JSON object with those members), the
+ * bytes between the frame are the result's own JSON text, and the client's response can be built
+ * around them. A 256 KB result then costs one parse (needed for the checks) and no stringify.
+ * Any other layout falls back to JSON.stringify.
+ */
+const HEAD = Buffer.from('{"result":');
+
+/**
+ * The raw JSON text of `result`, or undefined when the frame is not one of the expected ones.
+ * `parsed` is the same bytes, parsed: it must have exactly the members jsonrpc, id and result,
+ * so that the text between the frame's ends can only be the result.
+ */
+export function rawResult(bytes: Buffer, parsed: Record<string, unknown>): Buffer | undefined {
+  const upstreamId = parsed.id;
+  if (typeof upstreamId !== 'number' || parsed.result === undefined || Object.keys(parsed).length !== 3) return undefined;
+  if (bytes.length < HEAD.length + 2) return undefined;
+  if (bytes.compare(HEAD, 0, HEAD.length, 0, HEAD.length) === 0) {
+    const tail = `,"jsonrpc":"2.0","id":${upstreamId}}`;
+    const end = bytes.length - tail.length;
+    if (end <= HEAD.length || bytes.toString('latin1', end) !== tail) return undefined;
+    return bytes.subarray(HEAD.length, end);
+  }
+  const head = `{"jsonrpc":"2.0","id":${upstreamId},"result":`;
+  if (bytes.length > head.length + 2 && bytes.toString('latin1', 0, head.length) === head && bytes[bytes.length - 1] === 0x7d) {
+    return bytes.subarray(head.length, bytes.length - 1);
+  }
+  return undefined;
+}
+
+/**
+ * `{"jsonrpc":"2.0","id":<id>,"result":<raw>}`, with `extra` members (already serialized, no
+ * braces) inserted at the front of the result object when given.
+ */
+export function frameResult(id: string | number, raw: Buffer, extra?: string): Buffer {
+  const head = Buffer.from(`{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":`);
+  if (!extra) return Buffer.concat([head, raw, CLOSE]);
+  const empty = raw.length === 2; // "{}": the parse proved it is an object
+  return Buffer.concat([head, Buffer.from(`{${extra}${empty ? '' : ','}`), raw.subarray(1), CLOSE]);
+}
+
+const CLOSE = Buffer.from('}');

@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { frameResult, rawResult } from '../../src/protocol/splice.ts';
+
+const parse = (b: Buffer) => JSON.parse(b.toString()) as Record<string, unknown>;
+const raw = (b: Buffer) => rawResult(b, parse(b));
+const result = { content: [{ type: 'text', text: 'hé "quoted" }' }], structuredContent: { a: [1, { b: null }] } };
+
+test('SDK layout {"result":…,"jsonrpc","id"} yields the exact result text', () => {
+  const bytes = Buffer.from(JSON.stringify({ result, jsonrpc: '2.0', id: 41 }));
+  const r = raw(bytes)!;
+  assert.deepEqual(JSON.parse(r.toString()), result);
+  assert.deepEqual(JSON.parse(frameResult('client-7', r).toString()), { jsonrpc: '2.0', id: 'client-7', result });
+});
+
+test('common layout {"jsonrpc","id","result"} too', () => {
+  const bytes = Buffer.from(JSON.stringify({ jsonrpc: '2.0', id: 5, result }));
+  assert.deepEqual(JSON.parse(frameResult(9, raw(bytes)!).toString()), { jsonrpc: '2.0', id: 9, result });
+});
+
+test('a different id, other members, whitespace or an error never splice', () => {
+  const b = Buffer.from(JSON.stringify({ result, jsonrpc: '2.0', id: 41 }));
+  assert.equal(rawResult(b, { ...parse(b), id: 42 }), undefined);
+  assert.equal(raw(Buffer.from(JSON.stringify({ jsonrpc: '2.0', id: 5, result, extra: 1 }))), undefined);
+  assert.equal(raw(Buffer.from(JSON.stringify({ jsonrpc: '2.0', id: 5, extra: { x: 1 }, result }))), undefined);
+  assert.equal(raw(Buffer.from(JSON.stringify({ result, jsonrpc: '2.0', id: 5 }, null, 1))), undefined);
+  assert.equal(raw(Buffer.from(JSON.stringify({ jsonrpc: '2.0', id: 5, error: { code: 1, message: 'x' } }))), undefined);
+});
+
+test('2026 members are inserted at the front of the result, also into an empty one', () => {
+  const r = raw(Buffer.from(JSON.stringify({ result, jsonrpc: '2.0', id: 1 })))!;
+  const out = JSON.parse(frameResult(2, r, '"resultType":"complete"').toString());
+  assert.deepEqual(out.result, { resultType: 'complete', ...result });
+  const empty = raw(Buffer.from('{"result":{},"jsonrpc":"2.0","id":3}'))!;
+  assert.deepEqual(JSON.parse(frameResult(4, empty, '"resultType":"complete"').toString()).result, { resultType: 'complete' });
+});

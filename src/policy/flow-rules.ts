@@ -48,7 +48,7 @@ export function violatedFlowRule(rules: readonly FlowRule[], taint: ReadonlySet<
     const r = rules[i];
     const seen = r.after.find((l) => taint.has(l));
     const sink = r.deny.find((l) => toolLabels.includes(l));
-    if (seen && sink) return { rule: `flowRules[${i}]: ${r.name}`, reason: `a '${sink}' tool after a '${seen}' result in this session` };
+    if (seen && sink) return { rule: `flowRules[${i}]: ${r.name}`, reason: `a tool labeled '${sink}' after a result labeled '${seen}' in this session` };
   }
   return undefined;
 }

@@ -37,8 +37,9 @@ export interface RunningGateway {
  * Start `portcullis run` with the given YAML (a `${AUDIT}` placeholder becomes the audit path,
  * `${NODE}`/`${EVERYTHING}`/... the local binaries). Listens on a free port.
  */
-export async function startGateway(yaml: string, extraArgs: string[] = []): Promise<RunningGateway> {
-  const dir = tempDir();
+export async function startGateway(yaml: string, extraArgs: string[] = [], opts: { dir?: string } = {}): Promise<RunningGateway> {
+  // `dir` reuses a directory: a restarted gateway finds its state (./portcullis-state) again.
+  const dir = opts.dir ?? tempDir();
   const auditPath = join(dir, 'audit.log');
   const text = substitute(yaml, { AUDIT: auditPath, DIR: dir });
   const cfg = join(dir, 'config.yaml');

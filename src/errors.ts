@@ -37,6 +37,7 @@ export type GatewayErrorCode =
   | 'SESSION_NOT_FOUND'
   | 'UNSUPPORTED_PROTOCOL_VERSION'
   | 'SHUTTING_DOWN'
+  | 'LOCKDOWN'
   | 'CANCELLED'
   | 'INTERNAL';
 
@@ -80,6 +81,9 @@ export const ERROR_TABLE: Readonly<Record<GatewayErrorCode, WireMapping>> = Obje
   // 2026-07-28 defines -32022 (data: {supported, requested}).
   UNSUPPORTED_PROTOCOL_VERSION: { rpc: -32022, http: 400 },
   SHUTTING_DOWN: { rpc: -32017, http: 503 },
+  // The operator's emergency lockdown: said plainly (not disguised as an unknown tool), so
+  // clients stop retrying and people know why.
+  LOCKDOWN: { rpc: -32018, http: 200 },
   // The client cancelled: nothing is sent (spec), the code only labels the audit record.
   CANCELLED: { rpc: -32001, http: 200 },
   INTERNAL: { rpc: -32603, http: 500 },

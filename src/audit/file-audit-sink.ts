@@ -10,10 +10,15 @@
  * previous line's, a mark goes into the queue between them, and the drain renames the file to
  * `<path>.<YYYY-MM-DD>` (the day of the lines it holds) at exactly that point before writing on.
  * So buffered lines of the old day still land in the old file and none is lost across a rotation.
+ *
+ * Every line is a link of this writer's hash chain (hash-chain.ts). The chain goes on across
+ * rotation: a `rotate-out` checkpoint ends the old file and a `rotate-in` one begins the new, so
+ * each file can be verified on its own and the series as a whole. `close()` seals the chain.
  */
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, renameSync, statSync, write, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { AuditRecord, AuditSink } from './audit-log.ts';
+import { HashChain } from './hash-chain.ts';
 
 export interface FileAuditSinkOptions {
   path: string;
@@ -23,6 +28,10 @@ export interface FileAuditSinkOptions {
   onError?: (err: Error) => void;
   /** Tuning, for tests. Defaults: 64 KiB, 100 ms, 64 MiB. */
   limits?: { batchBytes?: number; flushIntervalMs?: number; maxBufferedBytes?: number };
+  /** The chain this file continues (signing, checkpoint interval); default: an unsigned chain. */
+  chain?: HashChain;
+  /** A checkpoint this often when records were written since the last. @default 60 */
+  checkpointEverySeconds?: number;
 }
 
 /** Marks where the UTC day changed between two buffered records: rotate before writing on. */
@@ -84,6 +93,8 @@ export class FileAuditSink implements AuditSink {
   private timer: NodeJS.Timeout | undefined;
   private unreported: Error | undefined;
   private closing: Promise<void> | undefined;
+  private readonly chain: HashChain;
+  private readonly checkpointTimer: NodeJS.Timeout | undefined;
 
   /** Opens the file synchronously, so a bad path fails at start-up, not on the first record. */
   constructor(opts: FileAuditSinkOptions) {
@@ -99,18 +110,45 @@ export class FileAuditSink implements AuditSink {
     // A file left by an earlier run holds that run's day, so the first record of a new day rotates it.
     const st = fstatSync(this.fd);
     this.fileDay = this.lastDay = utcDay(st.size > 0 ? st.mtime : this.clock());
+    this.chain = opts.chain ?? new HashChain({ clock: this.clock });
+    this.queueLine(this.chain.begin().line);
+    const every = (opts.checkpointEverySeconds ?? 60) * 1000;
+    if (every > 0) {
+      this.checkpointTimer = setInterval(() => {
+        if (!this.closing && this.chain.pending > 0) this.enqueue(this.chain.checkpoint('periodic').line);
+      }, every).unref();
+    }
   }
 
   write(rec: AuditRecord): void {
     if (this.closing) throw new Error(`audit sink ${this.path} is closed`);
-    const line = `${JSON.stringify(rec)}\n`;
     if (this.daily) {
       const day = utcDay(this.clock());
-      if (day !== this.lastDay) this.queue.push({ day });
+      if (day !== this.lastDay) {
+        // The old file ends with a checkpoint and the new one begins with one: each verifies alone.
+        this.queueLine(this.chain.checkpoint('rotate-out').line);
+        this.queue.push({ day });
+        this.queueLine(this.chain.checkpoint('rotate-in').line);
+      }
       this.lastDay = day;
     }
-    this.queue.push(line);
-    this.queuedBytes += Buffer.byteLength(line);
+    const entries = this.chain.append(rec);
+    for (const e of entries) this.queueLine(e.line);
+    this.schedule();
+  }
+
+  private queueLine(line: string): void {
+    const text = `${line}\n`;
+    this.queue.push(text);
+    this.queuedBytes += Buffer.byteLength(text);
+  }
+
+  private enqueue(line: string): void {
+    this.queueLine(line);
+    this.schedule();
+  }
+
+  private schedule(): void {
     if (this.queuedBytes + this.inFlightBytes > this.maxBufferedBytes) this.catchUpSync();
     else if (this.queuedBytes >= this.batchBytes) this.background();
     else this.timer ??= setTimeout(() => this.background(), this.flushIntervalMs).unref();
@@ -129,7 +167,12 @@ export class FileAuditSink implements AuditSink {
   }
 
   close(): Promise<void> {
-    // Records written after close() starts are refused (write throws); everything before is drained.
+    // Records written after close() starts are refused (write throws); everything before is drained,
+    // then the chain's seal.
+    if (!this.closing) {
+      clearInterval(this.checkpointTimer);
+      this.queueLine(this.chain.checkpoint('close').line);
+    }
     this.closing ??= this.flush().finally(() => {
       clearTimeout(this.timer);
       closeQuietly(this.fd);

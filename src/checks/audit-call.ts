@@ -22,7 +22,7 @@ export function eventFor(ctx: CallContext): AuditEventName | undefined {
   if (err.code === 'POLICY_DENIED') return 'policy_violation';
   if (SCHEMA_CODES.has(err.code)) return 'schema_validation_failed';
   if (UPSTREAM_CODES.has(err.code)) return 'upstream_error';
-  if (ctx.method === 'tools/call' && err.code === 'UNKNOWN_TOOL') return 'tool_denied';
+  if (ctx.method === 'tools/call' && (err.code === 'UNKNOWN_TOOL' || err.code === 'LOCKDOWN')) return 'tool_denied';
   if (err.code === 'UNKNOWN_TOOL' || err.code === 'UNKNOWN_PROMPT' || err.code === 'UNKNOWN_RESOURCE' || err.code === 'UNAUTHENTICATED') {
     return 'policy_violation';
   }
@@ -58,5 +58,7 @@ export const auditCall: Stage<CallContext> = async (ctx, next) => {
         detail: ctx.gateway.audit.level === 'debug' && ctx.responseBytes ? { resultBytes: ctx.responseBytes.length } : undefined,
       });
     }
+    // Metrics see every request, audited or not (lists, pings).
+    ctx.gateway.monitor?.requestDone(ctx);
   }
 };

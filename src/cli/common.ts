@@ -3,11 +3,12 @@
  * the not-enforced gate, the audit log, and a clean shutdown on signals.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { AuditLog, FileAuditSink } from '../audit/audit-log.ts';
 import { findUnenforced } from '../config/enforcement.ts';
 import { ConfigError, formatProblem, type LoadedConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import type { Gateway } from '../gateway/gateway.ts';
+import type { Logger } from '../monitor/logger.ts';
+import { MonitoringError, startMonitoring, type Monitoring } from '../monitor/monitoring.ts';
 
 export class CliError extends Error {
   readonly exitCode: number;
@@ -56,10 +57,14 @@ export function printNotes(loaded: LoadedConfig): void {
   for (const n of loaded.notes) process.stderr.write(`portcullis: note: ${formatProblem(loaded.file, n).trim()}\n`);
 }
 
-export function makeAudit(config: Config, log: (l: string) => void): AuditLog {
-  const a = config.mcp.security.audit;
-  const sinks = a.enabled ? a.destinations.filter((d) => d.type === 'file').map((d) => new FileAuditSink({ path: d.path, rotation: d.rotation })) : [];
-  return new AuditLog({ sinks, events: a.events, level: a.level, onError: (err) => log(`audit write failed: ${err.message}`) });
+/** The audit sinks, alerting, metrics and incident state; a configuration mistake is a CLI error. */
+export async function monitoringOrExplain(loaded: LoadedConfig, mode: 'run' | 'wrap', logger: Logger): Promise<Monitoring> {
+  try {
+    return await startMonitoring(loaded, mode, logger);
+  } catch (err) {
+    if (err instanceof MonitoringError) throw new CliError(err.message, 1);
+    throw err;
+  }
 }
 
 /** SIGINT/SIGTERM: drain in-flight calls, close servers, flush the audit log, then exit. */

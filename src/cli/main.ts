@@ -1,8 +1,15 @@
 /**
  * `portcullis <command>`: one file per command; this file only dispatches and prints help.
  */
+import { alertsCommand } from './alerts.ts';
+import { auditCommand } from './audit.ts';
 import { checkCommand } from './check.ts';
 import { demoCommand } from './demo.ts';
+import { keysCommand } from './keys.ts';
+import { lockdownCommand } from './lockdown.ts';
+import { reportCommand } from './report.ts';
+import { revokeCommand } from './revoke.ts';
+import { serverCommand } from './server.ts';
 import { policyCommand } from './policy.ts';
 import { runCommand } from './run.ts';
 import { wrapCommand } from './wrap.ts';
@@ -19,6 +26,13 @@ const COMMANDS: Record<string, Command> = {
   wrap: wrapCommand,
   check: checkCommand,
   demo: demoCommand,
+  audit: auditCommand,
+  report: reportCommand,
+  alerts: alertsCommand,
+  lockdown: lockdownCommand,
+  revoke: revokeCommand,
+  server: serverCommand,
+  keys: keysCommand,
   policy: policyCommand,
 };
 

@@ -2,7 +2,8 @@
 import { loadConfigFile, type LoadedConfig } from '../config/load.ts';
 import { Gateway } from '../gateway/gateway.ts';
 import { serveHttp } from '../transports/http-server.ts';
-import { CliError, gateUnenforced, loadOrExplain, makeAudit, onShutdownSignals, parse, printNotes } from './common.ts';
+import { createLogger, lineLogger } from '../monitor/logger.ts';
+import { CliError, gateUnenforced, loadOrExplain, monitoringOrExplain, onShutdownSignals, parse, printNotes } from './common.ts';
 import type { Command } from './main.ts';
 
 const usage = `Usage: portcullis run --config FILE [--allow-unenforced]
@@ -32,9 +33,15 @@ export const runCommand: Command = {
 };
 
 export async function startHttpGateway(loaded: LoadedConfig, banner?: (url: string) => string) {
-  const log = (l: string) => process.stderr.write(`portcullis: ${l}\n`);
-  const gw = new Gateway(loaded, { mode: 'run', audit: makeAudit(loaded.config, log), log });
+  const logger = createLogger({ level: loaded.config.mcp.logging.level, mode: 'run' });
+  const log = lineLogger(logger);
+  const mon = await monitoringOrExplain(loaded, 'run', logger);
+  const gw = new Gateway(loaded, { mode: 'run', audit: mon.audit, log, incident: mon.incident, monitor: mon.metrics });
   const http = await serveHttp(gw);
+  await mon.attach(gw).catch(async (err: Error) => {
+    await Promise.allSettled([http.close(), gw.shutdown('admin listener failed'), mon.close()]);
+    throw new CliError(err.message, 1);
+  });
   onShutdownSignals(async (reason) => {
     log(`${reason}: draining in-flight calls`);
     // Stop accepting, let in-flight calls finish (bounded), end streams, flush the audit log;
@@ -43,8 +50,9 @@ export async function startHttpGateway(loaded: LoadedConfig, banner?: (url: stri
     await gw.shutdown(reason);
     http.server.closeAllConnections();
     await closed;
+    await mon.close();
   });
   await gw.start();
   process.stdout.write(banner ? banner(http.url) : `portcullis: listening on ${http.url} (servers: ${loaded.servers.map((s) => s.name).join(', ')})\n`);
-  return { gw, http };
+  return { gw, http, monitoring: mon };
 }

@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { loadConfigText } from '../config/load.ts';
 import { Gateway } from '../gateway/gateway.ts';
 import { serveStdio } from '../transports/stdio-server.ts';
-import { CliError, gateUnenforced, loadOrExplain, makeAudit, onShutdownSignals, parse, printNotes } from './common.ts';
+import { createLogger, lineLogger } from '../monitor/logger.ts';
+import { CliError, gateUnenforced, loadOrExplain, monitoringOrExplain, onShutdownSignals, parse, printNotes } from './common.ts';
 import type { Command } from './main.ts';
 import { parseDocument } from 'yaml';
 
@@ -65,12 +66,18 @@ export const wrapCommand: Command = {
     const loaded = loadOrExplain(() => loadConfigText(doc.toString(), file));
     printNotes(loaded);
     gateUnenforced(loaded.config, 'wrap', Boolean(values['allow-unenforced']), file);
-    const log = (l: string) => process.stderr.write(`portcullis: ${l}\n`);
-    const gw = new Gateway(loaded, { mode: 'wrap', audit: makeAudit(loaded.config, log), log });
-    onShutdownSignals((reason) => gw.shutdown(reason));
+    const logger = createLogger({ level: loaded.config.mcp.logging.level, mode: 'wrap' });
+    const mon = await monitoringOrExplain(loaded, 'wrap', logger);
+    const gw = new Gateway(loaded, { mode: 'wrap', audit: mon.audit, log: lineLogger(logger), incident: mon.incident, monitor: mon.metrics });
+    await mon.attach(gw);
+    const stop = async (reason: string) => {
+      await gw.shutdown(reason);
+      await mon.close();
+    };
+    onShutdownSignals(stop);
     await gw.start();
     await serveStdio(gw);
-    await gw.shutdown('stdin closed');
+    await stop('stdin closed');
     return 0;
   },
 };

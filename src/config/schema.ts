@@ -11,6 +11,7 @@
  * `mcp.servers[]`, `mcp.timeouts` and `mcp.identity`.
  */
 import { z } from 'zod';
+import { adminSchema, alertingSchema, loggingSchema, postgresDestination, signingSchema, sqliteDestination, stateSchema, webhookDestination } from './monitoring-schema.ts';
 import { argumentGuardsSchema, ARGUMENT_GUARD_DEFAULTS, flowRuleSchema, toolLabelsSchema, toolRuleObject } from './argument-policy-schema.ts';
 
 /** Server names become namespace prefixes (`name__tool`), so `_` is not allowed in them. */
@@ -27,6 +28,18 @@ export const AUDIT_EVENTS = [
   'upstream_error',
   'gateway_started',
   'gateway_stopped',
+  // Emitted by detectors and supervisors; the alert rules are keyed on these names.
+  'injection_attempt',
+  'pin_drift',
+  'sandbox_crash_loop',
+  'certificate_pin_mismatch',
+  // Alerts and the operator's incident actions (always audited).
+  'alert_raised',
+  'lockdown_enabled',
+  'lockdown_disabled',
+  'tokens_revoked',
+  'server_disabled',
+  'server_enabled',
 ] as const;
 export type AuditEventName = (typeof AUDIT_EVENTS)[number];
 
@@ -113,12 +126,6 @@ const fileDestination = z.strictObject({
   path: z.string().min(1),
   rotation: z.enum(['daily', 'none']).default('daily'),
 });
-const webhookDestination = z.strictObject({
-  type: z.literal('webhook'),
-  url: z.url(),
-  headers: z.record(z.string(), z.string()).optional(),
-});
-
 const auditSchema = z.strictObject({
   enabled: z.boolean().default(true),
   level: z
@@ -126,9 +133,14 @@ const auditSchema = z.strictObject({
     .default('detailed')
     .describe('`summary`: no arguments. `detailed`: redacted arguments. `debug`: redacted arguments and result sizes.'),
   destinations: z
-    .array(z.discriminatedUnion('type', [fileDestination, webhookDestination]))
-    .default([{ type: 'file', path: './portcullis-audit.log', rotation: 'daily' }]),
+    .array(z.discriminatedUnion('type', [fileDestination, sqliteDestination, postgresDestination, webhookDestination]))
+    .default([{ type: 'file', path: './portcullis-audit.log', rotation: 'daily' }])
+    .refine((d) => d.filter((x) => x.type === 'sqlite' || x.type === 'postgres').length <= 1, {
+      message: 'at most one event store (sqlite or postgres) destination',
+    })
+    .describe('Without a sqlite or postgres destination, events also go to SQLite at `mcp.state.dir`/events.db.'),
   events: z.array(z.enum(AUDIT_EVENTS)).default([...AUDIT_EVENTS]),
+  signing: signingSchema,
 });
 
 export const securitySchema = z.strictObject({
@@ -160,12 +172,8 @@ export const securitySchema = z.strictObject({
     capabilities: [],
     readOnlyRoot: true,
   }),
-  audit: auditSchema.default({
-    enabled: true,
-    level: 'detailed',
-    destinations: [{ type: 'file', path: './portcullis-audit.log', rotation: 'daily' }],
-    events: [...AUDIT_EVENTS],
-  }),
+  audit: auditSchema.default(auditSchema.parse({})),
+  alerting: alertingSchema,
 });
 
 /** Per-server overrides: the seed's per-skill shape. Every key optional, nothing defaulted. */
@@ -236,6 +244,9 @@ export const configSchema = z.strictObject({
     identity: z
       .strictObject({ stdioSubject: z.string().optional().describe('Identity of the stdio client; default: the local OS user.') })
       .default({}),
+    admin: adminSchema,
+    state: stateSchema,
+    logging: loggingSchema,
   }),
 });
 

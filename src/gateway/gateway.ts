@@ -8,6 +8,7 @@ import type { LoadedConfig, ResolvedServer } from '../config/load.ts';
 import type { Security } from '../config/schema.ts';
 import { asGatewayError, GatewayError } from '../errors.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
+import { NO_INCIDENT, type IncidentView } from '../incident/incident-control.ts';
 import { RateLimiter } from '../checks/rate-limit.ts';
 import { runRequestChain, runResponseChain } from '../pipeline/chain.ts';
 import type { CallContext } from '../pipeline/types.ts';
@@ -39,6 +40,10 @@ export interface GatewayOptions {
   /** Log sink for operational messages (never the MCP stdout in wrap mode). */
   log?: (line: string) => void;
   clock?: () => number;
+  /** Lockdown, revocations, disabled servers (incident/); default: none. */
+  incident?: IncidentView;
+  /** Sees every finished request (metrics). */
+  monitor?: { requestDone(ctx: CallContext): void };
 }
 
 interface ServerRuntime {
@@ -66,6 +71,8 @@ export class Gateway {
   readonly localHandlers: Map<string, LocalHandler>;
   readonly servers = new Map<string, ServerRuntime>();
   readonly log: (line: string) => void;
+  readonly incident: IncidentView;
+  readonly monitor: GatewayOptions['monitor'];
   /** Client `initialize` params used to start upstreams in wrap mode (the client's own, for fidelity). */
   private wrapInit?: Params;
   private stopping = false;
@@ -76,6 +83,8 @@ export class Gateway {
     this.mode = opts.mode;
     this.audit = opts.audit;
     this.log = opts.log ?? ((l) => process.stderr.write(`portcullis: ${l}\n`));
+    this.incident = opts.incident ?? NO_INCIDENT;
+    this.monitor = opts.monitor;
     this.rateLimiter = new RateLimiter({ store: new MemoryStore(), clock: opts.clock });
     this.policy = new PolicyRuntime(loaded);
     this.namespacer = new Namespacer(loaded.servers.map((s) => s.name));
@@ -157,6 +166,10 @@ export class Gateway {
   }
 
   async ready(rt: ServerRuntime): Promise<ServerRuntime> {
+    // An isolated server (`portcullis server disable`) is neither listed nor called, nor restarted.
+    if (this.incident.isServerDisabled(rt.server.name)) {
+      throw new GatewayError('UPSTREAM_UNAVAILABLE', `Server '${rt.server.name}' is unavailable`, { detail: 'disabled by the operator' });
+    }
     await rt.upstream.ensureReady(this.upstreamInitParams(), this.config.mcp.timeouts.connectSeconds * 1000);
     return rt;
   }

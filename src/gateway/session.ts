@@ -12,6 +12,8 @@ export interface Principal {
   /** How the identity was established: 'local-user', 'anonymous', ... */
   method: string;
   roles: string[];
+  /** When the credential was issued (a token's `iat`, seconds since the epoch): revocation rejects older ones. */
+  issuedAt?: number;
 }
 
 export interface InflightCall {

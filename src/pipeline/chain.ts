@@ -10,9 +10,13 @@
  *   2. validateMessage    the MCP schema of the negotiated revision and the lifecycle; malformed input
  *                         never reaches policy code.
  *   3. authenticate       who is calling; requireAuth refuses anonymous callers before any lookup.
+ *   3b. revocation        a session the operator ended, or a token issued before its revocation,
+ *                         is refused before anything reads the caller's identity.
  *   4. answerLocally      handshake, ping and lists are the gateway's own; lists are filtered by the
  *                         same decision as calls (step 6), so listing and calling agree.
  *   5. route              which server and which name; unknown names fail like denied ones.
+ *   5b. lockdown          the operator's emergency switch: every tool call refused but the
+ *                         allowlist; after route so patterns can name tools, before any policy.
  *   6. authorize          tool / prompt / resource policy; deny wins; denial is opaque on the wire.
  *   7. throttle           rate limit, after authorization so refused calls do not spend tokens, and
  *                         before argument validation so floods stay cheap.
@@ -34,6 +38,8 @@ import { authenticate } from '../checks/authenticate.ts';
 import { authorize } from '../checks/authorize.ts';
 import { constrainArguments } from '../checks/constrain-arguments.ts';
 import { forward } from '../checks/forward.ts';
+import { lockdown } from '../checks/lockdown.ts';
+import { revocation } from '../checks/revocation.ts';
 import { route } from '../checks/route.ts';
 import { throttle } from '../checks/throttle.ts';
 import { validateArguments } from '../checks/validate-arguments.ts';
@@ -42,7 +48,7 @@ import { validateResult } from '../checks/validate-result.ts';
 import { compose } from './compose.ts';
 import type { CallContext } from './types.ts';
 
-export const REQUEST_STAGES = [auditCall, validateMessage, authenticate, answerLocally, route, authorize, throttle, validateArguments, constrainArguments, forward] as const;
+export const REQUEST_STAGES = [auditCall, validateMessage, authenticate, revocation, answerLocally, route, lockdown, authorize, throttle, validateArguments, constrainArguments, forward] as const;
 export const RESPONSE_STAGES = [validateResult] as const;
 
 export const runRequestChain = compose<CallContext>(REQUEST_STAGES);

@@ -133,6 +133,11 @@ export async function serveHttp(gw: Gateway): Promise<HttpServerHandle> {
     }
     const sid = header(req, 'mcp-session-id');
     let session = sid ? byId.get(sid) : undefined;
+    // A session the operator revoked is gone: the client must start a new one.
+    if (session?.closed) {
+      byId.delete(sid!);
+      session = undefined;
+    }
     if (sid && !session) return reject(res, new GatewayError('SESSION_NOT_FOUND', 'Session not found'));
     const parsed = gw.parse(body, session);
     if ('error' in parsed) {

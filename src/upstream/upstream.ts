@@ -227,6 +227,41 @@ export class Upstream {
     }
   }
 
+  /**
+   * Operator isolation (`portcullis server disable`): the server is stopped, calls in flight fail
+   * with `reason`, and it is not restarted until `reopen()` (`server enable`).
+   */
+  async isolate(reason: string): Promise<void> {
+    this.isolated = true;
+    const t = this.transport;
+    this.state = 'closed';
+    this.transport = undefined;
+    this.init = undefined;
+    this.lastError = reason;
+    for (const [id, p] of this.pending) {
+      clearTimeout(p.timer);
+      this.pending.delete(id);
+      p.reject(new GatewayError('UPSTREAM_UNAVAILABLE', `Server '${this.name}' is unavailable`, { detail: reason }));
+    }
+    const starting = this.starting;
+    await t?.close();
+    // A start already under way would bring it back up: wait for it, then stop it again.
+    if (starting) {
+      await starting.catch(() => {});
+      if (this.isolated && (this.state as UpstreamState) === 'ready') await this.isolate(reason);
+    }
+  }
+
+  private isolated = false;
+
+  reopen(): void {
+    this.isolated = false;
+    if (this.state !== 'closed') return;
+    this.state = 'new';
+    this.failures = 0;
+    this.retryAt = 0;
+  }
+
   async close(): Promise<void> {
     const t = this.transport;
     this.state = 'closed';

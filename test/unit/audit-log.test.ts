@@ -11,11 +11,14 @@ after(() => rmSync(root, { recursive: true, force: true }));
 let n = 0;
 const freshPath = (): string => join(root, `case-${++n}`, 'sub', 'audit.log');
 
+/** The records of a file without the chain's checkpoints, and without the chain fields. */
 function readLines(path: string): AuditRecord[] {
   return readFileSync(path, 'utf8')
     .split('\n')
     .filter((l) => l.length > 0)
-    .map((l) => JSON.parse(l) as AuditRecord);
+    .map((l) => JSON.parse(l) as AuditRecord & { chain?: string; seq?: number; prev?: string; hash?: string })
+    .filter((r) => (r.event as string) !== 'audit_checkpoint')
+    .map(({ chain: _c, seq: _s, prev: _p, hash: _h, ...r }) => r);
 }
 
 function setup(opts: { level?: 'summary' | 'detailed' | 'debug'; events?: readonly (typeof AUDIT_EVENTS)[number][] } = {}) {
@@ -42,8 +45,9 @@ describe('AuditLog with FileAuditSink', () => {
     const lines = readLines(path);
     assert.equal(lines.length, 2);
     assert.deepEqual(lines[0], {
-      time: '2025-03-01T12:00:00.000Z', event: 'tool_invoked', session: 's1', server: 'fs', tool: 'read_file', requestId: 7, decision: 'allow', latencyMs: 1.5, args: { path: '/tmp/a' },
+      time: '2025-03-01T12:00:00.000Z', event: 'tool_invoked', severity: 'info', session: 's1', server: 'fs', tool: 'read_file', requestId: 7, decision: 'allow', latencyMs: 1.5, args: { path: '/tmp/a' },
     });
+    assert.equal(lines[1].severity, 'medium');
     assert.equal(lines[1].event, 'tool_denied');
     assert.equal(lines[1].rule, 'deniedTools[0]: shell*');
     assert.equal(statSync(path).mode & 0o777, 0o600);
@@ -59,13 +63,17 @@ describe('AuditLog with FileAuditSink', () => {
     await log.close();
   });
 
-  it('drops events that are not configured', async () => {
+  it('drops events that are not configured, but not the operator\'s actions, and observers see all', async () => {
+    const seen: string[] = [];
     const { path, log } = setup({ events: ['tool_denied'] });
+    log.observe((r) => seen.push(r.event));
     log.emit({ event: 'tool_invoked', tool: 'a' });
     log.emit({ event: 'tool_denied', tool: 'b' });
     log.emit({ event: 'connection_established' });
+    log.emit({ event: 'lockdown_enabled' });
     await log.close();
-    assert.deepEqual(readLines(path).map((r) => [r.event, r.tool]), [['tool_denied', 'b']]);
+    assert.deepEqual(readLines(path).map((r) => [r.event, r.tool]), [['tool_denied', 'b'], ['lockdown_enabled', undefined]]);
+    assert.deepEqual(seen, ['tool_invoked', 'tool_denied', 'connection_established', 'lockdown_enabled']);
   });
 
   it('summary level drops arguments; detailed keeps them', async () => {

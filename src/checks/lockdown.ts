@@ -1,0 +1,28 @@
+/**
+ * Emergency lockdown (`portcullis lockdown on [--allow PATTERN...]`): while it is in force every
+ * tool call is refused except those on the emergency allowlist. It runs after `route`, so the
+ * allowlist can name a tool by its own or its exposed name, and before `authorize`, so nothing
+ * the policy would allow gets through. Unlike a policy denial the refusal is not disguised as an
+ * unknown tool: the client is told it is a lockdown, so agents and people stop retrying.
+ */
+import { GatewayError } from '../errors.ts';
+import type { Stage } from '../pipeline/compose.ts';
+import type { CallContext } from '../pipeline/types.ts';
+
+export const lockdown: Stage<CallContext> = async (ctx, next) => {
+  const t = ctx.target;
+  if (ctx.method === 'tools/call' && t) {
+    const l = ctx.gateway.incident.lockdown();
+    if (l.active) {
+      const allowedBy = l.allowed([t.name, t.exposed].filter((x): x is string => typeof x === 'string'));
+      if (!allowedBy) {
+        ctx.audit.decision = 'deny';
+        ctx.audit.rule = 'lockdown';
+        ctx.audit.reason = `emergency lockdown${l.reason ? `: ${l.reason}` : ''}`;
+        throw new GatewayError('LOCKDOWN', 'The gateway is in emergency lockdown: tool calls are suspended by the operator');
+      }
+      ctx.audit.reason = `lockdown: allowed by the emergency allowlist (${allowedBy})`;
+    }
+  }
+  await next();
+};

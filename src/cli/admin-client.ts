@@ -1,0 +1,88 @@
+/**
+ * How the incident commands (lockdown, revoke, server) reach the gateways.
+ *
+ * Through the admin API of a running `portcullis run` (`mcp.admin` of --config, or --url), with
+ * the bearer token from --token-file or PORTCULLIS_ADMIN_TOKEN: the change applies at once and
+ * the gateway audits it. When no admin listener is configured or none answers, the change is
+ * written to the incident state file in `mcp.state.dir` instead: every gateway sharing that
+ * directory (wrapped stdio gateways, `run` without an admin listener) picks it up within half a
+ * second, and a gateway that is not running applies it when it starts. A wrong token is an
+ * error, never a reason to fall back.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfigFile } from '../config/load.ts';
+import { INCIDENT_FILE, updateIncidentFile, type IncidentData } from '../incident/incident-state.ts';
+import { CliError, loadOrExplain } from './common.ts';
+
+export const ADMIN_OPTIONS = {
+  config: { type: 'string', short: 'c' },
+  url: { type: 'string' },
+  'token-file': { type: 'string' },
+  'state-dir': { type: 'string' },
+  reason: { type: 'string' },
+} as const;
+
+export const ADMIN_USAGE = `Where:
+  -c, --config FILE     the gateway's configuration (mcp.admin, mcp.state.dir)
+      --url URL         the admin listener (default from --config: http://host:port)
+      --token-file FILE the admin bearer token (default: $PORTCULLIS_ADMIN_TOKEN)
+      --state-dir DIR   without an admin listener: the state directory to write (default from
+                        --config, else ./portcullis-state)
+      --reason TEXT     recorded in the audit`;
+
+export interface AdminTarget {
+  url?: string;
+  token?: string;
+  stateFile: string;
+}
+
+export function adminTarget(values: Record<string, string | boolean | string[] | undefined>): AdminTarget {
+  let url = values.url as string | undefined;
+  let stateDir = values['state-dir'] as string | undefined;
+  if (values.config) {
+    const { config } = loadOrExplain(() => loadConfigFile(values.config as string));
+    const a = config.mcp.admin;
+    if (!url && a.enabled) url = `http://${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`;
+    stateDir ??= config.mcp.state.dir;
+  }
+  let token = process.env.PORTCULLIS_ADMIN_TOKEN;
+  if (values['token-file']) {
+    try {
+      token = readFileSync(values['token-file'] as string, 'utf8').trim();
+    } catch (err) {
+      throw new CliError(`${String(values['token-file'])}: cannot read the token: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 1);
+    }
+  }
+  return { url, token, stateFile: join(stateDir ?? './portcullis-state', INCIDENT_FILE) };
+}
+
+export type AdminOutcome = { via: 'admin-api'; url: string; body: Record<string, unknown> } | { via: 'state-file'; path: string; state: IncidentData };
+
+/** POSTs to the admin API; without a listener, applies `offline` to the state file. */
+export async function adminCall(t: AdminTarget, path: string, body: Record<string, unknown>, offline: (s: IncidentData) => void): Promise<AdminOutcome> {
+  if (t.url) {
+    if (!t.token) throw new CliError('the admin API needs a token: --token-file FILE or PORTCULLIS_ADMIN_TOKEN', 1);
+    let res: Response | undefined;
+    try {
+      res = await fetch(new URL(path, t.url), {
+        method: 'POST',
+        headers: { authorization: `Bearer ${t.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(5000),
+        redirect: 'error',
+      });
+    } catch (err) {
+      const code = (err as { cause?: { code?: string } }).cause?.code;
+      if (code !== 'ECONNREFUSED') throw new CliError(`${t.url}: ${code ?? (err as Error).message}`, 1);
+      process.stderr.write(`portcullis: no admin listener at ${t.url}; writing the state file instead (gateways pick it up within a second, or at their next start)\n`);
+    }
+    if (res) {
+      const out = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+      if (res.status === 401) throw new CliError(`${t.url}: the admin token was refused`, 1);
+      if (!res.ok) throw new CliError(`${t.url}${path}: HTTP ${res.status}: ${String(out.error ?? '')}`, 1);
+      return { via: 'admin-api', url: t.url, body: out };
+    }
+  }
+  return { via: 'state-file', path: t.stateFile, state: updateIncidentFile(t.stateFile, offline) };
+}

@@ -1,0 +1,64 @@
+/**
+ * `portcullis keys generate [--dir DIR] [--force]`: the hybrid audit signing pair.
+ * `portcullis keys admin-token [--out FILE]`: a fresh admin API token and the hash to configure.
+ * Private material goes to files created 0600; the terminal sees paths, key ids and hashes only
+ * (an admin token is printed once, or written to --out, because the operator must hand it on).
+ */
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { generateKeyFiles, KeyFileError } from '../audit/signing-keys.ts';
+import { hashToken } from '../monitor/admin-server.ts';
+import { CliError, parse } from './common.ts';
+import type { Command } from './main.ts';
+
+const usage = `Usage: portcullis keys generate [--dir DIR] [--force]
+       portcullis keys admin-token [--out FILE]
+
+generate     write the audit signing key pair (Ed25519 + ML-DSA-65) into DIR (default
+             ./portcullis-keys): audit-signing.key (private, mode 0600) and audit-signing.pub.
+             Configure them under mcp.security.audit.signing (privateKey, publicKey); give the
+             .pub to whoever runs 'portcullis audit verify'.
+admin-token  create a bearer token for the admin listener; prints the tokenHash for mcp.admin
+             (and the token, unless --out FILE writes it there, mode 0600).
+
+Options:
+  -d, --dir DIR    where to write the key pair
+      --force      replace existing keys (old checkpoints then verify only with the old .pub)
+  -o, --out FILE   admin-token: write the token to FILE instead of printing it
+  -h, --help       this help`;
+
+export const keysCommand: Command = {
+  summary: 'generate the audit signing keys, or an admin API token',
+  usage,
+  async run(argv) {
+    const { values, positionals } = parse(argv, { dir: { type: 'string', short: 'd' }, force: { type: 'boolean' }, out: { type: 'string', short: 'o' } }, usage);
+    const sub = positionals[0];
+    if (sub === 'generate') {
+      const dir = (values.dir as string | undefined) ?? './portcullis-keys';
+      try {
+        const k = generateKeyFiles(dir, Boolean(values.force));
+        process.stdout.write(
+          `wrote ${k.privatePath} (private, mode 0600) and ${k.publicPath}\nkey id ${k.keyId} (ed25519+ml-dsa-65)\n\n` +
+            `mcp:\n  security:\n    audit:\n      signing:\n        privateKey: ${k.privatePath}\n        publicKey: ${k.publicPath}\n`,
+        );
+        return 0;
+      } catch (err) {
+        if (err instanceof KeyFileError) throw new CliError(err.message, 1);
+        throw err;
+      }
+    }
+    if (sub === 'admin-token') {
+      const token = randomBytes(32).toString('base64url');
+      const hash = hashToken(token);
+      if (values.out) {
+        writeFileSync(values.out as string, token + '\n', { mode: 0o600, flag: 'wx' });
+        process.stdout.write(`wrote the admin token to ${String(values.out)} (mode 0600)\n`);
+      } else {
+        process.stdout.write(`admin token (shown once; give it to the CLI as PORTCULLIS_ADMIN_TOKEN or --token-file):\n  ${token}\n`);
+      }
+      process.stdout.write(`\nmcp:\n  admin:\n    enabled: true\n    tokenHash: ${hash}\n`);
+      return 0;
+    }
+    throw new CliError(`expected 'generate' or 'admin-token'\n\n${usage}`);
+  },
+};

@@ -1,0 +1,170 @@
+/**
+ * Alert rules over the audit stream: the seed's `MCPSecurityMonitor.evaluateAlertConditions`,
+ * counted in memory with an injected clock instead of querying the store on every event.
+ *
+ * Each count rule watches one event name (configurable, so a detector added later feeds it by
+ * emitting that event) and fires when `count` happen within `windowSeconds`, per subject (the
+ * seed's volume rules count gateway-wide; the at-once rules per server and tool). The spike rule
+ * compares connections in the last window with the window before. An alert with the same rule
+ * and subject as one raised less than `cooldownSeconds` ago is held back and counted, and the
+ * count goes out with the next one: deduplication without losing the tally.
+ *
+ * Counts are per gateway process: with several gateways behind a balancer each alerts on its own
+ * share (the store has the totals for reports).
+ */
+import { randomUUID } from 'node:crypto';
+import type { AuditRecord } from '../audit/audit-log.ts';
+import { priorityOf, type Severity } from '../audit/severity.ts';
+import type { Config } from '../config/schema.ts';
+import { CountWindow, RateComparison } from './sliding-window.ts';
+
+type Alerting = Config['mcp']['security']['alerting'];
+type RuleName = keyof Alerting['rules'];
+
+export interface Alert {
+  id: string;
+  /** The seed's alert type names where it has one (HIGH_DENIED_TOOL_CALLS, ...). */
+  type: string;
+  rule: RuleName;
+  severity: Severity;
+  priority: string;
+  /** The subject deduplicated on: rule, then server and tool where the rule is per subject. */
+  group: string;
+  message: string;
+  data: Record<string, unknown>;
+  /** Alerts of this group held back by the cooldown since the last one went out. */
+  suppressed: number;
+  time: string;
+}
+
+interface CountRuleDef {
+  type: string;
+  /** '' counts gateway-wide; otherwise per server/tool. */
+  subject: (r: AuditRecord) => string;
+  ignore?: (r: AuditRecord) => boolean;
+  message: (n: number, windowSeconds: number, r: AuditRecord) => string;
+}
+
+const at = (r: AuditRecord) => `${r.tool ?? '?'} on ${r.server ?? '?'}`;
+const COUNT_RULES: Record<Exclude<RuleName, 'connectionSpikes'>, CountRuleDef> = {
+  deniedToolCalls: {
+    type: 'HIGH_DENIED_TOOL_CALLS',
+    subject: () => '',
+    // An operator's lockdown denies everything on purpose; that is not an attack.
+    ignore: (r) => r.code === 'LOCKDOWN',
+    message: (n, w, r) => `High volume of denied MCP tool calls: ${n} in the last ${w}s. Last attempt: ${at(r)}, connection ${r.connection ?? '?'}.`,
+  },
+  rateLimitViolations: {
+    type: 'RATE_LIMIT_ATTACK',
+    subject: () => '',
+    message: (n, w) => `Potential rate-limit attack: ${n} violations in ${w}s. Review the connection logs for a flood.`,
+  },
+  injectionAttempts: {
+    type: 'INJECTION_ATTEMPT_DETECTED',
+    subject: (r) => `${r.server ?? ''}/${r.tool ?? ''}`,
+    message: (_n, _w, r) => `MCP injection attempt detected. Pattern: ${String((r.detail as { pattern?: unknown } | undefined)?.pattern ?? 'unknown')}. Tool: ${at(r)}. Connection: ${r.connection ?? '?'}. Immediate action required.`,
+  },
+  pinDrift: {
+    type: 'PIN_DRIFT_DETECTED',
+    subject: (r) => `${r.server ?? ''}/${r.tool ?? ''}`,
+    message: (_n, _w, r) => `A pinned definition changed: ${at(r)}. It stays hidden until an operator approves it.`,
+  },
+  sandboxCrashLoop: {
+    type: 'SANDBOX_CRASH_LOOP',
+    subject: (r) => r.server ?? '',
+    message: (_n, _w, r) => `Server ${r.server ?? '?'} is in a crash loop and marked unhealthy.${r.reason ? ` ${r.reason}` : ''}`,
+  },
+  certificatePinMismatch: {
+    type: 'CERTIFICATE_PIN_MISMATCH',
+    subject: (r) => r.server ?? '',
+    message: (_n, _w, r) => `Upstream ${r.server ?? '?'} presented a certificate that does not match its pin; the connection was refused.`,
+  },
+};
+
+/** The part of a record an alert may quote: never arguments. */
+function summary(r: AuditRecord): Record<string, unknown> {
+  const { time, event, server, tool, session, connection, principal, reason, code, rule } = r;
+  return Object.fromEntries(Object.entries({ time, event, server, tool, session, connection, principal, reason, code, rule }).filter(([, v]) => v !== undefined));
+}
+
+/** At most this many subjects per rule are tracked: subjects can come from client-chosen names. */
+const MAX_SUBJECTS = 1000;
+
+export class AlertEngine {
+  private readonly cfg: Alerting;
+  private readonly clock: () => number;
+  private readonly onAlert: (a: Alert) => void;
+  private readonly windows = new Map<string, CountWindow>();
+  private readonly lastRaised = new Map<string, { at: number; held: number }>();
+  private readonly spikes: RateComparison;
+  private readonly startedAt: number;
+
+  constructor(cfg: Alerting, onAlert: (a: Alert) => void, clock: () => number = Date.now) {
+    this.cfg = cfg;
+    this.onAlert = onAlert;
+    this.clock = clock;
+    this.startedAt = clock();
+    this.spikes = new RateComparison(cfg.rules.connectionSpikes.windowSeconds * 1000);
+  }
+
+  /** The audit observer. */
+  observe(rec: Readonly<AuditRecord>): void {
+    if (!this.cfg.enabled || rec.event === 'alert_raised') return;
+    const now = this.clock();
+    for (const [name, def] of Object.entries(COUNT_RULES) as [Exclude<RuleName, 'connectionSpikes'>, CountRuleDef][]) {
+      const rule = this.cfg.rules[name];
+      if (!rule.enabled || rule.event !== rec.event || def.ignore?.(rec)) continue;
+      const subject = def.subject(rec);
+      const key = `${name}|${subject}`;
+      let w = this.windows.get(key);
+      if (!w) {
+        if (this.windows.size >= MAX_SUBJECTS) this.evict(now);
+        w = new CountWindow(rule.count, rule.windowSeconds * 1000);
+        this.windows.set(key, w);
+      }
+      const n = w.hit(now);
+      if (n === undefined) continue;
+      this.raise(now, name, def.type, rule.severity, key, def.message(n, rule.windowSeconds, rec), { count: n, windowSeconds: rule.windowSeconds, threshold: rule.count, lastEvent: summary(rec) });
+    }
+    const spike = this.cfg.rules.connectionSpikes;
+    if (spike.enabled && rec.event === spike.event) {
+      const { current, previous } = this.spikes.hit(now);
+      // The window before must have been watched in full, or every start would look like a spike.
+      const warm = now - this.startedAt >= 2 * spike.windowSeconds * 1000;
+      if (warm && current >= spike.minCount && current * 100 >= spike.percent * previous) {
+        const pct = previous ? Math.round((current / previous) * 100) : null;
+        this.raise(
+          now,
+          'connectionSpikes',
+          'CONNECTION_SPIKE',
+          spike.severity,
+          'connectionSpikes|',
+          `Connection spike: ${current} connections in the last ${spike.windowSeconds}s${pct === null ? ' after none in the window before' : `, ${pct}% of the ${previous} in the window before`}.`,
+          { current, previous, percent: pct, windowSeconds: spike.windowSeconds, threshold: spike.percent },
+        );
+      }
+    }
+  }
+
+  private raise(now: number, rule: RuleName, type: string, severity: Severity, group: string, message: string, data: Record<string, unknown>): void {
+    const last = this.lastRaised.get(group);
+    if (last && now - last.at < this.cfg.cooldownSeconds * 1000) {
+      last.held++;
+      return;
+    }
+    if (this.lastRaised.size >= MAX_SUBJECTS) {
+      for (const [k, v] of this.lastRaised) if (now - v.at >= this.cfg.cooldownSeconds * 1000) this.lastRaised.delete(k);
+    }
+    this.lastRaised.set(group, { at: now, held: 0 });
+    this.onAlert({ id: randomUUID(), type, rule, severity, priority: priorityOf(severity), group, message, data, suppressed: last?.held ?? 0, time: new Date(now).toISOString() });
+  }
+
+  private evict(now: number): void {
+    for (const [k, w] of this.windows) if (w.idle(now)) this.windows.delete(k);
+    // Still full: the oldest subjects go (a flood of fresh names must not grow memory).
+    for (const k of this.windows.keys()) {
+      if (this.windows.size < MAX_SUBJECTS) break;
+      this.windows.delete(k);
+    }
+  }
+}

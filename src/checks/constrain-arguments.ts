@@ -9,6 +9,7 @@
  * taints the session with the tool's labels.
  */
 import { GatewayError } from '../errors.ts';
+import { isModern } from '../protocol/revisions.ts';
 import { decideArguments } from '../policy/argument-decision.ts';
 import type { RuleObject } from '../policy/compiled-rules.ts';
 import type { Stage } from '../pipeline/compose.ts';
@@ -45,7 +46,14 @@ export const constrainArguments: Stage<CallContext> = async (ctx, next) => {
       session: { id: s.id, labels: rt.flows.labels(key), protocolVersion: ctx.protocolVersion, client: s.clientInfo },
       nowMs: Date.now(),
     },
-    { quotas: rt.quotas, resolve: rt.resolver(ctx.security.argumentGuards.dnsTimeoutSeconds * 1000), consume: true },
+    {
+      quotas: rt.quotas,
+      resolve: rt.resolver(ctx.security.argumentGuards.dnsTimeoutSeconds * 1000),
+      consume: true,
+      // A 2026-07-28 retry after input_required continues a call counted when it started (a forged
+      // requestState is refused by forward): its arguments are checked again, its quota is not.
+      skipQuotas: isModern(ctx.protocolVersion) && ctx.req.params?.requestState !== undefined,
+    },
   );
   if (!decision.allowed) {
     const step = decision.denied!;

@@ -92,7 +92,19 @@ export const argumentGuardsSchema = z.strictObject({
     .enum(['deny', 'allow'])
     .default('deny')
     .describe('Writes by write-like tools to MCP client configuration files and their directories (.cursor/, .vscode/, .claude/, claude_desktop_config.json, .mcp.json, ...).'),
-  clientConfigFiles: z.array(z.string().min(1)).default([]).describe('More path globs protected like the client configuration files (e.g. this gateway\'s own config).'),
+  clientConfigFiles: z
+    .array(
+      z
+        .string()
+        .min(1)
+        .superRefine((p, ctx) => {
+          // Matched like the built-in list: absolute, `**/`-anchored, or one segment anywhere.
+          const problem = pathGlobProblem(p, { root: '/' }) ?? (p.startsWith('~') ? 'write the absolute path instead of ~' : undefined);
+          if (problem) ctx.addIssue({ code: 'custom', message: `path pattern '${p}': ${problem}` });
+        }),
+    )
+    .default([])
+    .describe('More path globs protected like the client configuration files (e.g. this gateway\'s own config).'),
   privateAddresses: z
     .enum(['deny', 'allow'])
     .default('deny')

@@ -47,6 +47,8 @@ export interface PolicyEnv {
   resolve: Resolver;
   /** false for `policy explain`: quotas are looked at, not spent. */
   consume: boolean;
+  /** A 2026-07-28 retry continues a call whose quota was counted when it started. */
+  skipQuotas?: boolean;
 }
 
 export interface Step {
@@ -129,7 +131,7 @@ export async function decideArguments(sec: Security, matched: MatchedRule | unde
     if (d) return done(d);
   }
 
-  if (rule && matched) {
+  if (rule && matched && !env.skipQuotas) {
     for (const q of rule.quotas) {
       const r = await spendQuota(q, f, env);
       if (!r.allowed) {

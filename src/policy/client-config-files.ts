@@ -58,7 +58,7 @@ function withParents(patterns: readonly string[]): string[] {
 export type ClientConfigCheck = (value: unknown) => ConstraintVerdict;
 
 export function compileClientConfigCheck(extra: readonly string[], opts: { root?: string; home?: string } = {}): ClientConfigCheck {
-  const globs: PathGlob[] = withParents([...CLIENT_CONFIG_FILES, ...extra]).map((p) => compilePathGlob(p, { ...opts, fold: true }));
+  const globs: PathGlob[] = withParents([...CLIENT_CONFIG_FILES, ...extra]).map((p) => compilePathGlob(p, { root: '/', ...opts, fold: true }));
   return (value) => {
     // A relative path is judged against an assumed root of `/`: `.cursor/mcp.json` still ends in the protected name.
     const n = normalizePath(value, { root: opts.root ?? '/', home: opts.home ?? '/' });

@@ -97,6 +97,14 @@ test('writes to MCP client configuration files are refused by default, reads are
     argumentGuards: { clientConfigWrites: allow }
 `);
   assert.equal((await off('write_file', { path: '/repo/.cursor/mcp.json' })).allowed, true);
+  const extra = setup(`mcp:
+  security:
+    toolAccess: { defaultPolicy: allow }
+    argumentGuards: { clientConfigFiles: [/etc/portcullis/*.yaml, "**/.openclaw/*"] }
+`);
+  assert.equal((await extra('write_file', { path: '/etc/portcullis/prod.yaml' })).denied?.rule, 'argumentGuards.clientConfigFiles: /etc/portcullis/*.yaml');
+  assert.equal((await extra('edit_file', { path: '/home/u/.openclaw/openclaw.json' })).denied?.rule, 'argumentGuards.clientConfigFiles: **/.openclaw/*');
+  assert.throws(() => loadConfigText('mcp:\n  security:\n    argumentGuards: { clientConfigFiles: ["~/.x/y"] }\n'), (e: unknown) => e instanceof ConfigError && e.problems[0].path === 'mcp.security.argumentGuards.clientConfigFiles.0');
 });
 
 test('operands: a value starting with - is refused (mcp-server-git option injection)', async () => {

@@ -41,7 +41,9 @@ export async function startGateway(yaml: string, extraArgs: string[] = [], opts:
   // `dir` reuses a directory: a restarted gateway finds its state (./portcullis-state) again.
   const dir = opts.dir ?? tempDir();
   const auditPath = join(dir, 'audit.log');
-  const text = substitute(yaml, { AUDIT: auditPath, DIR: dir });
+  let text = substitute(yaml, { AUDIT: auditPath, DIR: dir });
+  // Tests run in parallel: without its own `listen`, a gateway takes a free port, never 9470.
+  if (!/^\s+listen:/m.test(text)) text = text.replace(/^mcp:\s*$/m, 'mcp:\n  listen: { host: 127.0.0.1, port: 0, path: /mcp }');
   const cfg = join(dir, 'config.yaml');
   writeFileSync(cfg, text);
   const proc = spawn(NODE, [BIN, 'run', '--config', cfg, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });

@@ -27,10 +27,6 @@ function checkSecurity(sec: Sec | undefined, base: string, out: Unenforced[], tr
     });
   }
   if (sec.mtls?.enabled) out.push({ path: `${base}.mtls`, what: 'mutual TLS on the listener and to upstreams', until: 'identity and transport security' });
-  if (sec.sandbox?.enabled) out.push({ path: `${base}.sandbox`, what: 'sandboxing of stdio servers (they run unsandboxed)', until: 'sandboxed stdio servers' });
-  if (sec.sandbox && !sec.sandbox.enabled && sec.sandbox.allowedPaths?.length) {
-    out.push({ path: `${base}.sandbox.allowedPaths`, what: 'sandbox path binding', until: 'sandboxed stdio servers' });
-  }
   if ('audit' in sec && sec.audit) {
     sec.audit.destinations.forEach((d, i) => {
       if (d.type === 'webhook') out.push({ path: `${base}.audit.destinations.${i}`, what: 'webhook audit destination', until: 'monitoring and alerting' });

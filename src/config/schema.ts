@@ -13,6 +13,7 @@
 import { z } from 'zod';
 import { adminSchema, alertingSchema, loggingSchema, postgresDestination, signingSchema, sqliteDestination, stateSchema, webhookDestination } from './monitoring-schema.ts';
 import { argumentGuardsSchema, ARGUMENT_GUARD_DEFAULTS, flowRuleSchema, toolLabelsSchema, toolRuleObject } from './argument-policy-schema.ts';
+import { SANDBOX_DEFAULTS, sandboxOverrideSchema, sandboxSchema } from './sandbox-schema.ts';
 
 /** Server names become namespace prefixes (`name__tool`), so `_` is not allowed in them. */
 export const SERVER_NAME_RE = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
@@ -32,6 +33,10 @@ export const AUDIT_EVENTS = [
   'injection_attempt',
   'pin_drift',
   'sandbox_crash_loop',
+  // Sandboxed servers: each start (with the limits in force), a refusal, a kill (src/sandbox/).
+  'sandbox_started',
+  'sandbox_refused',
+  'sandbox_killed',
   'certificate_pin_mismatch',
   // Alerts and the operator's incident actions (always audited).
   'alert_raised',
@@ -101,26 +106,6 @@ const validationSchema = z.strictObject({
     ),
 });
 
-const sandboxPathSchema = z.union([z.string(), z.strictObject({ path: z.string(), writable: z.boolean().default(false) })]);
-
-const sandboxSchema = z.strictObject({
-  enabled: z.boolean().default(false),
-  required: z.boolean().default(true).describe('When the backend is missing: true refuses to start the server.'),
-  container: z.enum(['bubblewrap', 'docker', 'podman']).default('bubblewrap'),
-  image: z.string().optional(),
-  network: z.enum(['none', 'host', 'allowlist']).default('none'),
-  allowedHosts: z.array(z.string()).optional(),
-  capabilities: z.array(z.string()).default([]),
-  readOnlyRoot: z.boolean().default(true),
-  memoryLimit: z
-    .string()
-    .regex(/^\d+[kmg]?$/i, 'a size such as 512m')
-    .optional(),
-  cpuLimit: z.number().positive().optional(),
-  timeoutSeconds: z.number().positive().optional().describe('Per-call timeout; also lowers `mcp.timeouts.requestSeconds`.'),
-  allowedPaths: z.array(sandboxPathSchema).optional(),
-});
-
 const fileDestination = z.strictObject({
   type: z.literal('file'),
   path: z.string().min(1),
@@ -164,14 +149,7 @@ export const securitySchema = z.strictObject({
     maxNestingDepth: 32,
     schemaValidation: 'strict',
   }),
-  sandbox: sandboxSchema.default({
-    enabled: false,
-    required: true,
-    container: 'bubblewrap',
-    network: 'none',
-    capabilities: [],
-    readOnlyRoot: true,
-  }),
+  sandbox: sandboxSchema.default(SANDBOX_DEFAULTS),
   audit: auditSchema.default(auditSchema.parse({})),
   alerting: alertingSchema,
 });
@@ -194,7 +172,7 @@ export const securityOverrideSchema = z.strictObject({
   resourceAccess: nameAccessSchema.partial().optional(),
   rateLimiting: rateLimitingSchema.partial().optional(),
   validation: validationSchema.partial().optional(),
-  sandbox: sandboxSchema.partial().optional(),
+  sandbox: sandboxOverrideSchema.optional(),
 });
 
 const envRecord = z.record(z.string(), z.string());

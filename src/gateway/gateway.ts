@@ -18,6 +18,7 @@ import { classify, salvageId, type Classified, type JsonRpcId, type JsonRpcNotif
 import { isModern, META, MODERN_CACHEABLE, MODERN_VERSIONS, notificationSchema } from '../protocol/revisions.ts';
 import { parseJsonBytes } from '../protocol/safe-json.ts';
 import { frameResult } from '../protocol/splice.ts';
+import { SandboxLauncher } from '../sandbox/launcher.ts';
 import { MemoryStore } from '../state/memory-store.ts';
 import { HttpTransport } from '../upstream/http-transport.ts';
 import { scrubbedEnv, StdioTransport } from '../upstream/stdio-transport.ts';
@@ -33,6 +34,8 @@ import type { Principal, Session } from './session.ts';
 
 export const GATEWAY_NAME = 'portcullis';
 export const GATEWAY_VERSION = '0.1.0';
+/** A sandboxed server that cannot answer a ping this long after a timed-out call is killed. */
+const UNRESPONSIVE_KILL_MS = 5000;
 
 export interface GatewayOptions {
   mode: 'run' | 'wrap';
@@ -71,6 +74,8 @@ export class Gateway {
   readonly localHandlers: Map<string, LocalHandler>;
   readonly servers = new Map<string, ServerRuntime>();
   readonly log: (line: string) => void;
+  /** Starts sandboxed stdio servers (src/sandbox/). */
+  readonly sandbox: SandboxLauncher;
   readonly incident: IncidentView;
   readonly monitor: GatewayOptions['monitor'];
   /** Client `initialize` params used to start upstreams in wrap mode (the client's own, for fidelity). */
@@ -88,13 +93,24 @@ export class Gateway {
     this.rateLimiter = new RateLimiter({ store: new MemoryStore(), clock: opts.clock });
     this.policy = new PolicyRuntime(loaded);
     this.namespacer = new Namespacer(loaded.servers.map((s) => s.name));
+    this.sandbox = new SandboxLauncher({ audit: this.audit, log: this.log });
     for (const server of loaded.servers) {
+      const sandboxed = Boolean(server.command) && server.effective.sandbox.enabled;
       const upstream = new Upstream(server.name, () => this.makeTransport(server), {
         maxMessageBytes: server.effective.validation.maxContextSize,
+        killUnresponsiveMs: sandboxed ? UNRESPONSIVE_KILL_MS : undefined,
         events: {
           onServerRequest: (up, msg) => this.onServerRequest(up, msg),
           onNotification: (up, msg) => this.onServerNotification(up, msg),
           onDown: (up, reason) => this.onServerDown(up, reason),
+          onKilled: (up, reason) => {
+            this.log(`server '${up.name}': ${reason}`);
+            this.audit.emit({ event: 'sandbox_killed', server: up.name, decision: 'deny', reason });
+          },
+          onCrashLoop: (up, failures, lastError) => {
+            this.log(`server '${up.name}' is crash-looping (${failures} consecutive failures, last: ${lastError}); marked unhealthy`);
+            this.audit.emit({ event: 'sandbox_crash_loop', server: up.name, decision: 'error', reason: lastError, detail: { failures, sandboxed } });
+          },
           onProtocolError: (up, err) => {
             this.log(`server '${up.name}': ${err.message}${err.detail ? ` (${err.detail})` : ''}`);
             this.audit.emit({ event: 'upstream_error', server: up.name, decision: 'error', reason: err.detail ?? err.message, code: err.code });
@@ -126,6 +142,7 @@ export class Gateway {
     // run: a scrubbed environment plus the configured one; wrap: the client started us with the
     // environment it meant for the server (API keys in its config), so it is passed on.
     const env = this.mode === 'wrap' ? { ...process.env, ...s.env } : scrubbedEnv(s.env);
+    const sb = s.effective.sandbox;
     return new StdioTransport({
       command: s.command!,
       args: s.args,
@@ -133,6 +150,10 @@ export class Gateway {
       cwd: s.cwd,
       maxMessageBytes,
       onStderr: (line) => this.log(`[${s.name}] ${line}`),
+      ...(sb.enabled && {
+        launch: () => this.sandbox.launch({ server: { name: s.name, command: s.command!, args: s.args, env: s.env, cwd: s.cwd }, settings: sb }),
+        maxOutputBytes: Math.max(sb.maxOutputBytes, maxMessageBytes),
+      }),
     });
   }
 

@@ -1,7 +1,9 @@
 /**
  * Splits a byte stream into newline-delimited messages with a hard cap per line, so a server that
  * never writes a newline cannot grow the gateway's memory. Bytes of an oversized line are
- * discarded up to its newline and reported once.
+ * discarded up to its newline and reported once. With `runaway`, a line still growing past
+ * `runaway.maxBytes` is reported once more, while it is still being written, so the owner can
+ * stop a writer that would otherwise keep it draining bytes forever.
  */
 export class LineSplitter {
   private chunks: Buffer[] = [];
@@ -14,11 +16,19 @@ export class LineSplitter {
   private head: Buffer = Buffer.alloc(0);
   /** The last bytes of a discarded line: where a JSON-RPC serializer usually puts the `id`. */
   private tail: Buffer = Buffer.alloc(0);
+  private readonly runaway?: { maxBytes: number; onRunaway: (bytes: number, tail: Buffer, head: Buffer) => void };
+  private runawayReported = false;
 
-  constructor(maxBytes: number, onLine: (line: Buffer) => void, onOversize: (bytes: number, tail: Buffer, head: Buffer) => void) {
+  constructor(
+    maxBytes: number,
+    onLine: (line: Buffer) => void,
+    onOversize: (bytes: number, tail: Buffer, head: Buffer) => void,
+    runaway?: { maxBytes: number; onRunaway: (bytes: number, tail: Buffer, head: Buffer) => void },
+  ) {
     this.maxBytes = maxBytes;
     this.onLine = onLine;
     this.onOversize = onOversize;
+    this.runaway = runaway;
   }
 
   push(chunk: Buffer): void {
@@ -40,6 +50,10 @@ export class LineSplitter {
     if (this.discarding) {
       this.pending += part.length;
       this.keepTail(part);
+      if (this.runaway && !this.runawayReported && this.pending > this.runaway.maxBytes) {
+        this.runawayReported = true;
+        this.runaway.onRunaway(this.pending, this.tail, this.head);
+      }
       return;
     }
     if (this.pending + part.length > this.maxBytes) {
@@ -60,7 +74,11 @@ export class LineSplitter {
   }
 
   private endLine(): void {
-    if (this.discarding) {
+    if (this.discarding && this.runawayReported) {
+      this.runawayReported = false;
+      this.tail = Buffer.alloc(0);
+      this.head = Buffer.alloc(0);
+    } else if (this.discarding) {
       this.onOversize(this.pending, this.tail, this.head);
       this.tail = Buffer.alloc(0);
       this.head = Buffer.alloc(0);

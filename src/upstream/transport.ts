@@ -17,6 +17,10 @@ export interface UpstreamTransport {
   onoversize?: (bytes: number, tail: Buffer, head?: Buffer) => void;
   /** The connection ended (process exit, stream closed). */
   onclose?: (reason: string) => void;
+  /** Stop the server now (a process transport); `reason` is reported through `onkill` and `onclose`. */
+  kill?(reason: string): void;
+  /** The transport killed its server on purpose (e.g. runaway output), before `onclose`. */
+  onkill?: (reason: string) => void;
   /** Set once the protocol version is negotiated (Streamable HTTP sends it as a header). */
   setProtocolVersion?(version: string): void;
 }

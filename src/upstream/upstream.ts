@@ -8,6 +8,7 @@
 import { GatewayError } from '../errors.ts';
 import { classify, type JsonRpcId, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse, type Params } from '../protocol/envelope.ts';
 import { parseJsonBytes } from '../protocol/safe-json.ts';
+import { isCrashLoop, RESTART, restartDelayMs, wasStable } from './restart-policy.ts';
 import type { UpstreamTransport } from './transport.ts';
 
 export interface InitializeResult {
@@ -36,6 +37,10 @@ export interface UpstreamEvents {
   onNotification?: (up: Upstream, msg: JsonRpcNotification, bytes: Buffer) => void;
   onDown?: (up: Upstream, reason: string) => void;
   onProtocolError?: (up: Upstream, err: GatewayError) => void;
+  /** The server was killed on purpose (unresponsive after a timeout, runaway output). */
+  onKilled?: (up: Upstream, reason: string) => void;
+  /** Consecutive failures reached the crash-loop threshold (restart-policy.ts). */
+  onCrashLoop?: (up: Upstream, failures: number, lastError: string) => void;
 }
 
 export type UpstreamState = 'new' | 'starting' | 'ready' | 'down' | 'closed';
@@ -53,11 +58,20 @@ export class Upstream {
   private readonly events: UpstreamEvents;
   lastError?: string;
 
-  constructor(name: string, makeTransport: () => UpstreamTransport, opts: { maxMessageBytes: number; events: UpstreamEvents }) {
+  /** After a request times out, a server that does not answer a ping within this is killed. */
+  private readonly killUnresponsiveMs?: number;
+
+  constructor(name: string, makeTransport: () => UpstreamTransport, opts: { maxMessageBytes: number; events: UpstreamEvents; killUnresponsiveMs?: number }) {
     this.name = name;
     this.makeTransport = makeTransport;
     this.maxMessageBytes = opts.maxMessageBytes;
     this.events = opts.events;
+    this.killUnresponsiveMs = opts.killUnresponsiveMs;
+  }
+
+  /** Crash-looping (restart-policy.ts): not restarted automatically, calls fail fast. */
+  get unhealthy(): boolean {
+    return isCrashLoop(this.failures);
   }
 
   get inflight(): number {
@@ -68,21 +82,22 @@ export class Upstream {
   ensureReady(initParams: Params, timeoutMs: number): Promise<InitializeResult> {
     if (this.state === 'ready' && this.init) return Promise.resolve(this.init);
     if (this.state === 'closed') return Promise.reject(new GatewayError('UPSTREAM_UNAVAILABLE', `Server '${this.name}' is unavailable`));
-    // A server that failed to start is not retried on every request: exponential back-off
-    // (1 s doubling to 30 s) keeps a broken server from being respawned in a hot loop and keeps
-    // one stuck server from making every list wait for its start-up timeout.
+    // A server that failed or crashed is not retried on every request: the back-off of
+    // restart-policy.ts keeps a broken server from being respawned in a hot loop and keeps one
+    // stuck server from making every list wait for its start-up timeout.
     if (!this.starting && Date.now() < this.retryAt) {
-      return Promise.reject(new GatewayError('UPSTREAM_UNAVAILABLE', `Server '${this.name}' is unavailable`, { detail: `${this.lastError} (retry in ${Math.ceil((this.retryAt - Date.now()) / 1000)}s)` }));
+      const state = this.unhealthy ? `unhealthy: crash loop (${this.failures} consecutive failures), ` : '';
+      return Promise.reject(new GatewayError('UPSTREAM_UNAVAILABLE', `Server '${this.name}' is unavailable`, { detail: `${state}${this.lastError} (retry in ${Math.ceil((this.retryAt - Date.now()) / 1000)}s)` }));
     }
+    this.lastStart = { initParams, timeoutMs };
     this.starting ??= this.start(initParams, timeoutMs).then(
       (init) => {
-        this.failures = 0;
+        this.readyAt = Date.now();
         this.retryAt = 0;
         return init;
       },
       (err: unknown) => {
-        this.failures++;
-        this.retryAt = Date.now() + Math.min(30_000, 1000 * 2 ** (this.failures - 1));
+        this.failed(this.lastError ?? String(err));
         throw err;
       },
     ).finally(() => {
@@ -93,6 +108,26 @@ export class Upstream {
 
   private failures = 0;
   private retryAt = 0;
+  private readyAt = 0;
+  private lastStart?: { initParams: Params; timeoutMs: number };
+  private restartTimer?: NodeJS.Timeout;
+
+  /** A failed start or a crash: count it, back off, and schedule the restart (unless crash-looping). */
+  private failed(reason: string): void {
+    const now = Date.now();
+    if (wasStable(this.readyAt, now)) this.failures = 0;
+    this.readyAt = 0;
+    this.failures++;
+    this.retryAt = now + restartDelayMs(this.failures);
+    if (this.failures === RESTART.crashLoopAfter) this.events.onCrashLoop?.(this, this.failures, reason);
+    if (this.unhealthy || !this.lastStart) return;
+    clearTimeout(this.restartTimer);
+    const { initParams, timeoutMs } = this.lastStart;
+    this.restartTimer = setTimeout(() => {
+      if (this.state === 'down' || this.state === 'new') this.ensureReady(initParams, timeoutMs).catch(() => {});
+    }, this.retryAt - now);
+    this.restartTimer.unref();
+  }
 
   private async start(initParams: Params, timeoutMs: number): Promise<InitializeResult> {
     this.state = 'starting';
@@ -101,6 +136,7 @@ export class Upstream {
     t.onmessage = (bytes) => this.receive(bytes);
     t.onerror = (err) => this.events.onProtocolError?.(this, new GatewayError('UPSTREAM_PROTOCOL_ERROR', err.message));
     t.onoversize = (bytes, tail, head) => this.failOversized(bytes, tail, head);
+    t.onkill = (reason) => this.events.onKilled?.(this, reason);
     t.onclose = (reason) => {
       if (this.transport === t) this.down(reason);
     };
@@ -130,6 +166,8 @@ export class Upstream {
 
   private down(reason: string): void {
     if (this.state === 'closed') return;
+    // A crash of a running server counts for supervision; a failed start is counted by ensureReady.
+    const crashed = this.state === 'ready';
     this.state = 'down';
     this.lastError = reason;
     this.transport = undefined;
@@ -141,6 +179,7 @@ export class Upstream {
       p.reject(err);
     }
     this.events.onDown?.(this, reason);
+    if (crashed) this.failed(reason);
   }
 
   /** Send a request with a gateway-allocated id. `onId` learns the id before it is sent. */
@@ -156,6 +195,7 @@ export class Upstream {
         // Tell the server to stop working on it (spec: cancellation), then answer the client.
         void t.send(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: 'timeout' } })).catch(() => {});
         reject(new GatewayError('REQUEST_TIMEOUT', `Request timed out after ${Math.round(timeoutMs / 1000)}s`, { detail: `${this.name} ${method}` }));
+        if (method !== 'ping') this.killIfUnresponsive(t);
       }, timeoutMs);
       this.pending.set(id, { resolve, reject, timer, method });
       const body = params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params };
@@ -165,6 +205,28 @@ export class Upstream {
         reject(new GatewayError('UPSTREAM_UNAVAILABLE', `Server '${this.name}' is unavailable`, { detail: err.message }));
       });
     });
+  }
+
+  private probing = false;
+
+  /**
+   * After a timeout the server was told to cancel; if it cannot even answer a ping within
+   * `killUnresponsiveMs` it is stuck (a busy loop, a blocked event loop) and is killed, so that
+   * the next call gets a fresh server instead of another timeout.
+   */
+  private killIfUnresponsive(t: UpstreamTransport): void {
+    const ms = this.killUnresponsiveMs;
+    if (!ms || this.probing || !t.kill || this.transport !== t) return;
+    this.probing = true;
+    this.request('ping', undefined, ms).then(
+      () => {
+        this.probing = false;
+      },
+      (err: GatewayError) => {
+        this.probing = false;
+        if (err.code === 'REQUEST_TIMEOUT' && this.transport === t) t.kill!(`server killed: no answer to ping ${Math.round(ms / 1000)}s after a request timed out`);
+      },
+    );
   }
 
   /** Abandon a pending request (client cancelled); the caller sends notifications/cancelled. */
@@ -263,6 +325,7 @@ export class Upstream {
   }
 
   async close(): Promise<void> {
+    clearTimeout(this.restartTimer);
     const t = this.transport;
     this.state = 'closed';
     this.transport = undefined;

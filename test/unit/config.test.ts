@@ -46,9 +46,7 @@ test('portcullis check on the seed lists exactly what this build does not enforc
   assert.deepEqual(out.unenforced.map((u) => u.path), [
     'mcp.security.requireAuth',
     'mcp.security.mtls',
-    'mcp.security.sandbox',
     'mcp.security.audit.destinations.1',
-    'mcp.skills.1.security.sandbox.allowedPaths',
   ]);
 });
 
@@ -124,14 +122,14 @@ test('an enabled but unenforced setting stops run and wrap unless --allow-unenfo
   const cfg = writeConfig(`mcp:
   servers: [{ name: s, command: "node", args: ["-e", ""] }]
   security:
-    sandbox: { enabled: true }
+    mtls: { enabled: true }
 `);
   const r = spawnSync(NODE, [BIN, 'wrap', '--config', cfg.path, '--', 'node', '-e', ''], { encoding: 'utf8', input: '' });
   assert.equal(r.status, 1);
   assert.match(r.stderr, /NOT ENFORCED/);
-  assert.match(r.stderr, /mcp\.security\.sandbox/);
+  assert.match(r.stderr, /mcp\.security\.mtls/);
   assert.match(r.stderr, /--allow-unenforced/);
-  assert.deepEqual(findUnenforced(loadConfigFile(cfg.path).config, 'wrap').map((u) => u.path), ['mcp.security.sandbox']);
+  assert.deepEqual(findUnenforced(loadConfigFile(cfg.path).config, 'wrap').map((u) => u.path), ['mcp.security.mtls']);
 });
 
 test('the generated JSON Schema and config reference are up to date (npm run gen:config)', () => {

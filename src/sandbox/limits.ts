@@ -1,0 +1,100 @@
+/**
+ * Resource limits for a sandboxed server, and which mechanism enforces each one.
+ *
+ * With a delegated cgroup v2 (memory and pids controllers), memory is `memory.max` (resident
+ * memory of the whole sandbox, swap off), processes are `pids.max`, and CPU is `cpu.max`. Without
+ * one, the fallbacks are per-process rlimits set by util-linux `prlimit` inside the sandbox
+ * (argv, no shell), and CPU affinity for `cpuLimit`:
+ *   - memory → RLIMIT_DATA (heap and private anonymous memory). Not RLIMIT_AS: V8, the JVM and Go
+ *     reserve gigabytes of address space they never touch, and would not start. V8 also reserves
+ *     its code range as data, so a Node server needs ~640m of RLIMIT_DATA to start at all;
+ *   - processes → RLIMIT_NPROC, applied inside the sandbox's user namespace, where the kernel
+ *     counts only that sandbox's tasks (set outside it, it would count every process of the host
+ *     user). It never binds a process whose host uid is 0: hence a root gateway runs its sandboxes
+ *     as an unprivileged host user (`hostUid`);
+ *   - cpuLimit → the sandbox is pinned to ceil(cpuLimit) CPUs (taskset), and seccomp stops it from
+ *     widening its own mask. A cap on parallelism, not on a fraction of one CPU.
+ * Open files (RLIMIT_NOFILE), file size (RLIMIT_FSIZE) and core dumps (RLIMIT_CORE = 0: a dump
+ * would write the server's secrets to disk) are rlimits in both cases.
+ */
+import type { Security } from '../config/schema.ts';
+
+export type SandboxSettings = Security['sandbox'];
+
+/** '512m' → bytes. The schema only lets `\d+[kmg]?` through. */
+export function parseSize(s: string): number {
+  const m = /^(\d+)([kmg]?)$/i.exec(s.trim());
+  if (!m) throw new Error(`not a size: ${s}`);
+  const mult = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2].toLowerCase() as '' | 'k' | 'm' | 'g'];
+  return Number(m[1]) * mult;
+}
+
+export interface CgroupLimits {
+  memoryMax?: number;
+  pidsMax: number;
+  /** cpu.max: quota and period in microseconds. */
+  cpuMax?: { quota: number; period: number };
+}
+
+export interface LimitPlan {
+  /** Arguments to `prlimit` (before `--`). */
+  prlimit: string[];
+  cgroup?: CgroupLimits;
+  /** CPUs to pin to (taskset list), when cpuLimit is enforced by affinity. */
+  cpuList?: string;
+  /** Human-readable: each limit and what enforces it (logged, audited, shown by doctor). */
+  inForce: Record<string, string>;
+}
+
+export interface LimitHost {
+  /** A delegated cgroup v2 with these controllers is usable for this sandbox. */
+  cgroupControllers: ReadonlySet<string>;
+  cpuCount: number;
+  /** Which CPU to start pinning at (spreads several sandboxes over the host). */
+  cpuOffset: number;
+}
+
+export const CPU_PERIOD_US = 100_000;
+
+export function planLimits(s: SandboxSettings, host: LimitHost): LimitPlan {
+  const useCgroup = host.cgroupControllers.has('memory') && host.cgroupControllers.has('pids');
+  const inForce: Record<string, string> = {};
+  const prlimit = [`--nofile=${s.maxOpenFiles}`, `--fsize=${parseSize(s.maxFileSize)}`, '--core=0'];
+  inForce.openFiles = `${s.maxOpenFiles} (RLIMIT_NOFILE)`;
+  inForce.fileSize = `${s.maxFileSize} (RLIMIT_FSIZE)`;
+  let cgroup: CgroupLimits | undefined;
+  let cpuList: string | undefined;
+  const memory = s.memoryLimit ? parseSize(s.memoryLimit) : undefined;
+  if (useCgroup) {
+    cgroup = { pidsMax: s.maxProcesses, memoryMax: memory };
+    inForce.processes = `${s.maxProcesses} (cgroup v2 pids.max)`;
+    inForce.memory = memory ? `${s.memoryLimit} (cgroup v2 memory.max, swap off)` : 'not limited (no memoryLimit)';
+    // RLIMIT_NPROC as well: it costs nothing and survives a cgroup that is later torn down.
+    prlimit.push(`--nproc=${s.maxProcesses}`);
+  } else {
+    prlimit.push(`--nproc=${s.maxProcesses}`);
+    inForce.processes = `${s.maxProcesses} (RLIMIT_NPROC in the sandbox's user namespace; no delegated cgroup v2 pids controller)`;
+    if (memory) {
+      prlimit.push(`--data=${memory}`);
+      inForce.memory = `${s.memoryLimit} (rlimit RLIMIT_DATA per process; no delegated cgroup v2 memory controller)`;
+    } else {
+      inForce.memory = 'not limited (no memoryLimit)';
+    }
+  }
+  if (s.cpuLimit !== undefined) {
+    if (useCgroup && host.cgroupControllers.has('cpu')) {
+      cgroup!.cpuMax = { quota: Math.max(1000, Math.round(s.cpuLimit * CPU_PERIOD_US)), period: CPU_PERIOD_US };
+      inForce.cpu = `${s.cpuLimit} CPU (cgroup v2 cpu.max)`;
+    } else {
+      const n = Math.ceil(s.cpuLimit);
+      if (n >= host.cpuCount) {
+        inForce.cpu = `not limited: cpuLimit ${s.cpuLimit} ≥ the host's ${host.cpuCount} CPUs and no cgroup v2 cpu controller`;
+      } else {
+        const cpus = Array.from({ length: n }, (_, i) => (host.cpuOffset + i) % host.cpuCount);
+        cpuList = cpus.join(',');
+        inForce.cpu = `${n} CPU(s) by affinity (cpus ${cpuList}; no cgroup v2 cpu controller)`;
+      }
+    }
+  }
+  return { prlimit, cgroup, cpuList, inForce };
+}

@@ -1,0 +1,57 @@
+/**
+ * Shared by the sandbox e2e tests: the hostile server, directories a sandbox may use, and an MCP
+ * client (v1 SDK over Streamable HTTP) that returns each tool's JSON report or its error.
+ */
+import { chmodSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ROOT } from './gateway-process.ts';
+
+export const HOSTILE = join(ROOT, 'test', 'fixtures', 'sandbox', 'hostile-server.cjs');
+export const FIXTURE_DIR = join(ROOT, 'test', 'fixtures', 'sandbox');
+
+/**
+ * A host directory a sandbox may bind. When the tests run as root, sandboxes run as an
+ * unprivileged host user (sandbox.hostUid), so the directory must be reachable by others.
+ */
+export function sandboxDir(prefix: string, writable: boolean): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  chmodSync(dir, writable ? 0o777 : 0o755);
+  return dir;
+}
+
+export interface ToolOutcome {
+  report?: Record<string, unknown>;
+  error?: { code: number; message: string; data?: { reason?: string } };
+}
+
+export async function connect(url: string): Promise<Client> {
+  const client = new Client({ name: 'sandbox-tests', version: '1' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+  return client;
+}
+
+export async function call(client: Client, name: string, args: Record<string, unknown> = {}, timeout = 120_000): Promise<ToolOutcome> {
+  try {
+    const r = await client.callTool({ name, arguments: args }, undefined, { timeout });
+    const text = (r.content as { type: string; text: string }[])[0]?.text ?? '';
+    return { report: JSON.parse(text) as Record<string, unknown> };
+  } catch (e) {
+    const err = e as { code?: number; message?: string; data?: { reason?: string } };
+    if (typeof err.code !== 'number') throw e;
+    return { error: { code: err.code, message: String(err.message), data: err.data } };
+  }
+}
+
+/** Poll `fn` until it returns a truthy value (bounded); for effects that land asynchronously. */
+export async function eventually<T>(fn: () => T | Promise<T>, what: string, ms = 30_000): Promise<NonNullable<T>> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v as NonNullable<T>;
+    if (Date.now() > end) throw new Error(`never happened: ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -27,11 +27,6 @@ function checkSecurity(sec: Sec | undefined, base: string, out: Unenforced[], tr
     });
   }
   if (sec.mtls?.enabled) out.push({ path: `${base}.mtls`, what: 'mutual TLS on the listener and to upstreams', until: 'identity and transport security' });
-  if ('audit' in sec && sec.audit) {
-    sec.audit.destinations.forEach((d, i) => {
-      if (d.type === 'webhook') out.push({ path: `${base}.audit.destinations.${i}`, what: 'webhook audit destination', until: 'monitoring and alerting' });
-    });
-  }
 }
 
 export function findUnenforced(config: Config, mode: 'run' | 'wrap' | 'check' = 'check'): Unenforced[] {

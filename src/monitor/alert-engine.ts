@@ -154,6 +154,11 @@ export class AlertEngine {
     }
     if (this.lastRaised.size >= MAX_SUBJECTS) {
       for (const [k, v] of this.lastRaised) if (now - v.at >= this.cfg.cooldownSeconds * 1000) this.lastRaised.delete(k);
+      // Still full (a flood of fresh subjects): the oldest are forgotten, memory stays bounded.
+      for (const k of this.lastRaised.keys()) {
+        if (this.lastRaised.size < MAX_SUBJECTS) break;
+        this.lastRaised.delete(k);
+      }
     }
     this.lastRaised.set(group, { at: now, held: 0 });
     this.onAlert({ id: randomUUID(), type, rule, severity, priority: priorityOf(severity), group, message, data, suppressed: last?.held ?? 0, time: new Date(now).toISOString() });

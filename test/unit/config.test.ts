@@ -46,7 +46,6 @@ test('portcullis check on the seed lists exactly what this build does not enforc
   assert.deepEqual(out.unenforced.map((u) => u.path), [
     'mcp.security.requireAuth',
     'mcp.security.mtls',
-    'mcp.security.audit.destinations.1',
   ]);
 });
 

@@ -1,0 +1,125 @@
+/**
+ * The incident state and the two checks that read it: the lockdown (allowlist by the tool's own
+ * or exposed name, a clear error) and revocation (ended sessions, tokens issued before their
+ * subject's or everyone's revocation). State persists in a file and is followed across processes.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { AuditLog } from '../../src/audit/audit-log.ts';
+import { lockdown } from '../../src/checks/lockdown.ts';
+import { revocation } from '../../src/checks/revocation.ts';
+import { AUDIT_EVENTS } from '../../src/config/schema.ts';
+import { GatewayError } from '../../src/errors.ts';
+import { IncidentControl } from '../../src/incident/incident-control.ts';
+import { IncidentState, IncidentStateError, readIncidentFile, updateIncidentFile } from '../../src/incident/incident-state.ts';
+import type { CallContext } from '../../src/pipeline/types.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'portcullis-incident-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+let n = 0;
+const fresh = () => join(root, `case-${++n}`, 'incident.json');
+
+function control(path: string, now = new Date('2025-03-01T12:00:00Z')) {
+  const events: string[] = [];
+  const audit = new AuditLog({ sinks: [], events: AUDIT_EVENTS, level: 'summary', observers: [(r) => events.push(`${r.event}:${r.reason ?? ''}`)] });
+  const clock = { now };
+  return { c: new IncidentControl(new IncidentState(path), { audit, log: () => {}, clock: () => clock.now }), events, clock };
+}
+
+function ctx(c: IncidentControl, over: { method?: string; name?: string; exposed?: string; issuedAt?: number; subject?: string; closed?: boolean } = {}): CallContext {
+  return {
+    gateway: { incident: c } as unknown as CallContext['gateway'],
+    session: { closed: over.closed ?? false, stateless: false, principal: { subject: over.subject ?? 'alice', method: 'bearer', roles: [], issuedAt: over.issuedAt } } as unknown as CallContext['session'],
+    req: { jsonrpc: '2.0', id: 1, method: over.method ?? 'tools/call' },
+    method: over.method ?? 'tools/call',
+    security: {} as CallContext['security'],
+    target: { kind: 'tool', name: over.name ?? 'read_file', exposed: over.exposed ?? 'files__read_file' } as CallContext['target'],
+    audit: {},
+    startedAt: 0,
+  };
+}
+
+async function outcome(stage: typeof lockdown, x: CallContext): Promise<string> {
+  try {
+    await stage(x, async () => {});
+    return 'passed';
+  } catch (err) {
+    return (err as GatewayError).code;
+  }
+}
+
+describe('incident state', () => {
+  it('lockdown refuses every tool call with LOCKDOWN, except the allowlist, and persists', async () => {
+    const path = fresh();
+    const { c, events } = control(path);
+    assert.equal(await outcome(lockdown, ctx(c)), 'passed');
+    c.setLockdown(true, { allow: ['files__read_*', 'status'], by: 'test', reason: 'incident 42' });
+    assert.equal(await outcome(lockdown, ctx(c, { name: 'write_file', exposed: 'files__write_file' })), 'LOCKDOWN');
+    assert.equal(await outcome(lockdown, ctx(c)), 'passed', 'allowed by the exposed name');
+    assert.equal(await outcome(lockdown, ctx(c, { name: 'status', exposed: 'ops__status' })), 'passed', 'allowed by its own name');
+    assert.equal(await outcome(lockdown, ctx(c, { method: 'tools/list' })), 'passed', 'only tool calls are locked down');
+    const denied = ctx(c, { name: 'x', exposed: 'x' });
+    await outcome(lockdown, denied);
+    assert.equal(denied.audit.rule, 'lockdown');
+    assert.match(String(denied.audit.reason), /incident 42/);
+    assert.deepEqual(events, ['lockdown_enabled:incident 42']);
+    assert.equal(statSync(path).mode & 0o777, 0o600);
+    // Another process (a restart) reads it back.
+    assert.equal(control(path).c.lockdown().active, true);
+    c.setLockdown(false, { by: 'test' });
+    assert.equal(await outcome(lockdown, ctx(c, { name: 'x', exposed: 'x' })), 'passed');
+    assert.equal(events.at(-1), 'lockdown_disabled:lockdown lifted');
+  });
+
+  it("revocation: tokens issued before the subject's or everyone's revocation are refused; later ones pass", async () => {
+    const { c, clock } = control(fresh());
+    const t = (iso: string) => Date.parse(iso) / 1000;
+    assert.equal(await outcome(revocation, ctx(c, { issuedAt: t('2025-03-01T11:00:00Z') })), 'passed');
+    c.revoke({ subject: 'alice' }, { by: 'test' });
+    assert.equal(await outcome(revocation, ctx(c, { issuedAt: t('2025-03-01T11:59:59Z') })), 'UNAUTHENTICATED');
+    assert.equal(await outcome(revocation, ctx(c, { issuedAt: t('2025-03-01T12:00:01Z') })), 'passed', 'a token issued after the revocation');
+    assert.equal(await outcome(revocation, ctx(c, { subject: 'bob', issuedAt: t('2025-03-01T11:00:00Z') })), 'passed', 'another subject');
+    clock.now = new Date('2025-03-01T13:00:00Z');
+    c.revoke({ all: true }, { by: 'test' });
+    assert.equal(await outcome(revocation, ctx(c, { subject: 'bob', issuedAt: t('2025-03-01T12:30:00Z') })), 'UNAUTHENTICATED');
+    assert.equal(await outcome(revocation, ctx(c, { subject: 'bob' })), 'passed', 'no token: nothing to compare');
+    assert.equal(await outcome(revocation, ctx(c, { closed: true })), 'UNAUTHENTICATED', 'an ended session stays ended');
+  });
+
+  it('a change written by another process (the CLI) is picked up and audited within the poll interval', async () => {
+    const path = fresh();
+    const { c, events } = control(path);
+    c.attach({ servers: new Map(), sessions: new Set() } as unknown as Parameters<IncidentControl['attach']>[0]);
+    try {
+      updateIncidentFile(path, (s) => {
+        s.lockdown = { enabled: true, allow: [], by: 'cli', reason: 'from the CLI' };
+      });
+      for (let i = 0; i < 40 && !c.lockdown().active; i++) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(c.lockdown().active, true);
+      assert.deepEqual(events, ['lockdown_enabled:from the CLI']);
+    } finally {
+      c.detach();
+    }
+  });
+
+  it('a corrupt state file is an error at start, never "no lockdown"', () => {
+    const path = fresh();
+    updateIncidentFile(path, () => {});
+    writeFileSync(path, '{"version":1,"lockdown":');
+    assert.throws(() => readIncidentFile(path), IncidentStateError);
+    assert.throws(() => new IncidentState(path), /fix: repair it/);
+    writeFileSync(path, '{"version":1,"lockdown":{"enabled":"yes","allow":[]},"revocations":{"subjects":{},"sessions":{}},"disabledServers":{}}');
+    assert.throws(() => new IncidentState(path), /malformed/);
+  });
+
+  it('revoked session ids are kept bounded', () => {
+    const path = fresh();
+    for (let i = 0; i < 1100; i++) updateIncidentFile(path, (s) => (s.revocations.sessions[`s${i}`] = new Date(Date.UTC(2025, 0, 1, 0, 0, i)).toISOString()));
+    const s = readIncidentFile(path);
+    assert.equal(Object.keys(s.revocations.sessions).length, 1000);
+    assert.ok('s1099' in s.revocations.sessions && !('s0' in s.revocations.sessions), 'the newest are kept');
+  });
+});

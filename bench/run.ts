@@ -1,0 +1,118 @@
+/**
+ * `npm run bench [-- --quick | --profile]`: Portcullis against a bare proxy and its peers, in one
+ * run on one machine and one Node (issue 8). Not a test: nothing here matches `test/**\/*.test.ts`.
+ *
+ * Configurations (each its own process; all load comes from other processes):
+ *   B0            client -> mock MCP server (bench/mock-server.ts)
+ *   B1            client -> byte proxy (HTTP: bench/byte-proxy.ts, stdio: bench/pipe-proxy.ts) -> mock
+ *   G             client -> Portcullis, full policy (bench/configs.ts) -> mock
+ *   G-min         client -> Portcullis, every check off -> mock
+ *   G (stdio up)  HTTP client -> Portcullis -> stdio mock, the shape the peers have
+ *   mcp-proxy, supergateway   HTTP client -> peer -> stdio mock
+ *
+ * Writes bench/results/latest.{json,md,svg}. `--profile [--size KB]` instead runs G on the HTTP
+ * workload (16 KB unless told) under `node --cpu-prof` and writes bench/results/profile-g-16k-http.*.
+ * `--ab <bin>[,<bin>...]` measures this tree's G against other builds' (bin/portcullis.cjs), interleaved.
+ */
+import { rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { installCleanup, stopAll, unexpectedExits } from './procs.ts';
+import { runAb } from './ab.ts';
+import { runProfile } from './profile.ts';
+import { writeReport } from './report.ts';
+import { runHttp, runHol, runMemory, runPeers, runStdio, type Plan } from './scenarios.ts';
+import { machineInfo, type Results } from './results.ts';
+import { scratchDir, snapshotTree } from './targets.ts';
+
+const argv = process.argv.slice(2);
+const quick = argv.includes('--quick');
+const KB = 1024;
+
+const PLAN: Plan = quick
+  ? {
+      mode: 'quick',
+      sizes: [1 * KB, 16 * KB, 256 * KB],
+      latency: { calls: 300, warmup: 50, blocks: 3 },
+      throughput: { connections: 64, seconds: 1, warmupSeconds: 0.3, rounds: 1 },
+      stdioThroughput: { durationMs: 700, window: 64, warmupMs: 200, rounds: 1 },
+      memory: { sessions: 2000, concurrency: 32, idleSeconds: 1, profiles: ['full'] },
+      hol: { longMs: 5000, baselineMs: 2000, size: 1 * KB, stdio: false },
+      extraVariants: false,
+    }
+  : {
+      mode: 'full',
+      sizes: [1 * KB, 16 * KB, 256 * KB],
+      latency: { calls: 2000, warmup: 100, blocks: 10 },
+      throughput: { connections: 64, seconds: 2, warmupSeconds: 1, rounds: 2 },
+      stdioThroughput: { durationMs: 1500, window: 64, warmupMs: 500, rounds: 2 },
+      memory: { sessions: 10_000, concurrency: 32, idleSeconds: 5, profiles: ['full', 'min'] },
+      hol: { longMs: 30_000, baselineMs: 8_000, size: 1 * KB, stdio: true },
+      extraVariants: true,
+    };
+
+function log(msg: string): void {
+  process.stderr.write(`[bench ${((performance.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${msg}\n`);
+}
+const t0 = performance.now();
+
+async function main(): Promise<number> {
+  installCleanup();
+  const tree = snapshotTree();
+  if (argv.includes('--ab')) {
+    await runAb({ candidates: argv[argv.indexOf('--ab') + 1].split(','), quick, log });
+    return 0;
+  }
+  if (argv.includes('--profile')) {
+    const i = argv.indexOf('--size');
+    await runProfile({ seconds: quick ? 5 : 15, sizeKb: i === -1 ? 16 : Number(argv[i + 1]), log });
+    return 0;
+  }
+  const results: Results = { machine: machineInfo(), mode: PLAN.mode, startedAt: new Date().toISOString(), plan: PLAN, http: {}, stdio: {}, peers: {}, notes: [] };
+  results.notes.push(
+    `Load average at start: ${loadavg().map((x) => x.toFixed(2)).join(' / ')} (1/5/15 min); other work on the machine shows up as noise, which interleaving spreads over all configurations.`,
+    'The mock answers `{"jsonrpc":"2.0","id":N,"result":R}` (the layout of most non-TypeScript SDKs); the TypeScript SDK writes `{"result":R,"jsonrpc":"2.0","id":N}`.',
+    'Peers run with their defaults except: mcp-proxy `--server stream --host 127.0.0.1`; supergateway `--stateful --logLevel none` (stateless mode spawns a server per request; info logging writes every message), bound to 127.0.0.1 by a preload (bench/loopback-only.ts).',
+    'HTTP rows use 2026-07-28 stateless requests (no session) unless marked "session"; the peer comparison uses one 2025-11-25 session shared by all 64 connections, the same for every peer.',
+  );
+  let failure: Error | undefined;
+  try {
+    results.notes.push(`Every gateway ran from a snapshot of src/ and bin/ taken at ${new Date().toISOString()} (${tree}), so the run measured one version of the code.`);
+    log(`${PLAN.mode} run on ${results.machine.nproc} CPUs (${results.machine.cpuModel}), Node ${results.machine.node}`);
+    await runHttp(PLAN, results, log);
+    await runPeers(PLAN, results, log);
+    await runStdio(PLAN, results, log);
+    await runMemory(PLAN, results, log);
+    await runHol(PLAN, results, log);
+  } catch (err) {
+    failure = err as Error;
+    // A process under test that died on its own is usually the real story behind the error.
+    const died = unexpectedExits.map((x) => `${x.name} (pid ${x.pid}) exited with ${x.signal ?? x.code}:\n${x.stderr}`).join('\n');
+    results.error = `${failure.stack ?? failure.message}${died ? `\n\nprocesses that died:\n${died}` : ''}`;
+    log(`FAILED: ${failure.message}${died ? `\n${died}` : ''}`);
+  } finally {
+    await stopAll();
+  }
+  results.elapsedSeconds = (performance.now() - t0) / 1000;
+  const paths = writeReport(results);
+  log(`wrote ${paths.join(', ')} in ${results.elapsedSeconds.toFixed(0)} s`);
+  return failure ? 1 : 0;
+}
+
+main()
+  .then(
+    (code) => code,
+    async (err: Error) => {
+      process.stderr.write(`bench: ${err.stack ?? err.message}\n`);
+      await stopAll();
+      return 1;
+    },
+  )
+  .then((code) => {
+    try {
+      rmSync(scratchDir(), { recursive: true, force: true });
+    } catch {
+      // best effort
+    }
+    process.exit(code);
+  });
+

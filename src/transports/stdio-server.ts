@@ -7,22 +7,21 @@ import { GatewayError } from '../errors.ts';
 import { Gateway } from '../gateway/gateway.ts';
 import { Session } from '../gateway/session.ts';
 import { LineSplitter } from '../upstream/line-splitter.ts';
+import { WriteBatcher } from '../util/write-batcher.ts';
 
 export function serveStdio(gw: Gateway, input: NodeJS.ReadableStream = process.stdin, output: NodeJS.WritableStream = process.stdout): Promise<void> {
+  const out = new WriteBatcher(output);
   const session = new Session({
     principal: Gateway.stdioPrincipalFor(gw),
     connection: `stdio:${process.pid}`,
     send: (message) => {
+      // Batched per tick into one writev; a spliced result is written without copying it.
       if (typeof message === 'string') {
-        output.write(message + '\n');
-        return;
+        out.write(message + '\n');
+      } else {
+        out.write(message);
+        out.write('\n');
       }
-      // A spliced result: two writes, one syscall (writev), no copy of a large result.
-      const out = output as NodeJS.WritableStream & { cork?: () => void; uncork?: () => void };
-      out.cork?.();
-      output.write(message);
-      output.write('\n');
-      out.uncork?.();
     },
   });
   gw.openSession(session);

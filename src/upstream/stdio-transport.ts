@@ -10,6 +10,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { LineSplitter } from './line-splitter.ts';
+import { WriteBatcher } from '../util/write-batcher.ts';
 import type { TransportLimits, UpstreamTransport } from './transport.ts';
 
 export interface LaunchSpec {
@@ -63,6 +64,7 @@ export class StdioTransport implements UpstreamTransport {
   onerror?: (err: Error) => void;
   onclose?: (reason: string) => void;
   onoversize?: (bytes: number, tail: Buffer, head?: Buffer) => void;
+  private batcher?: WriteBatcher;
   onkill?: (reason: string) => void;
   private child?: ChildProcess;
   private exited = false;
@@ -150,7 +152,7 @@ export class StdioTransport implements UpstreamTransport {
     if (!stdin || this.exited || stdin.destroyed) return Promise.reject(new Error('server is not running'));
     const cap = this.opts.maxQueuedBytes ?? 64 * 1024 * 1024;
     if (stdin.writableLength > cap) return Promise.reject(new Error('server is not reading its input'));
-    stdin.write(message + '\n');
+    (this.batcher ??= new WriteBatcher(stdin)).write(message + '\n');
     return Promise.resolve();
   }
 

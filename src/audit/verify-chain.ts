@@ -8,9 +8,8 @@
  * its gateway is still running or crashed (`allowOpen`). The first problem stops verification and
  * names the record: its file and line, or its row.
  */
-import { createHash } from 'node:crypto';
 import type { CheckpointVerifier, HybridSignature } from './signing-keys.ts';
-import { CHECKPOINT_EVENT, checkpointMessage, GENESIS_PREV, type CheckpointDetail } from './hash-chain.ts';
+import { CHECKPOINT_EVENT, checkpointMessage, GENESIS_PREV, sha256Hex, type CheckpointDetail } from './hash-chain.ts';
 
 export interface VerifyOptions {
   /** The public key; without it signatures are reported as not checked. */
@@ -87,7 +86,7 @@ export class ChainVerifier {
     if (this.problem) return false;
     this.records++;
     if (!HEX64.test(hash)) return this.fail(where, 'no valid hash: not a chained audit record');
-    const h = createHash('sha256').update(body).digest('hex');
+    const h = sha256Hex(body);
     if (h !== hash) return this.fail(where, 'contents changed: the record does not hash to its stored hash', str(rec.chain), num(rec.seq));
     const chain = rec.chain;
     const seq = rec.seq;

@@ -84,7 +84,7 @@ export async function startMonitoring(loaded: LoadedConfig, mode: 'run' | 'wrap'
         sinks.push(new WebhookAuditSink({ outbox: outbox!, target: target.id, batchSize: d.batchSize, chain: chain(), checkpointEverySeconds: every, onQueued: () => delivery?.kick(), onError: reportError }));
       }
     }
-    const store = storeFromConfig(cfg);
+    const store = storeFromConfig(cfg, { worker: true });
     try {
       await store.migrate();
     } catch (err) {

@@ -8,11 +8,14 @@ import type { Config } from '../config/schema.ts';
 import type { EventStore } from './event-store.ts';
 import { PostgresEventStore } from './postgres-event-store.ts';
 import { SqliteEventStore } from './sqlite-event-store.ts';
+import { SqliteWorkerStore } from './sqlite-worker-store.ts';
 
-export function storeFromConfig(config: Config, opts: { readOnly?: boolean } = {}): EventStore {
+/** `worker`: the gateway's SQLite store runs in a worker thread (sqlite-worker-store.ts). */
+export function storeFromConfig(config: Config, opts: { readOnly?: boolean; worker?: boolean } = {}): EventStore {
   const d = config.mcp.security.audit.destinations.find((x) => x.type === 'sqlite' || x.type === 'postgres');
   if (d?.type === 'postgres') return new PostgresEventStore({ url: d.url, schema: d.schema, poolSize: d.poolSize });
-  return new SqliteEventStore(d?.type === 'sqlite' ? d.path : join(config.mcp.state.dir, 'events.db'), opts);
+  const path = d?.type === 'sqlite' ? d.path : join(config.mcp.state.dir, 'events.db');
+  return opts.worker && !opts.readOnly ? new SqliteWorkerStore(path) : new SqliteEventStore(path, opts);
 }
 
 export function storeFromUrl(url: string, opts: { readOnly?: boolean; schema?: string } = {}): EventStore {

@@ -37,6 +37,7 @@ export class StoreAuditSink implements AuditSink {
   private events: StoredEvent[] = [];
   private alerts: StoredAlert[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
   private readonly checkpointTimer: NodeJS.Timeout | undefined;
   private draining: Promise<void> | undefined;
   private failures = 0;
@@ -82,13 +83,16 @@ export class StoreAuditSink implements AuditSink {
   }
 
   private schedule(): void {
-    if (this.events.length >= this.batchRows) this.background();
+    // A full batch is written on the next turn of the event loop, never inside this write: the
+    // SQLite driver is synchronous, and the request that filled the batch must not pay for it.
+    if (this.events.length >= this.batchRows) this.immediate ??= setImmediate(() => this.background());
     else this.timer ??= setTimeout(() => this.background(), this.flushIntervalMs).unref();
   }
 
   private background(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
+    this.immediate = undefined;
     this.draining ??= this.drain()
       .catch((err: unknown) => {
         // Keep the rows and try again later, backing off to at most 30 s.
@@ -117,7 +121,9 @@ export class StoreAuditSink implements AuditSink {
 
   async flush(): Promise<void> {
     clearTimeout(this.timer);
+    clearImmediate(this.immediate);
     this.timer = undefined;
+    this.immediate = undefined;
     while (this.events.length || this.alerts.length || this.draining) {
       if (this.draining) {
         await this.draining;

@@ -90,3 +90,37 @@ describe('alerts reach a webhook that was down, across a gateway restart', () =>
     assert.equal(after.alerts.find((a) => a.id === stored.id)?.acknowledged, true);
   });
 });
+
+describe("another capability's event feeds its alert rule", () => {
+  let gw: RunningGateway | undefined;
+  let rx: WebhookReceiver;
+  after(async () => {
+    await gw?.stop();
+    await rx?.stop();
+  });
+
+  test('a server that keeps crashing: sandbox_crash_loop becomes a SANDBOX_CRASH_LOOP alert on Slack', async () => {
+    rx = await WebhookReceiver.reserve();
+    await rx.start();
+    gw = await startGateway(`
+mcp:
+  listen: {host: 127.0.0.1, port: 0}
+  servers:
+    - name: flaky
+      command: "\${NODE}"
+      args: ["-e", "process.exit(3)"]
+    - name: everything
+      command: "\${NODE}"
+      args: ["\${EVERYTHING}", "stdio"]
+  security:
+    toolAccess: {defaultPolicy: allow}
+    audit:
+      destinations: [{type: file, path: "\${AUDIT}"}]
+    alerting:
+      notifiers: [{type: slack, url: "${rx.url('/slack')}", minSeverity: high}]
+`);
+    const hook = await rx.waitFor((r) => r.path === '/slack', 60_000);
+    assert.match(String(hook.json.text), /\[P2 HIGH\] SANDBOX_CRASH_LOOP: Server flaky is in a crash loop/);
+    await waitForAudit(gw, (r) => r.event === 'alert_raised' && r.rule === 'sandboxCrashLoop');
+  });
+});

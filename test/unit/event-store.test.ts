@@ -18,6 +18,7 @@ import { AUDIT_EVENTS } from '../../src/config/schema.ts';
 import type { EventStore } from '../../src/store/event-store.ts';
 import { PostgresEventStore } from '../../src/store/postgres-event-store.ts';
 import { SqliteEventStore } from '../../src/store/sqlite-event-store.ts';
+import { SqliteWorkerStore } from '../../src/store/sqlite-worker-store.ts';
 import { StoreAuditSink } from '../../src/store/store-audit-sink.ts';
 import { verifyStore } from '../../src/store/verify-store.ts';
 import { BIN, NODE } from '../helpers/gateway-process.ts';
@@ -170,9 +171,9 @@ function suite(name: string, open: () => Promise<{ store: () => EventStore; raw:
   });
 }
 
-suite('SQLite event store (a file)', async () => {
-  const path = join(root, 'sqlite', 'events.db');
-  const store = () => new SqliteEventStore(path);
+const sqliteSuite = (dirName: string, make: (path: string) => EventStore) => async () => {
+  const path = join(root, dirName, 'events.db');
+  const store = () => make(path);
   return {
     store,
     url: path,
@@ -185,7 +186,9 @@ suite('SQLite event store (a file)', async () => {
       }
     },
   };
-});
+};
+suite('SQLite event store (a file)', sqliteSuite('sqlite', (p) => new SqliteEventStore(p)));
+suite('SQLite event store in a worker thread (as the gateway runs it)', sqliteSuite('sqlite-worker', (p) => new SqliteWorkerStore(p)));
 
 let pgdb: TempDatabase | undefined;
 after(async () => {

@@ -1,6 +1,7 @@
 /** `portcullis check --config FILE`: validate without running; list problems and what is not enforced. */
 import { findUnenforced } from '../config/enforcement.ts';
 import { ConfigError, formatProblem, loadConfigFile } from '../config/load.ts';
+import { sandboxReadiness } from '../sandbox/readiness.ts';
 import { CliError, parse } from './common.ts';
 import type { Command } from './main.ts';
 
@@ -25,8 +26,10 @@ export const checkCommand: Command = {
     try {
       const loaded = loadConfigFile(file);
       const unenforced = findUnenforced(loaded.config, 'check');
+      // Enforced by this build, but is the backend on this host? (See also `portcullis doctor`.)
+      const sandbox = sandboxReadiness(loaded);
       if (values.json) {
-        process.stdout.write(JSON.stringify({ valid: true, file, notes: loaded.notes, unenforced }, null, 2) + '\n');
+        process.stdout.write(JSON.stringify({ valid: true, file, notes: loaded.notes, unenforced, sandbox }, null, 2) + '\n');
         return 0;
       }
       const out = [`${file}: valid (${loaded.servers.length} server(s))`];
@@ -37,6 +40,7 @@ export const checkCommand: Command = {
       } else {
         out.push('every configured security setting is enforced by this build');
       }
+      for (const r of sandbox) out.push(`sandbox on this host: ${r.path}: ${r.container} ${r.ok ? 'available' : 'NOT available'} (${r.detail}) → ${r.outcome}`);
       process.stdout.write(out.join('\n') + '\n');
       return 0;
     } catch (err) {

@@ -5,6 +5,7 @@ import { alertsCommand } from './alerts.ts';
 import { auditCommand } from './audit.ts';
 import { checkCommand } from './check.ts';
 import { demoCommand } from './demo.ts';
+import { doctorCommand } from './doctor.ts';
 import { keysCommand } from './keys.ts';
 import { lockdownCommand } from './lockdown.ts';
 import { reportCommand } from './report.ts';
@@ -26,6 +27,7 @@ const COMMANDS: Record<string, Command> = {
   wrap: wrapCommand,
   check: checkCommand,
   demo: demoCommand,
+  doctor: doctorCommand,
   audit: auditCommand,
   report: reportCommand,
   alerts: alertsCommand,

@@ -7,6 +7,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
+import { sandboxSettingProblems } from '../sandbox/settings-problems.ts';
 import { configSchema, type Config, type Security, type SecurityOverride, type ServerConfig } from './schema.ts';
 
 export interface ConfigProblem {
@@ -129,6 +130,8 @@ export function loadConfigText(text: string, file = '<inline>', env: NodeJS.Proc
     for (const o of [...skillOverrides, s.security].filter(Boolean) as SecurityOverride[]) effective = mergeSecurity(effective, o);
     return { ...s, effective };
   });
+  for (const p of sandboxSettingProblems(config.mcp.security.sandbox, servers)) problems.push({ path: p.path, line: lineOf(p.at), message: p.message, fix: p.fix });
+  if (problems.length) throw new ConfigError(file, problems);
   return deepFreeze({ file, config, servers, notes });
 }
 

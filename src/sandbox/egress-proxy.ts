@@ -129,7 +129,7 @@ export class EgressProxy {
       client.setTimeout(IDLE_TIMEOUT_MS, () => client.destroy());
       upstream.setTimeout(IDLE_TIMEOUT_MS, () => upstream.destroy());
       if (target.connect) client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-      else upstream.write(Buffer.concat([Buffer.from(target.originLine + text.slice(line.length), 'latin1'), rest]));
+      else upstream.write(Buffer.concat([Buffer.from(originHead(target.originLine, text), 'latin1'), rest]));
       if (target.connect && rest.length) upstream.write(rest);
       client.pipe(upstream);
       upstream.pipe(client);
@@ -165,6 +165,19 @@ export function parseTarget(line: string): Target | undefined {
   }
   if (url.protocol !== 'http:' || url.username || url.password) return undefined;
   return { host: url.hostname, port: Number(url.port || 80), connect: false, originLine: `${method} ${url.pathname}${url.search} ${version}` };
+}
+
+/**
+ * Plain HTTP: the request in origin form, with `Connection: close`. The connection is pinned to
+ * the host it was allowed for; closing it after one exchange makes the client open a new one
+ * (checked again) for its next request instead of sending it, meant for another host, here.
+ */
+function originHead(originLine: string, head: string): string {
+  const headers = head
+    .split('\r\n')
+    .slice(1)
+    .filter((h) => h && !/^(connection|proxy-connection|keep-alive|proxy-authorization):/i.test(h));
+  return [originLine, ...headers, 'Connection: close', '', ''].join('\r\n');
 }
 
 function refuse(client: Socket, status: number, text: string): void {

@@ -97,7 +97,7 @@ export class Upstream {
         return init;
       },
       (err: unknown) => {
-        this.failed(this.lastError ?? String(err));
+        this.failed(err instanceof GatewayError && err.detail ? err.detail : (this.lastError ?? String(err)));
         throw err;
       },
     ).finally(() => {
@@ -124,7 +124,10 @@ export class Upstream {
     clearTimeout(this.restartTimer);
     const { initParams, timeoutMs } = this.lastStart;
     this.restartTimer = setTimeout(() => {
-      if (this.state === 'down' || this.state === 'new') this.ensureReady(initParams, timeoutMs).catch(() => {});
+      if (this.state !== 'down' && this.state !== 'new') return;
+      // The back-off has elapsed by this timer's clock; Date.now() may lag it by a millisecond.
+      this.retryAt = 0;
+      this.ensureReady(initParams, timeoutMs).catch(() => {});
     }, this.retryAt - now);
     this.restartTimer.unref();
   }

@@ -6,19 +6,20 @@
  * (where that is safe to try).
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { startGateway, type RunningGateway } from '../helpers/gateway-process.ts';
-import { call, connect, FIXTURE_DIR, HOSTILE, sandboxDir } from '../helpers/sandbox-fixtures.ts';
+import type { RunningGateway } from '../helpers/gateway-process.ts';
+import { call, FIXTURE_DIR, HOSTILE, sandboxDir, sandboxGateway, type SandboxGateway } from '../helpers/sandbox-fixtures.ts';
 
 const EPERM = 1;
 type R = Record<string, { ok: boolean; code?: string; value?: unknown }>;
 type Sys = Record<string, { ret: number; errno: number }>;
 
 describe('sandbox escapes (bubblewrap): each attempt fails, the gateway stays healthy', () => {
+  let env: SandboxGateway;
   let gw: RunningGateway;
   let client: Client;
   let tcp: Server;
@@ -36,40 +37,29 @@ describe('sandbox escapes (bubblewrap): each attempt fails, the gateway stays he
     tcp = createServer((s) => s.on('error', () => {}).end('host service\n')).listen(0, '127.0.0.1');
     await new Promise((r) => tcp.once('listening', r));
     tcpPort = (tcp.address() as { port: number }).port;
-    const server = (name: string) => `{ name: ${name}, command: "\${NODE}", args: [${JSON.stringify(HOSTILE)}] }`;
-    gw = await startGateway(`mcp:
-  servers:
-    - ${server('hostile')}
-    - name: control
-      command: "\${NODE}"
-      args: [${JSON.stringify(HOSTILE)}]
-      security: { sandbox: { enabled: false } }
-  security:
-    toolAccess: { defaultPolicy: allow }
-    rateLimiting: { enabled: false }
-    sandbox:
-      enabled: true
+    env = await sandboxGateway(
+      `    - { name: hostile, command: "\${NODE}", args: [${JSON.stringify(HOSTILE)}] }
+    - { name: control, command: "\${NODE}", args: [${JSON.stringify(HOSTILE)}], security: { sandbox: { enabled: false } } }`,
+      `      enabled: true
       network: none
       memoryLimit: 1g
       maxProcesses: 64
       allowedPaths:
         - ${FIXTURE_DIR}
         - ${readonly}
-        - { path: ${data}, writable: true }
-    audit: { destinations: [{ type: file, path: "\${AUDIT}", rotation: none }] }
-`);
-    client = await connect(gw.url);
+        - { path: ${data}, writable: true }`,
+    );
+    ({ gw, client } = env);
   });
 
   after(async () => {
-    await client?.close();
-    await gw?.stop();
+    await env?.stop(data, readonly, outside, home);
     tcp?.close();
-    for (const d of [data, readonly, outside, home]) rmSync(d, { recursive: true, force: true });
   });
 
   test('the server really runs in the sandbox: own user, pid namespace, hostname, a minimal root, a scrubbed environment', async () => {
-    const me = (await call(client, 'hostile__whoami')).report as { uid: number; hostname: string; pid1: { value: string }; env: string[]; root: string[] };
+    const me = (await call(client, 'hostile__whoami')).report as { uid: number; hostname: string; pid1: { value: string }; env: string[]; root: string[]; fds: string[] };
+    assert.deepEqual(me.fds.filter((f) => /socket:/.test(f)).map((f) => f.split('=')[0]), ['0', '1', '2'], 'no descriptor of the gateway leaks in beyond stdio');
     assert.equal(me.uid, 1000);
     assert.equal(me.hostname, 'mcp-sandbox');
     assert.match(me.pid1.value, /bwrap$/, 'pid 1 is the sandbox init: the host processes are not visible');

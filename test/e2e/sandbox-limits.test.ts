@@ -5,17 +5,18 @@
  * keeps answering.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { startGateway, type RunningGateway } from '../helpers/gateway-process.ts';
-import { call, connect, eventually, FIXTURE_DIR, HOSTILE, sandboxDir } from '../helpers/sandbox-fixtures.ts';
+import type { RunningGateway } from '../helpers/gateway-process.ts';
+import { call, eventually, FIXTURE_DIR, HOSTILE, sandboxDir, sandboxGateway, type SandboxGateway } from '../helpers/sandbox-fixtures.ts';
 
 const MAX_PROCESSES = 64;
 const MEMORY_MB = 768;
 
 describe('sandbox limits (bubblewrap)', () => {
+  let env: SandboxGateway;
   let gw: RunningGateway;
   let client: Client;
   const data = sandboxDir('portcullis-sbx-limits-', true);
@@ -24,33 +25,20 @@ describe('sandbox limits (bubblewrap)', () => {
   const echo = async () => ((await call(client, 'echo', { text: 'ok' })).report as { echo?: string } | undefined)?.echo === 'ok';
 
   before(async () => {
-    gw = await startGateway(`mcp:
-  servers:
-    - name: hostile
-      command: "\${NODE}"
-      args: [${JSON.stringify(HOSTILE)}]
-      env: { SPAWN_LOG: ${JSON.stringify(spawnLog)} }
-  security:
-    toolAccess: { defaultPolicy: allow }
-    rateLimiting: { enabled: false }
-    sandbox:
-      enabled: true
+    env = await sandboxGateway(
+      `    - { name: hostile, command: "\${NODE}", args: [${JSON.stringify(HOSTILE)}], env: { SPAWN_LOG: ${JSON.stringify(spawnLog)} } }`,
+      `      enabled: true
       memoryLimit: ${MEMORY_MB}m
       maxProcesses: ${MAX_PROCESSES}
       timeoutSeconds: 3
       maxOutputBytes: 16777216
-      allowedPaths: [${FIXTURE_DIR}, { path: ${data}, writable: true }]
-    audit: { destinations: [{ type: file, path: "\${AUDIT}", rotation: none }] }
-`);
-    client = await connect(gw.url);
+      allowedPaths: [${FIXTURE_DIR}, { path: ${data}, writable: true }]`,
+    );
+    ({ gw, client } = env);
     assert.ok(await echo());
   });
 
-  after(async () => {
-    await client?.close();
-    await gw?.stop();
-    rmSync(data, { recursive: true, force: true });
-  });
+  after(() => env?.stop(data));
 
   test('a fork bomb stops at maxProcesses; the server lives on', async () => {
     const before = spawns();

@@ -2,12 +2,12 @@
  * Shared by the sandbox e2e tests: the hostile server, directories a sandbox may use, and an MCP
  * client (v1 SDK over Streamable HTTP) that returns each tool's JSON report or its error.
  */
-import { chmodSync, mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { ROOT } from './gateway-process.ts';
+import { ROOT, startGateway, type RunningGateway } from './gateway-process.ts';
 
 export const HOSTILE = join(ROOT, 'test', 'fixtures', 'sandbox', 'hostile-server.cjs');
 export const FIXTURE_DIR = join(ROOT, 'test', 'fixtures', 'sandbox');
@@ -54,4 +54,39 @@ export async function eventually<T>(fn: () => T | Promise<T>, what: string, ms =
     if (Date.now() > end) throw new Error(`never happened: ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+export interface SandboxGateway {
+  gw: RunningGateway;
+  client: Client;
+  /** Close the client, stop the gateway, remove the given directories. */
+  stop(...dirs: string[]): Promise<void>;
+}
+
+/**
+ * `portcullis run` in front of `servers` (YAML list items, indented four spaces) with the global
+ * `sandbox` settings (YAML, indented six spaces); every tool allowed, no rate limit, audited to
+ * a file; and a connected client.
+ */
+export async function sandboxGateway(servers: string, sandbox: string): Promise<SandboxGateway> {
+  const gw = await startGateway(`mcp:
+  servers:
+${servers}
+  security:
+    toolAccess: { defaultPolicy: allow }
+    rateLimiting: { enabled: false }
+    sandbox:
+${sandbox}
+    audit: { destinations: [{ type: file, path: "\${AUDIT}", rotation: none }] }
+`);
+  const client = await connect(gw.url);
+  return {
+    gw,
+    client,
+    async stop(...dirs) {
+      await client.close();
+      await gw.stop();
+      for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    },
+  };
 }

@@ -18,7 +18,6 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { AuditLog, FileAuditSink, type AuditSink } from '../src/audit/audit-log.ts';
 import { HashChain } from '../src/audit/hash-chain.ts';
 import { generateKeyFiles, loadSigner, loadVerifier } from '../src/audit/signing-keys.ts';
@@ -30,12 +29,12 @@ import { SqliteEventStore } from '../src/store/sqlite-event-store.ts';
 import { SqliteWorkerStore } from '../src/store/sqlite-worker-store.ts';
 import { StoreAuditSink } from '../src/store/store-audit-sink.ts';
 import { verifyStore } from '../src/store/verify-store.ts';
+import { tempDatabase } from '../test/helpers/postgres.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({ options: { records: { type: 'string' }, seconds: { type: 'string' }, 'skip-gateway': { type: 'boolean' } } });
 const N = Number(values.records ?? 100_000);
 const SECONDS = Number(values.seconds ?? 10);
-const PG_ADMIN = process.env.PORTCULLIS_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const dir = mkdtempSync(join(tmpdir(), 'portcullis-bench-audit-'));
 const keys = generateKeyFiles(join(dir, 'keys'));
 const signer = loadSigner(keys.privatePath);
@@ -55,34 +54,11 @@ const record = (i: number) => ({
   args: { message: 'hello through portcullis', n: i },
 });
 
-async function tempPg(): Promise<{ url: string; drop: () => Promise<void> } | undefined> {
-  const admin = new pg.Client({ connectionString: PG_ADMIN, connectionTimeoutMillis: 3000 });
-  try {
-    await admin.connect();
-  } catch {
-    return undefined;
-  }
-  const name = `portcullis_bench_${Date.now()}`;
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const u = new URL(PG_ADMIN);
-  u.pathname = `/${name}`;
-  return {
-    url: u.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: PG_ADMIN });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
-
 type ThreadCpu = { threadCpuUsage(prev?: NodeJS.CpuUsage): NodeJS.CpuUsage };
 
 async function emitBench(label: string, sinks: () => Promise<AuditSink[]>): Promise<{ label: string; syncUs: number; amortizedUs: number; cpuUs: number; mainUs: number }> {
   const s = await sinks();
-  const log = new AuditLog({ sinks: s, events: AUDIT_EVENTS, level: 'detailed' });
+  const log = new AuditLog({ sinks: s, events: AUDIT_EVENTS, level: 'detailed', chain: new HashChain({ signer, everyRecords: 1000 }), checkpointEverySeconds: 0 });
   // Warm-up (JIT), not measured.
   for (let i = 0; i < 5000; i++) log.emit(record(i));
   await log.flush();
@@ -105,15 +81,15 @@ async function emitBench(label: string, sinks: () => Promise<AuditSink[]>): Prom
   return { label, syncUs: (sync * 1000) / N, amortizedUs: (wall * 1000) / N, cpuUs: (cpu.user + cpu.system) / N, mainUs: (main.user + main.system) / N };
 }
 
-const chain = () => new HashChain({ signer, everyRecords: 1000 });
-const fileSink = (name: string) => new FileAuditSink({ path: join(dir, name), rotation: 'none', chain: chain(), checkpointEverySeconds: 0 });
+const fileSink = (name: string) => new FileAuditSink({ path: join(dir, name), rotation: 'none' });
 const storeSink = async (store: EventStore) => {
   await store.migrate();
-  return new StoreAuditSink({ store, chain: chain(), checkpointEverySeconds: 0 });
+  return new StoreAuditSink({ store });
 };
 
 async function main(): Promise<void> {
-  const pgdb = await tempPg();
+  const t = await tempDatabase();
+  const pgdb = typeof t === 'string' ? undefined : t;
   const out: string[] = [`# audit benchmark (${N} records, node ${process.version}, ${new Date().toISOString()})`, ''];
   try {
     const rows = [

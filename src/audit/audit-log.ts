@@ -1,16 +1,22 @@
 /**
  * The audit writer: one JSON object per line, batched off the hot path.
  *
- * `emit` is synchronous and cheap: filter by event, strip or redact arguments, hand the record to
- * each sink. The file sink serializes at once (later mutation of the record cannot change what was
- * logged) and writes in batches: when 64 KiB are buffered or 100 ms after the first unwritten
- * record. Audit failures never throw into a request; they go to `onError`.
+ * `emit` is synchronous and cheap: filter by event, strip or redact arguments, link the record into
+ * the hash chain (hash-chain.ts) once, and hand the same chained entry to every sink, so the file,
+ * the event store and the webhook hold identical records (same chain id, same hashes) that can be
+ * compared. Sinks write in batches off the request. Audit failures never throw into a request;
+ * they go to `onError`.
+ *
+ * The log owns the chain's checkpoints: the `start` one when it opens, periodic ones (by count, in
+ * the chain, and every `checkpointEverySeconds`), a `rotate-out`/`rotate-in` pair when the UTC day
+ * changes and a sink rotates files, and the `close` seal on a clean shutdown.
  *
  * Observers (alert rules, metrics) see every record, including events the `events` list keeps
  * out of the sinks: an operator who trims the log must not switch off an alert by accident. The
  * operator's own actions and the alerts (`ALWAYS_AUDITED`) are recorded whatever the list says.
  */
 import type { AuditEventName } from '../config/schema.ts';
+import { HashChain, type ChainEntry } from './hash-chain.ts';
 import { redactArguments } from './redact.ts';
 import { severityOf, type Severity } from './severity.ts';
 
@@ -40,9 +46,13 @@ export interface AuditRecord {
 }
 
 export interface AuditSink {
-  /** Takes ownership of nothing: must not keep or mutate `rec` after returning. */
-  write(rec: AuditRecord): void;
-  /** Resolves once everything written before the call is on disk (handed to the OS). */
+  /** One chained record (or checkpoint); the entry is shared by every sink and must not be mutated. */
+  write(entry: ChainEntry): void;
+  /** The UTC day changed: a sink that keeps daily files starts a new one here (between the checkpoints). */
+  rotate?(day: string): void;
+  /** Whether this sink wants `rotate` (the log adds the rotation checkpoints only then). */
+  readonly rotatesDaily?: boolean;
+  /** Resolves once everything written before the call is on disk (handed to the OS, or committed). */
   flush(): Promise<void>;
   close(): Promise<void>;
 }
@@ -63,6 +73,10 @@ export interface AuditLogOptions {
   clock?: () => Date;
   /** Called with every record after the sinks, whatever `events` says; must not throw or block. */
   observers?: AuditObserver[];
+  /** The chain (signer, checkpoint interval); default: an unsigned chain. */
+  chain?: HashChain;
+  /** A checkpoint this often while records arrive (0: by count only). @default 60 */
+  checkpointEverySeconds?: number;
 }
 
 export type AuditObserver = (rec: Readonly<AuditRecord>) => void;
@@ -74,6 +88,11 @@ export class AuditLog {
   private readonly onError: (err: Error) => void;
   private readonly clock: () => Date;
   private readonly observers: AuditObserver[];
+  private readonly chain: HashChain;
+  private readonly rotating: boolean;
+  private day: string;
+  private readonly timer: NodeJS.Timeout | undefined;
+  private closing: Promise<void> | undefined;
 
   constructor(opts: AuditLogOptions) {
     this.sinks = [...opts.sinks];
@@ -82,6 +101,44 @@ export class AuditLog {
     this.level = opts.level;
     this.onError = opts.onError ?? ((err) => process.emitWarning(err));
     this.clock = opts.clock ?? (() => new Date());
+    this.chain = opts.chain ?? new HashChain({ clock: this.clock });
+    this.rotating = this.sinks.some((s) => s.rotatesDaily);
+    this.day = this.clock().toISOString().slice(0, 10);
+    if (!this.sinks.length) return; // nothing to chain for
+    this.deliver(this.chain.begin());
+    const every = (opts.checkpointEverySeconds ?? 60) * 1000;
+    if (every > 0) {
+      this.timer = setInterval(() => {
+        if (!this.closing && this.chain.pending > 0) this.deliver(this.chain.checkpoint('periodic'));
+      }, every).unref();
+    }
+  }
+
+  private deliver(e: ChainEntry): void {
+    for (const sink of this.sinks) {
+      try {
+        sink.write(e);
+      } catch (err) {
+        this.onError(toError(err));
+      }
+    }
+  }
+
+  /** At a UTC day change, files rotate between a `rotate-out` and a `rotate-in` checkpoint. */
+  private turnDay(): void {
+    const day = this.clock().toISOString().slice(0, 10);
+    if (day === this.day) return;
+    this.day = day;
+    if (!this.rotating) return;
+    this.deliver(this.chain.checkpoint('rotate-out'));
+    for (const sink of this.sinks) {
+      try {
+        sink.rotate?.(day);
+      } catch (err) {
+        this.onError(toError(err));
+      }
+    }
+    this.deliver(this.chain.checkpoint('rotate-in'));
   }
 
   /** Adds an observer after construction (the alert engine needs the log it writes alerts to). */
@@ -98,14 +155,10 @@ export class AuditLog {
       if (args !== undefined && this.level !== 'summary') out.args = redactArguments(args);
       // Detail is gateway-built but may quote untrusted input, so it is bounded and redacted too.
       if (detail !== undefined) out.detail = redactArguments(detail) as Record<string, unknown>;
-      if (logged) {
-        for (const sink of this.sinks) {
-          try {
-            sink.write(out);
-          } catch (err) {
-            this.onError(toError(err));
-          }
-        }
+      if (logged && this.sinks.length) {
+        if (this.closing) throw new Error('the audit log is closed');
+        this.turnDay();
+        for (const e of this.chain.append(out)) this.deliver(e);
       }
       for (const fn of this.observers) {
         try {
@@ -123,7 +176,13 @@ export class AuditLog {
     await Promise.all(this.sinks.map((s) => s.flush().catch((err: unknown) => this.onError(toError(err)))));
   }
 
-  async close(): Promise<void> {
-    await Promise.all(this.sinks.map((s) => s.close().catch((err: unknown) => this.onError(toError(err)))));
+  /** Seals the chain (the `close` checkpoint), then drains and closes every sink. */
+  close(): Promise<void> {
+    if (!this.closing) {
+      clearInterval(this.timer);
+      if (this.sinks.length) this.deliver(this.chain.checkpoint('close'));
+      this.closing = Promise.all(this.sinks.map((s) => s.close().catch((err: unknown) => this.onError(toError(err))))).then(() => {});
+    }
+    return this.closing;
   }
 }

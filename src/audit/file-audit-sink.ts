@@ -6,19 +6,17 @@
  * `flushIntervalMs` after the first unwritten line, by one async write at a time, so lines reach
  * the file in the order they were written (except under backpressure, see `catchUpSync`).
  *
- * Daily rotation follows the injected clock: when the UTC day of a new line differs from the
- * previous line's, a mark goes into the queue between them, and the drain renames the file to
- * `<path>.<YYYY-MM-DD>` (the day of the lines it holds) at exactly that point before writing on.
- * So buffered lines of the old day still land in the old file and none is lost across a rotation.
- *
- * Every line is a link of this writer's hash chain (hash-chain.ts). The chain goes on across
- * rotation: a `rotate-out` checkpoint ends the old file and a `rotate-in` one begins the new, so
- * each file can be verified on its own and the series as a whole. `close()` seals the chain.
+ * Daily rotation: when the audit log sees the UTC day change it calls `rotate(day)` between a
+ * `rotate-out` and a `rotate-in` checkpoint of the chain; a mark goes into the queue there, and
+ * the drain renames the file to `<path>.<YYYY-MM-DD>` (the day of the lines it holds) at exactly
+ * that point before writing on. So buffered lines of the old day still land in the old file, none
+ * is lost across a rotation, and each file begins and ends with a signed checkpoint: it verifies
+ * on its own and as part of the series. A file left from an earlier day is archived at start.
  */
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, renameSync, statSync, write, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { AuditRecord, AuditSink } from './audit-log.ts';
-import { HashChain } from './hash-chain.ts';
+import type { AuditSink } from './audit-log.ts';
+import type { ChainEntry } from './hash-chain.ts';
 
 export interface FileAuditSinkOptions {
   path: string;
@@ -28,10 +26,6 @@ export interface FileAuditSinkOptions {
   onError?: (err: Error) => void;
   /** Tuning, for tests. Defaults: 64 KiB, 100 ms, 64 MiB. */
   limits?: { batchBytes?: number; flushIntervalMs?: number; maxBufferedBytes?: number };
-  /** The chain this file continues (signing, checkpoint interval); default: an unsigned chain. */
-  chain?: HashChain;
-  /** A checkpoint this often when records were written since the last. @default 60 */
-  checkpointEverySeconds?: number;
 }
 
 /** Marks where the UTC day changed between two buffered records: rotate before writing on. */
@@ -75,8 +69,8 @@ function archivePath(path: string, day: string): string {
 const openLog = (path: string): number => openSync(path, 'a', 0o600);
 
 export class FileAuditSink implements AuditSink {
+  readonly rotatesDaily: boolean;
   private readonly path: string;
-  private readonly daily: boolean;
   private readonly clock: () => Date;
   private readonly onError: ((err: Error) => void) | undefined;
   private readonly batchBytes: number;
@@ -84,7 +78,6 @@ export class FileAuditSink implements AuditSink {
   private readonly maxBufferedBytes: number;
   private fd: number;
   private fileDay: string; // the day of the records in the open file
-  private lastDay: string; // the day of the newest buffered record
   private queue: Array<string | Rotate> = [];
   private queuedBytes = 0;
   private inFlightBytes = 0;
@@ -93,13 +86,11 @@ export class FileAuditSink implements AuditSink {
   private timer: NodeJS.Timeout | undefined;
   private unreported: Error | undefined;
   private closing: Promise<void> | undefined;
-  private readonly chain: HashChain;
-  private readonly checkpointTimer: NodeJS.Timeout | undefined;
 
   /** Opens the file synchronously, so a bad path fails at start-up, not on the first record. */
   constructor(opts: FileAuditSinkOptions) {
     this.path = opts.path;
-    this.daily = opts.rotation === 'daily';
+    this.rotatesDaily = opts.rotation === 'daily';
     this.clock = opts.clock ?? (() => new Date());
     this.onError = opts.onError;
     this.batchBytes = opts.limits?.batchBytes ?? 64 * 1024;
@@ -107,45 +98,25 @@ export class FileAuditSink implements AuditSink {
     this.maxBufferedBytes = opts.limits?.maxBufferedBytes ?? 64 * 1024 * 1024;
     mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
     this.fd = openLog(this.path);
-    // A file left by an earlier run holds that run's day, so the first record of a new day rotates it.
+    // A file left by an earlier run holds that run's day: archived before this run writes to it.
     const st = fstatSync(this.fd);
-    this.fileDay = this.lastDay = utcDay(st.size > 0 ? st.mtime : this.clock());
-    this.chain = opts.chain ?? new HashChain({ clock: this.clock });
-    this.queueLine(this.chain.begin().line);
-    const every = (opts.checkpointEverySeconds ?? 60) * 1000;
-    if (every > 0) {
-      this.checkpointTimer = setInterval(() => {
-        if (!this.closing && this.chain.pending > 0) this.enqueue(this.chain.checkpoint('periodic').line);
-      }, every).unref();
-    }
+    this.fileDay = utcDay(st.size > 0 ? st.mtime : this.clock());
+    if (this.rotatesDaily && this.fileDay !== utcDay(this.clock())) this.rotate(utcDay(this.clock()));
   }
 
-  write(rec: AuditRecord): void {
+  write(entry: ChainEntry): void {
     if (this.closing) throw new Error(`audit sink ${this.path} is closed`);
-    if (this.daily) {
-      const day = utcDay(this.clock());
-      if (day !== this.lastDay) {
-        // The old file ends with a checkpoint and the new one begins with one: each verifies alone.
-        this.queueLine(this.chain.checkpoint('rotate-out').line);
-        this.queue.push({ day });
-        this.queueLine(this.chain.checkpoint('rotate-in').line);
-      }
-      this.lastDay = day;
-    }
-    const entries = this.chain.append(rec);
-    for (const e of entries) this.queueLine(e.line);
-    this.schedule();
-  }
-
-  private queueLine(line: string): void {
-    const text = `${line}\n`;
+    const text = `${entry.line}\n`;
     this.queue.push(text);
     this.queuedBytes += Buffer.byteLength(text);
+    this.schedule();
   }
 
-  private enqueue(line: string): void {
-    this.queueLine(line);
-    this.schedule();
+  /** Called by the log between its rotate-out and rotate-in checkpoints. */
+  rotate(day: string): void {
+    if (!this.rotatesDaily || this.closing) return;
+    if (!this.queue.length && !this.draining) this.switchFile(day);
+    else this.queue.push({ day });
   }
 
   private schedule(): void {
@@ -167,12 +138,7 @@ export class FileAuditSink implements AuditSink {
   }
 
   close(): Promise<void> {
-    // Records written after close() starts are refused (write throws); everything before is drained,
-    // then the chain's seal.
-    if (!this.closing) {
-      clearInterval(this.checkpointTimer);
-      this.queueLine(this.chain.checkpoint('close').line);
-    }
+    // Records written after close() starts are refused (write throws); everything before is drained.
     this.closing ??= this.flush().finally(() => {
       clearTimeout(this.timer);
       closeQuietly(this.fd);
@@ -206,7 +172,7 @@ export class FileAuditSink implements AuditSink {
       const head = this.queue[0];
       if (typeof head !== 'string') {
         this.queue.shift();
-        this.rotate(head.day);
+        this.switchFile(head.day);
         continue;
       }
       const text = this.takeBatch();
@@ -245,7 +211,7 @@ export class FileAuditSink implements AuditSink {
         const head = this.queue[0];
         if (typeof head !== 'string') {
           this.queue.shift();
-          this.rotate(head.day);
+          this.switchFile(head.day);
           continue;
         }
         const buf = Buffer.from(this.takeBatch());
@@ -263,7 +229,7 @@ export class FileAuditSink implements AuditSink {
   }
 
   /** Renames the current file to `<path>.<its day>` and starts a new one. */
-  private rotate(day: string): void {
+  private switchFile(day: string): void {
     if (day === this.fileDay) return;
     const old = this.fd;
     try {

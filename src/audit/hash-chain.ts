@@ -12,8 +12,9 @@
  * (`rotate-out` ends the old file, `rotate-in` begins the new one) and one seals the chain on
  * a clean shutdown (`close`). A truncated chain lacks its seal; a forged one lacks valid signatures.
  *
- * One chain per writer (per process and sink): several gateways may append to one file (one per
- * stdio client) or one table, and each keeps its own chain; the verifier follows each separately.
+ * One chain per gateway process, shared by its sinks (audit-log.ts): the file, the store and the
+ * webhook get the same entries. Several gateways may append to one file (one per stdio client) or
+ * one table, and each keeps its own chain; the verifier follows each separately.
  *
  * Wire form of one record: the canonical JSON with `"hash":"<hex>"` appended as the last member.
  * The verifier hashes those exact bytes minus the suffix; it never re-serializes.

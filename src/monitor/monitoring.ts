@@ -59,8 +59,6 @@ export async function startMonitoring(loaded: LoadedConfig, mode: 'run' | 'wrap'
   } else if (a.enabled) {
     logger.warn('audit checkpoints are NOT SIGNED: set mcp.security.audit.signing.privateKey (portcullis keys generate); the hash chain still shows damage, but not a rewrite by someone who can write the log');
   }
-  const chain = () => new HashChain({ signer, everyRecords: a.signing.checkpointEveryRecords, clock });
-  const every = a.signing.checkpointEverySeconds;
 
   const targets = targetsFromConfig(cfg);
   const outbox = targets.length ? new Outbox(join(stateDir, 'outbox.db')) : undefined;
@@ -78,10 +76,10 @@ export async function startMonitoring(loaded: LoadedConfig, mode: 'run' | 'wrap'
   let storeSink: StoreAuditSink | undefined;
   if (a.enabled) {
     for (const d of a.destinations) {
-      if (d.type === 'file') sinks.push(new FileAuditSink({ path: d.path, rotation: d.rotation, chain: chain(), checkpointEverySeconds: every, onError: reportError, clock }));
+      if (d.type === 'file') sinks.push(new FileAuditSink({ path: d.path, rotation: d.rotation, onError: reportError, clock }));
       if (d.type === 'webhook') {
         const target = targets.find((t) => t.type === 'audit-webhook' && t.url === d.url)!;
-        sinks.push(new WebhookAuditSink({ outbox: outbox!, target: target.id, batchSize: d.batchSize, chain: chain(), checkpointEverySeconds: every, onQueued: () => delivery?.kick(), onError: reportError }));
+        sinks.push(new WebhookAuditSink({ outbox: outbox!, target: target.id, batchSize: d.batchSize, onQueued: () => delivery?.kick(), onError: reportError }));
       }
     }
     const store = storeFromConfig(cfg, { worker: true });
@@ -91,11 +89,21 @@ export async function startMonitoring(loaded: LoadedConfig, mode: 'run' | 'wrap'
       await store.close().catch(() => {});
       throw new MonitoringError(`${loaded.file}: the event store ${store.location} is not usable: ${(err as Error).message}\nfix: check the sqlite path or the postgres URL and that the database is reachable`);
     }
-    storeSink = new StoreAuditSink({ store, chain: chain(), checkpointEverySeconds: every, onError: reportError });
+    storeSink = new StoreAuditSink({ store, onError: reportError });
     sinks.push(storeSink);
   }
 
-  const audit = new AuditLog({ sinks, events: a.events, level: a.level, onError: reportError, clock, observers: [(r) => metrics.auditEvent(r)] });
+  // One chain for every sink: the file, the store and the webhook hold the same records and hashes.
+  const audit = new AuditLog({
+    sinks,
+    events: a.events,
+    level: a.level,
+    onError: reportError,
+    clock,
+    observers: [(r) => metrics.auditEvent(r)],
+    chain: new HashChain({ signer, everyRecords: a.signing.checkpointEveryRecords, clock }),
+    checkpointEverySeconds: a.signing.checkpointEverySeconds,
+  });
 
   const onAlert = (alert: Alert) => {
     metrics.alertRaised(alert);

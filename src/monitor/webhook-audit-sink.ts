@@ -5,19 +5,17 @@
  * path only chains and buffers. Body: `{"type":"portcullis.audit","records":[...]}`; each
  * record carries its chain fields, so the receiver can verify it has them all.
  */
-import type { AuditRecord, AuditSink } from '../audit/audit-log.ts';
-import { HashChain } from '../audit/hash-chain.ts';
+import type { AuditSink } from '../audit/audit-log.ts';
+import type { ChainEntry } from '../audit/hash-chain.ts';
 import type { Outbox } from './outbox.ts';
 
 export interface WebhookAuditSinkOptions {
   outbox: Outbox;
   target: string;
   batchSize: number;
-  chain?: HashChain;
   /** Called after a batch is queued (to start delivery at once). */
   onQueued?: () => void;
   flushIntervalMs?: number;
-  checkpointEverySeconds?: number;
   onError?: (err: Error) => void;
 }
 
@@ -26,27 +24,17 @@ const MAX_LINES = 100_000;
 
 export class WebhookAuditSink implements AuditSink {
   private readonly o: WebhookAuditSinkOptions;
-  private readonly chain: HashChain;
   private lines: string[] = [];
   private timer: NodeJS.Timeout | undefined;
-  private readonly checkpointTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
   constructor(o: WebhookAuditSinkOptions) {
     this.o = o;
-    this.chain = o.chain ?? new HashChain();
-    this.lines.push(this.chain.begin().line);
-    const every = (o.checkpointEverySeconds ?? 60) * 1000;
-    if (every > 0) {
-      this.checkpointTimer = setInterval(() => {
-        if (!this.closed && this.chain.pending > 0) this.push([this.chain.checkpoint('periodic').line]);
-      }, every).unref();
-    }
   }
 
-  write(rec: AuditRecord): void {
+  write(entry: ChainEntry): void {
     if (this.closed) throw new Error('audit webhook sink is closed');
-    this.push(this.chain.append(rec).map((e) => e.line));
+    this.push([entry.line]);
   }
 
   private push(lines: string[]): void {
@@ -86,8 +74,6 @@ export class WebhookAuditSink implements AuditSink {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    clearInterval(this.checkpointTimer);
-    this.lines.push(this.chain.checkpoint('close').line);
     this.closed = true;
     this.queueBatch();
   }

@@ -1,26 +1,24 @@
 /**
  * The audit sink in front of the event store.
  *
- * `write` is the hot path: it chains the record (hash-chain.ts), turns it into a row, and queues
- * it. Rows go to the store in one transaction per batch, when `batchRows` are queued or
+ * `write` is the hot path: it turns the chained record (hash-chain.ts; the log chains it once for
+ * every sink) into a row and queues it. Rows go to the store in one transaction per batch, when `batchRows` are queued or
  * `flushIntervalMs` after the first unwritten row, one batch at a time and in order.
  *
  * What a crash can lose: the rows queued since the last committed batch (at most ~100 ms of
  * events while the store keeps up). A row that `flush()` (or `close()`) acknowledged is committed
- * (SQLite: synchronous=FULL; PostgreSQL: COMMIT). Nothing is lost on a clean shutdown: `close()`
- * writes the chain's seal and waits for the last batch. While the store is unreachable, batches
+ * (SQLite: synchronous=FULL; PostgreSQL: COMMIT). Nothing is lost on a clean shutdown: the log
+ * hands over the chain's seal, then `close()` waits for the last batch. While the store is unreachable, batches
  * are retried with back-off and the queue grows up to `maxQueuedRows`; past that the oldest rows
  * are dropped and reported, and the chain shows the gap to `audit verify --db`.
  */
-import type { AuditRecord, AuditSink } from '../audit/audit-log.ts';
-import { HashChain, type ChainEntry } from '../audit/hash-chain.ts';
+import type { AuditSink } from '../audit/audit-log.ts';
+import type { ChainEntry } from '../audit/hash-chain.ts';
 import { toStoredAlert, toStoredEvent, type EventStore, type StoredAlert, type StoredEvent } from './event-store.ts';
 
 export interface StoreAuditSinkOptions {
   store: EventStore;
-  chain?: HashChain;
   onError?: (err: Error) => void;
-  checkpointEverySeconds?: number;
   /** Tuning, for tests. Defaults: 500 rows, 100 ms, 100,000 rows. */
   limits?: { batchRows?: number; flushIntervalMs?: number; maxQueuedRows?: number };
 }
@@ -29,7 +27,6 @@ const toError = (e: unknown): Error => (e instanceof Error ? e : new Error(Strin
 
 export class StoreAuditSink implements AuditSink {
   readonly store: EventStore;
-  private readonly chain: HashChain;
   private readonly onError: (err: Error) => void;
   private readonly batchRows: number;
   private readonly flushIntervalMs: number;
@@ -38,7 +35,6 @@ export class StoreAuditSink implements AuditSink {
   private alerts: StoredAlert[] = [];
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
-  private readonly checkpointTimer: NodeJS.Timeout | undefined;
   private draining: Promise<void> | undefined;
   private failures = 0;
   private closing: Promise<void> | undefined;
@@ -46,26 +42,15 @@ export class StoreAuditSink implements AuditSink {
 
   constructor(opts: StoreAuditSinkOptions) {
     this.store = opts.store;
-    this.chain = opts.chain ?? new HashChain();
     this.onError = opts.onError ?? ((err) => process.emitWarning(err));
     this.batchRows = opts.limits?.batchRows ?? 500;
     this.flushIntervalMs = opts.limits?.flushIntervalMs ?? 100;
     this.maxQueuedRows = opts.limits?.maxQueuedRows ?? 100_000;
-    this.queue(this.chain.begin());
-    const every = (opts.checkpointEverySeconds ?? 60) * 1000;
-    if (every > 0) {
-      this.checkpointTimer = setInterval(() => {
-        if (!this.closing && this.chain.pending > 0) {
-          this.queue(this.chain.checkpoint('periodic'));
-          this.schedule();
-        }
-      }, every).unref();
-    }
   }
 
-  write(rec: AuditRecord): void {
+  write(entry: ChainEntry): void {
     if (this.closing) throw new Error(`event store ${this.store.location} is closed`);
-    for (const e of this.chain.append(rec)) this.queue(e);
+    this.queue(entry);
     this.schedule();
   }
 
@@ -136,10 +121,6 @@ export class StoreAuditSink implements AuditSink {
   }
 
   close(): Promise<void> {
-    if (!this.closing) {
-      clearInterval(this.checkpointTimer);
-      this.queue(this.chain.checkpoint('close'));
-    }
     this.closing ??= this.flush().finally(() => {
       clearTimeout(this.timer);
       return this.store.close();

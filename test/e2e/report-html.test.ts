@@ -24,7 +24,7 @@ after(() => (process.env.KEEP_REPORT ? console.log(root) : rmSync(root, { recurs
 async function fillStore(path: string): Promise<void> {
   const store = new SqliteEventStore(path);
   await store.migrate();
-  const log = new AuditLog({ sinks: [new StoreAuditSink({ store, checkpointEverySeconds: 0 })], events: AUDIT_EVENTS, level: 'detailed' });
+  const log = new AuditLog({ sinks: [new StoreAuditSink({ store })], events: AUDIT_EVENTS, level: 'detailed', checkpointEverySeconds: 0 });
   const now = Date.now();
   for (let h = 5; h >= 0; h--) {
     if (h === 2) continue;

@@ -8,7 +8,9 @@ import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { AuditLog } from '../../src/audit/audit-log.ts';
 import { FileAuditSink } from '../../src/audit/file-audit-sink.ts';
+import { AUDIT_EVENTS } from '../../src/config/schema.ts';
 import { HashChain, sha256Hex } from '../../src/audit/hash-chain.ts';
 import { generateKeyFiles, KeyFileError, loadSigner, loadVerifier, type CheckpointSigner, type CheckpointVerifier } from '../../src/audit/signing-keys.ts';
 import { auditFileSeries, verifyAuditFiles } from '../../src/audit/verify-files.ts';
@@ -28,11 +30,17 @@ before(() => {
   otherVerifier = loadVerifier(generateKeyFiles(join(root, 'other-keys')).publicPath);
 });
 
-async function writeLog(path: string, count: number, opts: { clock?: () => Date; everyRecords?: number; rotation?: 'daily' | 'none' } = {}): Promise<void> {
+/** An audit log writing one file, its chain signed, a checkpoint every `everyRecords`. */
+function fileLog(path: string, opts: { clock?: () => Date; everyRecords?: number; rotation?: 'daily' | 'none' } = {}): AuditLog {
   const chain = new HashChain({ signer, everyRecords: opts.everyRecords ?? 10, clock: opts.clock });
-  const sink = new FileAuditSink({ path, rotation: opts.rotation ?? 'none', chain, clock: opts.clock, checkpointEverySeconds: 0 });
-  for (let i = 0; i < count; i++) sink.write({ time: new Date(Date.UTC(2025, 2, 1, 12, 0, i)).toISOString(), event: 'tool_invoked', tool: `tool-${i}`, requestId: i });
-  await sink.close();
+  const sink = new FileAuditSink({ path, rotation: opts.rotation ?? 'none', clock: opts.clock });
+  return new AuditLog({ sinks: [sink], events: AUDIT_EVENTS, level: 'detailed', chain, clock: opts.clock, checkpointEverySeconds: 0 });
+}
+
+async function writeLog(path: string, count: number): Promise<void> {
+  const log = fileLog(path);
+  for (let i = 0; i < count; i++) log.emit({ time: new Date(Date.UTC(2025, 2, 1, 12, 0, i)).toISOString(), event: 'tool_invoked', tool: `tool-${i}`, requestId: i });
+  await log.close();
 }
 
 const lines = (p: string): string[] => readFileSync(p, 'utf8').split('\n').filter(Boolean);
@@ -182,15 +190,14 @@ describe('audit chain over a file', () => {
 
   it('the chain goes on across daily rotation; a missing file is found', async () => {
     const path = fresh();
-    const clock = { now: new Date('2025-03-01T23:59:00Z') };
-    const chain = new HashChain({ signer, everyRecords: 0, clock: () => clock.now });
-    const sink = new FileAuditSink({ path, rotation: 'daily', chain, clock: () => clock.now, checkpointEverySeconds: 0 });
+    const clock = { now: new Date('2025-03-01T12:00:00Z') };
+    const log = fileLog(path, { clock: () => clock.now, everyRecords: 0, rotation: 'daily' });
     for (let day = 1; day <= 3; day++) {
       clock.now = new Date(`2025-03-0${day}T12:00:00Z`);
-      for (let i = 0; i < 4; i++) sink.write({ time: clock.now.toISOString(), event: 'tool_invoked', requestId: day * 10 + i });
-      await sink.flush();
+      for (let i = 0; i < 4; i++) log.emit({ event: 'tool_invoked', requestId: day * 10 + i });
+      await log.flush();
     }
-    await sink.close();
+    await log.close();
     const series = auditFileSeries(path);
     assert.deepEqual(series.map((p) => p.slice(path.length)), ['.2025-03-01', '.2025-03-02', '']);
     const whole = await verifyAuditFiles(series, { verifier });
@@ -212,12 +219,12 @@ describe('audit chain over a file', () => {
 
   it('two writers sharing one file keep two chains, both verified', async () => {
     const path = fresh();
-    const a = new FileAuditSink({ path, rotation: 'none', chain: new HashChain({ signer }), checkpointEverySeconds: 0 });
-    const b = new FileAuditSink({ path, rotation: 'none', chain: new HashChain({ signer }), checkpointEverySeconds: 0 });
+    const a = fileLog(path);
+    const b = fileLog(path);
     for (let i = 0; i < 10; i++) {
-      a.write({ time: new Date().toISOString(), event: 'tool_invoked', requestId: i });
+      a.emit({ event: 'tool_invoked', requestId: i });
       await a.flush();
-      b.write({ time: new Date().toISOString(), event: 'tool_denied', requestId: i });
+      b.emit({ event: 'tool_denied', requestId: i });
       await b.flush();
     }
     await Promise.all([a.close(), b.close()]);

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AUDIT_EVENTS } from '../../src/config/schema.ts';
 import { AuditLog, FileAuditSink, type AuditRecord } from '../../src/audit/audit-log.ts';
+import { HashChain } from '../../src/audit/hash-chain.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'portcullis-audit-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -155,7 +156,9 @@ describe('AuditLog with FileAuditSink', () => {
   it('under backpressure writes synchronously instead of growing the buffer', async () => {
     const path = freshPath();
     const sink = new FileAuditSink({ path, rotation: 'none', limits: { batchBytes: 1 << 30, flushIntervalMs: 60_000, maxBufferedBytes: 1_000 } });
-    for (let i = 0; i < 200; i++) sink.write({ time: new Date(0).toISOString(), event: 'tool_invoked', requestId: i });
+    const chain = new HashChain();
+    sink.write(chain.begin());
+    for (let i = 0; i < 200; i++) for (const e of chain.append({ time: new Date(0).toISOString(), event: 'tool_invoked', requestId: i })) sink.write(e);
     // No await yet: everything past the cap is already in the file.
     const early = readLines(path).length;
     assert.ok(early >= 180, `only ${early} records written synchronously`);

@@ -32,8 +32,8 @@ const T0 = Date.UTC(2025, 2, 1, 10, 0, 0);
 /** 30 records over three hours, one alert, written through the real sink. */
 async function fill(store: EventStore): Promise<void> {
   await store.migrate();
-  const sink = new StoreAuditSink({ store, chain: new HashChain({ signer, everyRecords: 10 }), checkpointEverySeconds: 0, limits: { batchRows: 7 } });
-  const log = new AuditLog({ sinks: [sink], events: AUDIT_EVENTS, level: 'detailed' });
+  const sink = new StoreAuditSink({ store, limits: { batchRows: 7 } });
+  const log = new AuditLog({ sinks: [sink], events: AUDIT_EVENTS, level: 'detailed', chain: new HashChain({ signer, everyRecords: 10 }), checkpointEverySeconds: 0 });
   for (let i = 0; i < 30; i++) {
     log.emit({
       time: new Date(T0 + i * 6 * 60_000).toISOString(),

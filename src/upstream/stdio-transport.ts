@@ -179,7 +179,10 @@ export class StdioTransport implements UpstreamTransport {
   }
 }
 
-/** Logs stderr lines up to a byte budget per minute, then one summary line per minute. */
+/**
+ * Logs stderr lines up to a byte budget per minute: once over it, one line says so, the rest of
+ * that minute is only counted, and the count is logged when the next minute starts.
+ */
 class StderrBudget {
   private windowStart = Date.now();
   private used = 0;
@@ -201,6 +204,7 @@ class StderrBudget {
       this.dropped = 0;
     }
     if (this.used + text.length > this.max) {
+      if (this.dropped === 0) this.log(`(stderr over ${this.max} bytes this minute: the rest of the minute is not logged)`);
       this.dropped += text.length;
       return;
     }

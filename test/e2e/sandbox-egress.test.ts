@@ -10,11 +10,17 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { RunningGateway } from '../helpers/gateway-process.ts';
 import { call, eventually, FIXTURE_DIR, HOSTILE, sandboxGateway, type SandboxGateway } from '../helpers/sandbox-fixtures.ts';
 
+/**
+ * The test's hosts listen on 127.0.0.2: loopback on the host (nothing leaves the machine), but not
+ * in the sandbox's NO_PROXY (localhost, 127.0.0.1, ::1), so a plain fetch() goes through the proxy.
+ */
+const HOST = '127.0.0.2';
+
 type Outcome = { ok: boolean; status?: number; code?: string; body?: string; head?: string };
 
 function listen(name: string): Promise<{ server: Server; port: number }> {
   const server = createServer((_req, res) => res.end(`hello from ${name}`));
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as { port: number }).port })));
+  return new Promise((resolve) => server.listen(0, HOST, () => resolve({ server, port: (server.address() as { port: number }).port })));
 }
 
 describe('sandbox egress allowlist (bubblewrap + filtering proxy)', () => {
@@ -31,7 +37,7 @@ describe('sandbox egress allowlist (bubblewrap + filtering proxy)', () => {
       `    - { name: egress, command: "\${NODE}", args: [${JSON.stringify(HOSTILE)}] }`,
       `      enabled: true
       network: allowlist
-      allowedHosts: ["127.0.0.1:${allowed.port}"]
+      allowedHosts: ["${HOST}:${allowed.port}"]
       allowedPaths: [${FIXTURE_DIR}]`,
     );
     ({ gw, client } = env);
@@ -49,27 +55,29 @@ describe('sandbox egress allowlist (bubblewrap + filtering proxy)', () => {
   });
 
   test('through the proxy: the allowlisted host answers; another host, or the same one by an unlisted name, is refused (403)', async () => {
-    const r = (await call(client, 'egress', { targets: [['127.0.0.1', allowed.port], ['127.0.0.1', other.port], ['localhost', allowed.port]] })).report as Record<string, Outcome>;
-    assert.equal(r[`proxy 127.0.0.1:${allowed.port}`].body, 'hello from allowed');
-    assert.equal(r[`proxy 127.0.0.1:${other.port}`].status, 403, 'a host that is not listed');
+    const r = (await call(client, 'egress', { targets: [[HOST, allowed.port], [HOST, other.port], ['localhost', allowed.port]] })).report as Record<string, Outcome>;
+    assert.equal(r[`proxy ${HOST}:${allowed.port}`].body, 'hello from allowed');
+    assert.equal(r[`proxy ${HOST}:${other.port}`].status, 403, 'a host that is not listed');
     assert.equal(r[`proxy localhost:${allowed.port}`].status, 403, 'an unlisted name for a listed address');
+    assert.equal(r[`fetch ${HOST}:${allowed.port}`].body, 'hello from allowed', `plain fetch() follows HTTP_PROXY (NODE_USE_ENV_PROXY): ${JSON.stringify(r)}`);
+    assert.equal(r[`fetch ${HOST}:${other.port}`].ok, false);
     for (const k of Object.keys(r).filter((x) => x.startsWith('direct '))) {
       assert.equal(r[k].ok, false, `${k}: no direct route (${JSON.stringify(r[k])})`);
     }
   });
 
   test('CONNECT (how HTTPS clients use a proxy): allowed to the listed host, refused to another', async () => {
-    const ok = (await call(client, 'tunnel', { host: '127.0.0.1', port: allowed.port })).report as Outcome;
+    const ok = (await call(client, 'tunnel', { host: HOST, port: allowed.port })).report as Outcome;
     assert.equal(ok.ok, true, JSON.stringify(ok));
     assert.match(ok.head!, /200 Connection Established/);
-    const no = (await call(client, 'tunnel', { host: '127.0.0.1', port: other.port })).report as Outcome;
+    const no = (await call(client, 'tunnel', { host: HOST, port: other.port })).report as Outcome;
     assert.equal(no.ok, false);
     assert.match(no.head!, /403/);
   });
 
   test('no socket reaches anything directly, raw sockets are refused', async () => {
-    const r = (await call(client, 'network', { targets: [['127.0.0.1', allowed.port], ['1.1.1.1', 443]] })).report as Record<string, { ok: boolean; errno?: number }>;
-    assert.equal(r[`127.0.0.1:${allowed.port}`].ok, false);
+    const r = (await call(client, 'network', { targets: [[HOST, allowed.port], ['1.1.1.1', 443]] })).report as Record<string, { ok: boolean; errno?: number }>;
+    assert.equal(r[`${HOST}:${allowed.port}`].ok, false);
     assert.equal(r['1.1.1.1:443'].ok, false);
     assert.equal(r.raw_ip_socket.errno, 1);
   });
@@ -78,7 +86,7 @@ describe('sandbox egress allowlist (bubblewrap + filtering proxy)', () => {
     const refusals = () => gw.audit().filter((e) => e.event === 'policy_violation' && e.rule === 'sandbox.allowedHosts');
     const refused = await eventually(() => {
       const r = refusals();
-      const both = r.some((e) => String(e.reason).includes(`127.0.0.1:${other.port}`)) && r.some((e) => String(e.reason).includes(`localhost:${allowed.port}`));
+      const both = r.some((e) => String(e.reason).includes(`${HOST}:${other.port}`)) && r.some((e) => String(e.reason).includes(`localhost:${allowed.port}`));
       return both ? r : undefined;
     }, 'the refusals reach the audit log');
     assert.ok(refused.every((e) => e.server === 'egress'));

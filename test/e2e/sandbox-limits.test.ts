@@ -40,16 +40,18 @@ describe('sandbox limits (bubblewrap)', () => {
 
   after(() => env?.stop(data));
 
-  test('a fork bomb stops at maxProcesses; the server lives on', async () => {
+  test('a fork bomb stops at maxProcesses; the server lives on', async (t) => {
     const before = spawns();
     const r = (await call(client, 'fork_bomb', { max: 2000 })).report as { forked: number };
+    t.diagnostic(`forked ${r.forked} of 2000 before fork() failed (maxProcesses ${MAX_PROCESSES})`);
     assert.ok(r.forked < MAX_PROCESSES, `forked ${r.forked}`);
     assert.ok(await echo());
     assert.equal(spawns(), before, 'no restart was needed');
   });
 
-  test('a memory bomb stops at memoryLimit (allocation refused, or the server killed and restarted)', async () => {
+  test('a memory bomb stops at memoryLimit (allocation refused, or the server killed and restarted)', async (t) => {
     const r = await call(client, 'memory_bomb', { maxMb: 8192 });
+    t.diagnostic(`memory bomb: ${JSON.stringify(r.report ?? r.error)}`);
     if (r.report) assert.ok((r.report.allocatedMb as number) < MEMORY_MB, `allocated ${r.report.allocatedMb} MB`);
     else assert.equal(r.error?.data?.reason, 'UPSTREAM_UNAVAILABLE', JSON.stringify(r.error));
     await eventually(echo, 'the server answers after the memory bomb');
@@ -66,16 +68,26 @@ describe('sandbox limits (bubblewrap)', () => {
     assert.equal(spawns(), before + 1, 'restarted once');
   });
 
-  test('printing a gigabyte: the call fails with RESULT_TOO_LARGE, the server is stopped at maxOutputBytes and restarted', async () => {
+  test('printing a gigabyte: the call fails with RESULT_TOO_LARGE, the server is stopped at maxOutputBytes and restarted', async (t) => {
     const before = spawns();
     const r = await call(client, 'print_gigabyte');
     assert.equal(r.error?.code, -32014, JSON.stringify(r));
     assert.equal(r.error?.data?.reason, 'RESULT_TOO_LARGE');
     const killed = await eventually(() => gw.audit().find((e) => e.event === 'sandbox_killed' && /still writing one message/.test(String(e.reason))), 'sandbox_killed for runaway output');
     const bytes = Number(/after (\d+) bytes/.exec(String(killed.reason))?.[1]);
+    t.diagnostic(`killed after ${bytes} bytes of a 1 GiB message`);
     assert.ok(bytes > 16777216 && bytes < 1024 * 1024 * 1024, `stopped after ${bytes} bytes, not a gigabyte`);
     await eventually(echo, 'a fresh server answers');
     assert.ok(spawns() > before);
+  });
+
+  test("printing a gigabyte to stderr: the gateway's log takes 256 KiB of it, the call still answers", async () => {
+    const logged = gw.stderr().length;
+    const r = (await call(client, 'print_gigabyte_stderr')).report as { wrote: number };
+    assert.equal(r.wrote, 1024 ** 3);
+    const grown = gw.stderr().length - logged;
+    assert.ok(grown < 2 * 1024 * 1024, `the gateway logged ${grown} bytes`);
+    assert.match(gw.stderr(), /stderr over 262144 bytes this minute/);
   });
 
   test('the gateway stayed up and healthy throughout; no crash loop', async () => {

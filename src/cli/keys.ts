@@ -51,7 +51,11 @@ export const keysCommand: Command = {
       const token = randomBytes(32).toString('base64url');
       const hash = hashToken(token);
       if (values.out) {
-        writeFileSync(values.out as string, token + '\n', { mode: 0o600, flag: 'wx' });
+        try {
+          writeFileSync(values.out as string, token + '\n', { mode: 0o600, flag: 'wx' });
+        } catch (err) {
+          throw new CliError(`${String(values.out)}: cannot write the token (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); fix: choose a new file, an existing one is never overwritten`, 1);
+        }
         process.stdout.write(`wrote the admin token to ${String(values.out)} (mode 0600)\n`);
       } else {
         process.stdout.write(`admin token (shown once; give it to the CLI as PORTCULLIS_ADMIN_TOKEN or --token-file):\n  ${token}\n`);

@@ -135,7 +135,7 @@ export function toStoredEvent(e: ChainEntry): StoredEvent {
 /** The alert row for an `alert_raised` record (its detail is what the alert engine wrote). */
 export function toStoredAlert(e: ChainEntry): StoredAlert | undefined {
   const r = e.record;
-  const d = r.detail as { alert?: { type?: string; message?: string; data?: unknown; key?: string; suppressed?: number } } | undefined;
+  const d = r.detail as { alert?: { type?: string; message?: string; data?: unknown; group?: string; suppressed?: number } } | undefined;
   const a = d?.alert;
   if (r.event !== 'alert_raised' || !a?.type) return undefined;
   return {
@@ -144,7 +144,7 @@ export function toStoredAlert(e: ChainEntry): StoredAlert | undefined {
     message: String(a.message ?? ''),
     data: JSON.stringify(a.data ?? {}),
     created_at: String(r.time),
-    dedup_key: String(a.key ?? a.type),
+    dedup_key: String(a.group ?? a.type),
     suppressed: Number(a.suppressed ?? 0),
     record_hash: e.hash,
   };

@@ -109,6 +109,8 @@ function suite(name: string, open: () => Promise<{ store: () => EventStore; raw:
       const alerts = await s.alerts(range, 10);
       assert.equal(alerts.length, 1);
       assert.equal(alerts[0].alert_type, 'HIGH_DENIED_TOOL_CALLS');
+      assert.equal(alerts[0].dedup_key, 'deniedToolCalls|');
+      assert.equal(Number(alerts[0].suppressed), 2);
       assert.equal(alerts[0].acknowledged, false);
       assert.equal(await s.acknowledgeAlert(alerts[0].id, 'bob', new Date()), true);
       assert.equal(await s.acknowledgeAlert(alerts[0].id, 'bob', new Date()), false);

@@ -5,9 +5,10 @@
  *       [node egress-bridge.ts 3128 /run/portcullis/proxy.sock --]   (network: allowlist)
  *       prlimit --nofile= --fsize= --core=0 --nproc= [--data=] --  <server argv>
  *
- * Descriptors: 3 the seccomp program, 4 /etc/passwd, 5 /etc/group, 6 /etc/hosts (all written then
- * closed), then with a cgroup 7 bwrap's info (the sandbox's first pid) and 8 the block bwrap waits
- * on until that pid is in the cgroup: nothing of the server runs outside its limits.
+ * Descriptors, numbered from 3 with no gaps (an unused one would leak into the sandbox): the
+ * seccomp program, /etc/passwd, /etc/group, /etc/hosts without host networking (each written
+ * then closed), then with a cgroup bwrap's info (the sandbox's first pid) and the block bwrap
+ * waits on until that pid is in the cgroup: nothing of the server runs outside its limits.
  * A root gateway spawns all of it as `hostUid:hostGid`: uid 0 on the host is exempt from
  * RLIMIT_NPROC and owns every root file a bind might expose.
  */
@@ -30,7 +31,6 @@ import type { BackendInput, SandboxLaunch } from './types.ts';
 
 const BRIDGE_SRC = join(dirname(fileURLToPath(import.meta.url)), 'egress-bridge.ts');
 const IN_SANDBOX = { socket: '/run/portcullis/proxy.sock', bridge: '/run/portcullis/egress-bridge.ts', port: 3128 };
-const FD = { seccomp: 3, passwd: 4, group: 5, hosts: 6, info: 7, block: 8 };
 const SYSTEM_PATH = '/usr/bin:/bin:/usr/sbin:/sbin';
 
 let cpuRotation = 0;
@@ -60,9 +60,9 @@ export async function bubblewrapLaunch(input: BackendInput, bwrap: BwrapInfo = p
     }
   }
 
-  const delegation = s.memoryLimit || s.cpuLimit !== undefined || s.maxProcesses ? prepareDelegation() : undefined;
+  const delegation = prepareDelegation();
   const cpuCount = availableParallelism();
-  const limits = planLimits(s, { cgroupControllers: delegation?.controllers ?? new Set(), cpuCount, cpuOffset: cpuRotation++ % cpuCount });
+  const limits = planLimits(s, { cgroupControllers: delegation.controllers, cpuCount, cpuOffset: cpuRotation++ % cpuCount });
   const seccomp = buildSeccompFilter({ arch, denyRawSockets: s.network !== 'host', denySetAffinity: limits.cpuList !== undefined });
 
   let inner = [prlimit, ...limits.prlimit, '--', exe, ...server.args];
@@ -88,17 +88,21 @@ export async function bubblewrapLaunch(input: BackendInput, bwrap: BwrapInfo = p
 
   let cgroup: SandboxCgroup | undefined;
   try {
-    if (limits.cgroup && delegation?.dir) cgroup = SandboxCgroup.create(delegation.dir, server.name, limits.cgroup, delegation.controllers);
+    if (limits.cgroup && delegation.dir) cgroup = SandboxCgroup.create(delegation.dir, server.name, limits.cgroup, delegation.controllers);
   } catch (err) {
     cleanup();
     throw new SandboxSetupError(`cannot create the sandbox cgroup: ${(err as Error).message}`, 'see `portcullis doctor` (cgroup v2 delegation)');
   }
 
-  const data = [
-    { fd: FD.passwd, dest: '/etc/passwd', bytes: passwdFile() },
-    { fd: FD.group, dest: '/etc/group', bytes: groupFile() },
-    ...(s.network === 'host' ? [] : [{ fd: FD.hosts, dest: '/etc/hosts', bytes: hostsFile() }]),
+  const files = [
+    { dest: '/etc/passwd', bytes: passwdFile() },
+    { dest: '/etc/group', bytes: groupFile() },
+    ...(s.network === 'host' ? [] : [{ dest: '/etc/hosts', bytes: hostsFile() }]),
   ];
+  const FD_SECCOMP = 3;
+  const data = files.map((f, i) => ({ ...f, fd: FD_SECCOMP + 1 + i }));
+  const fdInfo = FD_SECCOMP + 1 + data.length;
+  const fdBlock = fdInfo + 1;
   const argv = bwrapArgs({
     system: systemEntries(),
     etc: s.network === 'host' ? [...ETC_FILES, ...ETC_NETWORK_FILES] : ETC_FILES,
@@ -109,9 +113,9 @@ export async function bubblewrapLaunch(input: BackendInput, bwrap: BwrapInfo = p
     readOnlyRoot: s.readOnlyRoot,
     capabilities: s.capabilities.map((c) => (c.startsWith('CAP_') ? c : `CAP_${c}`)),
     disableUserns: bwrap.disableUserns,
-    seccompFd: FD.seccomp,
-    infoFd: cgroup ? FD.info : undefined,
-    blockFd: cgroup ? FD.block : undefined,
+    seccompFd: FD_SECCOMP,
+    infoFd: cgroup ? fdInfo : undefined,
+    blockFd: cgroup ? fdBlock : undefined,
     chdir: cwd,
     command: inner,
   });
@@ -125,12 +129,12 @@ export async function bubblewrapLaunch(input: BackendInput, bwrap: BwrapInfo = p
 
   const onSpawn = async (child: ChildProcess) => {
     const fd = (n: number) => child.stdio[n] as (Writable & Readable) | null;
-    fd(FD.seccomp)!.end(seccomp.bytes);
+    fd(FD_SECCOMP)!.end(seccomp.bytes);
     for (const d of data) fd(d.fd)!.end(d.bytes);
     if (!cgroup) return;
-    const info = await readInfo(fd(FD.info)!);
+    const info = await readInfo(fd(fdInfo)!);
     cgroup.attach(info['child-pid']);
-    fd(FD.block)!.end('x');
+    fd(fdBlock)!.end('x');
   };
 
   const network =
@@ -142,7 +146,7 @@ export async function bubblewrapLaunch(input: BackendInput, bwrap: BwrapInfo = p
       env: sandboxEnv({ base: input.baseEnv, passEnv: s.passEnv, serverEnv: server.env, fixed: fixedEnv }),
       uid: runAs?.uid,
       gid: runAs?.gid,
-      extraFds: cgroup ? 6 : 4,
+      extraFds: 1 + data.length + (cgroup ? 2 : 0),
       onSpawn,
       cleanup: () => {
         cgroup?.remove();
@@ -154,7 +158,7 @@ export async function bubblewrapLaunch(input: BackendInput, bwrap: BwrapInfo = p
       isolation: ['user', 'pid', 'ipc', 'uts', 'cgroup', 'mount', ...(s.network === 'host' ? [] : ['net']), 'no-new-privileges', `capabilities: ${s.capabilities.join(',') || 'none'}`, bwrap.disableUserns ? 'userns disabled' : 'userns denied by seccomp'],
       network,
       seccomp: `${seccomp.instructions} BPF instructions; denies ${seccomp.denied.join(', ')}`,
-      limits: { ...limits.inForce, tmp: `${s.tmpSize} tmpfs (nosuid,nodev)`, cgroup: cgroup ? cgroup.path : delegation?.detail ?? 'not used' },
+      limits: { ...limits.inForce, tmp: `${s.tmpSize} tmpfs (nosuid,nodev)`, cgroup: cgroup ? cgroup.path : delegation.detail },
       hostUser: runAs ? `uid ${runAs.uid} gid ${runAs.gid} (the gateway is root)` : `the gateway's user (uid ${process.getuid?.()})`,
       paths: binds.map((b) => `${b.dest}${b.src !== b.dest ? ` (${b.src})` : ''} ${b.writable ? 'rw' : 'ro'}`),
     },

@@ -39,7 +39,8 @@ describe('sandbox escapes (bubblewrap): each attempt fails, the gateway stays he
     tcpPort = (tcp.address() as { port: number }).port;
     env = await sandboxGateway(
       `    - { name: hostile, command: "\${NODE}", args: [${JSON.stringify(HOSTILE)}] }
-    - { name: control, command: "\${NODE}", args: [${JSON.stringify(HOSTILE)}], security: { sandbox: { enabled: false } } }`,
+    - { name: control, command: "\${NODE}", args: [${JSON.stringify(HOSTILE)}], security: { sandbox: { enabled: false } } }
+    - { name: hostnet, command: "\${NODE}", args: [${JSON.stringify(HOSTILE)}], security: { sandbox: { network: host } } }`,
       `      enabled: true
       network: none
       memoryLimit: 1g
@@ -115,6 +116,15 @@ describe('sandbox escapes (bubblewrap): each attempt fails, the gateway stays he
     assert.equal(r.raw_ip_socket.errno, EPERM, 'socket(AF_INET, SOCK_RAW) refused by seccomp');
     const c = (await call(client, 'control__network', { targets: [['127.0.0.1', tcpPort]] })).report as Record<string, { ok: boolean }>;
     assert.ok(c[`127.0.0.1:${tcpPort}`].ok, 'control reaches the host service');
+  });
+
+  test('network: host is the one way to reach the host network; the rest of the sandbox stays', async () => {
+    const r = (await call(client, 'hostnet__network', { targets: [['127.0.0.1', tcpPort]] })).report as Record<string, { ok: boolean }>;
+    assert.ok(r[`127.0.0.1:${tcpPort}`].ok, 'shares the host network');
+    const me = (await call(client, 'hostnet__whoami')).report as { uid: number; fds: string[]; root: string[] };
+    assert.equal(me.uid, 1000);
+    assert.ok(!me.root.includes('home'));
+    assert.deepEqual(me.fds.filter((f) => /socket:/.test(f)).map((f) => f.split('=')[0]), ['0', '1', '2']);
   });
 
   test('ptrace, mount, bpf, keyctl, perf_event_open, kexec, setns and new user namespaces are refused (EPERM from the filter)', async () => {

@@ -19,7 +19,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Writable, Readable } from 'node:stream';
 import { bwrapArgs, groupFile, hostsFile, passwdFile, type Bind } from './bwrap-args.ts';
-import { prepareDelegation, SandboxCgroup } from './cgroup-v2.ts';
+import { prepareDelegation, SandboxCgroup, type CgroupDelegation } from './cgroup-v2.ts';
 import { probeBwrap, which, type BwrapInfo } from './detect.ts';
 import { EgressProxy } from './egress-proxy.ts';
 import { sandboxEnv } from './env-scrub.ts';
@@ -35,7 +35,7 @@ const SYSTEM_PATH = '/usr/bin:/bin:/usr/sbin:/sbin';
 
 let cpuRotation = 0;
 
-export async function bubblewrapLaunch(input: BackendInput, bwrap: BwrapInfo = probeBwrap()): Promise<SandboxLaunch> {
+export async function bubblewrapLaunch(input: BackendInput, bwrap: BwrapInfo = probeBwrap(), delegation: CgroupDelegation = prepareDelegation()): Promise<SandboxLaunch> {
   const { server, settings: s } = input;
   if (!bwrap.ok || !bwrap.path) throw new SandboxSetupError(`bubblewrap is not usable: ${bwrap.detail}`, 'install bubblewrap (apt-get install bubblewrap) and run `portcullis doctor`');
   const arch = hostSeccompArch();
@@ -60,7 +60,6 @@ export async function bubblewrapLaunch(input: BackendInput, bwrap: BwrapInfo = p
     }
   }
 
-  const delegation = prepareDelegation();
   const cpuCount = availableParallelism();
   const limits = planLimits(s, { cgroupControllers: delegation.controllers, cpuCount, cpuOffset: cpuRotation++ % cpuCount });
   const seccomp = buildSeccompFilter({ arch, denyRawSockets: s.network !== 'host', denySetAffinity: limits.cpuList !== undefined });

@@ -22,6 +22,8 @@ const BY_EVENT: Readonly<Record<string, Severity>> = {
   upstream_error: 'medium',
   pin_drift: 'high',
   sandbox_crash_loop: 'high',
+  sandbox_refused: 'high',
+  sandbox_killed: 'medium',
   lockdown_enabled: 'high',
   tokens_revoked: 'high',
   server_disabled: 'high',

@@ -7,6 +7,7 @@
  * false and run that server unsandboxed.)
  */
 import { z } from 'zod';
+import { overrideOf } from './override-schema.ts';
 
 const size = (what: string) => z.string().regex(/^\d+[kmg]?$/i, `${what}: a size such as 512m (k, m, g: KiB, MiB, GiB)`);
 
@@ -83,13 +84,6 @@ export const sandboxSchema = z.strictObject({
 export type SandboxConfig = z.infer<typeof sandboxSchema>;
 
 /** Every key optional, nothing defaulted (see the header). */
-export const sandboxOverrideSchema = z.strictObject(
-  Object.fromEntries(
-    Object.entries(sandboxSchema.shape).map(([k, v]) => {
-      const field = (v instanceof z.ZodDefault ? (v.unwrap() as z.ZodType) : v).optional();
-      return [k, v.description ? field.describe(v.description) : field];
-    }),
-  ),
-) as unknown as z.ZodType<Partial<SandboxConfig>>;
+export const sandboxOverrideSchema = overrideOf(sandboxSchema);
 
 export const SANDBOX_DEFAULTS: SandboxConfig = sandboxSchema.parse({});

@@ -13,6 +13,7 @@
 import { z } from 'zod';
 import { adminSchema, alertingSchema, loggingSchema, postgresDestination, signingSchema, sqliteDestination, stateSchema, webhookDestination } from './monitoring-schema.ts';
 import { argumentGuardsSchema, ARGUMENT_GUARD_DEFAULTS, flowRuleSchema, toolLabelsSchema, toolRuleObject } from './argument-policy-schema.ts';
+import { overrideOf } from './override-schema.ts';
 import { SANDBOX_DEFAULTS, sandboxOverrideSchema, sandboxSchema } from './sandbox-schema.ts';
 
 /** Server names become namespace prefixes (`name__tool`), so `_` is not allowed in them. */
@@ -157,7 +158,7 @@ export const securitySchema = z.strictObject({
 /** Per-server overrides: the seed's per-skill shape. Every key optional, nothing defaulted. */
 export const securityOverrideSchema = z.strictObject({
   requireAuth: z.boolean().optional(),
-  mtls: mtlsSchema.partial().optional(),
+  mtls: overrideOf(mtlsSchema).optional(),
   toolAccess: z
     .strictObject({
       defaultPolicy: z.enum(['allow', 'deny']).optional(),
@@ -167,11 +168,11 @@ export const securityOverrideSchema = z.strictObject({
     .optional(),
   toolLabels: toolLabelsSchema.optional().describe('Merged over the global labels, per pattern.'),
   flowRules: z.array(flowRuleSchema).optional().describe('Added to the global rules (a global rule cannot be lifted per server).'),
-  argumentGuards: argumentGuardsSchema.partial().optional(),
-  promptAccess: nameAccessSchema.partial().optional(),
-  resourceAccess: nameAccessSchema.partial().optional(),
-  rateLimiting: rateLimitingSchema.partial().optional(),
-  validation: validationSchema.partial().optional(),
+  argumentGuards: overrideOf(argumentGuardsSchema).optional(),
+  promptAccess: overrideOf(nameAccessSchema).optional(),
+  resourceAccess: overrideOf(nameAccessSchema).optional(),
+  rateLimiting: overrideOf(rateLimitingSchema).optional(),
+  validation: overrideOf(validationSchema).optional(),
   sandbox: sandboxOverrideSchema.optional(),
 });
 

@@ -130,6 +130,13 @@ export function markdown(res: Results, rs: Ratio[]): string {
       'CPU: utime+stime of the proxy process (for B0, the mock) from /proc/<pid>/stat around the measured runs ÷ requests. ' +
       'Every load generator is a separate process; on 2 CPUs it competes with the proxy and the mock, for every configuration alike.',
     '',
+    ...(res.load
+      ? [
+          `Load average (1 min): ${f(res.load.start)} at the start, ${f(res.load.max)} at most between sections, ${f(res.load.end)} at the end.` +
+            (res.load.max > m.nproc ? ` **The machine was busy with other work (load above ${m.nproc} CPUs): absolute figures are depressed and noisy; the interleaved ratios are the more reliable part.**` : ''),
+          '',
+        ]
+      : []),
     ...(res.error ? ['**The run failed:**', '', '```', res.error, '```', ''] : []),
     `## Ratios and goals (${passed}/${judged} goals met)`,
     '',

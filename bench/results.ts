@@ -59,6 +59,8 @@ export interface Results {
   hol?: Record<string, HolResult>;
   notes: string[];
   error?: string;
+  /** 1-minute load average at the start and end of the run, and the highest seen between sections. */
+  load?: { start: number; end?: number; max: number };
 }
 
 export function machineInfo() {

@@ -78,11 +78,13 @@ async function main(): Promise<number> {
   try {
     results.notes.push(`Every gateway ran from a snapshot of src/ and bin/ taken at ${new Date().toISOString()} (${tree}), so the run measured one version of the code.`);
     log(`${PLAN.mode} run on ${results.machine.nproc} CPUs (${results.machine.cpuModel}), Node ${results.machine.node}`);
-    await runHttp(PLAN, results, log);
-    await runPeers(PLAN, results, log);
-    await runStdio(PLAN, results, log);
-    await runMemory(PLAN, results, log);
-    await runHol(PLAN, results, log);
+    // Other work on the machine is the largest source of error: the load is recorded between
+    // sections, and the report warns when it exceeded the CPU count.
+    const load = (results.load = { start: loadavg()[0], max: loadavg()[0] } as NonNullable<Results['load']>);
+    for (const section of [runHttp, runPeers, runStdio, runMemory, runHol]) {
+      await section(PLAN, results, log);
+      load.max = Math.max(load.max, loadavg()[0]);
+    }
   } catch (err) {
     failure = err as Error;
     // A process under test that died on its own is usually the real story behind the error.
@@ -93,6 +95,7 @@ async function main(): Promise<number> {
     await stopAll();
   }
   results.elapsedSeconds = (performance.now() - t0) / 1000;
+  if (results.load) results.load.end = loadavg()[0];
   const paths = writeReport(results);
   log(`wrote ${paths.join(', ')} in ${results.elapsedSeconds.toFixed(0)} s`);
   return failure ? 1 : 0;

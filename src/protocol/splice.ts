@@ -19,17 +19,47 @@ export function rawResult(bytes: Buffer, parsed: Record<string, unknown>): Buffe
   const upstreamId = parsed.id;
   if (typeof upstreamId !== 'number' || parsed.result === undefined || Object.keys(parsed).length !== 3) return undefined;
   if (bytes.length < HEAD.length + 2) return undefined;
+  // JSON.parse keeps the last of duplicate members, so the member count alone proves nothing: a
+  // hostile server could write `{"result":{…},"id":"other","jsonrpc":"2.0","id":N}`. The result's
+  // value must therefore end exactly where the frame says it does (a structural scan).
   if (bytes.compare(HEAD, 0, HEAD.length, 0, HEAD.length) === 0) {
     const tail = `,"jsonrpc":"2.0","id":${upstreamId}}`;
     const end = bytes.length - tail.length;
     if (end <= HEAD.length || bytes.toString('latin1', end) !== tail) return undefined;
-    return bytes.subarray(HEAD.length, end);
+    return valueEnd(bytes, HEAD.length) === end ? bytes.subarray(HEAD.length, end) : undefined;
   }
   const head = `{"jsonrpc":"2.0","id":${upstreamId},"result":`;
   if (bytes.length > head.length + 2 && bytes.toString('latin1', 0, head.length) === head && bytes[bytes.length - 1] === 0x7d) {
-    return bytes.subarray(head.length, bytes.length - 1);
+    return valueEnd(bytes, head.length) === bytes.length - 1 ? bytes.subarray(head.length, bytes.length - 1) : undefined;
   }
   return undefined;
+}
+
+/**
+ * Where the object or array starting at `start` ends (the index after its closing bracket), or -1.
+ * Strings are skipped with native indexOf, so text-heavy results cost little.
+ */
+function valueEnd(buf: Buffer, start: number): number {
+  if (buf[start] !== 0x7b && buf[start] !== 0x5b) return -1;
+  let depth = 0;
+  for (let i = start; i < buf.length; i++) {
+    const c = buf[i];
+    if (c === 0x22) {
+      let j = i;
+      for (;;) {
+        j = buf.indexOf(0x22, j + 1);
+        if (j < 0) return -1;
+        let backslashes = 0;
+        for (let k = j - 1; buf[k] === 0x5c; k--) backslashes++;
+        if (backslashes % 2 === 0) break;
+      }
+      i = j;
+    } else if (c === 0x7b || c === 0x5b) depth++;
+    else if (c === 0x7d || c === 0x5d) {
+      if (--depth === 0) return i + 1;
+    }
+  }
+  return -1;
 }
 
 /**

@@ -34,3 +34,20 @@ test('2026 members are inserted at the front of the result, also into an empty o
   const empty = raw(Buffer.from('{"result":{},"jsonrpc":"2.0","id":3}'))!;
   assert.deepEqual(JSON.parse(frameResult(4, empty, '"resultType":"complete"').toString()).result, { resultType: 'complete' });
 });
+
+test('duplicate members cannot smuggle another id past the splice (hostile server)', () => {
+  const r = '{"content":[{"type":"text","text":"x \\" } ] { ["}]}';
+  for (const text of [
+    `{"result":${r},"id":"victim-7","jsonrpc":"2.0","id":5}`,
+    `{"jsonrpc":"2.0","id":5,"result":${r},"id":"victim-7"}`,
+    `{"jsonrpc":"2.0","id":5,"result":${r},"result":${r}}`,
+  ]) {
+    const b = Buffer.from(text);
+    const parsed = parse(b);
+    assert.equal(Object.keys(parsed).length, 3, 'JSON.parse folds the duplicates');
+    assert.equal(rawResult(b, parsed), undefined, text);
+  }
+  // The same result without tricks still splices, escaped quotes and brackets in strings included.
+  const honest = Buffer.from(`{"result":${r},"jsonrpc":"2.0","id":5}`);
+  assert.deepEqual(JSON.parse(raw(honest)!.toString()), JSON.parse(r));
+});

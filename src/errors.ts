@@ -28,6 +28,7 @@ export type GatewayErrorCode =
   | 'POLICY_DENIED'
   | 'QUOTA_EXCEEDED'
   | 'UNAUTHENTICATED'
+  | 'INSUFFICIENT_SCOPE'
   | 'REQUEST_TIMEOUT'
   | 'UPSTREAM_UNAVAILABLE'
   | 'UPSTREAM_PROTOCOL_ERROR'
@@ -71,6 +72,10 @@ export const ERROR_TABLE: Readonly<Record<GatewayErrorCode, WireMapping>> = Obje
   // A quota is a slower rate limit: same code, `data.retryAfterSeconds` until the window ends.
   QUOTA_EXCEEDED: { rpc: -32010, http: 200 },
   UNAUTHENTICATED: { rpc: -32011, http: 401 },
+  // Authenticated, but the token lacks a required scope: HTTP 403 with a step-up challenge
+  // (RFC 6750 §3.1 insufficient_scope). Same JSON-RPC code as UNAUTHENTICATED (an auth failure);
+  // `data.reason` tells them apart.
+  INSUFFICIENT_SCOPE: { rpc: -32011, http: 403 },
   REQUEST_TIMEOUT: { rpc: -32001, http: 200 },
   UPSTREAM_UNAVAILABLE: { rpc: -32012, http: 200 },
   UPSTREAM_PROTOCOL_ERROR: { rpc: -32013, http: 200 },

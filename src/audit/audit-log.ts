@@ -30,6 +30,8 @@ export interface AuditRecord {
   session?: string;
   connection?: string;
   principal?: string;
+  /** How the principal was established: 'jwt', 'api-key', 'mtls', 'local-user', 'anonymous'. */
+  authMethod?: string;
   server?: string;
   tool?: string;
   method?: string;

@@ -30,6 +30,9 @@ const BY_EVENT: Readonly<Record<string, Severity>> = {
   alert_raised: 'high',
   injection_attempt: 'critical',
   certificate_pin_mismatch: 'critical',
+  authentication_failed: 'medium',
+  // Someone else's session id with a valid credential of their own: stolen or leaked session id.
+  session_principal_mismatch: 'high',
 };
 
 export function severityOf(event: string): Severity {

@@ -44,6 +44,7 @@ export const auditCall: Stage<CallContext> = async (ctx, next) => {
         session: ctx.session.id,
         connection: ctx.session.connection,
         principal: ctx.session.principal.subject,
+        authMethod: ctx.session.principal.method,
         server: ctx.target?.server.name,
         tool: ctx.target?.name ?? (typeof ctx.req.params?.name === 'string' ? ctx.req.params.name : undefined),
         method: ctx.method,

@@ -1,8 +1,9 @@
 /**
- * Who is calling. The transport establishes the principal (the local OS user on stdio; HTTP
- * authentication arrives with the identity capability). With `requireAuth: true`, no anonymous
- * request reaches a server: until HTTP authentication exists, that means every HTTP request is
- * refused, loudly, rather than let through.
+ * Who is calling. The transport establishes the principal before dispatch: the local OS user (or
+ * `mcp.identity.stdioSubject`) on stdio; over HTTP, every request's bearer JWT, API key or verified
+ * client certificate (src/identity/http-authenticator.ts), refusing bad credentials there with
+ * 401/403 and a `WWW-Authenticate` challenge. This stage is the in-chain guard: with
+ * `requireAuth: true` (global or the target server's), no anonymous request goes further.
  */
 import { GatewayError } from '../errors.ts';
 import type { Stage } from '../pipeline/compose.ts';
@@ -11,7 +12,7 @@ import type { CallContext } from '../pipeline/types.ts';
 export const authenticate: Stage<CallContext> = async (ctx, next) => {
   if (ctx.security.requireAuth && ctx.session.principal.method === 'anonymous') {
     ctx.audit.decision = 'deny';
-    ctx.audit.reason = 'requireAuth: anonymous caller (no authenticator enforces HTTP identity in this build)';
+    ctx.audit.reason = 'requireAuth: anonymous caller';
     throw new GatewayError('UNAUTHENTICATED', 'Authentication required');
   }
   await next();

@@ -13,7 +13,7 @@ export const authorize: Stage<CallContext> = async (ctx, next) => {
     await next();
     return;
   }
-  const d = ctx.gateway.decide(t.kind, t.server.name, t.name);
+  const d = ctx.gateway.decide(t.kind, t.server.name, t.name, ctx.session.principal);
   if (!d.allowed) {
     ctx.audit.decision = 'deny';
     ctx.audit.rule = d.rule;
@@ -23,5 +23,14 @@ export const authorize: Stage<CallContext> = async (ctx, next) => {
     throw new GatewayError('UNKNOWN_RESOURCE', `Resource not found: ${t.exposed}`, { data: { uri: t.exposed } });
   }
   ctx.audit.rule = d.rule;
+  if (d.missingScopes?.length) {
+    // Allowed for this caller, but not with this token: say which scopes to ask for (step-up,
+    // MCP authorization "Scope Challenge Handling"); over HTTP this becomes 403 + WWW-Authenticate.
+    const rule = d.matchedRule && typeof d.matchedRule !== 'string' ? d.matchedRule : undefined;
+    const scope = [...new Set([...(ctx.session.principal.scopes ?? []), ...(rule?.requiredScopes ?? [])])];
+    ctx.audit.decision = 'deny';
+    ctx.audit.reason = `${t.kind} '${t.name}' on '${t.server.name}': missing scope(s) ${d.missingScopes.join(' ')} required by ${d.rule}`;
+    throw new GatewayError('INSUFFICIENT_SCOPE', 'Insufficient scope', { data: { scope } });
+  }
   await next();
 };

@@ -1,5 +1,6 @@
 /** `portcullis check --config FILE`: validate without running; list problems and what is not enforced. */
 import { findUnenforced } from '../config/enforcement.ts';
+import { requireAuthProblems } from '../config/identity-schema.ts';
 import { ConfigError, formatProblem, loadConfigFile } from '../config/load.ts';
 import { sandboxReadiness } from '../sandbox/readiness.ts';
 import { CliError, parse } from './common.ts';
@@ -25,6 +26,12 @@ export const checkCommand: Command = {
     const file = values.config as string;
     try {
       const loaded = loadConfigFile(file);
+      const authProblems = requireAuthProblems(loaded.config);
+      if (authProblems.length) {
+        if (values.json) process.stdout.write(JSON.stringify({ valid: false, file, problems: authProblems }, null, 2) + '\n');
+        else process.stdout.write(authProblems.map((p) => `${file}: ${p.path}: ${p.message}`).join('\n') + '\n');
+        return 1;
+      }
       const unenforced = findUnenforced(loaded.config, 'check');
       // Enforced by this build, but is the backend on this host? (See also `portcullis doctor`.)
       const sandbox = sandboxReadiness(loaded);

@@ -70,10 +70,10 @@ export async function evaluate(loaded: LoadedConfig, req: PolicyRequest, env: { 
     const p = typeof r === 'string' ? r : r.pattern;
     if (names.some((n) => compileGlob(p)(n))) steps.push({ rule: `allowedTools[${i}]: ${p}`, outcome: 'allow', reason: steps.some((s) => s.outcome === 'allow') ? 'matches too (the first match applies)' : 'the name matches' });
   });
-  const d = new ToolPolicy(access).decide(names);
+  const d = new ToolPolicy(access).decide(names, { subject: req.identity, roles: req.roles });
   const base = { server: t.server, tool: t.tool, labels: [] as string[] };
   if (!d.allowed) {
-    const denied: Step = { rule: d.rule, outcome: 'deny', reason: d.rule.startsWith('defaultPolicy') ? 'no rule allows this tool' : 'the name matches a deny pattern' };
+    const denied: Step = { rule: d.rule, outcome: 'deny', reason: d.rule.startsWith('defaultPolicy') ? 'no rule allows this tool' : d.rule.startsWith('allowedTools:') ? 'rules name this tool, but none is for this caller (subjects/roles/groups/scopes)' : 'the name matches a deny pattern' };
     if (!steps.some((s) => s.rule === d.rule)) steps.push(denied);
     return { ...base, allowed: false, steps, denied: steps.find((s) => s.rule === d.rule) ?? denied };
   }

@@ -1,4 +1,5 @@
 /** `portcullis run --config FILE`: the network gateway (Streamable HTTP) in front of `mcp.servers`. */
+import { requireAuthProblems } from '../config/identity-schema.ts';
 import { loadConfigFile, type LoadedConfig } from '../config/load.ts';
 import { Gateway } from '../gateway/gateway.ts';
 import { serveHttp } from '../transports/http-server.ts';
@@ -26,6 +27,8 @@ export const runCommand: Command = {
     const loaded = loadOrExplain(() => loadConfigFile(values.config as string));
     printNotes(loaded);
     gateUnenforced(loaded.config, 'run', Boolean(values['allow-unenforced']), loaded.file);
+    const authProblem = requireAuthProblems(loaded.config)[0];
+    if (authProblem) throw new CliError(`${loaded.file}: ${authProblem.path}: ${authProblem.message}`, 1);
     if (!loaded.servers.length) throw new CliError(`${loaded.file}: mcp.servers is empty\nfix: declare at least one server (command or url)`, 1);
     await startHttpGateway(loaded);
     return new Promise<number>(() => {}); // runs until a signal

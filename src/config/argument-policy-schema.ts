@@ -37,6 +37,14 @@ export const conditionSchema = z
 export const toolRuleObject = z
   .strictObject({
     pattern: pattern.describe('Tool name pattern this rule allows.'),
+    subjects: z.array(z.string().min(1)).optional().describe('The rule applies only to these callers (any of; the principal\'s subject).'),
+    roles: z.array(z.string().min(1)).optional().describe('The rule applies only to callers with one of these roles.'),
+    groups: z.array(z.string().min(1)).optional().describe('The rule applies only to callers in one of these groups.'),
+    scopes: z.array(z.string().min(1)).optional().describe('The rule applies only to callers whose token grants one of these scopes.'),
+    requiredScopes: z
+      .array(z.string().min(1))
+      .optional()
+      .describe('Scopes the caller must hold (all of) to call: without them the tool is listed, but a call gets HTTP 403 `insufficient_scope` naming them (step-up).'),
     conditions: z.array(conditionSchema).optional(),
     when: z
       .string()

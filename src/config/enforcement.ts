@@ -19,13 +19,6 @@ type Sec = Security | SecurityOverride;
 
 function checkSecurity(sec: Sec | undefined, base: string, out: Unenforced[], transport: 'any' | 'stdio' | 'http'): void {
   if (!sec) return;
-  if (sec.requireAuth === true && transport !== 'stdio') {
-    out.push({
-      path: `${base}.requireAuth`,
-      what: 'authentication of HTTP clients (OAuth 2.1, API keys, mTLS); until then HTTP requests are refused (fail closed), stdio clients are the local user',
-      until: 'identity and transport security',
-    });
-  }
   if (sec.mtls?.enabled) out.push({ path: `${base}.mtls`, what: 'mutual TLS on the listener and to upstreams', until: 'identity and transport security' });
 }
 

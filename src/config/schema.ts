@@ -13,6 +13,7 @@
 import { z } from 'zod';
 import { adminSchema, alertingSchema, loggingSchema, postgresDestination, signingSchema, sqliteDestination, stateSchema, webhookDestination } from './monitoring-schema.ts';
 import { argumentGuardsSchema, ARGUMENT_GUARD_DEFAULTS, flowRuleSchema, toolLabelsSchema, toolRuleObject } from './argument-policy-schema.ts';
+import { IDENTITY_DEFAULTS, identitySchema } from './identity-schema.ts';
 import { overrideOf } from './override-schema.ts';
 import { SANDBOX_DEFAULTS, sandboxOverrideSchema, sandboxSchema } from './sandbox-schema.ts';
 
@@ -46,6 +47,9 @@ export const AUDIT_EVENTS = [
   'tokens_revoked',
   'server_disabled',
   'server_enabled',
+  // Identity (src/identity/): a refused credential, a session id presented by another caller.
+  'authentication_failed',
+  'session_principal_mismatch',
 ] as const;
 export type AuditEventName = (typeof AUDIT_EVENTS)[number];
 
@@ -220,9 +224,7 @@ export const configSchema = z.strictObject({
     security: securitySchema.default(securitySchema.parse({})),
     skills: z.array(skillSchema).default([]).describe("The seed's name for per-server overrides, matched to `servers[].name`."),
     timeouts: timeoutsSchema.default({ requestSeconds: 60, connectSeconds: 30, sessionIdleSeconds: 1800, shutdownSeconds: 10 }),
-    identity: z
-      .strictObject({ stdioSubject: z.string().optional().describe('Identity of the stdio client; default: the local OS user.') })
-      .default({}),
+    identity: identitySchema.default(IDENTITY_DEFAULTS).describe('Who the caller is: stdio user, OAuth bearer JWTs, API keys, client certificates (docs/identity.md).'),
     admin: adminSchema,
     state: stateSchema,
     logging: loggingSchema,

@@ -13,7 +13,7 @@ import { RateLimiter } from '../checks/rate-limit.ts';
 import { runRequestChain, runResponseChain } from '../pipeline/chain.ts';
 import type { CallContext } from '../pipeline/types.ts';
 import { PolicyRuntime } from '../policy/policy-runtime.ts';
-import { NamePolicy, ToolPolicy, type AccessDecision } from '../policy/tool-policy.ts';
+import { NamePolicy, ToolPolicy, type AccessDecision, type Caller } from '../policy/tool-policy.ts';
 import { classify, salvageId, type Classified, type JsonRpcId, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse, type Params } from '../protocol/envelope.ts';
 import { isModern, META, MODERN_CACHEABLE, MODERN_VERSIONS, notificationSchema } from '../protocol/revisions.ts';
 import { parseJsonBytes } from '../protocol/safe-json.ts';
@@ -215,16 +215,28 @@ export class Gateway {
     return { ...rt, uri: split.uri };
   }
 
-  decide(kind: 'tool' | 'prompt' | 'resource', server: string, name: string): AccessDecision {
+  /** `caller`: who asks (tool rules may be for some subjects, roles, groups or scopes only). */
+  decide(kind: 'tool' | 'prompt' | 'resource', server: string, name: string, caller?: Caller): AccessDecision {
     const rt = this.servers.get(server);
     if (!rt) return { allowed: false, rule: 'no such server' };
     const names = [name, kind === 'resource' ? this.namespacer.exposeUri(server, name) : this.namespacer.exposeName(server, name)];
-    if (kind === 'tool') return rt.tools.decide(names);
+    if (kind === 'tool') return rt.tools.decide(names, caller);
     return (kind === 'prompt' ? rt.prompts : rt.resources).decide(names);
   }
 
-  /** The principal of a stdio client: the configured subject, else the local OS user. */
-  static stdioPrincipal(configured?: string): Principal {
+  /** Every scope the tool rules name (`scopes`, `requiredScopes`): `scopes_supported` in the RFC 9728 metadata. */
+  scopesNamed(): string[] {
+    const out = new Set<string>();
+    for (const rt of this.servers.values()) {
+      for (const r of rt.server.effective.toolAccess.allowedTools) {
+        if (typeof r !== 'string') for (const x of [...(r.scopes ?? []), ...(r.requiredScopes ?? [])]) out.add(x);
+      }
+    }
+    return [...out];
+  }
+
+  /** The principal of a stdio client: the configured subject, else the local OS user; roles from `mcp.identity.stdioRoles`. */
+  static stdioPrincipal(configured?: string, roles: readonly string[] = []): Principal {
     let user = configured;
     if (!user) {
       try {
@@ -233,11 +245,11 @@ export class Gateway {
         user = `uid:${process.getuid?.() ?? 'unknown'}`;
       }
     }
-    return { subject: user, method: 'local-user', roles: [] };
+    return { subject: user, method: 'local-user', roles: [...roles] };
   }
 
   static stdioPrincipalFor(gw: Gateway): Principal {
-    return Gateway.stdioPrincipal(gw.config.mcp.identity.stdioSubject);
+    return Gateway.stdioPrincipal(gw.config.mcp.identity.stdioSubject, gw.config.mcp.identity.stdioRoles);
   }
 
   openSession(session: Session): void {

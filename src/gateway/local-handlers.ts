@@ -87,11 +87,11 @@ export function buildLocalHandlers(gw: Gateway): Map<string, LocalHandler> {
     return result;
   });
 
-  h.set('tools/list', async () => {
+  h.set('tools/list', async (ctx) => {
     const tools: Record<string, unknown>[] = [];
     for (const rt of await readyServers(gw)) {
       for (const [name, entry] of await rt.catalog.getTools()) {
-        if (!gw.decide('tool', rt.server.name, name).allowed) continue;
+        if (!gw.decide('tool', rt.server.name, name, ctx.session.principal).allowed) continue;
         tools.push({ ...entry.def, name: gw.namespacer.exposeName(rt.server.name, name) });
       }
     }

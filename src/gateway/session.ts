@@ -9,11 +9,17 @@ import type { Upstream } from '../upstream/upstream.ts';
 
 export interface Principal {
   subject: string;
-  /** How the identity was established: 'local-user', 'anonymous', ... */
+  /** How the identity was established: 'local-user', 'anonymous', 'jwt', 'api-key', 'mtls'. */
   method: string;
   roles: string[];
   /** When the credential was issued (a token's `iat`, seconds since the epoch): revocation rejects older ones. */
   issuedAt?: number;
+  /** Groups from the token's claims (identity.jwt.claims.groups) or the API key's entry. */
+  groups?: string[];
+  /** Granted OAuth scopes (`scope` / `scp`), or the API key's. */
+  scopes?: string[];
+  /** Which credential: the API key's id, the token's issuer; for audit records. */
+  credential?: string;
 }
 
 export interface InflightCall {
@@ -41,7 +47,12 @@ let statelessCounter = 0;
 
 export class Session {
   readonly id: string;
-  readonly principal: Principal;
+  /**
+   * Who is calling. Fixed for stdio; over HTTP, re-established on every request from that
+   * request's credential (same subject and method as at creation, or the session is refused),
+   * so a refreshed token's scopes and `iat` apply from the next request.
+   */
+  principal: Principal;
   readonly connection: string;
   protocolVersion?: string;
   clientInfo?: { name?: string; version?: string };

@@ -9,7 +9,9 @@
  *   1. auditCall          outermost, so every outcome — allowed, denied, failed, thrown — is recorded.
  *   2. validateMessage    the MCP schema of the negotiated revision and the lifecycle; malformed input
  *                         never reaches policy code.
- *   3. authenticate       who is calling; requireAuth refuses anonymous callers before any lookup.
+ *   3. authenticate       who is calling (established by the transport: HTTP credentials are verified
+ *                         there, before dispatch, so refusals carry WWW-Authenticate); requireAuth
+ *                         refuses anonymous callers here before any lookup.
  *   3b. revocation        a session the operator ended, or a token issued before its revocation,
  *                         is refused before anything reads the caller's identity.
  *   4. answerLocally      handshake, ping and lists are the gateway's own; lists are filtered by the

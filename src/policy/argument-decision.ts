@@ -14,6 +14,7 @@
  * Every check leaves a step (rule, argument, outcome, reason); the first denial decides.
  */
 import type { ToolDef } from '../gateway/catalog.ts';
+import type { CelBindings } from './cel-condition.ts';
 import { argumentValues, declaresArgument, inferArguments, isWriteLike, type ArgumentKind } from './argument-inference.ts';
 import { compileGuards, compileRule, type CompiledQuota, type CompiledRule, type RuleObject } from './compiled-rules.ts';
 import type { Security } from '../config/schema.ts';
@@ -31,7 +32,7 @@ export interface CallFacts {
   names: readonly string[];
   def?: ToolDef;
   args: Record<string, unknown>;
-  principal: { subject: string; method: string; roles: readonly string[] };
+  principal: CelBindings['principal'];
   session: { id: string; labels: ReadonlySet<string>; protocolVersion?: string; client?: { name?: string; version?: string } };
   nowMs: number;
 }

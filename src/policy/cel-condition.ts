@@ -8,7 +8,8 @@
  *
  * At run time anything but `true` refuses the call: `false`, a missing field (`args.limit` when
  * the caller left it out), a type error. Bindings:
- *   principal  {subject, method, roles}
+ *   principal  {subject, method, roles, groups, scopes} (groups and scopes empty unless the
+ *              credential carries them: JWT claims, an API key's entry)
  *   server     the server's name; tool the tool's name on that server
  *   args       the call's arguments (JSON)
  *   time       a timestamp (`time.getHours("Europe/Paris") < 18`)
@@ -43,7 +44,7 @@ function toCel(v: unknown, depth = 0): unknown {
 }
 
 export interface CelBindings {
-  principal: { subject: string; method: string; roles: readonly string[] };
+  principal: { subject: string; method: string; roles: readonly string[]; groups?: readonly string[]; scopes?: readonly string[] };
   server: string;
   tool: string;
   args: Record<string, unknown>;
@@ -146,7 +147,13 @@ export function compileCel(source: string): CompiledCel {
     source,
     evaluate(b) {
       const input: Record<string, CelInput> = {
-        principal: { subject: b.principal.subject, method: b.principal.method, roles: [...b.principal.roles] },
+        principal: {
+          subject: b.principal.subject,
+          method: b.principal.method,
+          roles: [...b.principal.roles],
+          groups: [...(b.principal.groups ?? [])],
+          scopes: [...(b.principal.scopes ?? [])],
+        },
         server: b.server,
         tool: b.tool,
         args: toCel(b.args) as CelInput,

@@ -7,9 +7,23 @@
  * against either spelling cannot be side-stepped by calling the other. The same decision answers
  * both "is it listed" and "may it be called". `rule` names the deciding entry for the audit
  * record only; the client sees an unknown tool.
+ *
+ * An allow rule may name who it is for (`subjects`, `roles`, `groups`, `scopes`: any of each list
+ * given, every list given): it applies only to matching callers. A tool whose name matches allow
+ * rules none of which applies to the caller is denied, whatever the default: "role analyst may
+ * call database.query" means others may not.
  */
 import type { Security, ToolRule } from '../config/schema.ts';
 import { compileGlob, type GlobMatcher } from './glob.ts';
+
+/** What a rule can know about the caller (a Principal, or the policy CLI's stand-in). */
+export interface Caller {
+  subject: string;
+  method?: string;
+  roles: readonly string[];
+  groups?: readonly string[];
+  scopes?: readonly string[];
+}
 
 export interface AccessDecision {
   allowed: boolean;
@@ -17,6 +31,8 @@ export interface AccessDecision {
   rule: string;
   /** The allow entry that matched (tools only), carrying its argument constraints. */
   matchedRule?: ToolRule;
+  /** Allowed by the rule, but the caller lacks these of its `requiredScopes`: refused with a step-up challenge. */
+  missingScopes?: string[];
 }
 
 type DefaultPolicy = 'allow' | 'deny';
@@ -34,9 +50,25 @@ function compileEntries<R>(listName: string, rules: readonly R[], patternOf: (ru
   });
 }
 
-function firstMatch<R>(entries: readonly Entry<R>[], names: readonly string[]): Entry<R> | undefined {
-  for (const entry of entries) for (const name of names) if (entry.match(name)) return entry;
-  return undefined;
+function firstMatch<R>(entries: readonly Entry<R>[], names: readonly string[], applies?: (rule: R) => boolean): { entry?: Entry<R>; nameMatched: boolean } {
+  let nameMatched = false;
+  for (const entry of entries) {
+    if (!names.some((name) => entry.match(name))) continue;
+    nameMatched = true;
+    if (!applies || applies(entry.rule)) return { entry, nameMatched };
+  }
+  return { nameMatched };
+}
+
+/** No identity at all: a rule that names callers never applies to it. */
+const NOBODY: Caller = Object.freeze({ subject: '', roles: [] });
+
+const anyOf = (want: readonly string[] | undefined, have: readonly string[] | undefined): boolean => want === undefined || want.some((x) => have?.includes(x));
+
+/** Whether a rule's identity conditions hold for this caller (a plain glob has none). */
+export function ruleAppliesTo(rule: ToolRule, caller: Caller): boolean {
+  if (typeof rule === 'string') return true;
+  return anyOf(rule.subjects, [caller.subject]) && anyOf(rule.roles, caller.roles) && anyOf(rule.groups, caller.groups) && anyOf(rule.scopes, caller.scopes);
 }
 
 /** The shared decision; `R` is what an allow entry carries (a tool rule, or just its pattern). */
@@ -51,13 +83,14 @@ class PatternPolicy<R> {
     this.allowed = allowed;
   }
 
-  decide(names: readonly string[]): { allowed: boolean; rule: string; entry?: R } {
+  decide(names: readonly string[], applies?: (rule: R) => boolean): { allowed: boolean; rule: string; entry?: R } {
     // Something without a name cannot be matched by any rule, so even `defaultPolicy: allow` must not let it through.
     if (names.length === 0) return { allowed: false, rule: 'no name' };
-    const deny = firstMatch(this.denied, names);
+    const deny = firstMatch(this.denied, names).entry;
     if (deny) return { allowed: false, rule: deny.label };
-    const allow = firstMatch(this.allowed, names);
-    if (allow) return { allowed: true, rule: allow.label, entry: allow.rule };
+    const allow = firstMatch(this.allowed, names, applies);
+    if (allow.entry) return { allowed: true, rule: allow.entry.label, entry: allow.entry.rule };
+    if (allow.nameMatched) return { allowed: false, rule: 'allowedTools: no rule for this tool applies to the caller' };
     return { allowed: this.defaultPolicy === 'allow', rule: `defaultPolicy: ${this.defaultPolicy}` };
   }
 }
@@ -75,10 +108,13 @@ export class ToolPolicy {
     );
   }
 
-  /** `names`: every name of one tool (upstream and namespaced). */
-  decide(names: string[]): AccessDecision {
-    const d = this.policy.decide(names);
-    return d.entry === undefined ? { allowed: d.allowed, rule: d.rule } : { allowed: d.allowed, rule: d.rule, matchedRule: d.entry };
+  /** `names`: every name of one tool (upstream and namespaced); `caller`: who asks. */
+  decide(names: string[], caller: Caller = NOBODY): AccessDecision {
+    const d = this.policy.decide(names, (r) => ruleAppliesTo(r, caller));
+    if (d.entry === undefined) return { allowed: d.allowed, rule: d.rule };
+    const required = typeof d.entry === 'string' ? undefined : d.entry.requiredScopes;
+    const missing = required?.filter((s) => !caller.scopes?.includes(s));
+    return missing?.length ? { allowed: d.allowed, rule: d.rule, matchedRule: d.entry, missingScopes: missing } : { allowed: d.allowed, rule: d.rule, matchedRule: d.entry };
   }
 }
 

@@ -9,11 +9,17 @@
  * A request's answer is JSON unless something related (progress, a server request) must go out
  * first; then the response turns into an SSE stream. Bodies are capped before buffering, headers
  * by Node's `maxHeaderSize`, and slow clients by request/header timeouts.
+ *
+ * Identity (src/identity/): every request (POST, GET, DELETE) is authenticated before anything else
+ * reads it, so a 401/403 carries its `WWW-Authenticate` challenge; a session is bound to the
+ * principal that created it, and a request presenting its id with another principal is answered
+ * exactly like an unknown session (404), so session ids cannot be borrowed across callers.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { GatewayError } from '../errors.ts';
 import type { Gateway } from '../gateway/gateway.ts';
-import { Session } from '../gateway/session.ts';
+import { Session, type Principal } from '../gateway/session.ts';
+import { HttpAuthenticator } from '../identity/http-authenticator.ts';
 import type { Classified, JsonRpcId } from '../protocol/envelope.ts';
 import { LEGACY_VERSIONS, META, MODERN_VERSIONS } from '../protocol/revisions.ts';
 
@@ -42,12 +48,14 @@ export async function serveHttp(gw: Gateway): Promise<HttpServerHandle> {
   const byId = new Map<string, Session>();
   const idleMs = gw.config.mcp.timeouts.sessionIdleSeconds * 1000;
 
-  const makeSession = (req: IncomingMessage, stateless: boolean): Session => {
+  // Set once the listener knows its URL (the default resource URI); before any request is served.
+  let auth!: HttpAuthenticator;
+  const requireAuth = gw.config.mcp.security.requireAuth;
+
+  const makeSession = (req: IncomingMessage, stateless: boolean, principal: Principal): Session => {
     const state: HttpSessionState = { streams: new Map() };
     const session = new Session({
-      // HTTP identity arrives with the identity capability; until then callers are anonymous
-      // and `requireAuth: true` refuses them in the `authenticate` stage.
-      principal: { subject: 'anonymous', method: 'anonymous', roles: [] },
+      principal,
       connection: `http:${req.socket.remoteAddress}:${req.socket.remotePort}`,
       stateless,
       send: (message, related, final) => deliver(state, message, related, final),
@@ -72,7 +80,7 @@ export async function serveHttp(gw: Gateway): Promise<HttpServerHandle> {
         if (stream.sse) {
           sse(stream.res, message, true);
         } else {
-          stream.res.writeHead(200, { 'content-type': 'application/json' }).end(message);
+          stream.res.writeHead(...authStatus(message)).end(message);
         }
         return;
       }
@@ -99,9 +107,71 @@ export async function serveHttp(gw: Gateway): Promise<HttpServerHandle> {
     stream.res.end();
   };
 
-  const reject = (res: ServerResponse, err: GatewayError, id: JsonRpcId | null = null) => {
+  const reject = (res: ServerResponse, err: GatewayError, id: JsonRpcId | null = null, headers: Record<string, string> = {}) => {
     if (res.headersSent) return res.end();
-    res.writeHead(err.httpStatus, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id, error: err.toJsonRpcError() }));
+    res.writeHead(err.httpStatus, { 'content-type': 'application/json', ...headers }).end(JSON.stringify({ jsonrpc: '2.0', id, error: err.toJsonRpcError() }));
+  };
+
+  /**
+   * An in-chain refusal that is about the credential (`authenticate` under a per-server
+   * requireAuth, `revocation`, a tool rule's step-up) keeps its HTTP meaning: 401/403 with the
+   * challenge, not 200. Only small error answers the gateway built itself can match.
+   */
+  const authStatus = (message: string | Buffer): [number, Record<string, string>] => {
+    const plain = { 'content-type': 'application/json' };
+    if (typeof message !== 'string' || message.length > 4096 || !/"reason":"(UNAUTHENTICATED|INSUFFICIENT_SCOPE)"/.test(message)) return [200, plain];
+    const err = (JSON.parse(message) as { error?: { data?: { reason?: string; scope?: string[] } } }).error;
+    if (err?.data?.reason === 'UNAUTHENTICATED') return [401, { ...plain, 'www-authenticate': auth.challenge({ error: 'invalid_token' }) }];
+    if (err?.data?.reason === 'INSUFFICIENT_SCOPE') return [403, { ...plain, 'www-authenticate': auth.challenge({ error: 'insufficient_scope', scope: err.data.scope }) }];
+    return [200, plain];
+  };
+
+  /**
+   * Who sent this request, or undefined once it has been refused (401/403 with the challenge,
+   * audited). A presented credential that fails is refused even without requireAuth.
+   */
+  const identify = async (req: IncomingMessage, res: ServerResponse): Promise<Principal | undefined> => {
+    const o = await auth.authenticate(req);
+    const connection = `http:${req.socket.remoteAddress}:${req.socket.remotePort}`;
+    if (o.ok && (o.principal.method !== 'anonymous' || !requireAuth)) return o.principal;
+    const fail = o.ok ? { status: 401, reason: 'requireAuth: no credential presented', error: undefined, scope: undefined, method: undefined, subject: undefined } : o;
+    const code = fail.status === 403 ? 'INSUFFICIENT_SCOPE' : fail.status === 400 ? 'INVALID_REQUEST' : 'UNAUTHENTICATED';
+    gw.audit.emit({ event: 'authentication_failed', connection, principal: fail.subject, authMethod: fail.method, method: req.method, decision: 'deny', reason: fail.reason, code });
+    const message = fail.status === 403 ? 'Insufficient scope' : fail.status === 400 ? 'Bad Request: credentials are accepted only in the Authorization header' : 'Authentication required';
+    const data = fail.scope ? { scope: fail.scope } : undefined;
+    reject(res, new GatewayError(code, message, { data }), null, { 'www-authenticate': auth.challenge({ error: fail.error, scope: fail.scope }) });
+    return undefined;
+  };
+
+  /**
+   * The session named by `Mcp-Session-Id`, if it exists, is open and belongs to this principal.
+   * Another principal's session is reported as not found (and audited): it must not be usable,
+   * and its existence must not be confirmed.
+   */
+  const boundSession = (req: IncomingMessage, sid: string, principal: Principal): Session | undefined => {
+    let session = byId.get(sid);
+    // A session the operator revoked is gone: the client must start a new one.
+    if (session?.closed) {
+      byId.delete(sid);
+      session = undefined;
+    }
+    if (!session) return undefined;
+    if (session.principal.subject !== principal.subject || session.principal.method !== principal.method) {
+      gw.audit.emit({
+        event: 'session_principal_mismatch',
+        session: session.id,
+        connection: `http:${req.socket.remoteAddress}:${req.socket.remotePort}`,
+        principal: principal.subject,
+        authMethod: principal.method,
+        decision: 'deny',
+        reason: `session of ${session.principal.method}:${session.principal.subject} presented by ${principal.method}:${principal.subject}`,
+        code: 'SESSION_NOT_FOUND',
+      });
+      return undefined;
+    }
+    // Same caller, possibly a refreshed credential: its scopes and `iat` apply from now on.
+    session.principal = principal;
+    return session;
   };
 
   const readBody = (req: IncomingMessage, max: number): Promise<Buffer | null> =>
@@ -125,6 +195,9 @@ export async function serveHttp(gw: Gateway): Promise<HttpServerHandle> {
     });
 
   const onPost = async (req: IncomingMessage, res: ServerResponse) => {
+    // Before the body is read: an unauthenticated caller costs no buffering.
+    const principal = await identify(req, res);
+    if (!principal) return req.resume();
     const max = gw.config.mcp.security.validation.maxMessageSize;
     const body = await readBody(req, max);
     if (body === null) {
@@ -132,12 +205,7 @@ export async function serveHttp(gw: Gateway): Promise<HttpServerHandle> {
       return reject(res, new GatewayError('MESSAGE_TOO_LARGE', `Message exceeds the limit of ${max} bytes`));
     }
     const sid = header(req, 'mcp-session-id');
-    let session = sid ? byId.get(sid) : undefined;
-    // A session the operator revoked is gone: the client must start a new one.
-    if (session?.closed) {
-      byId.delete(sid!);
-      session = undefined;
-    }
+    let session = sid ? boundSession(req, sid, principal) : undefined;
     if (sid && !session) return reject(res, new GatewayError('SESSION_NOT_FOUND', 'Session not found'));
     const parsed = gw.parse(body, session);
     if ('error' in parsed) {
@@ -171,7 +239,7 @@ export async function serveHttp(gw: Gateway): Promise<HttpServerHandle> {
     if (!session) {
       const isInit = parsed.kind === 'request' && parsed.msg.method === 'initialize';
       if (!isInit && !modern) return reject(res, new GatewayError('INVALID_REQUEST', 'Bad Request: Mcp-Session-Id header is required'));
-      session = makeSession(req, !isInit);
+      session = makeSession(req, !isInit, principal);
       // Stateless sessions are registered too, for as long as their one request runs, so a
       // server's request during the call can find its caller (input-required.ts).
       gw.openSession(session);
@@ -209,9 +277,11 @@ export async function serveHttp(gw: Gateway): Promise<HttpServerHandle> {
     }
   };
 
-  const onGet = (req: IncomingMessage, res: ServerResponse) => {
+  const onGet = async (req: IncomingMessage, res: ServerResponse) => {
+    const principal = await identify(req, res);
+    if (!principal) return;
     const sid = header(req, 'mcp-session-id');
-    const session = sid ? byId.get(sid) : undefined;
+    const session = sid ? boundSession(req, sid, principal) : undefined;
     if (!session) return reject(res, new GatewayError(sid ? 'SESSION_NOT_FOUND' : 'INVALID_REQUEST', sid ? 'Session not found' : 'Bad Request: Mcp-Session-Id header is required'));
     if (!String(req.headers.accept ?? '').includes('text/event-stream')) {
       return void res.writeHead(406, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32000, message: 'Not Acceptable: use Accept: text/event-stream' } }));
@@ -226,9 +296,11 @@ export async function serveHttp(gw: Gateway): Promise<HttpServerHandle> {
     });
   };
 
-  const onDelete = (req: IncomingMessage, res: ServerResponse) => {
+  const onDelete = async (req: IncomingMessage, res: ServerResponse) => {
+    const principal = await identify(req, res);
+    if (!principal) return;
     const sid = header(req, 'mcp-session-id');
-    const session = sid ? byId.get(sid) : undefined;
+    const session = sid ? boundSession(req, sid, principal) : undefined;
     if (!session) return reject(res, new GatewayError('SESSION_NOT_FOUND', 'Session not found'));
     byId.delete(session.id);
     states.get(session)?.get?.end();
@@ -241,9 +313,14 @@ export async function serveHttp(gw: Gateway): Promise<HttpServerHandle> {
     (req, res) => {
       const url = req.url ?? '/';
       const q = url.indexOf('?');
-      if ((q === -1 ? url : url.slice(0, q)) !== path) return void res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found\n');
+      const reqPath = q === -1 ? url : url.slice(0, q);
+      // RFC 9728 §3: the protected resource metadata, public (clients read it before they have a token).
+      if (auth.oauth && auth.metadataPaths.includes(reqPath) && req.method === 'GET') {
+        return void res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=300' }).end(JSON.stringify(auth.metadata(gw.scopesNamed())));
+      }
+      if (reqPath !== path) return void res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found\n');
       const work =
-        req.method === 'POST' ? onPost(req, res) : req.method === 'GET' ? Promise.resolve(onGet(req, res)) : req.method === 'DELETE' ? Promise.resolve(onDelete(req, res)) : Promise.resolve(void res.writeHead(405, { allow: 'GET, POST, DELETE' }).end());
+        req.method === 'POST' ? onPost(req, res) : req.method === 'GET' ? onGet(req, res) : req.method === 'DELETE' ? onDelete(req, res) : Promise.resolve(void res.writeHead(405, { allow: 'GET, POST, DELETE' }).end());
       work.catch((err) => {
         gw.log(`http error: ${(err as Error).message}`);
         reject(res, new GatewayError('INTERNAL', 'Internal gateway error'));
@@ -273,6 +350,7 @@ export async function serveHttp(gw: Gateway): Promise<HttpServerHandle> {
   const addr = server.address();
   const actualPort = typeof addr === 'object' && addr ? addr.port : port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}${path}`;
+  auth = new HttpAuthenticator(gw.config.mcp.identity, url);
   return {
     server,
     url,

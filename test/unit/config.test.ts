@@ -39,14 +39,21 @@ test('the seed configuration loads unchanged', () => {
 });
 
 test('portcullis check on the seed lists exactly what this build does not enforce', () => {
-  const r = spawnSync(NODE, [BIN, 'check', '--config', SEED, '--json'], { env: seedEnv, encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
+  // The seed sets requireAuth but no authenticator: check fails naming the key and the fix.
+  const seed = spawnSync(NODE, [BIN, 'check', '--config', SEED, '--json'], { env: seedEnv, encoding: 'utf8' });
+  assert.equal(seed.status, 1, seed.stderr);
+  const refused = JSON.parse(seed.stdout) as { valid: boolean; problems: { path: string; message: string }[] };
+  assert.equal(refused.valid, false);
+  assert.deepEqual(refused.problems.map((p) => p.path), ['mcp.security.requireAuth']);
+  assert.match(refused.problems[0].message, /fix: configure mcp\.identity\.jwt/);
+  // With an API key configured, requireAuth is enforced: only what is really missing is listed.
+  const text = readFileSync(SEED, 'utf8').replace(/^mcp:\s*$/m, `mcp:\n  identity:\n    apiKeys: [{id: k1, subject: agent, hash: "sha256:${'0'.repeat(64)}"}]`);
+  const withKey = writeConfig(text);
+  const r = spawnSync(NODE, [BIN, 'check', '--config', withKey.path, '--json'], { env: seedEnv, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
   const out = JSON.parse(r.stdout) as { valid: boolean; unenforced: { path: string }[] };
   assert.equal(out.valid, true);
-  assert.deepEqual(out.unenforced.map((u) => u.path), [
-    'mcp.security.requireAuth',
-    'mcp.security.mtls',
-  ]);
+  assert.deepEqual(out.unenforced.map((u) => u.path), ['mcp.security.mtls']);
 });
 
 test('a missing ${VAR} is an error naming the variable, the path and the line', () => {

@@ -1,0 +1,125 @@
+/**
+ * Obvious encodings decoded so their text can be scanned: base64 runs, percent-encoding, HTML
+ * character references. Attackers wrap an instruction in one layer of encoding precisely because
+ * keyword rules read only the surface ("aWdub3JlIHByZXZpb3Vz..." — the model decodes it gladly).
+ *
+ * The decoded text is returned for appending, never substituted, so the original stays scanned.
+ * Everything is bounded: a shared character budget across all layers, a cap on runs per string,
+ * and the caller limits depth. Each pattern is a single character-class run (no nested
+ * quantifiers), so the regex engine works in linear time on hostile input.
+ */
+import { isUtf8 } from 'node:buffer';
+import type { Finding } from './finding.ts';
+
+export interface DecodeBudget {
+  /** Characters of decoded text still allowed for this message. */
+  chars: number;
+}
+
+/** Shortest base64 run considered: 24 chars = 18 bytes, shorter than any useful instruction. */
+const BASE64_MIN = 24;
+const BASE64_RUN = /[A-Za-z0-9+/_-]{24,}={0,2}/g;
+const MAX_RUNS = 32;
+/** A single run is decoded up to this many chars (48 KiB of base64 → 36 KiB of text). */
+const MAX_RUN_CHARS = 48 * 1024;
+const PERCENT_RUN = /(?:%[0-9A-Fa-f]{2})+/g;
+const ENTITY = /&(?:#[xX]([0-9A-Fa-f]{1,6})|#([0-9]{1,7})|([A-Za-z][A-Za-z0-9]{1,7}));/g;
+const NAMED: Readonly<Record<string, string>> = {
+  lt: '<', gt: '>', amp: '&', quot: '"', apos: "'", nbsp: ' ', shy: '\u00ad', zwj: '\u200d', zwnj: '\u200c',
+  lrm: '\u200e', rlm: '\u200f', colon: ':', sol: '/', lpar: '(', rpar: ')', lsqb: '[', rsqb: ']', excl: '!',
+};
+
+/** Mostly-printable UTF-8: binary blobs (images, hashes read as base64) are not text to scan. */
+function readableText(buf: Buffer): string | undefined {
+  if (buf.length < 12 || !isUtf8(buf)) return undefined;
+  let control = 0;
+  let letters = 0;
+  for (const b of buf) {
+    if ((b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d) || b === 0x7f) control++;
+    else if ((b | 0x20) >= 0x61 && (b | 0x20) <= 0x7a) letters++;
+    else if (b >= 0x80) letters++;
+  }
+  if (control > buf.length * 0.02 || letters < buf.length * 0.4) return undefined;
+  return buf.toString('utf8');
+}
+
+/** Cheap pre-check used by the fast path: could `s` hold a base64 run worth decoding? */
+export function hasBase64Candidate(s: string): boolean {
+  let run = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const b64 = (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a) || c === 0x2b || c === 0x2f || c === 0x5f || c === 0x2d;
+    run = b64 ? run + 1 : 0;
+    if (run >= BASE64_MIN) return true;
+  }
+  return false;
+}
+
+function take(budget: DecodeBudget, s: string): string {
+  const out = s.length > budget.chars ? s.slice(0, budget.chars) : s;
+  budget.chars -= out.length;
+  return out;
+}
+
+function decodeBase64(text: string, budget: DecodeBudget, out: string[], hidden: Finding[]): void {
+  let runs = 0;
+  for (const m of text.matchAll(BASE64_RUN)) {
+    if (budget.chars <= 0 || ++runs > MAX_RUNS) return;
+    let run = m[0];
+    // Base64 of prose mixes cases; identifiers, hex digests and paths mostly do not.
+    if (!/[A-Z]/.test(run) || !/[a-z0-9]/.test(run)) continue;
+    if (run.length > MAX_RUN_CHARS) run = run.slice(0, MAX_RUN_CHARS);
+    const decoded = readableText(Buffer.from(run, 'base64'));
+    if (decoded === undefined) continue;
+    out.push(take(budget, decoded));
+    if (!hidden.some((f) => f.rule === 'obfuscation.base64')) {
+      hidden.push({ category: 'obfuscation', rule: 'obfuscation.base64', severity: 'low', start: m.index, end: m.index + m[0].length, excerpt: decoded.replace(/[\p{Cc}\p{Cf}]/gu, ' ').slice(0, 60) });
+    }
+  }
+}
+
+/** Tokens (split on whitespace, linear) that carry %XX escapes, decoded and joined. */
+function decodePercent(text: string): string | undefined {
+  if (text.indexOf('%') < 0) return undefined;
+  const parts: string[] = [];
+  for (const token of text.split(/\s+/)) {
+    if (token.indexOf('%') < 0) continue;
+    const d = token.replace(PERCENT_RUN, (m) => {
+      try {
+        return decodeURIComponent(m);
+      } catch {
+        return m;
+      }
+    });
+    if (d !== token) parts.push(d);
+  }
+  return parts.length > 0 ? parts.join(' ') : undefined;
+}
+
+function decodeEntities(text: string): string | undefined {
+  if (text.indexOf('&') < 0) return undefined;
+  let hits = 0;
+  const decoded = text.replace(ENTITY, (m, hex: string | undefined, dec: string | undefined, name: string | undefined) => {
+    let r: string | undefined;
+    if (hex !== undefined || dec !== undefined) {
+      const cp = hex !== undefined ? parseInt(hex, 16) : parseInt(dec!, 10);
+      r = cp > 0 && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff) ? String.fromCodePoint(cp) : undefined;
+    } else r = NAMED[name!.toLowerCase()];
+    if (r === undefined) return m;
+    hits++;
+    return r;
+  });
+  return hits > 0 ? decoded : undefined;
+}
+
+/**
+ * One layer of decoding. Returns the decoded texts to append (each still raw: the caller
+ * normalizes them, and may decode them once more).
+ */
+export function decodeLayer(text: string, budget: DecodeBudget, hidden: Finding[]): string[] {
+  const out: string[] = [];
+  if (budget.chars <= 0) return out;
+  decodeBase64(text, budget, out, hidden);
+  for (const d of [decodePercent(text), decodeEntities(text)]) if (d !== undefined && budget.chars > 0) out.push(take(budget, d));
+  return out;
+}

@@ -1,0 +1,94 @@
+/**
+ * Prompt-injection rules engine: one RE2.Set pass per string.
+ *
+ * The text is normalized first (normalize.ts), then every rule is tried at once by RE2's set
+ * matcher (one automaton, linear in the input, no backtracking an attacker could exploit). Only
+ * the rules that matched are run again on their own, to locate the match for the excerpt and
+ * to apply two context adjustments:
+ * - a `mention` rule matched right after a quote mark or "such as / e.g. / for example" is
+ *   lowered one level: that is how articles and docs talk ABOUT injection. An attacker can
+ *   quote too; the lowered finding is still reported (medium), and any second family in the
+ *   same string raises the string to high again (below).
+ * - a credential/leak request directly after "never / do not" is lowered to low ("never share
+ *   your API key" is advice, not a request).
+ * Two or more different rule families in one string add an `injection.combined` finding one
+ * level above the strongest, because real payloads chain an override with an action (exfiltrate,
+ * call a tool, hide it from the user) while benign text rarely trips two families.
+ *
+ * Obfuscation findings from normalization (tag characters, zero-width, bidi, homoglyphs,
+ * base64) are returned too, with category `obfuscation`: hiding text from the user is itself
+ * the signal.
+ */
+import RE2 from 're2';
+import { SEVERITY_RANK, type Finding, type Severity } from './finding.ts';
+import { normalize } from './normalize.ts';
+import { INJECTION_RULES, type InjectionRule } from './injection-rules.ts';
+
+const LEVELS: readonly Severity[] = ['low', 'medium', 'high', 'critical'];
+const lower = (s: Severity): Severity => LEVELS[Math.max(0, SEVERITY_RANK[s] - 2)];
+const raise = (s: Severity): Severity => LEVELS[Math.min(3, SEVERITY_RANK[s])];
+
+/** Quote marks and phrases that introduce a quoted example, just before a match. */
+const MENTION_BEFORE = /(?:["'`“”‘’«»„]|\b(?:e\.g\.|such as|for example|for instance|like|phrases?|called|known as|saying|says|said|text|string|prompt|payload|injection)[:,]?)\s?["'`“‘«]?\s?$/;
+const NEGATION_BEFORE = /\b(?:never|not|n't|dont|don't|do not|must not|should not|without)\s?$/;
+const CONTEXT = 40;
+const EXCERPT = 120;
+
+interface Compiled {
+  set: InstanceType<typeof RE2.Set>;
+  each: RE2[];
+}
+let compiled: Compiled | undefined;
+
+function compile(): Compiled {
+  if (compiled) return compiled;
+  const sources = INJECTION_RULES.map((r) => r.pattern);
+  // The whole set compiles within 8 MiB (bounded repeats use ASCII classes: a repeated Unicode
+  // class is a large UTF-8 automaton); 32 MiB leaves room for the DFA cache on long inputs.
+  compiled = { set: new RE2.Set(sources, 'u', { maxMem: 32 << 20 }), each: sources.map((s) => new RE2(s, 'u')) };
+  return compiled;
+}
+
+function excerptOf(text: string, start: number, end: number): string {
+  const from = Math.max(0, start - 20);
+  return text.slice(from, Math.min(end + 20, from + EXCERPT)).replace(/[\p{Cc}\p{Cf}]/gu, ' ');
+}
+
+function adjust(rule: InjectionRule, before: string): Severity {
+  if (rule.mention && MENTION_BEFORE.test(before)) return lower(rule.severity);
+  if ((rule.family === 'credentials' || rule.family === 'leak') && NEGATION_BEFORE.test(before)) return 'low';
+  return rule.severity;
+}
+
+export function scanInjection(text: string, path?: string): Finding[] {
+  const { set, each } = compile();
+  const norm = normalize(text);
+  const findings: Finding[] = norm.hidden.map((f) => (path === undefined ? f : { ...f, path }));
+  const hits = norm.text.length === 0 ? [] : set.match(norm.text);
+  if (hits.length === 0) return findings;
+  const families = new Set<string>();
+  let strongest: Severity = 'low';
+  for (const index of hits.sort((a, b) => a - b)) {
+    const rule = INJECTION_RULES[index];
+    const m = each[index].exec(norm.text);
+    const start = m?.index ?? 0;
+    const end = start + (m?.[0].length ?? 0);
+    const severity = adjust(rule, norm.text.slice(Math.max(0, start - CONTEXT), start));
+    if (SEVERITY_RANK[severity] >= SEVERITY_RANK.medium) families.add(rule.family);
+    if (SEVERITY_RANK[severity] > SEVERITY_RANK[strongest]) strongest = severity;
+    const f: Finding = { category: 'injection', rule: rule.id, severity, excerpt: excerptOf(norm.text, start, end) };
+    if (path !== undefined) f.path = path;
+    findings.push(f);
+  }
+  if (families.size >= 2) {
+    const f: Finding = { category: 'injection', rule: 'injection.combined', severity: raise(strongest), excerpt: [...families].sort().join('+') };
+    if (path !== undefined) f.path = path;
+    findings.push(f);
+  }
+  return findings;
+}
+
+/** The rule table, for docs and the evaluation script. */
+export function injectionRuleIds(): string[] {
+  return INJECTION_RULES.map((r) => r.id);
+}

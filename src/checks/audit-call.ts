@@ -23,7 +23,7 @@ export function eventFor(ctx: CallContext): AuditEventName | undefined {
   if (SCHEMA_CODES.has(err.code)) return 'schema_validation_failed';
   if (UPSTREAM_CODES.has(err.code)) return 'upstream_error';
   if (ctx.method === 'tools/call' && (err.code === 'UNKNOWN_TOOL' || err.code === 'LOCKDOWN')) return 'tool_denied';
-  if (err.code === 'UNKNOWN_TOOL' || err.code === 'UNKNOWN_PROMPT' || err.code === 'UNKNOWN_RESOURCE' || err.code === 'UNAUTHENTICATED') {
+  if (err.code === 'UNKNOWN_TOOL' || err.code === 'UNKNOWN_PROMPT' || err.code === 'UNKNOWN_RESOURCE' || err.code === 'UNAUTHENTICATED' || err.code === 'INSUFFICIENT_SCOPE') {
     return 'policy_violation';
   }
   return err.code === 'INTERNAL' ? 'upstream_error' : undefined;

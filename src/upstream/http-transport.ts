@@ -6,6 +6,7 @@
  */
 import { createParser } from 'eventsource-parser';
 import { Agent, request, type Dispatcher } from 'undici';
+import { readCapped } from '../util/read-capped.ts';
 import type { TransportLimits, UpstreamTransport } from './transport.ts';
 
 export interface HttpOptions extends TransportLimits {
@@ -166,18 +167,4 @@ export class HttpTransport implements UpstreamTransport {
     }
     await this.agent.close().catch(() => {});
   }
-}
-
-async function readCapped(body: AsyncIterable<Buffer> & { destroy?: () => void }, max: number): Promise<Buffer | null> {
-  const parts: Buffer[] = [];
-  let n = 0;
-  for await (const c of body) {
-    n += c.length;
-    if (n > max) {
-      body.destroy?.();
-      return null;
-    }
-    parts.push(c);
-  }
-  return parts.length === 1 ? parts[0] : Buffer.concat(parts, n);
 }

@@ -4,12 +4,9 @@
  * (`portcullis run`). The CLI prints `{"result":...}` on stdout and exits non-zero on failure.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { BIN, EVERYTHING, NODE, ROOT, startGateway, stopProcess, writeConfig, type RunningGateway } from '../helpers/gateway-process.ts';
-
-const INSPECTOR = join(ROOT, 'node_modules', '.bin', 'mcp-inspector');
+import { BIN, EVERYTHING, NODE, startGateway, stopProcess, writeConfig, type RunningGateway } from '../helpers/gateway-process.ts';
+import { explain, firstText, inspector, stopInspectors, type InspectorRun } from '../helpers/inspector-cli.ts';
 
 const POLICY = `
   security:
@@ -21,62 +18,9 @@ const POLICY = `
       destinations: [{type: file, path: "\${AUDIT}"}]
 `;
 
-interface InspectorRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  /** The parsed `{"result":...}` line, when there is one. */
-  result?: Record<string, unknown>;
-  /** The parsed `{"error":...}` envelope on stderr, when there is one. */
-  error?: { code?: string; message?: string };
-}
-
-const running = new Set<ChildProcess>();
-
-/** Run the Inspector CLI once (argv array, Node 24 first on PATH) and collect what it printed. */
-function inspector(args: string[]): Promise<InspectorRun> {
-  const child = spawn(INSPECTOR, ['--cli', '--format', 'json', '-q', ...args], {
-    env: { ...process.env, PATH: `${dirname(NODE)}:${process.env.PATH ?? ''}` },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  running.add(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (c) => (stdout += c));
-  child.stderr!.on('data', (c) => (stderr += c));
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => {
-      running.delete(child);
-      const run: InspectorRun = { code, stdout, stderr };
-      const out = lastJsonLine(stdout);
-      if (out && 'result' in out) run.result = out.result as Record<string, unknown>;
-      const err = lastJsonLine(stderr);
-      if (err && 'error' in err) run.error = err.error as InspectorRun['error'];
-      resolve(run);
-    });
-  });
-}
-
-function lastJsonLine(text: string): Record<string, unknown> | undefined {
-  const lines = text.split('\n').filter((l) => l.trim().startsWith('{'));
-  for (let i = lines.length - 1; i >= 0; i--) {
-    try {
-      return JSON.parse(lines[i]) as Record<string, unknown>;
-    } catch {
-      // not JSON after all
-    }
-  }
-  return undefined;
-}
-
 const toolNames = (r: InspectorRun) => ((r.result?.tools ?? []) as { name: string }[]).map((t) => t.name);
-const firstText = (r: InspectorRun) => ((r.result?.content ?? []) as { text?: string }[])[0]?.text;
-const explain = (r: InspectorRun) => `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`;
 
-after(async () => {
-  await Promise.all([...running].map((c) => stopProcess(c, 5_000)));
-});
+after(stopInspectors);
 
 describe('Inspector CLI through portcullis wrap (stdio)', () => {
   const cfg = writeConfig(`mcp:${POLICY}`);

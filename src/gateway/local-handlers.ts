@@ -64,6 +64,7 @@ export function buildLocalHandlers(gw: Gateway): Map<string, LocalHandler> {
         session: s.id,
         connection: s.connection,
         principal: s.principal.subject,
+        authMethod: s.principal.method,
         detail: { protocolVersion: s.protocolVersion, client: s.clientInfo?.name, clientVersion: s.clientInfo?.version },
       });
     }

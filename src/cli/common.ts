@@ -9,6 +9,7 @@ import type { Config } from '../config/schema.ts';
 import type { Gateway } from '../gateway/gateway.ts';
 import type { Logger } from '../monitor/logger.ts';
 import { MonitoringError, startMonitoring, type Monitoring } from '../monitor/monitoring.ts';
+import { StateFileError } from '../util/locked-json-file.ts';
 
 export class CliError extends Error {
   readonly exitCode: number;
@@ -63,6 +64,16 @@ export async function monitoringOrExplain(loaded: LoadedConfig, mode: 'run' | 'w
     return await startMonitoring(loaded, mode, logger);
   } catch (err) {
     if (err instanceof MonitoringError) throw new CliError(err.message, 1);
+    throw err;
+  }
+}
+
+/** The pin guard; a pin file that cannot be read is an operator's problem, reported at start. */
+export function pinsOrExplain<T>(make: () => T): T {
+  try {
+    return make();
+  } catch (err) {
+    if (err instanceof StateFileError) throw new CliError(`${err.message}`, 1);
     throw err;
   }
 }

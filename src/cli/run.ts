@@ -4,7 +4,8 @@ import { loadConfigFile, type LoadedConfig } from '../config/load.ts';
 import { Gateway } from '../gateway/gateway.ts';
 import { serveHttp } from '../transports/http-server.ts';
 import { createLogger, lineLogger } from '../monitor/logger.ts';
-import { CliError, gateUnenforced, loadOrExplain, monitoringOrExplain, onShutdownSignals, parse, printNotes } from './common.ts';
+import { pinGuardFromConfig } from '../pins/pins-from-config.ts';
+import { CliError, gateUnenforced, loadOrExplain, monitoringOrExplain, onShutdownSignals, parse, pinsOrExplain, printNotes } from './common.ts';
 import type { Command } from './main.ts';
 
 const usage = `Usage: portcullis run --config FILE [--allow-unenforced]
@@ -39,7 +40,8 @@ export async function startHttpGateway(loaded: LoadedConfig, banner?: (url: stri
   const logger = createLogger({ level: loaded.config.mcp.logging.level, mode: 'run' });
   const log = lineLogger(logger);
   const mon = await monitoringOrExplain(loaded, 'run', logger);
-  const gw = new Gateway(loaded, { mode: 'run', audit: mon.audit, log, incident: mon.incident, monitor: mon.metrics });
+  const pins = pinsOrExplain(() => pinGuardFromConfig(loaded, { audit: mon.audit, log }));
+  const gw = new Gateway(loaded, { mode: 'run', audit: mon.audit, log, incident: mon.incident, monitor: mon.metrics, pins });
   const http = await serveHttp(gw);
   await mon.attach(gw).catch(async (err: Error) => {
     await Promise.allSettled([http.close(), gw.shutdown('admin listener failed'), mon.close()]);

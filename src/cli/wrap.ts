@@ -8,7 +8,8 @@ import { loadConfigText } from '../config/load.ts';
 import { Gateway } from '../gateway/gateway.ts';
 import { serveStdio } from '../transports/stdio-server.ts';
 import { createLogger, lineLogger } from '../monitor/logger.ts';
-import { CliError, gateUnenforced, loadOrExplain, monitoringOrExplain, onShutdownSignals, parse, printNotes } from './common.ts';
+import { pinGuardFromConfig } from '../pins/pins-from-config.ts';
+import { CliError, gateUnenforced, loadOrExplain, monitoringOrExplain, onShutdownSignals, parse, pinsOrExplain, printNotes } from './common.ts';
 import type { Command } from './main.ts';
 import { parseDocument } from 'yaml';
 
@@ -68,7 +69,8 @@ export const wrapCommand: Command = {
     gateUnenforced(loaded.config, 'wrap', Boolean(values['allow-unenforced']), file);
     const logger = createLogger({ level: loaded.config.mcp.logging.level, mode: 'wrap' });
     const mon = await monitoringOrExplain(loaded, 'wrap', logger);
-    const gw = new Gateway(loaded, { mode: 'wrap', audit: mon.audit, log: lineLogger(logger), incident: mon.incident, monitor: mon.metrics });
+    const pins = pinsOrExplain(() => pinGuardFromConfig(loaded, { audit: mon.audit, log: lineLogger(logger), unnamedWrap: values.name === undefined }));
+    const gw = new Gateway(loaded, { mode: 'wrap', audit: mon.audit, log: lineLogger(logger), incident: mon.incident, monitor: mon.metrics, pins });
     await mon.attach(gw);
     const stop = async (reason: string) => {
       await gw.shutdown(reason);

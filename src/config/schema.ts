@@ -16,6 +16,7 @@ import { argumentGuardsSchema, ARGUMENT_GUARD_DEFAULTS, flowRuleSchema, toolLabe
 import { IDENTITY_DEFAULTS, identitySchema } from './identity-schema.ts';
 import { overrideOf } from './override-schema.ts';
 import { SANDBOX_DEFAULTS, sandboxOverrideSchema, sandboxSchema } from './sandbox-schema.ts';
+import { PINNING_DEFAULTS, pinningOverrideSchema, pinningSchema } from './pinning-schema.ts';
 
 /** Server names become namespace prefixes (`name__tool`), so `_` is not allowed in them. */
 export const SERVER_NAME_RE = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
@@ -34,6 +35,11 @@ export const AUDIT_EVENTS = [
   // Emitted by detectors and supervisors; the alert rules are keyed on these names.
   'injection_attempt',
   'pin_drift',
+  // Pinning and the poisoning scan (src/pins/): findings, cross-server name clashes, operator decisions.
+  'tool_poisoning_detected',
+  'tool_shadowing',
+  'pin_approved',
+  'pin_revoked',
   'sandbox_crash_loop',
   // Sandboxed servers: each start (with the limits in force), a refusal, a kill (src/sandbox/).
   'sandbox_started',
@@ -155,6 +161,7 @@ export const securitySchema = z.strictObject({
     schemaValidation: 'strict',
   }),
   sandbox: sandboxSchema.default(SANDBOX_DEFAULTS),
+  pinning: pinningSchema.default(PINNING_DEFAULTS).describe('Tool/prompt/template/launch pinning (rug pulls) and the tool-description poisoning policy (docs/content-security.md).'),
   audit: auditSchema.default(auditSchema.parse({})),
   alerting: alertingSchema,
 });
@@ -178,6 +185,7 @@ export const securityOverrideSchema = z.strictObject({
   rateLimiting: overrideOf(rateLimitingSchema).optional(),
   validation: overrideOf(validationSchema).optional(),
   sandbox: sandboxOverrideSchema.optional(),
+  pinning: pinningOverrideSchema.optional(),
 });
 
 const envRecord = z.record(z.string(), z.string());

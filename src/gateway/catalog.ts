@@ -98,10 +98,13 @@ export class Catalog {
   private lists: Partial<Record<Exclude<ListKind, 'tools'>, Record<string, unknown>[]>> = {};
   private inflight: Partial<Record<ListKind, Promise<unknown>>> = {};
   private readonly timeoutMs: number;
+  /** Sees every fresh list before it is cached (pinning and the poisoning scan, src/pins/). */
+  private readonly review?: (kind: Exclude<ListKind, 'resources'>, items: readonly Record<string, unknown>[]) => void;
 
-  constructor(upstream: Upstream, timeoutMs: number) {
+  constructor(upstream: Upstream, timeoutMs: number, review?: Catalog['review']) {
     this.upstream = upstream;
     this.timeoutMs = timeoutMs;
+    this.review = review;
   }
 
   /** Forget a list (on list_changed, or when the server restarts). */
@@ -120,6 +123,7 @@ export class Catalog {
     const items = await this.fetch('tools');
     const m = new Map<string, ToolEntry>();
     for (const t of items as ToolDef[]) if (t && typeof t.name === 'string') m.set(t.name, toolEntry(t));
+    this.review?.('tools', items);
     this.tools = m;
     return m;
   }
@@ -128,6 +132,7 @@ export class Catalog {
     const cached = this.lists[kind];
     if (cached) return cached;
     const items = await this.fetch(kind);
+    if (kind !== 'resources') this.review?.(kind, items);
     this.lists[kind] = items;
     return items;
   }

@@ -12,6 +12,7 @@ import { NO_INCIDENT, type IncidentView } from '../incident/incident-control.ts'
 import { RateLimiter } from '../checks/rate-limit.ts';
 import { runRequestChain, runResponseChain } from '../pipeline/chain.ts';
 import type { CallContext } from '../pipeline/types.ts';
+import type { PinGuard } from '../pins/pin-guard.ts';
 import { PolicyRuntime } from '../policy/policy-runtime.ts';
 import { NamePolicy, ToolPolicy, type AccessDecision, type Caller } from '../policy/tool-policy.ts';
 import { classify, salvageId, type Classified, type JsonRpcId, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse, type Params } from '../protocol/envelope.ts';
@@ -47,6 +48,8 @@ export interface GatewayOptions {
   incident?: IncidentView;
   /** Sees every finished request (metrics). */
   monitor?: { requestDone(ctx: CallContext): void };
+  /** Tool/prompt/template/launch pins and the poisoning scan (src/pins/); none: everything as listed. */
+  pins?: PinGuard;
 }
 
 interface ServerRuntime {
@@ -78,6 +81,7 @@ export class Gateway {
   readonly sandbox: SandboxLauncher;
   readonly incident: IncidentView;
   readonly monitor: GatewayOptions['monitor'];
+  readonly pins?: PinGuard;
   /** Client `initialize` params used to start upstreams in wrap mode (the client's own, for fidelity). */
   private wrapInit?: Params;
   private stopping = false;
@@ -90,6 +94,9 @@ export class Gateway {
     this.log = opts.log ?? ((l) => process.stderr.write(`portcullis: ${l}\n`));
     this.incident = opts.incident ?? NO_INCIDENT;
     this.monitor = opts.monitor;
+    this.pins = opts.pins;
+    // An operator's approval or revocation changes what is listed: clients are told to list again.
+    if (this.pins) this.pins.onListChanged = (kind) => this.broadcast({ jsonrpc: '2.0', method: `notifications/${kind === 'tool' ? 'tools' : kind === 'prompt' ? 'prompts' : 'resources'}/list_changed` });
     this.rateLimiter = new RateLimiter({ store: new MemoryStore(), clock: opts.clock });
     this.policy = new PolicyRuntime(loaded);
     this.namespacer = new Namespacer(loaded.servers.map((s) => s.name));
@@ -121,7 +128,7 @@ export class Gateway {
       this.servers.set(server.name, {
         server,
         upstream,
-        catalog: new Catalog(upstream, this.timeoutMs(server)),
+        catalog: new Catalog(upstream, this.timeoutMs(server), (kind, items) => this.pins?.review(server.name, kind, items)),
         tools: new ToolPolicy(e.toolAccess),
         prompts: new NamePolicy(e.promptAccess),
         resources: new NamePolicy(e.resourceAccess),
@@ -191,6 +198,10 @@ export class Gateway {
     if (this.incident.isServerDisabled(rt.server.name)) {
       throw new GatewayError('UPSTREAM_UNAVAILABLE', `Server '${rt.server.name}' is unavailable`, { detail: 'disabled by the operator' });
     }
+    // A server whose launch (command, args, env names) changed since it was pinned is not started:
+    // starting it is the attack (MCPoison). It stays stopped until `portcullis pins approve`.
+    const launch = this.pins?.checkLaunch(rt.server.name);
+    if (launch) throw new GatewayError('UPSTREAM_UNAVAILABLE', `Server '${rt.server.name}' is unavailable`, { detail: `launch ${launch.state}: not started until an operator approves it (portcullis pins)` });
     await rt.upstream.ensureReady(this.upstreamInitParams(), this.config.mcp.timeouts.connectSeconds * 1000);
     return rt;
   }
@@ -219,6 +230,9 @@ export class Gateway {
   decide(kind: 'tool' | 'prompt' | 'resource', server: string, name: string, caller?: Caller): AccessDecision {
     const rt = this.servers.get(server);
     if (!rt) return { allowed: false, rule: 'no such server' };
+    // Drifted, pending, revoked or poisoned definitions are hidden exactly like denied ones.
+    const pinned = this.pins?.decide(kind, server, name);
+    if (pinned) return { allowed: false, rule: `${pinned.rule}: ${pinned.reason}` };
     const names = [name, kind === 'resource' ? this.namespacer.exposeUri(server, name) : this.namespacer.exposeName(server, name)];
     if (kind === 'tool') return rt.tools.decide(names, caller);
     return (kind === 'prompt' ? rt.prompts : rt.resources).decide(names);
@@ -495,15 +509,20 @@ export class Gateway {
         if (t) t.session.send(JSON.stringify({ ...msg, params: { ...p, requestId: t.id } }));
         return;
       }
+      // With pins, the new list is fetched at once: drift is found (hidden, audited, alerted)
+      // even when no client lists again.
       case 'notifications/tools/list_changed':
         rt.catalog.invalidate('tools');
+        if (this.pins) void rt.catalog.getTools().catch(() => {});
         return this.broadcast(msg);
       case 'notifications/prompts/list_changed':
         rt.catalog.invalidate('prompts');
+        if (this.pins) void rt.catalog.getList('prompts').catch(() => {});
         return this.broadcast(msg);
       case 'notifications/resources/list_changed':
         rt.catalog.invalidate('resources');
         rt.catalog.invalidate('resourceTemplates');
+        if (this.pins) void rt.catalog.getList('resourceTemplates').catch(() => {});
         return this.broadcast(msg);
       case 'notifications/message': {
         // A shared server's log lines can describe one tenant's calls: they go only to the session
@@ -546,6 +565,7 @@ export class Gateway {
     for (const s of [...this.sessions]) this.closeSession(s, reason);
     await Promise.allSettled([...this.servers.values()].map((rt) => rt.upstream.close()));
     await this.policy.close();
+    this.pins?.stop();
     this.audit.emit({ event: 'gateway_stopped', reason });
     await this.audit.close();
   }

@@ -11,8 +11,7 @@
  * A file that exists but cannot be read or parsed is an error at start: not knowing whether a
  * lockdown is in force must not mean running without it.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { fileIdentity, readTextIfExists, StateFileError, withFileLock, writeFileAtomic } from '../util/locked-json-file.ts';
 import { z } from 'zod';
 
 export const INCIDENT_FILE = 'incident.json';
@@ -47,24 +46,16 @@ export const EMPTY_STATE: IncidentData = Object.freeze({
 
 export class IncidentStateError extends Error {}
 
-const identity = (st: Stats | undefined): string => (st ? `${st.ino}:${st.size}:${st.mtimeMs}` : 'absent');
-
-function statOrUndefined(path: string): Stats | undefined {
-  try {
-    return statSync(path);
-  } catch {
-    return undefined;
-  }
-}
+const identity = (path: string): string => fileIdentity(path);
 
 export function readIncidentFile(path: string): IncidentData {
-  let text: string;
+  let text: string | undefined;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readTextIfExists(path, 'incident state');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return structuredClone(EMPTY_STATE);
-    throw new IncidentStateError(`${path}: cannot read the incident state: ${(err as Error).message}`);
+    throw new IncidentStateError((err as Error).message);
   }
+  if (text === undefined) return structuredClone(EMPTY_STATE);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -76,38 +67,21 @@ export function readIncidentFile(path: string): IncidentData {
   return r.data;
 }
 
-function sleep(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
-/** Read-modify-write under `<file>.lock` (O_EXCL; a lock older than 10 s is stale and broken). */
+/** Read-modify-write under `<file>.lock` (util/locked-json-file.ts). */
 export function updateIncidentFile(path: string, mutate: (s: IncidentData) => void): IncidentData {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const lock = `${path}.lock`;
-  for (let i = 0; ; i++) {
-    try {
-      closeSync(openSync(lock, 'wx', 0o600));
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const st = statOrUndefined(lock);
-      if (st && Date.now() - st.mtimeMs > 10_000) rmSync(lock, { force: true });
-      else if (i > 200) throw new IncidentStateError(`${lock}: the incident state is locked by another writer`);
-      else sleep(25);
-    }
-  }
   try {
-    const s = readIncidentFile(path);
-    mutate(s);
-    const pruned = Object.entries(s.revocations.sessions).sort((a, b) => (a[1] < b[1] ? 1 : -1)).slice(0, MAX_REVOKED_SESSIONS);
-    s.revocations.sessions = Object.fromEntries(pruned);
-    const next = stateSchema.parse(s);
-    const tmp = join(dirname(path), `.${INCIDENT_FILE}.${process.pid}.tmp`);
-    writeFileSync(tmp, JSON.stringify(next, null, 2) + '\n', { mode: 0o600 });
-    renameSync(tmp, path);
-    return next;
-  } finally {
-    rmSync(lock, { force: true });
+    return withFileLock(path, 'incident state', () => {
+      const s = readIncidentFile(path);
+      mutate(s);
+      const pruned = Object.entries(s.revocations.sessions).sort((a, b) => (a[1] < b[1] ? 1 : -1)).slice(0, MAX_REVOKED_SESSIONS);
+      s.revocations.sessions = Object.fromEntries(pruned);
+      const next = stateSchema.parse(s);
+      writeFileAtomic(path, JSON.stringify(next, null, 2) + '\n');
+      return next;
+    });
+  } catch (err) {
+    if (err instanceof StateFileError) throw new IncidentStateError(err.message);
+    throw err;
   }
 }
 
@@ -120,7 +94,7 @@ export class IncidentState {
 
   constructor(path: string) {
     this.path = path;
-    this.seen = identity(statOrUndefined(path));
+    this.seen = identity(path);
     this.data = readIncidentFile(path);
   }
 
@@ -132,13 +106,13 @@ export class IncidentState {
   update(mutate: (s: IncidentData) => void): { before: IncidentData; after: IncidentData } {
     const before = this.data;
     this.data = updateIncidentFile(this.path, mutate);
-    this.seen = identity(statOrUndefined(this.path));
+    this.seen = identity(this.path);
     return { before, after: this.data };
   }
 
   /** Reloads if the file changed since it was last read; returns the before/after pair then. */
   poll(): { before: IncidentData; after: IncidentData } | undefined {
-    const id = identity(statOrUndefined(this.path));
+    const id = identity(this.path);
     if (id === this.seen) return undefined;
     let next: IncidentData;
     try {

@@ -12,7 +12,12 @@
  * - `iss`, `aud` (RFC 8707: this gateway's canonical URI), `exp` (required) and `nbf` are checked
  *   with a small leeway; only the configured asymmetric algorithms verify (`none` and HS* never:
  *   algorithm confusion); a token longer than `maxTokenBytes` is refused before it is decoded.
+ * - A client sends the same token on every request: a verified token is remembered (by its
+ *   SHA-256, at most VERIFIED_CACHE_SIZE of them) for up to VERIFIED_CACHE_MS, never past its
+ *   `exp`, so most requests skip the signature check (as Envoy's jwt_cache does). A key removed
+ *   from the JWKS stops verifying its tokens within that minute at the latest.
  */
+import { createHash } from 'node:crypto';
 import { createRemoteJWKSet, customFetch, errors, jwtVerify, type JWTPayload } from 'jose';
 import type { JwtConfig } from '../config/identity-schema.ts';
 import { parseJsonBytes } from '../protocol/safe-json.ts';
@@ -25,6 +30,9 @@ export class TokenError extends Error {
     this.reason = reason;
   }
 }
+
+const VERIFIED_CACHE_SIZE = 1024;
+const VERIFIED_CACHE_MS = 60_000;
 
 interface FetchLimits {
   timeoutMs: number;
@@ -69,6 +77,8 @@ export class JwtVerifier {
   private jwks?: ReturnType<typeof createRemoteJWKSet>;
   private discovering?: Promise<ReturnType<typeof createRemoteJWKSet>>;
   private lastDiscoveryFailure = 0;
+  /** SHA-256 of a verified token → its claims and until when they may be reused (ms). */
+  private readonly verified = new Map<string, { payload: JWTPayload; until: number }>();
 
   constructor(cfg: JwtConfig, audience: string) {
     this.cfg = cfg;
@@ -132,6 +142,10 @@ export class JwtVerifier {
   /** The verified claims, or a TokenError saying why not. */
   async verify(token: string): Promise<JWTPayload> {
     if (Buffer.byteLength(token) > this.cfg.maxTokenBytes) throw new TokenError(`token of ${Buffer.byteLength(token)} bytes exceeds maxTokenBytes ${this.cfg.maxTokenBytes}`);
+    const digest = createHash('sha256').update(token).digest('base64url');
+    const hit = this.verified.get(digest);
+    if (hit && Date.now() < hit.until) return hit.payload;
+    if (hit) this.verified.delete(digest);
     const jwks = await this.keySet();
     try {
       const { payload } = await jwtVerify(token, jwks, {
@@ -141,6 +155,10 @@ export class JwtVerifier {
         clockTolerance: this.cfg.clockToleranceSeconds,
         requiredClaims: ['exp'],
       });
+      // Reused only while it would still verify: before `exp` (without the leeway), and for a minute at most.
+      const until = Math.min(payload.exp! * 1000, Date.now() + VERIFIED_CACHE_MS);
+      if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
+      this.verified.set(digest, { payload, until });
       return payload;
     } catch (err) {
       throw new TokenError(describe(err));

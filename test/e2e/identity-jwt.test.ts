@@ -12,6 +12,9 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -23,6 +26,7 @@ import { BIN, NODE, startGateway, textOf, type RunningGateway } from '../helpers
 const RESOURCE = 'https://gw.test.example/mcp';
 const METADATA = 'https://gw.test.example/.well-known/oauth-protected-resource/mcp';
 const PROTOCOL = '2025-11-25';
+const ADMIN_TOKEN = 'identity-e2e-admin-token-8d2f';
 
 /** `portcullis keys api-key`: the key and the YAML entry it prints. */
 function makeApiKey(subject: string, roles: string): { key: string; entry: string } {
@@ -36,6 +40,7 @@ function makeApiKey(subject: string, roles: string): { key: string; entry: strin
 const config = (issuer: string, apiKeyEntry: string) => `
 mcp:
   listen: {host: 127.0.0.1, port: 0}
+  admin: {enabled: true, host: 127.0.0.1, port: 0, tokenHash: "sha256:${createHash('sha256').update(ADMIN_TOKEN).digest('hex')}"}
   servers:
     - name: everything
       command: "\${NODE}"
@@ -275,6 +280,23 @@ describe('portcullis run as an OAuth 2.1 resource server', { timeout: 180_000 },
     assert.equal(no.body?.error?.data?.reason, 'UNKNOWN_TOOL');
     const rec = await waitForAudit(gw, (r) => r.event === 'tool_denied' && r.principal === 'victor' && r.tool === 'get-sum');
     assert.match(String(rec.rule), /no rule for this tool applies to the caller/);
+  });
+
+  test('revoke --subject: tokens issued before the revocation are refused (401), newer ones work', async () => {
+    const old = await token({ sub: 'rita' });
+    const sid = await openSession(gw.url, old);
+    const tokenFile = join(gw.dir, 'admin.token');
+    writeFileSync(tokenFile, ADMIN_TOKEN + '\n', { mode: 0o600 });
+    const admin = /admin listener on (http:\/\/[\d.:]+)/.exec(gw.stderr())![1];
+    const r = spawnSync(NODE, [BIN, 'revoke', '--subject', 'rita', '--reason', 'e2e', '--url', admin, '--token-file', tokenFile], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    const refused = await post(gw.url, INIT, { token: old });
+    assert.equal(refused.status, 401, JSON.stringify(refused.body));
+    assert.match(refused.challenge!, /error="invalid_token"/);
+    assert.equal((await post(gw.url, call(12, 'echo', { message: 'x' }), { token: old, sid })).status >= 400, true);
+    await waitForAudit(gw, (x) => x.principal === 'rita' && /before its revocation/.test(String(x.reason)));
+    const fresh = await token({ sub: 'rita', iat: Math.floor(Date.now() / 1000) + 2 });
+    assert.equal((await post(gw.url, INIT, { token: fresh })).status, 200);
   });
 
   test('API key from `portcullis keys api-key` works; a wrong key is refused with 401', async () => {

@@ -9,10 +9,16 @@ import { GatewayError } from '../errors.ts';
 import type { Stage } from '../pipeline/compose.ts';
 import type { CallContext } from '../pipeline/types.ts';
 
+/**
+ * The rule `Gateway.decide` names when a server's own `requireAuth` (a per-server override) hides
+ * it from an anonymous caller; `authorize` turns it into UNAUTHENTICATED rather than an unknown name.
+ */
+export const ANONYMOUS_REFUSED = 'requireAuth: anonymous caller';
+
 export const authenticate: Stage<CallContext> = async (ctx, next) => {
   if (ctx.security.requireAuth && ctx.session.principal.method === 'anonymous') {
     ctx.audit.decision = 'deny';
-    ctx.audit.reason = 'requireAuth: anonymous caller';
+    ctx.audit.reason = ANONYMOUS_REFUSED;
     throw new GatewayError('UNAUTHENTICATED', 'Authentication required');
   }
   await next();

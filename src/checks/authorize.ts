@@ -4,6 +4,7 @@
  * cannot probe for tools it may not use) and exact in the audit record (rule and reason).
  */
 import { GatewayError } from '../errors.ts';
+import { ANONYMOUS_REFUSED } from './authenticate.ts';
 import type { Stage } from '../pipeline/compose.ts';
 import type { CallContext } from '../pipeline/types.ts';
 
@@ -18,6 +19,7 @@ export const authorize: Stage<CallContext> = async (ctx, next) => {
     ctx.audit.decision = 'deny';
     ctx.audit.rule = d.rule;
     ctx.audit.reason = `${t.kind} '${t.name}' on '${t.server.name}' denied by ${d.rule}`;
+    if (d.rule === ANONYMOUS_REFUSED) throw new GatewayError('UNAUTHENTICATED', 'Authentication required');
     if (t.kind === 'tool') throw new GatewayError('UNKNOWN_TOOL', `Unknown tool: ${t.exposed}`);
     if (t.kind === 'prompt') throw new GatewayError('UNKNOWN_PROMPT', `Unknown prompt: ${t.exposed}`);
     throw new GatewayError('UNKNOWN_RESOURCE', `Resource not found: ${t.exposed}`, { data: { uri: t.exposed } });

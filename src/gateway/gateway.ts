@@ -9,6 +9,7 @@ import type { Security } from '../config/schema.ts';
 import { asGatewayError, GatewayError } from '../errors.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { NO_INCIDENT, type IncidentView } from '../incident/incident-control.ts';
+import { ANONYMOUS_REFUSED } from '../checks/authenticate.ts';
 import { RateLimiter } from '../checks/rate-limit.ts';
 import { runRequestChain, runResponseChain } from '../pipeline/chain.ts';
 import type { CallContext } from '../pipeline/types.ts';
@@ -230,6 +231,8 @@ export class Gateway {
   decide(kind: 'tool' | 'prompt' | 'resource', server: string, name: string, caller?: Caller): AccessDecision {
     const rt = this.servers.get(server);
     if (!rt) return { allowed: false, rule: 'no such server' };
+    // A server whose own settings say requireAuth serves no anonymous caller: neither listed nor called.
+    if (rt.server.effective.requireAuth && (caller?.method ?? 'anonymous') === 'anonymous') return { allowed: false, rule: ANONYMOUS_REFUSED };
     // Drifted, pending, revoked or poisoned definitions are hidden exactly like denied ones.
     const pinned = this.pins?.decide(kind, server, name);
     if (pinned) return { allowed: false, rule: `${pinned.rule}: ${pinned.reason}` };

@@ -100,13 +100,13 @@ export function buildLocalHandlers(gw: Gateway): Map<string, LocalHandler> {
   });
 
   /** One filtered, namespaced list over every server that is up. */
-  const list = (kind: 'prompts' | 'resources' | 'resourceTemplates', field: 'name' | 'uri' | 'uriTemplate') => async () => {
+  const list = (kind: 'prompts' | 'resources' | 'resourceTemplates', field: 'name' | 'uri' | 'uriTemplate') => async (ctx: CallContext) => {
     const out: Record<string, unknown>[] = [];
     for (const rt of await readyServers(gw)) {
       for (const item of await rt.catalog.getList(kind)) {
         const key = String(item[field]);
         const isName = field === 'name';
-        if (!gw.decide(isName ? 'prompt' : 'resource', rt.server.name, key).allowed) continue;
+        if (!gw.decide(isName ? 'prompt' : 'resource', rt.server.name, key, ctx.session.principal).allowed) continue;
         out.push({ ...item, [field]: isName ? gw.namespacer.exposeName(rt.server.name, key) : gw.namespacer.exposeUri(rt.server.name, key) });
       }
     }
@@ -129,7 +129,7 @@ export function buildLocalHandlers(gw: Gateway): Map<string, LocalHandler> {
       const uris: string[] = [];
       for (const uri of want.resourceSubscriptions.slice(0, 256)) {
         const t = await gw.resolveUri(uri);
-        if (!t || !gw.decide('resource', t.server.name, t.uri).allowed) continue;
+        if (!t || !gw.decide('resource', t.server.name, t.uri, ctx.session.principal).allowed) continue;
         // The shared server is subscribed once; the gateway fans updates out to listeners.
         const ok = await t.upstream.request('resources/subscribe', { uri: t.uri }, gw.timeoutMs(t.server)).then((r) => !r.msg.error, () => false);
         if (ok) uris.push(uri);

@@ -328,10 +328,15 @@ mcp:
     - name: everything
       command: "\${NODE}"
       args: ["\${EVERYTHING}", "stdio"]
+    - name: secure
+      command: "\${NODE}"
+      args: ["\${EVERYTHING}", "stdio"]
+      security: {requireAuth: true}
   identity:
     jwt: {issuer: "${issuer.issuer}"}
   security:
     toolAccess: {defaultPolicy: deny, allowedTools: [echo]}
+    rateLimiting: {requestsPerMinute: 60000, burstSize: 5000}
     audit:
       destinations: [{type: file, path: "\${AUDIT}"}]
 `);
@@ -350,5 +355,21 @@ mcp:
     // The default audience is the gateway's own URL (derived from mcp.listen).
     const good = await post(gw.url, INIT, { token: await issuer.sign({ sub: 'alice', aud: gw.url }) });
     assert.equal(good.status, 200, JSON.stringify(good.body));
+  });
+
+  test("a server's own requireAuth: hidden from anonymous callers (401 on call), served to authenticated ones", async () => {
+    const anonSid = (await post(gw.url, INIT)).sid!;
+    await post(gw.url, { jsonrpc: '2.0', method: 'notifications/initialized' }, { sid: anonSid });
+    const listed = (await post(gw.url, { jsonrpc: '2.0', id: 2, method: 'tools/list' }, { sid: anonSid })).body!.result!.tools as { name: string }[];
+    assert.ok(listed.some((t) => t.name === 'everything__echo'));
+    assert.ok(!listed.some((t) => t.name.startsWith('secure__')), 'not listed to anonymous');
+    const refused = await post(gw.url, call(3, 'secure__echo', { message: 'x' }), { sid: anonSid });
+    assert.equal(refused.status, 401);
+    assert.match(refused.challenge!, /resource_metadata=/);
+    await waitForAudit(gw, (r) => r.event === 'policy_violation' && r.code === 'UNAUTHENTICATED' && r.server === 'secure');
+    const t = await issuer.sign({ sub: 'alice', aud: gw.url });
+    const sid = await openSession(gw.url, t);
+    const ok = await post(gw.url, call(4, 'secure__echo', { message: 'authenticated' }), { token: t, sid });
+    assert.match(JSON.stringify(ok.body), /authenticated/);
   });
 });

@@ -120,8 +120,11 @@ export async function serveHttp(gw: Gateway): Promise<HttpServerHandle> {
   const authStatus = (message: string | Buffer): [number, Record<string, string>] => {
     const plain = { 'content-type': 'application/json' };
     if (typeof message !== 'string' || message.length > 4096 || !/"reason":"(UNAUTHENTICATED|INSUFFICIENT_SCOPE)"/.test(message)) return [200, plain];
-    const err = (JSON.parse(message) as { error?: { data?: { reason?: string; scope?: string[] } } }).error;
-    if (err?.data?.reason === 'UNAUTHENTICATED') return [401, { ...plain, 'www-authenticate': auth.challenge({ error: 'invalid_token' }) }];
+    const err = (JSON.parse(message) as { error?: { message?: string; data?: { reason?: string; scope?: string[] } } }).error;
+    // RFC 6750 §3.1: no error code when the caller presented no credential (an anonymous caller
+    // refused by a server's own requireAuth); `invalid_token` for a revoked token or session.
+    const error = err?.message === 'Authentication required' ? undefined : 'invalid_token';
+    if (err?.data?.reason === 'UNAUTHENTICATED') return [401, { ...plain, 'www-authenticate': auth.challenge({ error }) }];
     if (err?.data?.reason === 'INSUFFICIENT_SCOPE') return [403, { ...plain, 'www-authenticate': auth.challenge({ error: 'insufficient_scope', scope: err.data.scope }) }];
     return [200, plain];
   };

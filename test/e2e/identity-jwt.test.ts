@@ -365,7 +365,7 @@ mcp:
     assert.ok(!listed.some((t) => t.name.startsWith('secure__')), 'not listed to anonymous');
     const refused = await post(gw.url, call(3, 'secure__echo', { message: 'x' }), { sid: anonSid });
     assert.equal(refused.status, 401);
-    assert.match(refused.challenge!, /resource_metadata=/);
+    assert.match(refused.challenge!, /^Bearer resource_metadata="[^"]+"$/);
     await waitForAudit(gw, (r) => r.event === 'policy_violation' && r.code === 'UNAUTHENTICATED' && r.server === 'secure');
     const t = await issuer.sign({ sub: 'alice', aud: gw.url });
     const sid = await openSession(gw.url, t);

@@ -35,9 +35,18 @@ const claimsSchema = z.strictObject({
   scopes: z.array(claimPath).default(['scope', 'scp']).describe('Claims holding granted scopes: a space-separated string (RFC 8693 `scope`) or a list (`scp`).'),
 });
 
+/**
+ * OAuth 2.1 §1.5 / MCP authorization: authorization server endpoints MUST be HTTPS. Plain HTTP is
+ * allowed on loopback only (a local test issuer), where nobody on the network can swap the keys.
+ */
+const secureUrl = z.url().refine((u) => {
+  const { protocol, hostname } = new URL(u);
+  return protocol === 'https:' || (protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(hostname));
+}, 'must be an https:// URL (plain http only on loopback: 127.0.0.1, localhost, [::1]), or a network attacker could serve their own keys');
+
 export const jwtSchema = z.strictObject({
-  issuer: z.url().describe('The authorization server (`iss` must equal it). Its JWKS is discovered from RFC 8414 `/.well-known/oauth-authorization-server`, else OIDC `/.well-known/openid-configuration`.'),
-  jwksUri: z.url().optional().describe('The JWKS URL, when it should not be discovered from the issuer.'),
+  issuer: secureUrl.describe('The authorization server (`iss` must equal it). Its JWKS is discovered from RFC 8414 `/.well-known/oauth-authorization-server`, else OIDC `/.well-known/openid-configuration`.'),
+  jwksUri: secureUrl.optional().describe('The JWKS URL, when it should not be discovered from the issuer.'),
   audience: z.string().min(1).optional().describe('The `aud` tokens must carry; default: `mcp.identity.resource` (RFC 8707: tokens issued for this gateway only).'),
   algorithms: z.array(z.enum(JWT_ALGORITHMS)).min(1).default([...DEFAULT_JWT_ALGORITHMS]).describe('Accepted signature algorithms (asymmetric only; `none` and HS* are never accepted).'),
   clockToleranceSeconds: z.number().int().min(0).max(300).default(30).describe('Leeway for `exp` and `nbf`.'),

@@ -198,3 +198,9 @@ describe('client certificate identity (real certificates, real TLS)', () => {
     assert.equal(subjectOfCertificate(cert, 'auto'), undefined);
   });
 });
+
+test('the issuer and JWKS must be https (plain http on loopback only)', () => {
+  assert.throws(() => identitySchema.parse({ jwt: { issuer: 'http://idp.example' } }), /must be an https/);
+  assert.throws(() => identitySchema.parse({ jwt: { issuer: 'https://idp.example', jwksUri: 'http://10.0.0.5/jwks' } }), /must be an https/);
+  assert.doesNotThrow(() => identitySchema.parse({ jwt: { issuer: 'http://127.0.0.1:9400', jwksUri: 'http://localhost:9400/jwks' } }));
+});

@@ -39,6 +39,7 @@ export type GatewayErrorCode =
   | 'UNSUPPORTED_PROTOCOL_VERSION'
   | 'SHUTTING_DOWN'
   | 'LOCKDOWN'
+  | 'CONTENT_BLOCKED'
   | 'CANCELLED'
   | 'INTERNAL';
 
@@ -89,6 +90,9 @@ export const ERROR_TABLE: Readonly<Record<GatewayErrorCode, WireMapping>> = Obje
   // The operator's emergency lockdown: said plainly (not disguised as an unknown tool), so
   // clients stop retrying and people know why.
   LOCKDOWN: { rpc: -32018, http: 200 },
+  // Content inspection refused an argument or withheld a result (injection, secret, PII): one
+  // opaque code; the rule and JSON path go to the audit record only.
+  CONTENT_BLOCKED: { rpc: -32019, http: 200 },
   // The client cancelled: nothing is sent (spec), the code only labels the audit record.
   CANCELLED: { rpc: -32001, http: 200 },
   INTERNAL: { rpc: -32603, http: 500 },

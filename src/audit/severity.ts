@@ -33,6 +33,9 @@ const BY_EVENT: Readonly<Record<string, Severity>> = {
   server_disabled: 'high',
   alert_raised: 'high',
   injection_attempt: 'critical',
+  secret_redacted: 'medium',
+  content_quarantined: 'high',
+  quarantine_released: 'medium',
   certificate_pin_mismatch: 'critical',
   authentication_failed: 'medium',
   // Someone else's session id with a valid credential of their own: stolen or leaked session id.

@@ -19,7 +19,7 @@ export function eventFor(ctx: CallContext): AuditEventName | undefined {
   if (!err) return ctx.method === 'tools/call' ? 'tool_invoked' : undefined;
   if (err.code === 'CANCELLED') return ctx.method === 'tools/call' ? 'tool_invoked' : undefined;
   if (err.code === 'RATE_LIMITED' || err.code === 'QUOTA_EXCEEDED') return 'rate_limit_exceeded';
-  if (err.code === 'POLICY_DENIED') return 'policy_violation';
+  if (err.code === 'POLICY_DENIED' || err.code === 'CONTENT_BLOCKED') return 'policy_violation';
   if (SCHEMA_CODES.has(err.code)) return 'schema_validation_failed';
   if (UPSTREAM_CODES.has(err.code)) return 'upstream_error';
   if (ctx.method === 'tools/call' && (err.code === 'UNKNOWN_TOOL' || err.code === 'LOCKDOWN')) return 'tool_denied';

@@ -12,8 +12,8 @@ import { reportCommand } from './report.ts';
 import { revokeCommand } from './revoke.ts';
 import { serverCommand } from './server.ts';
 import { policyCommand } from './policy.ts';
-import { runCommand } from './run.ts';
 import { quarantineCommand } from './quarantine.ts';
+import { runCommand } from './run.ts';
 import { wrapCommand } from './wrap.ts';
 import { CliError } from './common.ts';
 
@@ -37,9 +37,8 @@ const COMMANDS: Record<string, Command> = {
   server: serverCommand,
   keys: keysCommand,
   policy: policyCommand,
-};
-  pins: pinsCommand,
   quarantine: quarantineCommand,
+};
 
 function mainHelp(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length));

@@ -9,6 +9,7 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNo
 import type { z } from 'zod';
 import { sandboxSettingProblems } from '../sandbox/settings-problems.ts';
 import { configSchema, type Config, type Security, type SecurityOverride, type ServerConfig } from './schema.ts';
+import { mergeInspection } from './inspection-schema.ts';
 import { mergePinning } from './pinning-schema.ts';
 
 export interface ConfigProblem {
@@ -164,6 +165,7 @@ export function mergeSecurity(base: Security, o: SecurityOverride): Security {
     validation: { ...base.validation, ...stripUndef(o.validation) },
     sandbox: { ...base.sandbox, ...stripUndef(o.sandbox) } as Security['sandbox'],
     pinning: mergePinning(base.pinning, o.pinning),
+    inspection: mergeInspection(base.inspection, o.inspection),
   };
 }
 

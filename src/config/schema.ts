@@ -17,6 +17,7 @@ import { IDENTITY_DEFAULTS, identitySchema } from './identity-schema.ts';
 import { overrideOf } from './override-schema.ts';
 import { SANDBOX_DEFAULTS, sandboxOverrideSchema, sandboxSchema } from './sandbox-schema.ts';
 import { PINNING_DEFAULTS, pinningOverrideSchema, pinningSchema } from './pinning-schema.ts';
+import { INSPECTION_DEFAULTS, inspectionOverrideSchema, inspectionSchema } from './inspection-schema.ts';
 
 /** Server names become namespace prefixes (`name__tool`), so `_` is not allowed in them. */
 export const SERVER_NAME_RE = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
@@ -34,6 +35,10 @@ export const AUDIT_EVENTS = [
   'gateway_stopped',
   // Emitted by detectors and supervisors; the alert rules are keyed on these names.
   'injection_attempt',
+  // Traffic inspection (src/checks/inspect-*.ts) and the operator's quarantine review.
+  'secret_redacted',
+  'content_quarantined',
+  'quarantine_released',
   'pin_drift',
   // Pinning and the poisoning scan (src/pins/): findings, cross-server name clashes, operator decisions.
   'tool_poisoning_detected',
@@ -162,6 +167,7 @@ export const securitySchema = z.strictObject({
   }),
   sandbox: sandboxSchema.default(SANDBOX_DEFAULTS),
   pinning: pinningSchema.default(PINNING_DEFAULTS).describe('Tool/prompt/template/launch pinning (rug pulls) and the tool-description poisoning policy (docs/content-security.md).'),
+  inspection: inspectionSchema.default(INSPECTION_DEFAULTS).describe('Injection, secret and PII inspection of arguments and results; quarantine; output sanitization.'),
   audit: auditSchema.default(auditSchema.parse({})),
   alerting: alertingSchema,
 });
@@ -186,6 +192,7 @@ export const securityOverrideSchema = z.strictObject({
   validation: overrideOf(validationSchema).optional(),
   sandbox: sandboxOverrideSchema.optional(),
   pinning: pinningOverrideSchema.optional(),
+  inspection: inspectionOverrideSchema.optional(),
 });
 
 const envRecord = z.record(z.string(), z.string());

@@ -23,15 +23,20 @@
  *   7. throttle           rate limit, after authorization so refused calls do not spend tokens, and
  *                         before argument validation so floods stay cheap.
  *   8. validateArguments  limits and the tool's inputSchema, for callers that may call the tool.
- *   9. constrainArguments argument-level policy: flow rules, client config files, CEL conditions,
+ *   9. inspectArguments   prompt injection, secrets and PII in tool/prompt arguments (exfiltration
+ *                         rides in arguments): block / redact / flag. After the schema, so values
+ *                         have their types; before constrainArguments, so refused calls spend no quota.
+ *  10. constrainArguments argument-level policy: flow rules, client config files, CEL conditions,
  *                         operands, paths, SQL, URLs (SSRF), then quotas — after the schema, so
  *                         values have their declared types; last, so only calls that pass
  *                         everything spend quota. After the answer, it taints the session (flow).
- *  10. forward            to the server with gateway ids; then the response chain below.
+ *  11. forward            to the server with gateway ids; then the response chain below.
  *
  * Server -> client (each answer to a forwarded request):
  *   1. validateResult     MCP result schema and the tool's outputSchema, before anything reads it.
- *   (later stages — pin check, redaction, content inspection — slot in after it, in that order.)
+ *   2. inspectResult      one pass over the result's strings: strip terminal controls, redact
+ *                         secrets/PII, quarantine or block prompt injection. Last, so it reads only
+ *                         well-formed results; untouched results keep the server's bytes (splice).
  *   The audit record is written by step 1 above, once the answer is final.
  */
 import { answerLocally } from '../checks/answer-locally.ts';
@@ -40,6 +45,8 @@ import { authenticate } from '../checks/authenticate.ts';
 import { authorize } from '../checks/authorize.ts';
 import { constrainArguments } from '../checks/constrain-arguments.ts';
 import { forward } from '../checks/forward.ts';
+import { inspectArguments } from '../checks/inspect-arguments.ts';
+import { inspectResult } from '../checks/inspect-result.ts';
 import { lockdown } from '../checks/lockdown.ts';
 import { revocation } from '../checks/revocation.ts';
 import { route } from '../checks/route.ts';
@@ -50,8 +57,8 @@ import { validateResult } from '../checks/validate-result.ts';
 import { compose } from './compose.ts';
 import type { CallContext } from './types.ts';
 
-export const REQUEST_STAGES = [auditCall, validateMessage, authenticate, revocation, answerLocally, route, lockdown, authorize, throttle, validateArguments, constrainArguments, forward] as const;
-export const RESPONSE_STAGES = [validateResult] as const;
+export const REQUEST_STAGES = [auditCall, validateMessage, authenticate, revocation, answerLocally, route, lockdown, authorize, throttle, validateArguments, inspectArguments, constrainArguments, forward] as const;
+export const RESPONSE_STAGES = [validateResult, inspectResult] as const;
 
 export const runRequestChain = compose<CallContext>(REQUEST_STAGES);
 export const runResponseChain = compose<CallContext>(RESPONSE_STAGES);

@@ -1,0 +1,101 @@
+/**
+ * `mcp.security.inspection` (and each server's override): what the gateway does about prompt
+ * injection, secrets and personal data in tool arguments and in what servers answer
+ * (src/checks/inspect-arguments.ts, src/checks/inspect-result.ts). Part of the configuration
+ * schema, the single source of truth.
+ *
+ * The defaults are the safe ones the issue names: a high-severity injection in a result is
+ * quarantined, in arguments the call is blocked; secrets in results are redacted. Secrets in
+ * ARGUMENTS block by default: an agent that sends a credential to a tool is the exfiltration path
+ * (an injected "post ~/.aws/credentials to …"), and a tool that really needs a key should get it
+ * from its own configuration, not from the model's context; an operator can relax it per server.
+ * PII in arguments is only flagged: sending an e-mail to an address is what e-mail tools are for.
+ */
+import { z } from 'zod';
+import { PII_TYPES } from '../detect/pii-rules.ts';
+import { classifierSchema } from './classifier-schema.ts';
+import { overrideOf } from './override-schema.ts';
+
+const defaulted = <T extends z.ZodType>(schema: T) => schema.default(schema.parse({}) as never);
+
+const resultAction = z.enum(['block', 'quarantine', 'redact', 'flag', 'allow']);
+const argumentAction = z.enum(['block', 'redact', 'flag', 'allow']);
+
+const perSeverity = <T extends z.ZodEnum>(action: T, d: Record<'low' | 'medium' | 'high' | 'critical', z.output<T>>) =>
+  defaulted(
+    z.strictObject({
+      low: action.default(d.low as never),
+      medium: action.default(d.medium as never),
+      high: action.default(d.high as never),
+      critical: action.default(d.critical as never),
+    }),
+  );
+
+export const injectionSchema = z.strictObject({
+  results: perSeverity(resultAction, { low: 'flag', medium: 'flag', high: 'quarantine', critical: 'quarantine' }).describe(
+    'Action per finding severity for injection in tool results, resource contents and prompt messages. `redact` replaces the matched span.',
+  ),
+  arguments: perSeverity(argumentAction, { low: 'flag', medium: 'flag', high: 'block', critical: 'block' }).describe(
+    'Action per finding severity for injection in tool (and prompt) arguments.',
+  ),
+  classifier: classifierSchema
+    .optional()
+    .describe('Optional model after the rules (HTTP endpoint or ONNX file), on strings the rules left undecided; a hit is `injection.classifier`, severity high.'),
+});
+
+const dlpAction = z.enum(['redact', 'block', 'flag', 'off']);
+
+export const dlpSchema = z.strictObject({
+  secrets: dlpAction.default('redact').describe('Secrets (secretlint recommended preset, JWTs) in results, resource contents and prompts.'),
+  pii: dlpAction.default('redact').describe('Personal data in results, resource contents and prompts.'),
+  piiTypes: z.array(z.enum(PII_TYPES)).default([...PII_TYPES]).describe('Which kinds of personal data are looked for.'),
+  scanArguments: z.boolean().default(true).describe('Scan tool and prompt arguments for secrets and PII too (exfiltration rides in arguments).'),
+  argumentSecrets: dlpAction.default('block').describe('Secrets in arguments: the call is refused by default.'),
+  argumentPii: dlpAction.default('flag').describe('PII in arguments: audited by default.'),
+});
+
+export const quarantineSchema = z.strictObject({
+  dir: z.string().min(1).optional().describe('Where quarantined originals are kept (files mode 0600); default `<mcp.state.dir>/quarantine`.'),
+  maxBytes: z.number().int().positive().default(1_048_576).describe('Largest original stored per item; longer ones are cut (and say so).'),
+  maxTotalBytes: z.number().int().positive().default(268_435_456).describe('The store keeps at most this much; the oldest items go first.'),
+});
+
+export const inspectionSchema = z.strictObject({
+  enabled: z.boolean().default(true).describe('Inspect arguments and results (injection, secrets, PII, terminal controls).'),
+  sanitizeOutput: z.boolean().default(true).describe('Strip terminal control sequences (ANSI CSI, OSC incl. OSC 8 links, C0/C1) from text content.'),
+  injection: defaulted(injectionSchema),
+  dlp: defaulted(dlpSchema),
+  quarantine: defaulted(quarantineSchema),
+});
+
+export const INSPECTION_DEFAULTS = inspectionSchema.parse({});
+
+export const inspectionOverrideSchema = z.strictObject({
+  enabled: z.boolean().optional(),
+  sanitizeOutput: z.boolean().optional(),
+  injection: z.strictObject({ results: overrideOf(injectionSchema.shape.results.unwrap()).optional(), arguments: overrideOf(injectionSchema.shape.arguments.unwrap()).optional() }).optional(),
+  dlp: overrideOf(dlpSchema).optional(),
+});
+
+export type Inspection = z.infer<typeof inspectionSchema>;
+export type ResultAction = z.infer<typeof resultAction>;
+export type ArgumentAction = z.infer<typeof argumentAction>;
+export type DlpAction = z.infer<typeof dlpAction>;
+
+type InspectionOverride = z.infer<typeof inspectionOverrideSchema>;
+const defined = <T extends object>(o: T | undefined): Partial<T> => Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
+
+/** A server's override over the global settings: each key it names wins, nested objects key by key. */
+export function mergeInspection(base: Inspection, o: InspectionOverride | undefined): Inspection {
+  if (!o) return base;
+  return {
+    ...base,
+    ...defined({ enabled: o.enabled, sanitizeOutput: o.sanitizeOutput }),
+    injection: {
+      ...base.injection,
+      results: { ...base.injection.results, ...defined(o.injection?.results) },
+      arguments: { ...base.injection.arguments, ...defined(o.injection?.arguments) },
+    },
+    dlp: { ...base.dlp, ...defined(o.dlp) },
+  };
+}

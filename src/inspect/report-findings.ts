@@ -1,0 +1,64 @@
+/**
+ * Audit records for what inspection found: `injection_attempt` (the monitoring alert counts it),
+ * `secret_redacted`, `content_quarantined`. They name rule ids, categories, severities, JSON
+ * paths and actions — never the matched text. Flags ride on the call's own record (`reason`).
+ */
+import type { CallContext } from '../pipeline/types.ts';
+import { describe, type Direction, type Verdict } from './inspect-strings.ts';
+
+export function reportFindings(ctx: CallContext, v: Verdict, dir: Direction, quarantineId?: string): void {
+  const base = {
+    session: ctx.session.id,
+    principal: ctx.session.principal.subject,
+    server: ctx.target?.server.name,
+    tool: ctx.target?.name,
+    method: ctx.method,
+    requestId: ctx.req.id,
+  };
+  const outcome = v.block ? 'block' : v.quarantine ? 'quarantine' : undefined;
+  const decision = outcome ? ('deny' as const) : ('allow' as const);
+  const injection = v.acted.filter((a) => a.finding.category !== 'secret' && a.finding.category !== 'pii');
+  if (injection.length) {
+    ctx.gateway.audit.emit({
+      ...base,
+      event: 'injection_attempt',
+      decision,
+      rule: injection[0]!.finding.rule,
+      reason: `${dir}: ${outcome ?? injection[0]!.action} (${[...new Set(injection.map((a) => a.finding.rule))].join(', ')})`,
+      detail: { direction: dir, findings: describe(injection) },
+    });
+  }
+  const redacted = v.acted.filter((a) => a.action === 'redact' && (a.finding.category === 'secret' || a.finding.category === 'pii'));
+  if (redacted.length && !outcome) {
+    ctx.gateway.audit.emit({
+      ...base,
+      event: 'secret_redacted',
+      decision: 'allow',
+      rule: redacted[0]!.finding.rule,
+      reason: `${dir}: redacted ${[...new Set(redacted.map((a) => a.finding.rule))].join(', ')}`,
+      detail: { direction: dir, findings: describe(redacted) },
+    });
+  }
+  if (quarantineId) {
+    ctx.gateway.audit.emit({
+      ...base,
+      event: 'content_quarantined',
+      decision: 'deny',
+      rule: v.quarantine?.rule,
+      reason: `result quarantined as ${quarantineId} (${v.quarantine?.rule})`,
+      detail: { id: quarantineId, findings: describe(v.acted.filter((a) => a.action === 'quarantine' || a.action === 'block')) },
+    });
+  }
+  const flagged = v.acted.filter((a) => a.action === 'flag');
+  const why = v.block ?? v.quarantine;
+  if (why) {
+    ctx.audit.rule = why.rule;
+    ctx.audit.reason = `${dir} ${v.block ? 'blocked' : 'quarantined'}: ${why.rule} at ${why.path ?? '/'}`;
+  } else if (flagged.length || v.sanitized.length) {
+    const parts = [];
+    if (flagged.length) parts.push(`flagged ${[...new Set(flagged.map((a) => `${a.finding.rule} at ${a.finding.path}`))].join(', ')}`);
+    if (v.sanitized.length) parts.push(`terminal controls stripped at ${v.sanitized.join(', ')}`);
+    ctx.audit.reason = [ctx.audit.reason, `${dir}: ${parts.join('; ')}`].filter(Boolean).join('; ');
+    ctx.audit.rule ??= flagged[0]?.finding.rule;
+  }
+}

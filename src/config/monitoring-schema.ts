@@ -77,6 +77,8 @@ export const alertRulesSchema = defaulted(
     pinDrift: countRule({ event: 'pin_drift', count: 1, windowSeconds: 60, severity: 'high' }, 'A pinned tool or server definition changed.'),
     sandboxCrashLoop: countRule({ event: 'sandbox_crash_loop', count: 1, windowSeconds: 60, severity: 'high' }, 'A sandboxed server keeps crashing.'),
     certificatePinMismatch: countRule({ event: 'certificate_pin_mismatch', count: 1, windowSeconds: 60, severity: 'critical' }, 'An upstream presented a certificate other than its pin.'),
+    authenticationFailures: countRule({ event: 'authentication_failed', count: 20, windowSeconds: 300, severity: 'high' }, 'Refused credentials (bad tokens, unknown API keys, missing credentials under requireAuth): credential stuffing or a misconfigured client.'),
+    sessionPrincipalMismatch: countRule({ event: 'session_principal_mismatch', count: 1, windowSeconds: 60, severity: 'high' }, "A session id presented with another caller's credential: a stolen or leaked session id."),
     connectionSpikes: defaulted(
       z
         .strictObject({

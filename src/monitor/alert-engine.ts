@@ -74,6 +74,16 @@ const COUNT_RULES: Record<Exclude<RuleName, 'connectionSpikes'>, CountRuleDef> =
     subject: (r) => r.server ?? '',
     message: (_n, _w, r) => `Server ${r.server ?? '?'} is in a crash loop and marked unhealthy.${r.reason ? ` ${r.reason}` : ''}`,
   },
+  authenticationFailures: {
+    type: 'AUTHENTICATION_FAILURES',
+    subject: () => '',
+    message: (n, w, r) => `${n} refused credentials in the last ${w}s (credential stuffing, or a client with a bad token). Last: ${r.reason ?? '?'} from ${r.connection ?? '?'}.`,
+  },
+  sessionPrincipalMismatch: {
+    type: 'SESSION_PRINCIPAL_MISMATCH',
+    subject: (r) => r.session ?? '',
+    message: (_n, _w, r) => `Session ${r.session ?? '?'} was presented by another caller (${r.principal ?? '?'}, from ${r.connection ?? '?'}): a stolen or leaked session id. The request was refused.`,
+  },
   certificatePinMismatch: {
     type: 'CERTIFICATE_PIN_MISMATCH',
     subject: (r) => r.server ?? '',

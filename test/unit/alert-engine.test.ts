@@ -100,6 +100,15 @@ describe('alert rules', () => {
     ]);
   });
 
+  it('a borrowed session id alerts at once; refused credentials only in a burst', () => {
+    const { alerts, emit } = engine();
+    emit('session_principal_mismatch', { session: 's1', principal: 'bob' });
+    for (let i = 0; i < 19; i++) emit('authentication_failed', { reason: 'ERR_JWT_EXPIRED' });
+    assert.deepEqual(alerts.map((a) => a.type), ['SESSION_PRINCIPAL_MISMATCH']);
+    emit('authentication_failed', { reason: 'unknown API key' });
+    assert.deepEqual(alerts.map((a) => [a.type, a.severity]), [['SESSION_PRINCIPAL_MISMATCH', 'high'], ['AUTHENTICATION_FAILURES', 'high']]);
+  });
+
   it('connection spike: at least 200% of the previous window, after a full warm-up', () => {
     const { clock, alerts, emit } = engine();
     // The first 20 minutes only fill the baseline, whatever they hold.

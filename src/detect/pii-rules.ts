@@ -39,7 +39,8 @@ export const PII_RULES: readonly PiiRule[] = [
     type: 'email',
     severity: 'low',
     source: String.raw`\b[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}\b`,
-    confirm: (m) => !NOT_TLD.has(m[0].slice(m[0].lastIndexOf('.') + 1).toLowerCase()),
+    // `git@github.com:owner/repo.git` is an SSH remote, not a mailbox.
+    confirm: (m, text) => !NOT_TLD.has(m[0].slice(m[0].lastIndexOf('.') + 1).toLowerCase()) && !/^:[\w.-]+\//.test(text.slice(m.index + m[0].length, m.index + m[0].length + 80)),
   },
   {
     // E.164 written with a leading +: 8..15 digits in all (ITU-T E.164 allows at most 15).

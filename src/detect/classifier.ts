@@ -31,6 +31,7 @@ export interface ConfiguredClassifier extends Classifier {
   readonly failMode: 'closed' | 'open';
   /** Resolves when the backend is ready; rejects with an operator-facing message (start-up). */
   ready(): Promise<void>;
+  close(): Promise<void>;
 }
 
 export interface ClassifierOptions {

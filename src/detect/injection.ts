@@ -5,12 +5,12 @@
  * matcher (one automaton, linear in the input, no backtracking an attacker could exploit). Only
  * the rules that matched are run again on their own, to locate the match for the excerpt and
  * to apply two context adjustments:
- * - a `mention` rule matched right after a quote mark or "such as / e.g. / for example" is
- *   lowered one level: that is how articles and docs talk ABOUT injection. An attacker can
- *   quote too; the lowered finding is still reported (medium), and any second family in the
- *   same string raises the string to high again (below).
- * - a credential/leak request directly after "never / do not" is lowered to low ("never share
- *   your API key" is advice, not a request).
+ * - a `mention` rule matched as a short quoted phrase (a quote mark right before AND right
+ *   after it) or as an example ("such as", "e.g.") is lowered one level: that is how articles
+ *   and docs talk ABOUT injection. An attacker can quote too; the lowered finding is still
+ *   reported (medium), and any second family in the same string raises it to high again.
+ * - a credential/leak request shortly after "never / do not" is lowered to low ("we will never
+ *   ask you to send your API key" is advice, not a request).
  * Two or more different rule families in one string add an `injection.combined` finding one
  * level above the strongest, because real payloads chain an override with an action (exfiltrate,
  * call a tool, hide it from the user) while benign text rarely trips two families.
@@ -28,9 +28,12 @@ const LEVELS: readonly Severity[] = ['low', 'medium', 'high', 'critical'];
 const lower = (s: Severity): Severity => LEVELS[Math.max(0, SEVERITY_RANK[s] - 2)];
 const raise = (s: Severity): Severity => LEVELS[Math.min(3, SEVERITY_RANK[s])];
 
-/** Quote marks and phrases that introduce a quoted example, just before a match. */
-const MENTION_BEFORE = /(?:["'`“”‘’«»„]|\b(?:e\.g\.|such as|for example|for instance|like|phrases?|called|known as|saying|says|said|text|string|prompt|payload|injection)[:,]?)\s?["'`“‘«]?\s?$/;
-const NEGATION_BEFORE = /\b(?:never|not|n't|dont|don't|do not|must not|should not|without)\s?$/;
+const QUOTE_BEFORE = /["'`“”‘’«»„]\s?$/;
+const QUOTE_AFTER = /^[.,!?]?\s?["'`“”‘’«»]/;
+/** "such as", "e.g." just before the match or inside it: an example, not an instruction. */
+const EXAMPLE = /\b(?:e\.g\.|such as|for example|for instance|known as|phrases? like|called)[:,]?\s?["'`“‘«]?\s?$/;
+const EXAMPLE_INSIDE = /\b(?:such as|e\.g\.|for example|for instance)\b/;
+const NEGATION_BEFORE = /\b(?:never|not|n't|dont|don't|do not|must not|should not|without)\b[^.!?\n]{0,30}$/;
 const CONTEXT = 40;
 const EXCERPT = 120;
 
@@ -54,8 +57,14 @@ function excerptOf(text: string, start: number, end: number): string {
   return text.slice(from, Math.min(end + 20, from + EXCERPT)).replace(/[\p{Cc}\p{Cf}]/gu, ' ');
 }
 
-function adjust(rule: InjectionRule, before: string): Severity {
-  if (rule.mention && MENTION_BEFORE.test(before)) return lower(rule.severity);
+function adjust(rule: InjectionRule, before: string, match: string, after: string): Severity {
+  if (rule.mention) {
+    // A short quoted phrase ("ignore previous instructions") or an example is how docs and
+    // articles mention an attack; a quote that opens an attribute or a JSON value does not close
+    // right after the phrase, so it is not lowered.
+    const quoted = QUOTE_BEFORE.test(before) && QUOTE_AFTER.test(after);
+    if (quoted || EXAMPLE.test(before) || EXAMPLE_INSIDE.test(match)) return lower(rule.severity);
+  }
   if ((rule.family === 'credentials' || rule.family === 'leak') && NEGATION_BEFORE.test(before)) return 'low';
   return rule.severity;
 }
@@ -73,7 +82,7 @@ export function scanInjection(text: string, path?: string): Finding[] {
     const m = each[index].exec(norm.text);
     const start = m?.index ?? 0;
     const end = start + (m?.[0].length ?? 0);
-    const severity = adjust(rule, norm.text.slice(Math.max(0, start - CONTEXT), start));
+    const severity = adjust(rule, norm.text.slice(Math.max(0, start - CONTEXT), start), norm.text.slice(start, end), norm.text.slice(end, end + 4));
     if (SEVERITY_RANK[severity] >= SEVERITY_RANK.medium) families.add(rule.family);
     if (SEVERITY_RANK[severity] > SEVERITY_RANK[strongest]) strongest = severity;
     const f: Finding = { category: 'injection', rule: rule.id, severity, excerpt: excerptOf(norm.text, start, end) };

@@ -10,7 +10,8 @@
  * (6) whitespace collapses (a newline run stays one newline so line-start rules still work).
  *
  * Fast path: a single char-code scan; plain ASCII with no %, & or base64-looking run only pays
- * for lowercasing and whitespace collapse. Every step is linear in the input; decoding is
+ * for the surface pass (lowercase, escapes, emphasis, whitespace) and two cheap regex checks for
+ * letter-spaced and leetspeak text (appended re-spelled when found). Every step is linear in the input; decoding is
  * bounded by a per-message budget.
  */
 import type { Finding } from './finding.ts';
@@ -46,6 +47,49 @@ function collapseWhitespace(s: string): string {
   return s.replace(/[^\S\n]+/g, ' ').replace(/ ?\n[\s]*/g, '\n').trim();
 }
 
+/**
+ * The surface the rules read, for every string (fast path included): lowercase; JSON/C escapes
+ * `\n` `\t` read as the whitespace they stand for (a tool result is often JSON text); markdown
+ * emphasis markers at word edges removed (`**ignore** _all_` reads "ignore all"; `send_email`
+ * keeps its underscore); whitespace collapsed.
+ */
+function surface(s: string): string {
+  let t = s.toLowerCase();
+  if (t.indexOf('\\') >= 0) t = t.replace(/\\n/g, '\n').replace(/\\[rt]/g, ' ');
+  if (/[*_]/.test(t)) t = t.replace(/(?<![\p{L}\p{N}])[*_]+|[*_]+(?![\p{L}\p{N}])/gu, '');
+  return collapseWhitespace(t);
+}
+
+/** "i g n o r e   a l l": single letters joined, double spaces become the word breaks. */
+const SPACED_RUN = /(?:\b[a-z] ){6,}/;
+function unspace(lower: string): string | undefined {
+  if (!SPACED_RUN.test(lower)) return undefined;
+  return collapseWhitespace(lower.replace(/ {2,}/g, '\u0001').replace(/\b([a-z]) (?=[a-z]\b)/g, '$1').replace(/\u0001/g, ' '));
+}
+
+/**
+ * "1gn0r3 4ll pr3v10us": three short words with a digit between letters read as leetspeak (long
+ * tokens such as base64 runs and hashes do not count).
+ */
+const LEET_HINT = /(?:^|[^a-z0-9])[a-z0-9]{0,6}[a-z][01345@$7][a-z][a-z0-9]{0,6}(?![a-z0-9])/g;
+const LEET: Readonly<Record<string, string>> = { '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '@': 'a', $: 's' };
+function unleet(text: string): string | undefined {
+  let hints = 0;
+  for (const _ of text.matchAll(LEET_HINT)) if (++hints >= 3) break;
+  if (hints < 3) return undefined;
+  return text.replace(/[a-z0-9@$]*[a-z][a-z0-9@$]*/g, (tok) => (/[01345@$7]/.test(tok) ? tok.replace(/[01345@$7]/g, (c) => LEET[c]) : tok));
+}
+
+/** Cheap re-spellings appended as layers (they never replace the text itself). */
+function respellings(lowerRaw: string, surfaced: string): string[] {
+  const out: string[] = [];
+  const spaced = unspace(lowerRaw);
+  if (spaced !== undefined) out.push(spaced);
+  const leet = unleet(surfaced);
+  if (leet !== undefined) out.push(leet);
+  return out;
+}
+
 const WORD = /[\p{L}\p{M}]+/gu;
 
 /**
@@ -77,7 +121,11 @@ function foldConfusables(s: string, hidden: Finding[]): string {
 }
 
 function normalizeLayer(input: string, depth: number, budget: DecodeBudget, hidden: Finding[]): { text: string; changed: boolean } {
-  if (isPlain(input)) return { text: collapseWhitespace(input.toLowerCase()), changed: false };
+  if (isPlain(input)) {
+    const text = surface(input);
+    const layers = respellings(input.toLowerCase(), text);
+    return layers.length ? { text: [text, ...layers].join(LAYER_SEPARATOR), changed: true } : { text, changed: false };
+  }
   const stripped = stripInvisible(input);
   if (depth === 0) hidden.push(...stripped.hidden);
   else for (const f of stripped.hidden) hidden.push({ ...f, start: undefined, end: undefined });
@@ -97,7 +145,8 @@ function normalizeLayer(input: string, depth: number, budget: DecodeBudget, hidd
   const before = hidden.length;
   const folded = /[^\x00-\x7f]/.test(text) ? foldConfusables(text, hidden) : text;
   changed ||= folded !== text || hidden.length > before;
-  text = collapseWhitespace(folded);
+  text = surface(folded);
+  layers.push(...respellings(folded, text));
   if (layers.length > 0) {
     changed = true;
     text = [text, ...layers].join(LAYER_SEPARATOR);

@@ -1,0 +1,28 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { evaluateCategory, loadCategory } from '../../scripts/eval-detect.ts';
+
+/**
+ * The in-repo injection corpus must keep meeting the goal (recall >= 95%, false positives <= 1%
+ * on benign results) at the default policy threshold (high). The rules were tuned on this corpus:
+ * it catches regressions; it does not prove generalization (see docs/content-security.md for the
+ * held-out and external numbers).
+ */
+describe('injection detection on the labelled corpus', () => {
+  it('every line is well-formed and names its source and licence', () => {
+    const samples = loadCategory('injection');
+    assert.ok(samples.length > 500, String(samples.length));
+    for (const s of samples) {
+      assert.ok(s.label === 'attack' || s.label === 'benign', s.file);
+      assert.ok(['result', 'argument', 'description'].includes(s.kind), s.file);
+      assert.ok(s.text.length > 0 && s.source && s.licence, `${s.file}: ${s.text.slice(0, 40)}`);
+    }
+  });
+
+  it('meets the goal: recall >= 95% overall and per attack file, FP <= 1%', async () => {
+    const r = (await evaluateCategory('injection', 'high'))!;
+    assert.ok(r.overall.recall >= 0.95, `recall ${r.overall.recall}: ${JSON.stringify(r.misses.slice(0, 5))}`);
+    assert.ok(r.overall.fpRate <= 0.01, `FP ${r.overall.fpRate}: ${JSON.stringify(r.falsePositives.slice(0, 5))}`);
+    for (const [file, s] of Object.entries(r.byFile)) if (file.startsWith('attack-')) assert.ok(s.recall >= 0.95, `${file}: ${s.recall}`);
+  });
+});

@@ -10,7 +10,7 @@ import { Namespacer } from '../gateway/namespacing.ts';
 import { decideArguments, type Step } from '../policy/argument-decision.ts';
 import type { RuleObject } from '../policy/compiled-rules.ts';
 import { compileGlob } from '../policy/glob.ts';
-import { ToolPolicy } from '../policy/tool-policy.ts';
+import { ruleAppliesTo, ToolPolicy } from '../policy/tool-policy.ts';
 import type { Resolver } from '../policy/url-constraint.ts';
 import type { QuotaStore } from '../state/quota-store.ts';
 import { CliError } from './common.ts';
@@ -63,14 +63,17 @@ export async function evaluate(loaded: LoadedConfig, req: PolicyRequest, env: { 
   const names = [...new Set([t.tool, t.exposed])];
   const access = t.security.toolAccess;
   const steps: Step[] = [];
-  access.deniedTools.forEach((p, i) => {
-    if (names.some((n) => compileGlob(p)(n))) steps.push({ rule: `deniedTools[${i}]: ${p}`, outcome: 'deny', reason: 'the name matches a deny pattern' });
+  const caller = { subject: req.identity, roles: req.roles };
+  // Rules that name callers (subjects, roles, ...) other than this one are not steps for it.
+  access.deniedTools.forEach((r, i) => {
+    const p = typeof r === 'string' ? r : r.pattern;
+    if (ruleAppliesTo(r, caller) && names.some((n) => compileGlob(p)(n))) steps.push({ rule: `deniedTools[${i}]: ${p}`, outcome: 'deny', reason: 'the name matches a deny pattern' });
   });
   access.allowedTools.forEach((r, i) => {
     const p = typeof r === 'string' ? r : r.pattern;
-    if (names.some((n) => compileGlob(p)(n))) steps.push({ rule: `allowedTools[${i}]: ${p}`, outcome: 'allow', reason: steps.some((s) => s.outcome === 'allow') ? 'matches too (the first match applies)' : 'the name matches' });
+    if (ruleAppliesTo(r, caller) && names.some((n) => compileGlob(p)(n))) steps.push({ rule: `allowedTools[${i}]: ${p}`, outcome: 'allow', reason: steps.some((s) => s.outcome === 'allow') ? 'matches too (the first match applies)' : 'the name matches' });
   });
-  const d = new ToolPolicy(access).decide(names, { subject: req.identity, roles: req.roles });
+  const d = new ToolPolicy(access).decide(names, caller);
   const base = { server: t.server, tool: t.tool, labels: [] as string[] };
   if (!d.allowed) {
     const denied: Step = { rule: d.rule, outcome: 'deny', reason: d.rule.startsWith('defaultPolicy') ? 'no rule allows this tool' : d.rule.startsWith('allowedTools:') ? 'rules name this tool, but none is for this caller (subjects/roles/groups/scopes)' : 'the name matches a deny pattern' };

@@ -34,13 +34,18 @@ export const conditionSchema = z
   })
   .describe('A quota on the tools a rule matches, persisted across restarts.');
 
+/** Who a rule is for: any of each list given, every list given (tool-policy.ts). */
+const callerLists = {
+  subjects: z.array(z.string().min(1)).optional().describe('The rule applies only to these callers (any of; the principal\'s subject).'),
+  roles: z.array(z.string().min(1)).optional().describe('The rule applies only to callers with one of these roles.'),
+  groups: z.array(z.string().min(1)).optional().describe('The rule applies only to callers in one of these groups.'),
+  scopes: z.array(z.string().min(1)).optional().describe('The rule applies only to callers whose token grants one of these scopes.'),
+};
+
 export const toolRuleObject = z
   .strictObject({
     pattern: pattern.describe('Tool name pattern this rule allows.'),
-    subjects: z.array(z.string().min(1)).optional().describe('The rule applies only to these callers (any of; the principal\'s subject).'),
-    roles: z.array(z.string().min(1)).optional().describe('The rule applies only to callers with one of these roles.'),
-    groups: z.array(z.string().min(1)).optional().describe('The rule applies only to callers in one of these groups.'),
-    scopes: z.array(z.string().min(1)).optional().describe('The rule applies only to callers whose token grants one of these scopes.'),
+    ...callerLists,
     requiredScopes: z
       .array(z.string().min(1))
       .optional()
@@ -84,6 +89,10 @@ export const toolRuleObject = z
     }
   })
   .describe('An allow rule with argument constraints and conditions.');
+
+export const toolDenyRuleObject = z
+  .strictObject({ pattern: pattern.describe('Tool name pattern this rule denies.'), ...callerLists })
+  .describe('A deny rule for some callers only, e.g. `{pattern: "shell.*", roles: [contractor]}`.');
 
 export const toolLabelsSchema = z
   .record(pattern, z.array(label).min(1))

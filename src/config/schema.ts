@@ -12,7 +12,7 @@
  */
 import { z } from 'zod';
 import { adminSchema, alertingSchema, loggingSchema, postgresDestination, signingSchema, sqliteDestination, stateSchema, webhookDestination } from './monitoring-schema.ts';
-import { argumentGuardsSchema, ARGUMENT_GUARD_DEFAULTS, flowRuleSchema, toolLabelsSchema, toolRuleObject } from './argument-policy-schema.ts';
+import { argumentGuardsSchema, ARGUMENT_GUARD_DEFAULTS, flowRuleSchema, toolDenyRuleObject, toolLabelsSchema, toolRuleObject } from './argument-policy-schema.ts';
 import { IDENTITY_DEFAULTS, identitySchema } from './identity-schema.ts';
 import { overrideOf } from './override-schema.ts';
 import { SANDBOX_DEFAULTS, sandboxOverrideSchema, sandboxSchema } from './sandbox-schema.ts';
@@ -67,6 +67,7 @@ export type AuditEventName = (typeof AUDIT_EVENTS)[number];
 const glob = z.string().min(1).describe('A glob: `*` matches any run of characters, `?` one character.');
 
 export const toolRuleSchema = z.union([glob, toolRuleObject]);
+export const toolDenySchema = z.union([glob, toolDenyRuleObject]);
 
 const toolAccessSchema = z.strictObject({
   defaultPolicy: z
@@ -74,7 +75,7 @@ const toolAccessSchema = z.strictObject({
     .default('deny')
     .describe('What happens to a tool that no rule names. `deny`: nothing is callable unless allowed.'),
   allowedTools: z.array(toolRuleSchema).default([]).describe('Allow rules: a glob, or an object with `pattern` and constraints.'),
-  deniedTools: z.array(glob).default([]).describe('Deny globs. Deny always wins over allow.'),
+  deniedTools: z.array(toolDenySchema).default([]).describe('Deny rules: a glob, or `{pattern, subjects/roles/groups/scopes}` for some callers. Deny always wins over allow.'),
 });
 
 const nameAccessSchema = z.strictObject({
@@ -180,7 +181,7 @@ export const securityOverrideSchema = z.strictObject({
     .strictObject({
       defaultPolicy: z.enum(['allow', 'deny']).optional(),
       allowedTools: z.array(toolRuleSchema).optional(),
-      deniedTools: z.array(glob).optional(),
+      deniedTools: z.array(toolDenySchema).optional(),
     })
     .optional(),
   toolLabels: toolLabelsSchema.optional().describe('Merged over the global labels, per pattern.'),
@@ -252,3 +253,4 @@ export type Security = z.infer<typeof securitySchema>;
 export type SecurityOverride = z.infer<typeof securityOverrideSchema>;
 export type ServerConfig = z.infer<typeof serverSchema>;
 export type ToolRule = z.infer<typeof toolRuleSchema>;
+export type ToolDenyRule = z.infer<typeof toolDenySchema>;

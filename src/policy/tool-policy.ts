@@ -11,9 +11,10 @@
  * An allow rule may name who it is for (`subjects`, `roles`, `groups`, `scopes`: any of each list
  * given, every list given): it applies only to matching callers. A tool whose name matches allow
  * rules none of which applies to the caller is denied, whatever the default: "role analyst may
- * call database.query" means others may not.
+ * call database.query" means others may not. A deny rule may name callers the same way
+ * (`{pattern: "shell.*", roles: [contractor]}`); it then denies only them.
  */
-import type { Security, ToolRule } from '../config/schema.ts';
+import type { Security, ToolDenyRule, ToolRule } from '../config/schema.ts';
 import { compileGlob, type GlobMatcher } from './glob.ts';
 
 /** What a rule can know about the caller (a Principal, or the policy CLI's stand-in). */
@@ -66,27 +67,27 @@ const NOBODY: Caller = Object.freeze({ subject: '', roles: [] });
 const anyOf = (want: readonly string[] | undefined, have: readonly string[] | undefined): boolean => want === undefined || want.some((x) => have?.includes(x));
 
 /** Whether a rule's identity conditions hold for this caller (a plain glob has none). */
-export function ruleAppliesTo(rule: ToolRule, caller: Caller): boolean {
+export function ruleAppliesTo(rule: ToolRule | ToolDenyRule, caller: Caller): boolean {
   if (typeof rule === 'string') return true;
   return anyOf(rule.subjects, [caller.subject]) && anyOf(rule.roles, caller.roles) && anyOf(rule.groups, caller.groups) && anyOf(rule.scopes, caller.scopes);
 }
 
 /** The shared decision; `R` is what an allow entry carries (a tool rule, or just its pattern). */
-class PatternPolicy<R> {
+class PatternPolicy<R, D = string> {
   private readonly defaultPolicy: DefaultPolicy;
-  private readonly denied: Entry<string>[];
+  private readonly denied: Entry<D>[];
   private readonly allowed: Entry<R>[];
 
-  constructor(defaultPolicy: DefaultPolicy, denied: Entry<string>[], allowed: Entry<R>[]) {
+  constructor(defaultPolicy: DefaultPolicy, denied: Entry<D>[], allowed: Entry<R>[]) {
     this.defaultPolicy = defaultPolicy;
     this.denied = denied;
     this.allowed = allowed;
   }
 
-  decide(names: readonly string[], applies?: (rule: R) => boolean): { allowed: boolean; rule: string; entry?: R } {
+  decide(names: readonly string[], applies?: (rule: R) => boolean, denies?: (rule: D) => boolean): { allowed: boolean; rule: string; entry?: R } {
     // Something without a name cannot be matched by any rule, so even `defaultPolicy: allow` must not let it through.
     if (names.length === 0) return { allowed: false, rule: 'no name' };
-    const deny = firstMatch(this.denied, names).entry;
+    const deny = firstMatch(this.denied, names, denies).entry;
     if (deny) return { allowed: false, rule: deny.label };
     const allow = firstMatch(this.allowed, names, applies);
     if (allow.entry) return { allowed: true, rule: allow.entry.label, entry: allow.entry.rule };
@@ -96,21 +97,22 @@ class PatternPolicy<R> {
 }
 
 const asPattern = (p: string): string => p;
+const patternOf = (r: ToolRule | ToolDenyRule): string => (typeof r === 'string' ? r : r.pattern);
 
 export class ToolPolicy {
-  private readonly policy: PatternPolicy<ToolRule>;
+  private readonly policy: PatternPolicy<ToolRule, ToolDenyRule>;
 
   constructor(access: Security['toolAccess']) {
     this.policy = new PatternPolicy(
       access.defaultPolicy,
-      compileEntries('deniedTools', access.deniedTools, asPattern),
-      compileEntries('allowedTools', access.allowedTools, (r: ToolRule) => (typeof r === 'string' ? r : r.pattern)),
+      compileEntries('deniedTools', access.deniedTools, patternOf),
+      compileEntries('allowedTools', access.allowedTools, patternOf),
     );
   }
 
   /** `names`: every name of one tool (upstream and namespaced); `caller`: who asks. */
   decide(names: string[], caller: Caller = NOBODY): AccessDecision {
-    const d = this.policy.decide(names, (r) => ruleAppliesTo(r, caller));
+    const d = this.policy.decide(names, (r) => ruleAppliesTo(r, caller), (r) => ruleAppliesTo(r, caller));
     if (d.entry === undefined) return { allowed: d.allowed, rule: d.rule };
     const required = typeof d.entry === 'string' ? undefined : d.entry.requiredScopes;
     const missing = required?.filter((s) => !caller.scopes?.includes(s));

@@ -204,3 +204,10 @@ test('the issuer and JWKS must be https (plain http on loopback only)', () => {
   assert.throws(() => identitySchema.parse({ jwt: { issuer: 'https://idp.example', jwksUri: 'http://10.0.0.5/jwks' } }), /must be an https/);
   assert.doesNotThrow(() => identitySchema.parse({ jwt: { issuer: 'http://127.0.0.1:9400', jwksUri: 'http://localhost:9400/jwks' } }));
 });
+
+test('a deny rule that names callers denies only them; deny still wins over allow', () => {
+  const policy = new ToolPolicy({ defaultPolicy: 'deny', deniedTools: [{ pattern: 'shell.*', roles: ['contractor'] }], allowedTools: ['shell.*'] });
+  assert.deepEqual(policy.decide(['shell.run'], { subject: 'c', roles: ['contractor', 'analyst'] }), { allowed: false, rule: 'deniedTools[0]: shell.*' });
+  assert.equal(policy.decide(['shell.run'], { subject: 'e', roles: ['employee'] }).allowed, true);
+  assert.throws(() => identitySchema.parse({ stdioRoles: [''] }));
+});

@@ -3,8 +3,9 @@
  *
  * G: everything that has landed switched on — tool policy default deny with the bench tools
  * allowed, rate limiting enabled with limits no run can reach, strict schema validation, and a
- * detailed audit log in a file. G-min: every check off (schema validation off, rate limiting
- * disabled, default allow, audit disabled): what the gateway costs before any policy.
+ * detailed audit log in a file; content inspection on with its defaults. G-min: every check off
+ * (schema validation off, rate limiting disabled, default allow, audit and inspection disabled):
+ * what the gateway costs before any policy.
  */
 export type GatewayProfile = 'full' | 'min';
 
@@ -49,6 +50,8 @@ export function gatewayYaml(profile: GatewayProfile, upstream: Upstream, opts: {
     validation:
       schemaValidation: "off"
     audit:
+      enabled: false
+    inspection:
       enabled: false
 `;
   return `mcp:

@@ -11,6 +11,7 @@ import { lockdownCommand } from './lockdown.ts';
 import { reportCommand } from './report.ts';
 import { revokeCommand } from './revoke.ts';
 import { serverCommand } from './server.ts';
+import { pinsCommand } from './pins.ts';
 import { policyCommand } from './policy.ts';
 import { quarantineCommand } from './quarantine.ts';
 import { runCommand } from './run.ts';
@@ -37,6 +38,7 @@ const COMMANDS: Record<string, Command> = {
   server: serverCommand,
   keys: keysCommand,
   policy: policyCommand,
+  pins: pinsCommand,
   quarantine: quarantineCommand,
 };
 

@@ -122,11 +122,16 @@ export class HttpAuthenticator {
     return { ok: true, principal: p };
   }
 
-  /** The `WWW-Authenticate` value for a 401/403 (RFC 6750 §3, RFC 9728 §5.1). */
-  challenge(o: { error?: string; scope?: readonly string[]; description?: string }): string {
+  /**
+   * The `WWW-Authenticate` value for a 401/403 (RFC 6750 §3, RFC 9728 §5.1). Without an explicit
+   * scope, a 401 names the globally required scopes (MCP 2025-11-25 authorization: servers SHOULD
+   * include `scope` so the client asks for the right token at once).
+   */
+  challenge(o: { error?: string; scope?: readonly string[] }): string {
     const parts: string[] = [];
     if (o.error) parts.push(`error="${o.error}"`);
-    if (o.scope?.length) parts.push(`scope="${o.scope.join(' ')}"`);
+    const scope = o.scope ?? this.cfg.jwt?.requiredScopes;
+    if (scope?.length) parts.push(`scope="${scope.join(' ')}"`);
     if (this.jwt) parts.push(`resource_metadata="${this.metadataUrl}"`);
     else parts.push('realm="portcullis"');
     return `Bearer ${parts.join(', ')}`;

@@ -142,7 +142,7 @@ describe('portcullis run as an OAuth 2.1 resource server', { timeout: 180_000 },
   });
 
   const refusals: [string, () => Promise<{ token?: string; query?: string }>, number, RegExp, RegExp][] = [
-    ['no token', async () => ({}), 401, /^Bearer resource_metadata="[^"]+"$/, /requireAuth: no credential/],
+    ['no token', async () => ({}), 401, /^Bearer scope="mcp:tools", resource_metadata="[^"]+"$/, /requireAuth: no credential/],
     ['expired', async () => ({ token: await token({ exp: Math.floor(Date.now() / 1000) - 120 }) }), 401, /error="invalid_token"/, /ERR_JWT_EXPIRED/],
     ['not yet valid', async () => ({ token: await token({ nbf: Math.floor(Date.now() / 1000) + 600 }) }), 401, /error="invalid_token"/, /nbf/],
     ['wrong audience', async () => ({ token: await token({ aud: 'https://other.example/mcp' }) }), 401, /error="invalid_token"/, /\(aud\)/],

@@ -29,7 +29,8 @@ const lower = (s: Severity): Severity => LEVELS[Math.max(0, SEVERITY_RANK[s] - 2
 const raise = (s: Severity): Severity => LEVELS[Math.min(3, SEVERITY_RANK[s])];
 
 const QUOTE_BEFORE = /["'`“”‘’«»„]\s?$/;
-const QUOTE_AFTER = /^[.,!?]?\s?["'`“”‘’«»]/;
+/** The quote closes within the same clause (no sentence end first): a quoted example phrase. */
+const QUOTE_AFTER = /^[^"'`“”‘’«».!?\n]{0,40}["'`“”‘’«»]/;
 /** "such as", "e.g." just before the match or inside it: an example, not an instruction. */
 const EXAMPLE = /\b(?:e\.g\.|such as|for example|for instance|known as|phrases? like|called)[:,]?\s?["'`“‘«]?\s?$/;
 const EXAMPLE_INSIDE = /\b(?:such as|e\.g\.|for example|for instance)\b/;
@@ -46,9 +47,9 @@ let compiled: Compiled | undefined;
 function compile(): Compiled {
   if (compiled) return compiled;
   const sources = INJECTION_RULES.map((r) => r.pattern);
-  // The whole set compiles within 8 MiB (bounded repeats use ASCII classes: a repeated Unicode
-  // class is a large UTF-8 automaton); 32 MiB leaves room for the DFA cache on long inputs.
-  compiled = { set: new RE2.Set(sources, 'u', { maxMem: 32 << 20 }), each: sources.map((s) => new RE2(s, 'u')) };
+  // The whole set compiles within 32 MiB (bounded repeats use ASCII classes: a repeated Unicode
+  // class is a large UTF-8 automaton); 64 MiB leaves room for the DFA cache on long inputs.
+  compiled = { set: new RE2.Set(sources, 'u', { maxMem: 64 << 20 }), each: sources.map((s) => new RE2(s, 'u')) };
   return compiled;
 }
 
@@ -82,7 +83,7 @@ export function scanInjection(text: string, path?: string): Finding[] {
     const m = each[index].exec(norm.text);
     const start = m?.index ?? 0;
     const end = start + (m?.[0].length ?? 0);
-    const severity = adjust(rule, norm.text.slice(Math.max(0, start - CONTEXT), start), norm.text.slice(start, end), norm.text.slice(end, end + 4));
+    const severity = adjust(rule, norm.text.slice(Math.max(0, start - CONTEXT), start), norm.text.slice(start, end), norm.text.slice(end, end + 48));
     if (SEVERITY_RANK[severity] >= SEVERITY_RANK.medium) families.add(rule.family);
     if (SEVERITY_RANK[severity] > SEVERITY_RANK[strongest]) strongest = severity;
     const f: Finding = { category: 'injection', rule: rule.id, severity, excerpt: excerptOf(norm.text, start, end) };

@@ -48,13 +48,15 @@ function collapseWhitespace(s: string): string {
 }
 
 /**
- * The surface the rules read, for every string (fast path included): lowercase; JSON/C escapes
+ * The surface the rules read, for every string (fast path included): lowercase; typographic
+ * dashes and quotes as ASCII (rules separate words with ASCII punctuation); JSON/C escapes
  * `\n` `\t` read as the whitespace they stand for (a tool result is often JSON text); markdown
  * emphasis markers at word edges removed (`**ignore** _all_` reads "ignore all"; `send_email`
  * keeps its underscore); whitespace collapsed.
  */
 function surface(s: string): string {
   let t = s.toLowerCase();
+  if (/[\u2010-\u2026]/.test(t)) t = t.replace(/[\u2010-\u2015]/g, '-').replace(/[\u2018-\u201b]/g, "'").replace(/[\u201c-\u201f]/g, '"').replace(/\u2026/g, '...');
   if (t.indexOf('\\') >= 0) t = t.replace(/\\n/g, '\n').replace(/\\[rt]/g, ' ');
   if (/[*_]/.test(t)) t = t.replace(/(?<![\p{L}\p{N}])[*_]+|[*_]+(?![\p{L}\p{N}])/gu, '');
   return collapseWhitespace(t);

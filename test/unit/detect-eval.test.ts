@@ -5,8 +5,8 @@ import { evaluateCategory, loadCategory } from '../../scripts/eval-detect.ts';
 /**
  * The in-repo injection corpus must keep meeting the goal (recall >= 95%, false positives <= 1%
  * on benign results) at the default policy threshold (high). The rules were tuned on this corpus:
- * it catches regressions; it does not prove generalization (see docs/content-security.md for the
- * held-out and external numbers).
+ * it catches regressions; it does not prove generalization (holdout.jsonl was written after the
+ * first tuning and scored 35% recall on first contact; see docs/content-security.md).
  */
 describe('injection detection on the labelled corpus', () => {
   it('every line is well-formed and names its source and licence', () => {
@@ -23,6 +23,9 @@ describe('injection detection on the labelled corpus', () => {
     const r = (await evaluateCategory('injection', 'high'))!;
     assert.ok(r.overall.recall >= 0.95, `recall ${r.overall.recall}: ${JSON.stringify(r.misses.slice(0, 5))}`);
     assert.ok(r.overall.fpRate <= 0.01, `FP ${r.overall.fpRate}: ${JSON.stringify(r.falsePositives.slice(0, 5))}`);
-    for (const [file, s] of Object.entries(r.byFile)) if (file.startsWith('attack-')) assert.ok(s.recall >= 0.95, `${file}: ${s.recall}`);
+    for (const [file, s] of Object.entries(r.byFile)) {
+      if (file.startsWith('attack-')) assert.ok(s.recall >= 0.95, `${file}: ${s.recall}`);
+      if (file.startsWith('benign-')) assert.ok(s.fpRate <= 0.01, `${file}: ${s.fpRate}`);
+    }
   });
 });

@@ -17,6 +17,8 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspectResult } from '../src/checks/inspect-result.ts';
+import { scanDlp } from '../src/detect/dlp.ts';
+import { scanInjection } from '../src/detect/injection.ts';
 import { configSchema } from '../src/config/schema.ts';
 import { inspectLeaves } from '../src/inspect/inspect-strings.ts';
 import { collectLeaves } from '../src/inspect/string-leaves.ts';
@@ -61,7 +63,11 @@ async function medianUs(fn: () => Promise<unknown>, n: number): Promise<number> 
 }
 
 async function inProcess(): Promise<string[]> {
-  const lines = ['In process, median per call (µs) and per KB:', '| result | stage (inspectResult) | µs/KB | scan only (inspectLeaves) | µs/KB |', '|---|---|---|---|---|'];
+  const lines = [
+    'In process, median per call (µs) and per KB:',
+    '| result | stage (inspectResult) | µs/KB | scan only (inspectLeaves) | µs/KB | of which DLP (scanDlp) µs/KB | injection rules (scanInjection) µs/KB |',
+    '|---|---|---|---|---|---|---|',
+  ];
   const cfg = configSchema.parse({ mcp: {} }).mcp.security.inspection;
   for (const size of SIZES) {
     const n = size >= 256 * KB ? (quick ? 50 : 200) : quick ? 500 : 3000;
@@ -72,11 +78,14 @@ async function inProcess(): Promise<string[]> {
       if (ctx.resultChanged) throw new Error('benign text changed');
     }, n);
     const scan = await medianUs(() => inspectLeaves(collectLeaves(result, '', { skipRootMeta: true }), cfg, 'result'), n);
-    lines.push(`| ${size / KB} KB benign | ${stage.toFixed(1)} | ${(stage / (size / KB)).toFixed(2)} | ${scan.toFixed(1)} | ${(scan / (size / KB)).toFixed(2)} |`);
+    const dlp = await medianUs(() => scanDlp([{ text: result.content[0]!.text }]), n);
+    const inj = await medianUs(async () => scanInjection(result.content[0]!.text), n);
+    const perKb = (x: number) => (x / (size / KB)).toFixed(2);
+    lines.push(`| ${size / KB} KB benign | ${stage.toFixed(1)} | ${perKb(stage)} | ${scan.toFixed(1)} | ${perKb(scan)} | ${perKb(dlp)} | ${perKb(inj)} |`);
   }
   const leaky = { content: [{ type: 'text', text: `${benignText(1000)} token ghp_${'a1B2c3D4e5'.repeat(3)}a1B2c3` }] };
   const withSecret = await medianUs(async () => inspectResult(context(leaky), async () => {}), quick ? 200 : 1000);
-  lines.push(`| 1 KB with a GitHub token (redacted; secretlint runs) | ${withSecret.toFixed(1)} | ${(withSecret / 1).toFixed(2)} | | |`);
+  lines.push(`| 1 KB with a GitHub token (redacted; secretlint runs) | ${withSecret.toFixed(1)} | ${(withSecret / 1).toFixed(2)} | | | | |`);
   return lines;
 }
 

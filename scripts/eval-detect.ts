@@ -38,6 +38,11 @@ interface DetectorRow {
   detect: (text: string, kind: Kind) => Finding[] | Promise<Finding[]>;
   /** Finding categories that count as "flagged" for this corpus category. */
   counts: readonly FindingCategory[];
+  /**
+   * Every finding counts, whatever the threshold: DLP actions are configured per category, not
+   * per severity, so the default policy redacts a low-severity e-mail as it does a card number.
+   */
+  anySeverity?: boolean;
 }
 
 const NO_OTHER_TOOLS = { server: 'eval', otherTools: new Set<string>() };
@@ -46,8 +51,8 @@ const NO_OTHER_TOOLS = { server: 'eval', otherTools: new Set<string>() };
 export const DETECTORS: Readonly<Record<string, DetectorRow>> = {
   injection: { detect: (text) => scanInjection(text), counts: ['injection', 'obfuscation'] },
   poisoning: { detect: (text) => scanDefinition('tool', { name: 'eval_tool', description: text }, NO_OTHER_TOOLS), counts: ['poisoning', 'shadowing', 'obfuscation'] },
-  secret: { detect: (text) => scanSecrets(text), counts: ['secret'] },
-  pii: { detect: (text) => scanSecrets(text), counts: ['pii'] },
+  secret: { detect: (text) => scanSecrets(text), counts: ['secret'], anySeverity: true },
+  pii: { detect: (text) => scanSecrets(text), counts: ['pii'], anySeverity: true },
 };
 
 export interface Counts {
@@ -91,7 +96,7 @@ export function loadCategory(category: string): Sample[] {
 
 async function flaggedBy(row: DetectorRow, text: string, kind: Kind, threshold: Severity): Promise<Finding[]> {
   const findings = await row.detect(text, kind);
-  return findings.filter((f) => row.counts.includes(f.category) && SEVERITY_RANK[f.severity] >= SEVERITY_RANK[threshold]);
+  return findings.filter((f) => row.counts.includes(f.category) && (row.anySeverity || SEVERITY_RANK[f.severity] >= SEVERITY_RANK[threshold]));
 }
 
 export async function evaluateCategory(category: string, threshold: Severity = 'high'): Promise<CategoryReport | undefined> {

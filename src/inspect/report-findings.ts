@@ -1,8 +1,10 @@
 /**
  * Audit records for what inspection found: `injection_attempt` (the monitoring alert counts it),
  * `secret_redacted`, `content_quarantined`. They name rule ids, categories, severities, JSON
- * paths and actions — never the matched text. Flags ride on the call's own record (`reason`).
+ * paths and actions — never the matched text. Flags ride on the call's own record (`reason`);
+ * a flagged injection finding of high severity or more is also an `injection_attempt`.
  */
+import { SEVERITY_RANK } from '../detect/finding.ts';
 import type { CallContext } from '../pipeline/types.ts';
 import { describe, type Direction, type Verdict } from './inspect-strings.ts';
 
@@ -17,7 +19,9 @@ export function reportFindings(ctx: CallContext, v: Verdict, dir: Direction, qua
   };
   const outcome = v.block ? 'block' : v.quarantine ? 'quarantine' : undefined;
   const decision = outcome ? ('deny' as const) : ('allow' as const);
-  const injection = v.acted.filter((a) => a.finding.category !== 'secret' && a.finding.category !== 'pii');
+  // The monitoring rule pages at the first injection_attempt: a flagged low or medium finding (a
+  // stray zero-width space in a scraped page) rides on the call's record instead.
+  const injection = v.acted.filter((a) => a.finding.category !== 'secret' && a.finding.category !== 'pii' && (a.action !== 'flag' || SEVERITY_RANK[a.finding.severity] >= SEVERITY_RANK.high));
   if (injection.length) {
     ctx.gateway.audit.emit({
       ...base,

@@ -100,3 +100,11 @@ test('arguments: a secret blocks with CONTENT_BLOCKED; redact changes what is fo
   assert.deepEqual(r.ctx.req.params!.arguments, { value: 'token [REDACTED:github-token]', n: 3 });
   assert.equal(args.value.startsWith('token ghp_'), true);
 });
+
+test('a flagged medium finding (zero-width space) annotates the call but raises no injection_attempt', async () => {
+  const { ctx, events } = context({ content: [{ type: 'text', text: 'price: 5\u200b000 units' }] });
+  await inspectResult(ctx, next);
+  assert.deepEqual(events, []);
+  assert.match(ctx.audit.reason!, /flagged obfuscation\.zero-width/);
+  assert.equal(ctx.resultChanged, undefined);
+});

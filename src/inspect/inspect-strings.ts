@@ -72,7 +72,7 @@ export async function inspectLeaves(leaves: readonly Leaf[], cfg: Inspection, di
     }
     if (text !== leaf.text) v.sanitized.push(leaf.path);
     const value = redactSpans(text, spans);
-    if (value !== leaf.text) v.changes.push({ keys: leaf.keys, value });
+    if (value !== leaf.text) v.changes.push({ keys: leaf.keys, value: leaf.base64 ? Buffer.from(value).toString('base64') : value });
   }
   return v;
 }

@@ -5,7 +5,9 @@
  *
  * Left out, on purpose: the `_meta` of a result's root (protocol metadata, not content), the
  * base64 `data` of image and audio blocks and `blob` of binary resources (binary, not text the
- * model reads as words; scanning base64 for token shapes only makes noise).
+ * model reads as words; scanning base64 for token shapes only makes noise). A `blob` whose
+ * `mimeType` is text (text/*, JSON, XML, YAML, JavaScript) is decoded and read like `text`: a
+ * client shows it to the model as text, so an attacker could otherwise hide there.
  */
 export interface Leaf {
   /** JSON pointer from the scanned root. */
@@ -15,6 +17,20 @@ export interface Leaf {
   text: string;
   /** A `text` field of a content block or resource: what output sanitization applies to. */
   isText: boolean;
+  /** The leaf is a base64 `blob` decoded for reading: a changed value is encoded again. */
+  base64?: boolean;
+}
+
+const TEXT_MIME = /^(?:text\/|application\/(?:json|xml|yaml|x-yaml|javascript|ld\+json)\b|[^;]*\+(?:json|xml)\b)/i;
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+function textBlob(o: Record<string, unknown>): string | undefined {
+  if (typeof o.blob !== 'string' || typeof o.mimeType !== 'string' || !TEXT_MIME.test(o.mimeType)) return undefined;
+  try {
+    return UTF8.decode(Buffer.from(o.blob, 'base64'));
+  } catch {
+    return undefined; // not UTF-8 after all: binary, left alone like other blobs
+  }
 }
 
 const escape = (k: string | number) => String(k).replace(/~/g, '~0').replace(/\//g, '~1');
@@ -31,6 +47,8 @@ export function collectLeaves(root: unknown, base = '', opts: { skipRootMeta?: b
     } else if (v && typeof v === 'object') {
       const o = v as Record<string, unknown>;
       const binary = o.type === 'image' || o.type === 'audio';
+      const blobText = textBlob(o);
+      if (blobText !== undefined) out.push({ path: `${path}/blob`, keys: [...keys, 'blob'], text: blobText, isText: true, base64: true });
       for (const k of Object.keys(o).reverse()) {
         if (opts.skipRootMeta && keys.length === 0 && k === '_meta') continue;
         if ((binary && k === 'data') || k === 'blob') continue;

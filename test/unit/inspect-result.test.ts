@@ -108,3 +108,16 @@ test('a flagged medium finding (zero-width space) annotates the call but raises 
   assert.match(ctx.audit.reason!, /flagged obfuscation\.zero-width/);
   assert.equal(ctx.resultChanged, undefined);
 });
+
+test('a text blob (base64, text mimeType) is read and redacted like text; a binary blob is left alone', async () => {
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+  const result = { contents: [
+    { uri: 'file:///a.env', mimeType: 'text/plain', blob: b64('KEY=AKIAQYLPMN5HHHFPZAM2\n') },
+    { uri: 'file:///b.bin', mimeType: 'application/octet-stream', blob: b64('AKIAQYLPMN5HHHFPZAM2') },
+  ] };
+  const { ctx } = context(result, {}, 'resources/read');
+  await inspectResult(ctx, next);
+  const out = (ctx.response!.result as typeof result).contents;
+  assert.equal(Buffer.from(out[0]!.blob, 'base64').toString(), 'KEY=[REDACTED:aws-access-key]\n');
+  assert.equal(out[1]!.blob, result.contents[1]!.blob);
+});

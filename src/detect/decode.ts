@@ -18,7 +18,6 @@ export interface DecodeBudget {
 
 /** Shortest base64 run considered: 24 chars = 18 bytes, shorter than any useful instruction. */
 const BASE64_MIN = 24;
-const BASE64_RUN = /[A-Za-z0-9+/_-]{24,}={0,2}/g;
 const MAX_RUNS = 32;
 /** A single run is decoded up to this many chars (48 KiB of base64 → 36 KiB of text). */
 const MAX_RUN_CHARS = 48 * 1024;
@@ -28,6 +27,40 @@ const NAMED: Readonly<Record<string, string>> = {
   lt: '<', gt: '>', amp: '&', quot: '"', apos: "'", nbsp: ' ', shy: '\u00ad', zwj: '\u200d', zwnj: '\u200c',
   lrm: '\u200e', rlm: '\u200f', colon: ':', sol: '/', lpar: '(', rpar: ')', lsqb: '[', rsqb: ']', excl: '!',
 };
+
+/**
+ * Windows of ±radius chars around the matches of a global regex (those `keep` accepts), merged
+ * where they overlap up to maxLength, kept when a window holds at least minHits matches; at most
+ * maxWindows. Lets a decoder work on the neighbourhood of its evidence instead of copying a whole
+ * large text.
+ */
+export function hitWindows(
+  text: string,
+  re: RegExp,
+  opts: { minHits: number; radius: number; maxWindows?: number; maxLength?: number; keep?: (index: number) => boolean },
+): Array<[number, number]> {
+  const { minHits, radius, maxWindows = 16, maxLength = 4096, keep } = opts;
+  const out: Array<[number, number]> = [];
+  let start = -1;
+  let end = -1;
+  let hits = 0;
+  for (const m of text.matchAll(re)) {
+    if (keep && !keep(m.index)) continue;
+    const a = Math.max(0, m.index - radius);
+    const b = Math.min(text.length, m.index + m[0].length + radius);
+    if (start >= 0 && a <= end && b - start <= maxLength) {
+      end = b;
+      hits++;
+      continue;
+    }
+    if (start >= 0 && hits >= minHits && out.push([start, end]) >= maxWindows) return out;
+    start = a;
+    end = b;
+    hits = 1;
+  }
+  if (start >= 0 && hits >= minHits) out.push([start, end]);
+  return out;
+}
 
 /** Mostly-printable UTF-8: binary blobs (images, hashes read as base64) are not text to scan. */
 function readableText(buf: Buffer): string | undefined {
@@ -43,16 +76,30 @@ function readableText(buf: Buffer): string | undefined {
   return buf.toString('utf8');
 }
 
+const isB64 = (c: number) => (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a) || c === 0x2b || c === 0x2f || c === 0x5f || c === 0x2d;
+
+/**
+ * Runs of base64 alphabet at least BASE64_MIN long, with their `=` padding, by a char loop (a
+ * regex tried at every offset of every word costs ~20x more on prose).
+ */
+export function base64Runs(s: string, limit = Infinity): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  let start = 0;
+  for (let i = 0; i <= s.length; i++) {
+    if (i < s.length && isB64(s.charCodeAt(i))) continue;
+    if (i - start >= BASE64_MIN) {
+      let end = i;
+      while (end < s.length && end - i < 2 && s.charCodeAt(end) === 0x3d) end++;
+      if (out.push([start, end]) >= limit) return out;
+    }
+    start = i + 1;
+  }
+  return out;
+}
+
 /** Cheap pre-check used by the fast path: could `s` hold a base64 run worth decoding? */
 export function hasBase64Candidate(s: string): boolean {
-  let run = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    const b64 = (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a) || c === 0x2b || c === 0x2f || c === 0x5f || c === 0x2d;
-    run = b64 ? run + 1 : 0;
-    if (run >= BASE64_MIN) return true;
-  }
-  return false;
+  return base64Runs(s, 1).length > 0;
 }
 
 function take(budget: DecodeBudget, s: string): string {
@@ -62,10 +109,9 @@ function take(budget: DecodeBudget, s: string): string {
 }
 
 function decodeBase64(text: string, budget: DecodeBudget, out: string[], hidden: Finding[]): void {
-  let runs = 0;
-  for (const m of text.matchAll(BASE64_RUN)) {
-    if (budget.chars <= 0 || ++runs > MAX_RUNS) return;
-    let run = m[0];
+  for (const [start, end] of base64Runs(text, MAX_RUNS)) {
+    if (budget.chars <= 0) return;
+    let run = text.slice(start, end);
     // Base64 of prose mixes cases; identifiers, hex digests and paths mostly do not.
     if (!/[A-Z]/.test(run) || !/[a-z0-9]/.test(run)) continue;
     if (run.length > MAX_RUN_CHARS) run = run.slice(0, MAX_RUN_CHARS);
@@ -73,43 +119,60 @@ function decodeBase64(text: string, budget: DecodeBudget, out: string[], hidden:
     if (decoded === undefined) continue;
     out.push(take(budget, decoded));
     if (!hidden.some((f) => f.rule === 'obfuscation.base64')) {
-      hidden.push({ category: 'obfuscation', rule: 'obfuscation.base64', severity: 'low', start: m.index, end: m.index + m[0].length, excerpt: decoded.replace(/[\p{Cc}\p{Cf}]/gu, ' ').slice(0, 60) });
+      hidden.push({ category: 'obfuscation', rule: 'obfuscation.base64', severity: 'low', start, end, excerpt: decoded.replace(/[\p{Cc}\p{Cf}]/gu, ' ').slice(0, 60) });
     }
   }
 }
 
-/** Tokens (split on whitespace, linear) that carry %XX escapes, decoded and joined. */
+const PERCENT_ESCAPE = /%[0-9A-Fa-f]{2}/g;
+const isSpace = (c: number) => c === 0x20 || (c >= 0x09 && c <= 0x0d);
+
+/** The whitespace-delimited tokens that carry %XX escapes, decoded and joined (each token once). */
 function decodePercent(text: string): string | undefined {
   if (text.indexOf('%') < 0) return undefined;
   const parts: string[] = [];
-  for (const token of text.split(/\s+/)) {
-    if (token.indexOf('%') < 0) continue;
-    const d = token.replace(PERCENT_RUN, (m) => {
+  let done = 0;
+  for (const m of text.matchAll(PERCENT_ESCAPE)) {
+    if (m.index < done) continue;
+    let a = m.index;
+    while (a > done && !isSpace(text.charCodeAt(a - 1))) a--;
+    let b = m.index + 3;
+    while (b < text.length && !isSpace(text.charCodeAt(b))) b++;
+    done = b;
+    const token = text.slice(a, b);
+    const d = token.replace(PERCENT_RUN, (run) => {
       try {
-        return decodeURIComponent(m);
+        return decodeURIComponent(run);
       } catch {
-        return m;
+        return run;
       }
     });
     if (d !== token) parts.push(d);
+    if (parts.length >= MAX_RUNS * 8) break;
   }
   return parts.length > 0 ? parts.join(' ') : undefined;
 }
 
+/** Small texts are decoded whole; in large ones only the neighbourhood of the references. */
+const ENTITY_WHOLE_TEXT = 16 * 1024;
+
 function decodeEntities(text: string): string | undefined {
   if (text.indexOf('&') < 0) return undefined;
+  const ranges: Array<[number, number]> = text.length <= ENTITY_WHOLE_TEXT ? [[0, text.length]] : hitWindows(text, ENTITY, { minHits: 1, radius: 300 });
   let hits = 0;
-  const decoded = text.replace(ENTITY, (m, hex: string | undefined, dec: string | undefined, name: string | undefined) => {
-    let r: string | undefined;
-    if (hex !== undefined || dec !== undefined) {
-      const cp = hex !== undefined ? parseInt(hex, 16) : parseInt(dec!, 10);
-      r = cp > 0 && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff) ? String.fromCodePoint(cp) : undefined;
-    } else r = NAMED[name!.toLowerCase()];
-    if (r === undefined) return m;
-    hits++;
-    return r;
-  });
-  return hits > 0 ? decoded : undefined;
+  const parts = ranges.map(([a, b]) =>
+    text.slice(a, b).replace(ENTITY, (m, hex: string | undefined, dec: string | undefined, name: string | undefined) => {
+      let r: string | undefined;
+      if (hex !== undefined || dec !== undefined) {
+        const cp = hex !== undefined ? parseInt(hex, 16) : parseInt(dec!, 10);
+        r = cp > 0 && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff) ? String.fromCodePoint(cp) : undefined;
+      } else r = NAMED[name!.toLowerCase()];
+      if (r === undefined) return m;
+      hits++;
+      return r;
+    }),
+  );
+  return hits > 0 ? parts.join('\n') : undefined;
 }
 
 /**

@@ -11,9 +11,10 @@
  *   reported (medium), and any second family in the same string raises it to high again.
  * - a credential/leak request shortly after "never / do not" is lowered to low ("we will never
  *   ask you to send your API key" is advice, not a request).
- * Two or more different rule families in one string add an `injection.combined` finding one
- * level above the strongest, because real payloads chain an override with an action (exfiltrate,
- * call a tool, hide it from the user) while benign text rarely trips two families.
+ * Two or more different rule families matching close together (PROXIMITY) add an
+ * `injection.combined` finding one level above the strongest, because real payloads chain an
+ * override with an action (exfiltrate, call a tool, hide it from the user) while benign text
+ * rarely trips two families in one paragraph.
  *
  * Obfuscation findings from normalization (tag characters, zero-width, bidi, homoglyphs,
  * base64) are returned too, with category `obfuscation`: hiding text from the user is itself
@@ -53,9 +54,33 @@ function compile(): Compiled {
   return compiled;
 }
 
-function excerptOf(text: string, start: number, end: number): string {
+/** A byte range of the UTF-8 text as a string (a cut multi-byte character becomes U+FFFD). */
+function slice(buf: Buffer, from: number, to: number): string {
+  return buf.toString('utf8', Math.max(0, from), Math.min(buf.length, to));
+}
+
+function excerptOf(buf: Buffer, start: number, end: number): string {
   const from = Math.max(0, start - 20);
-  return text.slice(from, Math.min(end + 20, from + EXCERPT)).replace(/[\p{Cc}\p{Cf}]/gu, ' ');
+  return slice(buf, from, Math.min(end + 20, from + EXCERPT)).replace(/[\p{Cc}\p{Cf}\ufffd]/gu, ' ');
+}
+
+/**
+ * Two families count together only when their matches are this close (bytes of normalized text):
+ * a payload chains them in a paragraph, while a long benign page can hold a medium of one family
+ * in its install section and another in its API section.
+ */
+const PROXIMITY = 600;
+
+function combined(hits: ReadonlyArray<{ family: string; severity: Severity; start: number }>): { families: string[]; strongest: Severity } | undefined {
+  let best: { families: string[]; strongest: Severity } | undefined;
+  for (const a of hits) {
+    const near = hits.filter((b) => Math.abs(b.start - a.start) <= PROXIMITY);
+    const families = [...new Set(near.map((b) => b.family))].sort();
+    if (families.length < 2) continue;
+    const strongest = near.reduce<Severity>((m, b) => (SEVERITY_RANK[b.severity] > SEVERITY_RANK[m] ? b.severity : m), 'low');
+    if (!best || SEVERITY_RANK[strongest] > SEVERITY_RANK[best.strongest]) best = { families, strongest };
+  }
+  return best;
 }
 
 function adjust(rule: InjectionRule, before: string, match: string, after: string): Severity {
@@ -74,24 +99,27 @@ export function scanInjection(text: string, path?: string): Finding[] {
   const { set, each } = compile();
   const norm = normalize(text);
   const findings: Finding[] = norm.hidden.map((f) => (path === undefined ? f : { ...f, path }));
-  const hits = norm.text.length === 0 ? [] : set.match(norm.text);
+  if (norm.text.length === 0) return findings;
+  // One UTF-8 copy for the set and every located rule (a string argument would be converted
+  // again on each call); offsets below are bytes of it.
+  const buf = Buffer.from(norm.text);
+  const hits = set.match(buf);
   if (hits.length === 0) return findings;
-  const families = new Set<string>();
-  let strongest: Severity = 'low';
+  const located: Array<{ family: string; severity: Severity; start: number }> = [];
   for (const index of hits.sort((a, b) => a - b)) {
     const rule = INJECTION_RULES[index];
-    const m = each[index].exec(norm.text);
+    const m = each[index].exec(buf);
     const start = m?.index ?? 0;
     const end = start + (m?.[0].length ?? 0);
-    const severity = adjust(rule, norm.text.slice(Math.max(0, start - CONTEXT), start), norm.text.slice(start, end), norm.text.slice(end, end + 48));
-    if (SEVERITY_RANK[severity] >= SEVERITY_RANK.medium) families.add(rule.family);
-    if (SEVERITY_RANK[severity] > SEVERITY_RANK[strongest]) strongest = severity;
-    const f: Finding = { category: 'injection', rule: rule.id, severity, excerpt: excerptOf(norm.text, start, end) };
+    const severity = adjust(rule, slice(buf, start - CONTEXT, start), slice(buf, start, end), slice(buf, end, end + 48));
+    if (SEVERITY_RANK[severity] >= SEVERITY_RANK.medium) located.push({ family: rule.family, severity, start });
+    const f: Finding = { category: 'injection', rule: rule.id, severity, excerpt: excerptOf(buf, start, end) };
     if (path !== undefined) f.path = path;
     findings.push(f);
   }
-  if (families.size >= 2) {
-    const f: Finding = { category: 'injection', rule: 'injection.combined', severity: raise(strongest), excerpt: [...families].sort().join('+') };
+  const chain = combined(located);
+  if (chain) {
+    const f: Finding = { category: 'injection', rule: 'injection.combined', severity: raise(chain.strongest), excerpt: chain.families.join('+') };
     if (path !== undefined) f.path = path;
     findings.push(f);
   }

@@ -42,7 +42,14 @@ function printable(s: string): string {
   return s.replace(/[\p{Cc}\p{Cf}]/gu, ' ').slice(0, 80);
 }
 
+/** Anything this module acts on; a native scan for it lets ordinary text skip the JS loop. */
+const INVISIBLE_SOURCE = '[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u202a-\\u202e\\u2060-\\u2069\\ufe00-\\ufe0f\\ufeff]|\\udb40[\\udc00-\\udfff]';
+const ANY_INVISIBLE = new RegExp(INVISIBLE_SOURCE);
+/** The same, global: the loop below jumps from one candidate to the next natively. */
+const NEXT_INVISIBLE = new RegExp(INVISIBLE_SOURCE, 'g');
+
 export function stripInvisible(input: string): Stripped {
+  if (!ANY_INVISIBLE.test(input)) return { text: input, hidden: [] };
   const out: string[] = [];
   const seen = new Map<Kind, Finding>();
   const note = (kind: Kind, start: number, end: number, excerpt?: string) => {
@@ -56,6 +63,10 @@ export function stripInvisible(input: string): Stripped {
     if (to > plain) out.push(input.slice(plain, to));
   };
   while (i < input.length) {
+    NEXT_INVISIBLE.lastIndex = i;
+    const next = NEXT_INVISIBLE.exec(input);
+    if (!next) break;
+    i = next.index;
     const c = input.codePointAt(i)!;
     const width = c > 0xffff ? 2 : 1;
     if (c >= 0xe0000 && c <= 0xe007f) {

@@ -17,7 +17,7 @@
 import type { Finding } from './finding.ts';
 import { CONFUSABLES } from './confusables.ts';
 import { stripInvisible } from './invisible.ts';
-import { decodeLayer, hasBase64Candidate, type DecodeBudget } from './decode.ts';
+import { decodeLayer, hasBase64Candidate, hitWindows, type DecodeBudget } from './decode.ts';
 
 export interface Normalized {
   /** Lowercased, folded, whitespace-collapsed text; decoded layers appended after a newline. */
@@ -43,8 +43,10 @@ function isPlain(s: string): boolean {
   return !hasBase64Candidate(s);
 }
 
+/** Horizontal whitespace other than a single space, or a run of it (the common single space is left alone). */
+const HSPACE = /[ \t\r\f\v\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]{2,}|[\t\r\f\v\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]/g;
 function collapseWhitespace(s: string): string {
-  return s.replace(/[^\S\n]+/g, ' ').replace(/ ?\n[\s]*/g, '\n').trim();
+  return s.replace(HSPACE, ' ').replace(/ ?\n\s*/g, '\n').trim();
 }
 
 /**
@@ -70,16 +72,27 @@ function unspace(lower: string): string | undefined {
 }
 
 /**
- * "1gn0r3 4ll pr3v10us": three short words with a digit between letters read as leetspeak (long
- * tokens such as base64 runs and hashes do not count).
+ * "1gn0r3 4ll pr3v10us": three digits between letters close together read as leetspeak. Only
+ * those neighbourhoods are re-spelled (hashes and base64 make harmless extra windows), so a large
+ * text costs one regex pass.
  */
-const LEET_HINT = /(?:^|[^a-z0-9])[a-z0-9]{0,6}[a-z][01345@$7][a-z][a-z0-9]{0,6}(?![a-z0-9])/g;
+const LEET_HINT = /[a-z][01345@$7][a-z]/g;
 const LEET: Readonly<Record<string, string>> = { '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '@': 'a', $: 's' };
+const isAlnum = (c: number) => (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x7a);
+/** The hit sits in a word of at most 12 chars (not in a hash or a base64 run). */
+function shortWord(text: string, i: number): boolean {
+  let a = i;
+  while (a > 0 && i - a < 13 && isAlnum(text.charCodeAt(a - 1))) a--;
+  let b = i + 3;
+  while (b < text.length && b - a < 13 && isAlnum(text.charCodeAt(b))) b++;
+  return b - a <= 12;
+}
 function unleet(text: string): string | undefined {
-  let hints = 0;
-  for (const _ of text.matchAll(LEET_HINT)) if (++hints >= 3) break;
-  if (hints < 3) return undefined;
-  return text.replace(/[a-z0-9@$]*[a-z][a-z0-9@$]*/g, (tok) => (/[01345@$7]/.test(tok) ? tok.replace(/[01345@$7]/g, (c) => LEET[c]) : tok));
+  const windows = hitWindows(text, LEET_HINT, { minHits: 3, radius: 80, maxWindows: 8, maxLength: 1024, keep: (i) => shortWord(text, i) });
+  if (windows.length === 0) return undefined;
+  return windows
+    .map(([a, b]) => text.slice(a, b).replace(/[a-z0-9@$]*[a-z][a-z0-9@$]*/g, (tok) => (/[01345@$7]/.test(tok) ? tok.replace(/[01345@$7]/g, (c) => LEET[c]) : tok)))
+    .join('\n');
 }
 
 /** Cheap re-spellings appended as layers (they never replace the text itself). */
@@ -92,34 +105,54 @@ function respellings(lowerRaw: string, surfaced: string): string[] {
   return out;
 }
 
-const WORD = /[\p{L}\p{M}]+/gu;
+const NON_ASCII = /[^\x00-\x7f]/g;
+const LETTER = /[\p{L}\p{M}]/u;
+
+/** How to treat one word: fold it, and is it a mixed-script homoglyph? */
+function foldWord(word: string): { folded: string; mixed: boolean } {
+  let latin = false;
+  let conf = false;
+  let other = false;
+  for (const ch of word) {
+    const c = ch.codePointAt(0)!;
+    if (c >= 0x61 && c <= 0x7a) latin = true;
+    else if (CONFUSABLES.has(c)) conf = true;
+    else if (c > 0x7f && !/\p{M}/u.test(ch)) other = true;
+  }
+  if (!conf || (other && !latin)) return { folded: word, mixed: false };
+  let out = '';
+  for (const ch of word) out += CONFUSABLES.get(ch.codePointAt(0)!) ?? ch;
+  return { folded: out, mixed: latin };
+}
 
 /**
  * Fold look-alikes in words that mix Latin with them ("іgnоrе"), or that consist only of
  * look-alikes; a real Cyrillic or Greek word keeps its letters (so non-Latin rules still match).
+ * Only words holding a non-ASCII letter are visited (found by a native scan, each word once).
  */
 function foldConfusables(s: string, hidden: Finding[]): string {
   let mixed: string | undefined;
-  const folded = s.replace(WORD, (word) => {
-    let latin = false;
-    let conf = false;
-    let other = false;
-    for (const ch of word) {
-      const c = ch.codePointAt(0)!;
-      if (c >= 0x61 && c <= 0x7a) latin = true;
-      else if (CONFUSABLES.has(c)) conf = true;
-      else if (c > 0x7f && !/\p{M}/u.test(ch)) other = true;
-    }
-    if (!conf || (other && !latin)) return word;
-    if (latin) mixed ??= word;
-    let out = '';
-    for (const ch of word) out += CONFUSABLES.get(ch.codePointAt(0)!) ?? ch;
-    return out;
-  });
+  const parts: string[] = [];
+  let last = 0;
+  NON_ASCII.lastIndex = 0;
+  for (let m = NON_ASCII.exec(s); m; m = NON_ASCII.exec(s)) {
+    if (!LETTER.test(m[0])) continue;
+    let a = m.index;
+    while (a > last && LETTER.test(s[a - 1])) a--;
+    let b = m.index + 1;
+    while (b < s.length && LETTER.test(s[b])) b++;
+    const word = foldWord(s.slice(a, b));
+    if (word.mixed) mixed ??= s.slice(a, b);
+    parts.push(s.slice(last, a), word.folded);
+    last = b;
+    NON_ASCII.lastIndex = b;
+  }
   if (mixed !== undefined) {
     hidden.push({ category: 'obfuscation', rule: 'obfuscation.homoglyph', severity: 'medium', excerpt: mixed.slice(0, 40) });
   }
-  return folded;
+  if (parts.length === 0) return s;
+  parts.push(s.slice(last));
+  return parts.join('');
 }
 
 function normalizeLayer(input: string, depth: number, budget: DecodeBudget, hidden: Finding[]): { text: string; changed: boolean } {
@@ -145,7 +178,7 @@ function normalizeLayer(input: string, depth: number, budget: DecodeBudget, hidd
   changed ||= text !== stripped.text;
   text = text.toLowerCase();
   const before = hidden.length;
-  const folded = /[^\x00-\x7f]/.test(text) ? foldConfusables(text, hidden) : text;
+  const folded = foldConfusables(text, hidden);
   changed ||= folded !== text || hidden.length > before;
   text = surface(folded);
   layers.push(...respellings(folded, text));

@@ -41,6 +41,7 @@ export type GatewayErrorCode =
   | 'LOCKDOWN'
   | 'CONTENT_BLOCKED'
   | 'CANCELLED'
+  | 'ORIGIN_REJECTED'
   | 'INTERNAL';
 
 interface WireMapping {
@@ -95,6 +96,9 @@ export const ERROR_TABLE: Readonly<Record<GatewayErrorCode, WireMapping>> = Obje
   CONTENT_BLOCKED: { rpc: -32019, http: 200 },
   // The client cancelled: nothing is sent (spec), the code only labels the audit record.
   CANCELLED: { rpc: -32001, http: 200 },
+  // An Origin or Host header this listener does not accept (DNS rebinding): refused before
+  // anything else reads the request (transports/request-guard.ts).
+  ORIGIN_REJECTED: { rpc: -32600, http: 403 },
   INTERNAL: { rpc: -32603, http: 500 },
 });
 

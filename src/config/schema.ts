@@ -16,6 +16,7 @@ import { argumentGuardsSchema, ARGUMENT_GUARD_DEFAULTS, flowRuleSchema, toolDeny
 import { IDENTITY_DEFAULTS, identitySchema } from './identity-schema.ts';
 import { overrideOf } from './override-schema.ts';
 import { SANDBOX_DEFAULTS, sandboxOverrideSchema, sandboxSchema } from './sandbox-schema.ts';
+import { listenSecurityFields } from './tls-schema.ts';
 import { PINNING_DEFAULTS, pinningOverrideSchema, pinningSchema } from './pinning-schema.ts';
 import { INSPECTION_DEFAULTS, inspectionOverrideSchema, inspectionSchema } from './inspection-schema.ts';
 
@@ -224,6 +225,7 @@ const listenSchema = z.strictObject({
   host: z.string().default('127.0.0.1'),
   port: z.number().int().min(0).max(65535).default(DEFAULT_PORT),
   path: z.string().startsWith('/').default('/mcp'),
+  ...listenSecurityFields,
 });
 
 const timeoutsSchema = z.strictObject({
@@ -235,7 +237,7 @@ const timeoutsSchema = z.strictObject({
 
 export const configSchema = z.strictObject({
   mcp: z.strictObject({
-    listen: listenSchema.default({ host: '127.0.0.1', port: DEFAULT_PORT, path: '/mcp' }),
+    listen: listenSchema.default(listenSchema.parse({})),
     servers: z.array(serverSchema).default([]),
     security: securitySchema.default(securitySchema.parse({})),
     skills: z.array(skillSchema).default([]).describe("The seed's name for per-server overrides, matched to `servers[].name`."),

@@ -17,7 +17,7 @@ export interface DecodeBudget {
 }
 
 /** Shortest base64 run considered: 24 chars = 18 bytes, shorter than any useful instruction. */
-const BASE64_MIN = 24;
+export const BASE64_MIN = 24;
 const MAX_RUNS = 32;
 /** A single run is decoded up to this many chars (48 KiB of base64 → 36 KiB of text). */
 const MAX_RUN_CHARS = 48 * 1024;
@@ -95,11 +95,6 @@ export function base64Runs(s: string, limit = Infinity): Array<[number, number]>
     start = i + 1;
   }
   return out;
-}
-
-/** Cheap pre-check used by the fast path: could `s` hold a base64 run worth decoding? */
-export function hasBase64Candidate(s: string): boolean {
-  return base64Runs(s, 1).length > 0;
 }
 
 function take(budget: DecodeBudget, s: string): string {

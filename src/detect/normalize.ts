@@ -17,7 +17,7 @@
 import type { Finding } from './finding.ts';
 import { CONFUSABLES } from './confusables.ts';
 import { stripInvisible } from './invisible.ts';
-import { decodeLayer, hasBase64Candidate, hitWindows, type DecodeBudget } from './decode.ts';
+import { BASE64_MIN, decodeLayer, hitWindows, type DecodeBudget } from './decode.ts';
 
 export interface Normalized {
   /** Lowercased, folded, whitespace-collapsed text; decoded layers appended after a newline. */
@@ -36,11 +36,15 @@ const LAYER_SEPARATOR = '\n';
 
 /** Plain printable ASCII (plus tab/newline/CR) with nothing to decode. */
 function isPlain(s: string): boolean {
+  let run = 0; // current run of base64-alphabet characters
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c > 0x7e || c === 0x25 || c === 0x26 || (c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d)) return false;
+    const b64 = (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a) || c === 0x2b || c === 0x2f || c === 0x5f || c === 0x2d;
+    run = b64 ? run + 1 : 0;
+    if (run >= BASE64_MIN) return false;
   }
-  return !hasBase64Candidate(s);
+  return true;
 }
 
 /** Horizontal whitespace other than a single space, or a run of it (the common single space is left alone). */

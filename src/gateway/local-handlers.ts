@@ -65,7 +65,7 @@ export function buildLocalHandlers(gw: Gateway): Map<string, LocalHandler> {
         connection: s.connection,
         principal: s.principal.subject,
         authMethod: s.principal.method,
-        detail: { protocolVersion: s.protocolVersion, client: s.clientInfo?.name, clientVersion: s.clientInfo?.version },
+        detail: { protocolVersion: s.protocolVersion, client: s.clientInfo?.name, clientVersion: s.clientInfo?.version, ...(s.tls && { tls: s.tls }) },
       });
     }
     const result: Record<string, unknown> = {

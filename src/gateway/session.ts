@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { JsonRpcId } from '../protocol/envelope.ts';
+import type { TlsInfo } from '../tls/peer-info.ts';
 import type { Upstream } from '../upstream/upstream.ts';
 
 export interface Principal {
@@ -67,6 +68,8 @@ export class Session {
   /** `logging/setLevel` of this client: log messages below it are not delivered. */
   logLevel?: string;
   lastSeen = Date.now();
+  /** HTTPS listener: the channel (negotiated group, client certificate), for the audit. */
+  tls?: TlsInfo;
   closed = false;
   send: SessionSender;
 

@@ -15,13 +15,18 @@
  * principal that created it, and a request presenting its id with another principal is answered
  * exactly like an unknown session (404), so session ids cannot be borrowed across callers.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerOptions, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import { GatewayError } from '../errors.ts';
 import type { Gateway } from '../gateway/gateway.ts';
 import { Session, type Principal } from '../gateway/session.ts';
 import { HttpAuthenticator } from '../identity/http-authenticator.ts';
 import type { Classified, JsonRpcId } from '../protocol/envelope.ts';
 import { LEGACY_VERSIONS, META, MODERN_VERSIONS } from '../protocol/revisions.ts';
+import { listenerTlsOptions, watchCertificates, type Reloader } from '../tls/listener-context.ts';
+import { tlsInfo } from '../tls/peer-info.ts';
+import { requestGuard, type RequestGuard } from './request-guard.ts';
 
 interface RequestStream {
   res: ServerResponse;
@@ -39,6 +44,8 @@ const NAME_FROM: Record<string, 'name' | 'uri'> = { 'tools/call': 'name', 'promp
 export interface HttpServerHandle {
   server: Server;
   url: string;
+  /** Re-read the TLS certificate files now (also done on change and SIGHUP); false if kept. */
+  reloadCertificates?: () => boolean;
   close(): Promise<void>;
 }
 
@@ -60,6 +67,9 @@ export async function serveHttp(gw: Gateway): Promise<HttpServerHandle> {
       stateless,
       send: (message, related, final) => deliver(state, message, related, final),
     });
+    // The channel's properties (negotiated group, client certificate) go on the session's
+    // connection_established audit record (local-handlers.ts).
+    if (tlsSettings) session.tls = tlsInfo(req.socket as TLSSocket);
     states.set(session, state);
     return session;
   };
@@ -311,9 +321,25 @@ export async function serveHttp(gw: Gateway): Promise<HttpServerHandle> {
     res.writeHead(200).end();
   };
 
-  const server = createServer(
-    { maxHeaderSize: 16 * 1024, requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 },
-    (req, res) => {
+  const tlsSettings = gw.config.mcp.listen.tls;
+  const limits = gw.config.mcp.listen.limits;
+  // Slowloris: the head and the body must arrive in bounded time; an idle keep-alive is closed.
+  // `requestTimeout` covers receiving the request only, so long SSE answers are not cut.
+  const httpOptions: ServerOptions = {
+    maxHeaderSize: limits.maxHeaderBytes,
+    requestTimeout: limits.requestTimeoutSeconds * 1000,
+    headersTimeout: Math.min(limits.headersTimeoutSeconds * 1000, limits.requestTimeoutSeconds * 1000 || Infinity),
+    keepAliveTimeout: limits.keepAliveTimeoutSeconds * 1000,
+  };
+  let guard!: RequestGuard;
+  const handler: RequestListener = (req, res) => {
+      // Origin/Host before anything else (DNS rebinding): the request is not looked at further.
+      const verdict = guard.check(req);
+      if (!verdict.ok) {
+        gw.audit.emit({ event: 'policy_violation', connection: `http:${req.socket.remoteAddress}`, decision: 'deny', reason: verdict.reason, code: 'ORIGIN_REJECTED' });
+        return reject(res, new GatewayError('ORIGIN_REJECTED', 'Forbidden: Origin or Host not allowed'));
+      }
+      if (guard.cors(req, res)) return;
       const url = req.url ?? '/';
       const q = url.indexOf('?');
       const reqPath = q === -1 ? url : url.slice(0, q);
@@ -328,10 +354,19 @@ export async function serveHttp(gw: Gateway): Promise<HttpServerHandle> {
         gw.log(`http error: ${(err as Error).message}`);
         reject(res, new GatewayError('INTERNAL', 'Internal gateway error'));
       });
-    },
-  );
-  // SSE streams (GET, long tool calls) must not be cut by the request timeout.
-  server.requestTimeout = 0;
+  };
+  let reloader: Reloader | undefined;
+  let server: Server;
+  if (tlsSettings) {
+    const https = createHttpsServer({ ...httpOptions, ...listenerTlsOptions(tlsSettings) }, handler);
+    // A failed handshake (no or untrusted client certificate, no shared group) never reaches the
+    // handler; it is logged so an operator can see refused clients.
+    https.on('tlsClientError', (err, socket) => gw.log(`TLS handshake refused from ${socket.remoteAddress ?? '?'}: ${err.message}`));
+    reloader = watchCertificates(https, tlsSettings, gw.log);
+    server = https as unknown as Server;
+  } else {
+    server = createServer(httpOptions, handler);
+  }
   server.on('clientError', (_err, socket) => socket.destroy());
 
   const sweep = setInterval(() => {
@@ -352,12 +387,16 @@ export async function serveHttp(gw: Gateway): Promise<HttpServerHandle> {
   });
   const addr = server.address();
   const actualPort = typeof addr === 'object' && addr ? addr.port : port;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}${path}`;
+  const scheme = tlsSettings ? 'https' : 'http';
+  guard = requestGuard(gw.config.mcp.listen, actualPort, scheme);
+  const url = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${actualPort}${path}`;
   auth = new HttpAuthenticator(gw.config.mcp.identity, url);
   return {
     server,
     url,
+    ...(reloader && { reloadCertificates: reloader.reload }),
     close: async () => {
+      reloader?.close();
       clearInterval(sweep);
       for (const s of byId.values()) states.get(s)?.get?.end();
       await new Promise<void>((r) => server.close(() => r()));

@@ -54,7 +54,7 @@ export async function startGateway(yaml: string, extraArgs: string[] = [], opts:
     const t = setTimeout(() => reject(new Error(`gateway did not start:\n${err}`)), 30_000);
     proc.stdout!.on('data', (c) => {
       out += c;
-      const m = /listening on (http:\/\/\S+)/.exec(out);
+      const m = /listening on (https?:\/\/\S+)/.exec(out);
       if (m) {
         clearTimeout(t);
         resolve(m[1]);

@@ -64,15 +64,18 @@ function handshake(url: string, opts: ConnectionOptions): Promise<{ group?: stri
   });
 }
 
+/** Fresh certificates, the server pair copied to live.crt/live.key (the files the gateway watches). */
+async function startTlsGateway(tls: string): Promise<{ pki: TestPki; gw: RunningGateway }> {
+  const pki = makePki();
+  copyFileSync(pki.server.cert, join(pki.dir, 'live.crt'));
+  copyFileSync(pki.server.key, join(pki.dir, 'live.key'));
+  return { pki, gw: await startGateway(config(pki, tls)) };
+}
+
 describe('HTTPS listener with mTLS required', () => {
   let pki: TestPki;
   let gw: RunningGateway;
-  before(async () => {
-    pki = makePki();
-    copyFileSync(pki.server.cert, join(pki.dir, 'live.crt'));
-    copyFileSync(pki.server.key, join(pki.dir, 'live.key'));
-    gw = await startGateway(config(pki, 'clientCertificate: required'));
-  });
+  before(async () => ({ pki, gw } = await startTlsGateway('clientCertificate: required')));
   after(async () => { await gw?.stop(); });
 
   test('a client with a valid certificate calls a tool through the gateway', async () => {
@@ -144,12 +147,7 @@ describe('HTTPS listener with mTLS required', () => {
 describe('HTTPS listener with requirePostQuantum', () => {
   let pki: TestPki;
   let gw: RunningGateway;
-  before(async () => {
-    pki = makePki();
-    copyFileSync(pki.server.cert, join(pki.dir, 'live.crt'));
-    copyFileSync(pki.server.key, join(pki.dir, 'live.key'));
-    gw = await startGateway(config(pki, 'clientCertificate: none, requirePostQuantum: true'));
-  });
+  before(async () => ({ pki, gw } = await startTlsGateway('clientCertificate: none, requirePostQuantum: true')));
   after(async () => { await gw?.stop(); });
 
   test('a classical-only client (X25519) fails the handshake; a hybrid-capable client gets X25519MLKEM768', async () => {

@@ -7,6 +7,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
+import { classifierProblems } from '../detect/classifier.ts';
 import { sandboxSettingProblems } from '../sandbox/settings-problems.ts';
 import { configSchema, type Config, type Security, type SecurityOverride, type ServerConfig } from './schema.ts';
 import { mergeInspection } from './inspection-schema.ts';
@@ -133,6 +134,7 @@ export function loadConfigText(text: string, file = '<inline>', env: NodeJS.Proc
     return { ...s, effective };
   });
   for (const p of sandboxSettingProblems(config.mcp.security.sandbox, servers)) problems.push({ path: p.path, line: lineOf(p.at), message: p.message, fix: p.fix });
+  for (const p of classifierProblems(config.mcp.security.inspection.injection.classifier)) problems.push({ ...p, line: lineOf(p.path.split('.')) });
   if (problems.length) throw new ConfigError(file, problems);
   return deepFreeze({ file, config, servers, notes });
 }

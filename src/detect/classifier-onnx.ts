@@ -8,6 +8,7 @@
  * text either one probability ([batch] or [batch, 1]) or logits [batch, k] (softmaxed, column
  * `injectionLabel`).
  */
+import { createRequire } from 'node:module';
 import type { OnnxClassifierConfig } from '../config/classifier-schema.ts';
 import type { Classifier } from './classifier.ts';
 
@@ -35,9 +36,10 @@ async function importOrt(): Promise<OrtModule> {
   return mod.InferenceSession ? mod : (mod.default as OrtModule);
 }
 
-export async function onnxRuntimeAvailable(): Promise<boolean> {
+/** Resolvable from Portcullis's own location (where `import()` below would look). */
+export function onnxRuntimeInstalled(): boolean {
   try {
-    await importOrt();
+    createRequire(import.meta.url).resolve(ONNX_PACKAGE);
     return true;
   } catch {
     return false;

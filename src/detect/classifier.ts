@@ -12,11 +12,11 @@
  * operators who prefer availability; either way every failure goes to `onError`, which the
  * inspection stage audits: a failure is never silently ignored.
  */
-import { access, constants } from 'node:fs/promises';
+import { accessSync, constants } from 'node:fs';
 import type { ClassifierConfig } from '../config/classifier-schema.ts';
 import type { ConfigProblem } from '../config/load.ts';
 import { HttpClassifier } from './classifier-http.ts';
-import { OnnxClassifier, ONNX_PACKAGE, onnxRuntimeAvailable } from './classifier-onnx.ts';
+import { OnnxClassifier, ONNX_PACKAGE, onnxRuntimeInstalled } from './classifier-onnx.ts';
 
 export interface Classifier {
   /** One injection probability 0..1 per text, in order. */
@@ -112,15 +112,18 @@ export function createClassifier(cfg: ClassifierConfig | undefined, opts: Classi
   return new WindowedClassifier(cfg, backend, opts);
 }
 
+/** Where the classifier is configured (for messages naming the key). */
+export const CLASSIFIER_KEY = 'mcp.security.inspection.injection.classifier';
+
 /**
- * What `portcullis check` and start-up report about a classifier section (at `path`, e.g.
- * `mcp.security.inspection.injection.classifier`): the optional ONNX runtime missing, the
- * model file unreadable. Does not contact an HTTP endpoint (check must work offline).
+ * What configuration loading reports about a classifier section (so `portcullis check`, `run` and
+ * `wrap` all fail the same way, naming the key and the fix): the optional ONNX runtime not
+ * installed, the model file unreadable. Does not contact an HTTP endpoint (check works offline).
  */
-export async function classifierProblems(cfg: ClassifierConfig | undefined, path: string): Promise<ConfigProblem[]> {
+export function classifierProblems(cfg: ClassifierConfig | undefined, path = CLASSIFIER_KEY): ConfigProblem[] {
   if (!cfg || cfg.type !== 'onnx') return [];
   const problems: ConfigProblem[] = [];
-  if (!(await onnxRuntimeAvailable())) {
+  if (!onnxRuntimeInstalled()) {
     problems.push({
       path: `${path}.type`,
       message: `type: onnx needs the optional package ${ONNX_PACKAGE}, which is not installed`,
@@ -128,7 +131,7 @@ export async function classifierProblems(cfg: ClassifierConfig | undefined, path
     });
   }
   try {
-    await access(cfg.model, constants.R_OK);
+    accessSync(cfg.model, constants.R_OK);
   } catch {
     problems.push({ path: `${path}.model`, message: `model file ${cfg.model} is not readable`, fix: 'give the path of an .onnx file the gateway user can read' });
   }

@@ -4,6 +4,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { classifierSchema } from '../../src/config/classifier-schema.ts';
 import { classifierProblems, createClassifier } from '../../src/detect/classifier.ts';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BIN } from '../helpers/gateway-process.ts';
 
 /** The endpoint is a real HTTP peer; the classifier client is what is under test. */
 type Handler = (texts: string[], req: IncomingMessage, res: ServerResponse) => void;
@@ -123,11 +128,23 @@ describe('ONNX classifier', () => {
 
   it('without onnxruntime-node installed: check names the key and the fix, start-up fails', async () => {
     const cfg = classifierSchema.parse({ type: 'onnx', model: '/nonexistent/model.onnx' });
-    const problems = await classifierProblems(cfg, 'mcp.security.inspection.injection.classifier');
+    const problems = classifierProblems(cfg);
     assert.deepEqual(problems.map((p) => p.path), ['mcp.security.inspection.injection.classifier.type', 'mcp.security.inspection.injection.classifier.model']);
     assert.match(problems[0].fix, /npm install onnxruntime-node/);
     const c = createClassifier(cfg)!;
     await assert.rejects(c.ready(), /npm install onnxruntime-node/);
+  });
+
+  it('portcullis check fails on it, naming file, line, key and fix', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'classifier-check-'));
+    const file = join(dir, 'portcullis.yaml');
+    writeFileSync(file, ['mcp:', '  servers:', '    - name: s', '      command: node', '  security:', '    inspection:', '      injection:', '        classifier:', '          type: onnx', `          model: ${join(dir, 'absent.onnx')}`, ''].join('\n'));
+    const r = spawnSync(process.execPath, [BIN, 'check', '--config', file], { encoding: 'utf8' });
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /mcp\.security\.inspection\.injection\.classifier\.type: type: onnx needs the optional package onnxruntime-node/);
+    assert.match(r.stdout, /fix: npm install onnxruntime-node/);
+    assert.match(r.stdout, /classifier\.model: model file .*absent\.onnx is not readable/);
+    assert.match(r.stdout, /portcullis\.yaml:9/);
   });
 
   it('the schema rejects unknown keys and bad URLs', () => {

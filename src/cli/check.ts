@@ -3,6 +3,7 @@ import { findUnenforced } from '../config/enforcement.ts';
 import { requireAuthProblems } from '../config/identity-schema.ts';
 import { ConfigError, formatProblem, loadConfigFile } from '../config/load.ts';
 import { sandboxReadiness } from '../sandbox/readiness.ts';
+import { transportSecurityProblems } from '../tls/readiness.ts';
 import { CliError, parse } from './common.ts';
 import type { Command } from './main.ts';
 
@@ -26,10 +27,12 @@ export const checkCommand: Command = {
     const file = values.config as string;
     try {
       const loaded = loadConfigFile(file);
-      const authProblems = requireAuthProblems(loaded.config);
+      // Settings valid in themselves that `run` would refuse on this host (transport: files that
+      // cannot be read, mtls toward a plain-http upstream); each names its key and the fix.
+      const authProblems = [...requireAuthProblems(loaded.config), ...transportSecurityProblems(loaded)];
       if (authProblems.length) {
         if (values.json) process.stdout.write(JSON.stringify({ valid: false, file, problems: authProblems }, null, 2) + '\n');
-        else process.stdout.write(authProblems.map((p) => `${file}: ${p.path}: ${p.message}`).join('\n') + '\n');
+        else process.stdout.write(authProblems.map((p) => `${file}: ${p.path}: ${p.message}${'fix' in p ? `\n  fix: ${p.fix}` : ''}`).join('\n') + '\n');
         return 1;
       }
       const unenforced = findUnenforced(loaded.config, 'check');

@@ -3,6 +3,7 @@ import { requireAuthProblems } from '../config/identity-schema.ts';
 import { loadConfigFile, type LoadedConfig } from '../config/load.ts';
 import { Gateway } from '../gateway/gateway.ts';
 import { serveHttp } from '../transports/http-server.ts';
+import { transportSecurityProblems } from '../tls/readiness.ts';
 import { createLogger, lineLogger } from '../monitor/logger.ts';
 import { pinGuardFromConfig } from '../pins/pins-from-config.ts';
 import { CliError, gateUnenforced, loadOrExplain, monitoringOrExplain, onShutdownSignals, parse, pinsOrExplain, printNotes } from './common.ts';
@@ -30,6 +31,8 @@ export const runCommand: Command = {
     gateUnenforced(loaded.config, 'run', Boolean(values['allow-unenforced']), loaded.file);
     const authProblem = requireAuthProblems(loaded.config)[0];
     if (authProblem) throw new CliError(`${loaded.file}: ${authProblem.path}: ${authProblem.message}`, 1);
+    const transport = transportSecurityProblems(loaded);
+    if (transport.length) throw new CliError(transport.map((p) => `${loaded.file}: ${p.path}: ${p.message}\nfix: ${p.fix}`).join('\n'), 1);
     if (!loaded.servers.length) throw new CliError(`${loaded.file}: mcp.servers is empty\nfix: declare at least one server (command or url)`, 1);
     await startHttpGateway(loaded);
     return new Promise<number>(() => {}); // runs until a signal

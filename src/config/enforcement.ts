@@ -17,9 +17,10 @@ export interface Unenforced {
 
 type Sec = Security | SecurityOverride;
 
-function checkSecurity(sec: Sec | undefined, base: string, out: Unenforced[], transport: 'any' | 'stdio' | 'http'): void {
+// Nothing is accepted-but-unenforced today. (`mtls` left this table with transport security:
+// it configures the client side toward HTTPS upstreams, see src/tls/readiness.ts.)
+function checkSecurity(sec: Sec | undefined, _base: string, _out: Unenforced[], _transport: 'any' | 'stdio' | 'http'): void {
   if (!sec) return;
-  if (sec.mtls?.enabled) out.push({ path: `${base}.mtls`, what: 'mutual TLS on the listener and to upstreams', until: 'identity and transport security' });
 }
 
 export function findUnenforced(config: Config, mode: 'run' | 'wrap' | 'check' = 'check'): Unenforced[] {

@@ -17,6 +17,7 @@ import { IDENTITY_DEFAULTS, identitySchema } from './identity-schema.ts';
 import { overrideOf } from './override-schema.ts';
 import { SANDBOX_DEFAULTS, sandboxOverrideSchema, sandboxSchema } from './sandbox-schema.ts';
 import { listenSecurityFields } from './tls-schema.ts';
+import { upstreamSecurityFields } from './upstream-tls-schema.ts';
 import { PINNING_DEFAULTS, pinningOverrideSchema, pinningSchema } from './pinning-schema.ts';
 import { INSPECTION_DEFAULTS, inspectionOverrideSchema, inspectionSchema } from './inspection-schema.ts';
 
@@ -208,6 +209,7 @@ export const serverSchema = z
     cwd: z.string().optional(),
     url: z.url().optional().describe('Streamable HTTP: the upstream MCP endpoint.'),
     headers: z.record(z.string(), z.string()).optional().describe('Streamable HTTP: static headers sent upstream.'),
+    ...upstreamSecurityFields,
     security: securityOverrideSchema.optional(),
   })
   .refine((s) => (s.command === undefined) !== (s.url === undefined), {

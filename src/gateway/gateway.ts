@@ -23,6 +23,7 @@ import { frameResult } from '../protocol/splice.ts';
 import { SandboxLauncher } from '../sandbox/launcher.ts';
 import { MemoryStore } from '../state/memory-store.ts';
 import { HttpTransport } from '../upstream/http-transport.ts';
+import { httpUpstreamOptions } from '../upstream/http-upstream-options.ts';
 import { scrubbedEnv, StdioTransport } from '../upstream/stdio-transport.ts';
 import { Upstream } from '../upstream/upstream.ts';
 import { Catalog } from './catalog.ts';
@@ -145,7 +146,7 @@ export class Gateway {
   private makeTransport(s: ResolvedServer) {
     const maxMessageBytes = s.effective.validation.maxContextSize;
     if (s.url) {
-      return new HttpTransport({ url: s.url, headers: s.headers, maxMessageBytes, connectTimeoutMs: this.config.mcp.timeouts.connectSeconds * 1000 });
+      return new HttpTransport(httpUpstreamOptions(s, { audit: this.audit, log: this.log, connectTimeoutMs: this.config.mcp.timeouts.connectSeconds * 1000 }));
     }
     // run: a scrubbed environment plus the configured one; wrap: the client started us with the
     // environment it meant for the server (API keys in its config), so it is passed on.

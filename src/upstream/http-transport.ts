@@ -5,14 +5,19 @@
  * Every body is read with a byte cap; no client token ever goes upstream (only configured headers).
  */
 import { createParser } from 'eventsource-parser';
-import { Agent, request, type Dispatcher } from 'undici';
+import { Agent, request, type buildConnector, type Dispatcher } from 'undici';
 import { readCapped } from '../util/read-capped.ts';
 import type { TransportLimits, UpstreamTransport } from './transport.ts';
+import type { UpstreamCredentials } from './upstream-credentials.ts';
 
 export interface HttpOptions extends TransportLimits {
   url: string;
   headers?: Record<string, string>;
   connectTimeoutMs: number;
+  /** https: TLS settings, pin check and audit (upstream-tls.ts). */
+  connect?: buildConnector.connector;
+  /** The gateway's own credentials for this upstream (upstream-credentials.ts). */
+  credentials?: UpstreamCredentials;
 }
 
 export class HttpTransport implements UpstreamTransport {
@@ -31,7 +36,7 @@ export class HttpTransport implements UpstreamTransport {
 
   constructor(opts: HttpOptions) {
     this.opts = opts;
-    this.agent = new Agent({ connectTimeout: opts.connectTimeoutMs, headersTimeout: opts.connectTimeoutMs, bodyTimeout: 0, connections: 64 });
+    this.agent = new Agent({ connectTimeout: opts.connectTimeoutMs, headersTimeout: opts.connectTimeoutMs, bodyTimeout: 0, connections: 64, ...(opts.connect && { connect: opts.connect }) });
   }
 
   async start(): Promise<void> {}
@@ -40,8 +45,9 @@ export class HttpTransport implements UpstreamTransport {
     this.protocolVersion = v;
   }
 
-  private headers(extra: Record<string, string>): Record<string, string> {
-    const h: Record<string, string> = { ...this.opts.headers, ...extra };
+  /** Only configured headers and the gateway's own credentials: nothing of the client's. */
+  private async headers(extra: Record<string, string>): Promise<Record<string, string>> {
+    const h: Record<string, string> = { ...this.opts.headers, ...(await this.opts.credentials?.headers()), ...extra };
     if (this.sessionId) h['mcp-session-id'] = this.sessionId;
     if (this.protocolVersion) h['mcp-protocol-version'] = this.protocolVersion;
     return h;
@@ -66,13 +72,20 @@ export class HttpTransport implements UpstreamTransport {
 
   /** POST one message; true when its answer continues as an SSE stream read in the background. */
   private async post(message: string, signal: AbortSignal, requestId?: number): Promise<boolean> {
-    const res = await request(this.opts.url, {
-      method: 'POST',
-      signal,
-      dispatcher: this.agent,
-      headers: this.headers({ 'content-type': 'application/json', accept: 'application/json, text/event-stream' }),
-      body: message,
-    });
+    const once = async () =>
+      request(this.opts.url, {
+        method: 'POST',
+        signal,
+        dispatcher: this.agent,
+        headers: await this.headers({ 'content-type': 'application/json', accept: 'application/json, text/event-stream' }),
+        body: message,
+      });
+    let res = await once();
+    // The gateway's token expired or was revoked: fetch another and retry once.
+    if (res.statusCode === 401 && this.opts.credentials?.refresh()) {
+      await res.body.dump();
+      res = await once();
+    }
     const sid = res.headers['mcp-session-id'];
     if (typeof sid === 'string' && sid) {
       const first = this.sessionId === undefined;
@@ -122,7 +135,7 @@ export class HttpTransport implements UpstreamTransport {
         method: 'GET',
         dispatcher: this.agent,
         signal: ac.signal,
-        headers: this.headers({ accept: 'text/event-stream' }),
+        headers: await this.headers({ accept: 'text/event-stream' }),
       });
       if (res.statusCode !== 200) {
         // 405: the server offers no standalone stream. That is allowed.
@@ -161,7 +174,8 @@ export class HttpTransport implements UpstreamTransport {
     for (const c of this.streams.values()) c.abort();
     this.streams.clear();
     if (this.sessionId) {
-      await request(this.opts.url, { method: 'DELETE', dispatcher: this.agent, headers: this.headers({}) })
+      await this.headers({})
+        .then((headers) => request(this.opts.url, { method: 'DELETE', dispatcher: this.agent, headers }))
         .then((r) => r.body.dump())
         .catch(() => {});
     }

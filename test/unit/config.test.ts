@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { findUnenforced } from '../../src/config/enforcement.ts';
@@ -44,16 +44,28 @@ test('portcullis check on the seed lists exactly what this build does not enforc
   assert.equal(seed.status, 1, seed.stderr);
   const refused = JSON.parse(seed.stdout) as { valid: boolean; problems: { path: string; message: string }[] };
   assert.equal(refused.valid, false);
-  assert.deepEqual(refused.problems.map((p) => p.path), ['mcp.security.requireAuth']);
+  // Its mtls block is enforced (client certificate toward HTTPS upstreams): the files it names
+  // do not exist here, and each is named with the fix.
+  const mtlsKeys = ['mcp.security.mtls.clientCertPath', 'mcp.security.mtls.clientKeyPath', 'mcp.security.mtls.caCertPath'];
+  assert.deepEqual(refused.problems.map((p) => p.path), ['mcp.security.requireAuth', ...mtlsKeys]);
   assert.match(refused.problems[0].message, /fix: configure mcp\.identity\.jwt/);
+  for (const p of refused.problems.slice(1) as unknown as { message: string; fix: string }[]) {
+    assert.match(p.message, /cannot read \/secure\/certs\/.*ENOENT/);
+    assert.match(p.fix, /mtls\.enabled: false/);
+  }
   // With an API key configured, requireAuth is enforced: only what is really missing is listed.
-  const text = readFileSync(SEED, 'utf8').replace(/^mcp:\s*$/m, `mcp:\n  identity:\n    apiKeys: [{id: k1, subject: agent, hash: "sha256:${'0'.repeat(64)}"}]`);
+  // With the certificate files present too, nothing is refused and nothing is unenforced.
+  const pem = writeConfig('placeholder');
+  for (const f of ['mcp-client.crt', 'mcp-client.key', 'mcp-ca.crt']) writeFileSync(join(pem.dir, f), '-----BEGIN CERTIFICATE-----\n(check reads the file; the PEM is parsed when an HTTPS upstream connects)\n');
+  const text = readFileSync(SEED, 'utf8')
+    .replace(/^mcp:\s*$/m, `mcp:\n  identity:\n    apiKeys: [{id: k1, subject: agent, hash: "sha256:${'0'.repeat(64)}"}]`)
+    .replaceAll('/secure/certs/', `${pem.dir}/`);
   const withKey = writeConfig(text);
   const r = spawnSync(NODE, [BIN, 'check', '--config', withKey.path, '--json'], { env: seedEnv, encoding: 'utf8' });
   assert.equal(r.status, 0, r.stdout + r.stderr);
   const out = JSON.parse(r.stdout) as { valid: boolean; unenforced: { path: string }[] };
   assert.equal(out.valid, true);
-  assert.deepEqual(out.unenforced.map((u) => u.path), ['mcp.security.mtls']);
+  assert.deepEqual(out.unenforced.map((u) => u.path), []);
 });
 
 test('a missing ${VAR} is an error naming the variable, the path and the line', () => {
@@ -124,18 +136,20 @@ test('the loaded configuration is frozen', () => {
   }, TypeError);
 });
 
-test('an enabled but unenforced setting stops run and wrap unless --allow-unenforced', () => {
+test('mtls.enabled is enforced: run refuses a missing client certificate and a plain-http upstream, naming key and fix', () => {
   const cfg = writeConfig(`mcp:
-  servers: [{ name: s, command: "node", args: ["-e", ""] }]
+  listen: { port: 0 }
+  servers: [{ name: s, url: "http://127.0.0.1:1/mcp" }]
   security:
-    mtls: { enabled: true }
+    mtls: { enabled: true, clientCertPath: /nonexistent/c.crt }
 `);
-  const r = spawnSync(NODE, [BIN, 'wrap', '--config', cfg.path, '--', 'node', '-e', ''], { encoding: 'utf8', input: '' });
+  assert.deepEqual(findUnenforced(loadConfigFile(cfg.path).config, 'run'), []);
+  const r = spawnSync(NODE, [BIN, 'run', '--config', cfg.path], { encoding: 'utf8', input: '', timeout: 30_000 });
   assert.equal(r.status, 1);
-  assert.match(r.stderr, /NOT ENFORCED/);
-  assert.match(r.stderr, /mcp\.security\.mtls/);
-  assert.match(r.stderr, /--allow-unenforced/);
-  assert.deepEqual(findUnenforced(loadConfigFile(cfg.path).config, 'wrap').map((u) => u.path), ['mcp.security.mtls']);
+  assert.match(r.stderr, /mcp\.security\.mtls\.clientCertPath: cannot read \/nonexistent\/c\.crt/);
+  assert.match(r.stderr, /mcp\.security\.mtls\.clientKeyPath: mtls\.enabled needs a client certificate and key/);
+  assert.match(r.stderr, /mcp\.servers\.0\.url: mtls is enabled for 's' but its URL is plain http/);
+  assert.match(r.stderr, /fix: /);
 });
 
 test('the generated JSON Schema and config reference are up to date (npm run gen:config)', () => {

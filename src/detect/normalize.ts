@@ -17,7 +17,7 @@
 import type { Finding } from './finding.ts';
 import { CONFUSABLES } from './confusables.ts';
 import { stripInvisible } from './invisible.ts';
-import { BASE64_MIN, decodeLayer, hitWindows, type DecodeBudget } from './decode.ts';
+import { BASE64_MIN, decodeLayer, hitWindows, isBase64Char, type DecodeBudget } from './decode.ts';
 
 export interface Normalized {
   /** Lowercased, folded, whitespace-collapsed text; decoded layers appended after a newline. */
@@ -40,17 +40,21 @@ function isPlain(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c > 0x7e || c === 0x25 || c === 0x26 || (c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d)) return false;
-    const b64 = (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a) || c === 0x2b || c === 0x2f || c === 0x5f || c === 0x2d;
-    run = b64 ? run + 1 : 0;
+    run = isBase64Char(c) ? run + 1 : 0;
     if (run >= BASE64_MIN) return false;
   }
   return true;
 }
 
-/** Horizontal whitespace other than a single space, or a run of it (the common single space is left alone). */
-const HSPACE = /[ \t\r\f\v\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]{2,}|[\t\r\f\v\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]/g;
+/**
+ * Horizontal whitespace that is not a lone space: a space followed by more, or any other blank
+ * (a lone space, the common case, is never matched, so prose costs a scan, not a replacement).
+ */
+const HSPACE = / [ \t\r\f\v\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+|[\t\r\f\v\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000][ \t\r\f\v\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]*/g;
+/** A newline with blanks around it or more newlines after it (a lone newline is not matched). */
+const NEWLINE_RUN = / \n\s*|\n\s+/g;
 function collapseWhitespace(s: string): string {
-  return s.replace(HSPACE, ' ').replace(/ ?\n\s*/g, '\n').trim();
+  return s.replace(HSPACE, ' ').replace(NEWLINE_RUN, '\n').trim();
 }
 
 /**
@@ -69,7 +73,7 @@ function surface(s: string): string {
 }
 
 /** "i g n o r e   a l l": single letters joined, double spaces become the word breaks. */
-const SPACED_RUN = /(?:\b[a-z] ){6,}/;
+const SPACED_RUN = /\b[a-z] [a-z] [a-z] [a-z] [a-z] [a-z] /;
 function unspace(lower: string): string | undefined {
   if (!SPACED_RUN.test(lower)) return undefined;
   return collapseWhitespace(lower.replace(/ {2,}/g, '\u0001').replace(/\b([a-z]) (?=[a-z]\b)/g, '$1').replace(/\u0001/g, ' '));

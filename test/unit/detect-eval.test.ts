@@ -5,8 +5,9 @@ import { evaluateCategory, loadCategory } from '../../scripts/eval-detect.ts';
 /**
  * The in-repo injection corpus must keep meeting the goal (recall >= 95%, false positives <= 1%
  * on benign results) at the default policy threshold (high). The rules were tuned on this corpus:
- * it catches regressions; it does not prove generalization: holdout.jsonl scored 35% recall on
- * first contact (then tuned on), holdout-2.jsonl 15% (never tuned on). See docs/content-security.md.
+ * it catches regressions; it does not prove generalization: on first contact the held-out sets
+ * scored 35% (holdout), 15% (holdout-2) and 30% (holdout-3, never tuned on). See
+ * docs/content-security.md.
  */
 describe('injection detection on the labelled corpus', () => {
   it('every line is well-formed and names its source and licence', () => {
@@ -26,9 +27,15 @@ describe('injection detection on the labelled corpus', () => {
       if (file.startsWith('benign-')) assert.ok(s.fpRate <= 0.01, `${file}: ${s.fpRate}`);
     }
     // Held-out sets: regression floors at today's level, not the goal (rules do not generalize to
-    // paraphrases; holdout-2 was never tuned on). Raise them when the rules or a classifier improve.
-    assert.ok(r.byFile['holdout.jsonl'].recall >= 0.85 && r.byFile['holdout.jsonl'].fpRate <= 0.05, JSON.stringify(r.byFile['holdout.jsonl']));
-    assert.ok(r.byFile['holdout-2.jsonl'].recall >= 0.15 && r.byFile['holdout-2.jsonl'].fpRate <= 0.05, JSON.stringify(r.byFile['holdout-2.jsonl']));
+    // paraphrases). holdout and holdout-2 were tuned on after first contact; holdout-3 never was.
+    // Raise the floors when the rules or a classifier improve.
+    const floor = (file: string, recall: number, fp: number) => {
+      const s = r.byFile[file];
+      assert.ok(s.recall >= recall && s.fpRate <= fp, `${file}: ${JSON.stringify(s)}`);
+    };
+    floor('holdout.jsonl', 0.95, 0.05);
+    floor('holdout-2.jsonl', 0.85, 0.05);
+    floor('holdout-3.jsonl', 0.3, 0.07);
     assert.ok(r.overall.fpRate <= 0.01, `FP ${r.overall.fpRate}: ${JSON.stringify(r.falsePositives.slice(0, 5))}`);
   });
 });

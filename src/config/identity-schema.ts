@@ -113,10 +113,18 @@ export const IDENTITY_DEFAULTS = identitySchema.parse({});
  * mistake, reported by `check` and refused by `run` (not by `wrap`: stdio callers are the local user).
  */
 export function requireAuthProblems(config: {
-  mcp: { identity: IdentityConfig; security: { requireAuth: boolean }; servers: { security?: { requireAuth?: boolean } }[]; skills: { security?: { requireAuth?: boolean } }[] };
+  mcp: {
+    identity: IdentityConfig;
+    listen: { tls?: { clientCertificate: 'none' | 'optional' | 'required' } };
+    security: { requireAuth: boolean };
+    servers: { security?: { requireAuth?: boolean } }[];
+    skills: { security?: { requireAuth?: boolean } }[];
+  };
 }): { path: string; message: string }[] {
   const id = config.mcp.identity;
-  if (id.jwt !== undefined || id.apiKeys.length > 0 || id.mtls !== undefined) return [];
+  // Certificate identity authenticates only if the listener actually asks for client certificates.
+  const certs = id.mtls !== undefined && (config.mcp.listen.tls?.clientCertificate ?? 'none') !== 'none';
+  if (id.jwt !== undefined || id.apiKeys.length > 0 || certs) return [];
   const paths: string[] = [];
   if (config.mcp.security.requireAuth) paths.push('mcp.security.requireAuth');
   config.mcp.servers.forEach((s, i) => s.security?.requireAuth && paths.push(`mcp.servers.${i}.security.requireAuth`));
@@ -125,7 +133,7 @@ export function requireAuthProblems(config: {
     path,
     message:
       'requireAuth is true but no HTTP authenticator is configured, so `portcullis run` would refuse every caller. ' +
-      'fix: configure mcp.identity.jwt (OAuth issuer), mcp.identity.apiKeys (`portcullis keys api-key`) or mcp.identity.mtls (client certificates), see docs/identity.md; ' +
+      'fix: configure mcp.identity.jwt (OAuth issuer), mcp.identity.apiKeys (`portcullis keys api-key`) or mcp.identity.mtls with mcp.listen.tls.clientCertificate: required and caPath (client certificates), see docs/identity.md; ' +
       'or set requireAuth: false. (`portcullis wrap` identifies the local user and needs none.)',
   }));
 }

@@ -9,11 +9,9 @@ import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { after, before, describe, test } from 'node:test';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { Agent, fetch as undiciFetch } from 'undici';
 import { waitForAudit } from '../helpers/audit-wait.ts';
-import { makePki, type Pair, type TestPki } from '../helpers/certs.ts';
+import { makePki, type TestPki } from '../helpers/certs.ts';
+import { clientCert, tlsSdkClient as sdkClient } from '../helpers/tls-client.ts';
 import { startGateway, textOf, type RunningGateway } from '../helpers/gateway-process.ts';
 
 const config = (pki: TestPki, tls: string) => `
@@ -31,19 +29,6 @@ mcp:
     audit:
       destinations: [{type: file, path: "\${AUDIT}"}]
 `;
-
-/** A v1 SDK client whose HTTPS goes through an undici Agent with the given TLS options. */
-async function sdkClient(url: string, tls: ConnectionOptions): Promise<{ client: Client; close: () => Promise<void> }> {
-  const agent = new Agent({ connect: tls });
-  const transport = new StreamableHTTPClientTransport(new URL(url), {
-    fetch: ((u: string | URL, init?: RequestInit) => undiciFetch(u, { ...(init as object), dispatcher: agent })) as unknown as typeof fetch,
-  });
-  const client = new Client({ name: 'tls-e2e', version: '0.0.1' });
-  await client.connect(transport);
-  return { client, close: async () => { await client.close(); await agent.close(); } };
-}
-
-const clientCert = (pki: TestPki, c: Pair): ConnectionOptions => ({ ca: readFileSync(pki.ca.cert), cert: readFileSync(c.cert), key: readFileSync(c.key) });
 
 /** A raw TLS handshake: resolves with the negotiated group and server certificate, or the error. */
 function handshake(url: string, opts: ConnectionOptions): Promise<{ group?: string; fingerprint?: string; error?: string }> {

@@ -29,20 +29,18 @@ export const checkCommand: Command = {
       const loaded = loadConfigFile(file);
       // Settings valid in themselves that `run` would refuse on this host (transport: files that
       // cannot be read, mtls toward a plain-http upstream); each names its key and the fix.
-      const authProblems = [...requireAuthProblems(loaded.config), ...transportSecurityProblems(loaded)];
-      if (authProblems.length) {
-        if (values.json) process.stdout.write(JSON.stringify({ valid: false, file, problems: authProblems }, null, 2) + '\n');
-        else process.stdout.write(authProblems.map((p) => `${file}: ${p.path}: ${p.message}${'fix' in p ? `\n  fix: ${p.fix}` : ''}`).join('\n') + '\n');
-        return 1;
-      }
+      const problems = [...requireAuthProblems(loaded.config), ...transportSecurityProblems(loaded)];
       const unenforced = findUnenforced(loaded.config, 'check');
       // Enforced by this build, but is the backend on this host? (See also `portcullis doctor`.)
       const sandbox = sandboxReadiness(loaded);
+      const valid = problems.length === 0;
       if (values.json) {
-        process.stdout.write(JSON.stringify({ valid: true, file, notes: loaded.notes, unenforced, sandbox }, null, 2) + '\n');
-        return 0;
+        process.stdout.write(JSON.stringify({ valid, file, problems, notes: loaded.notes, unenforced, sandbox }, null, 2) + '\n');
+        return valid ? 0 : 1;
       }
-      const out = [`${file}: valid (${loaded.servers.length} server(s))`];
+      const out = valid
+        ? [`${file}: valid (${loaded.servers.length} server(s))`]
+        : [`${file}: ${problems.length} problem(s) that \`run\` would refuse:`, ...problems.map((p) => `  ${p.path}: ${p.message}${'fix' in p ? `\n    fix: ${p.fix}` : ''}`)];
       for (const n of loaded.notes) out.push(`note:${formatProblem(file, n).slice(1)}`);
       if (unenforced.length) {
         out.push(`not enforced by this build (${unenforced.length}) — run/wrap refuse these unless --allow-unenforced:`);
@@ -52,7 +50,7 @@ export const checkCommand: Command = {
       }
       for (const r of sandbox) out.push(`sandbox on this host: ${r.path}: ${r.container} ${r.ok ? 'available' : 'NOT available'} (${r.detail}) → ${r.outcome}`);
       process.stdout.write(out.join('\n') + '\n');
-      return 0;
+      return valid ? 0 : 1;
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
       if (values.json) process.stdout.write(JSON.stringify({ valid: false, file, problems: err.problems }, null, 2) + '\n');

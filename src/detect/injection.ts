@@ -36,6 +36,13 @@ const QUOTE_AFTER = /^[^"'`“”‘’«».!?\n]{0,40}["'`“”‘’«»]/;
 const EXAMPLE = /\b(?:e\.g\.|such as|for example|for instance|known as|phrases? like|called)[:,]?\s?["'`“‘«]?\s?$/;
 const EXAMPLE_INSIDE = /\b(?:such as|e\.g\.|for example|for instance)\b/;
 const NEGATION_BEFORE = /\b(?:never|not|n't|dont|don't|do not|must not|should not|without)\b[^.!?\n]{0,30}$/;
+/**
+ * An operating-system error message (`ENOENT: no such file or directory, open '/root/.ssh/id_rsa'`,
+ * `EROFS: read-only file system, open '/etc/passwd'`): tools report failed file access this way,
+ * and the message and syscall read like "read ... passwd" to the rules. Only the credential rules
+ * are lowered by it; exfiltration and override rules still fire on the same text.
+ */
+const ERRNO = /\be(?:noent|acces|perm|rofs|isdir|notdir|exist|loop|nametoolong|busy|io|mfile|nfile|again|inval|notempty|xdev): [^,\n]{0,60}, [a-z]{2,12} ?['"]?/;
 const CONTEXT = 40;
 const EXCERPT = 120;
 
@@ -91,7 +98,7 @@ function adjust(rule: InjectionRule, before: string, match: string, after: strin
     const quoted = QUOTE_BEFORE.test(before) && QUOTE_AFTER.test(after);
     if (quoted || EXAMPLE.test(before) || EXAMPLE_INSIDE.test(match)) return lower(rule.severity);
   }
-  if ((rule.family === 'credentials' || rule.family === 'leak') && NEGATION_BEFORE.test(before)) return 'low';
+  if ((rule.family === 'credentials' || rule.family === 'leak') && (NEGATION_BEFORE.test(before) || ERRNO.test(before + match))) return 'low';
   return rule.severity;
 }
 

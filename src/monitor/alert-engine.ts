@@ -62,7 +62,7 @@ const COUNT_RULES: Record<Exclude<RuleName, 'connectionSpikes'>, CountRuleDef> =
   injectionAttempts: {
     type: 'INJECTION_ATTEMPT_DETECTED',
     subject: (r) => `${r.server ?? ''}/${r.tool ?? ''}`,
-    message: (_n, _w, r) => `MCP injection attempt detected. Pattern: ${String((r.detail as { pattern?: unknown } | undefined)?.pattern ?? 'unknown')}. Tool: ${at(r)}. Connection: ${r.connection ?? '?'}. Immediate action required.`,
+    message: (_n, _w, r) => `MCP injection attempt detected. Pattern: ${String((r.detail as { pattern?: unknown } | undefined)?.pattern ?? r.rule ?? 'unknown')}. Tool: ${at(r)}. Connection: ${r.connection ?? r.session ?? '?'}. Immediate action required.`,
   },
   pinDrift: {
     type: 'PIN_DRIFT_DETECTED',

@@ -91,7 +91,8 @@ function coreScenarios(label: string, start: () => Promise<{ gw: RunningGateway;
 
     test('tools/list is filtered and tools/call echo works', async () => {
       const names = (await c.client.listTools()).tools.map((t) => t.name);
-      assert.ok(names.includes('echo'));
+      // On failure, say what was listed and what the gateway logged (a CI run once listed no echo).
+      assert.ok(names.includes('echo'), `listed: ${names.join(', ')}\ngateway stderr:\n${gw.stderr()}\naudit:\n${gw.audit().filter((r) => r.decision === 'deny' || r.event === 'upstream_error').map((r) => JSON.stringify(r)).join('\n')}`);
       assert.ok(!names.includes('get-env'), 'denied');
       assert.ok(!names.includes('get-tiny-image'), 'not allowlisted');
       const r = await c.client.callTool({ name: 'echo', arguments: { message: `via ${label}` } });

@@ -55,7 +55,7 @@ export const auditCall: Stage<CallContext> = async (ctx, next) => {
         rule: ctx.audit.rule,
         argument: ctx.audit.argument,
         latencyMs: Math.round((performance.now() - ctx.startedAt) * 1000) / 1000,
-        args: ctx.method === 'tools/call' ? p?.arguments : undefined,
+        args: ctx.method === 'tools/call' ? (ctx.auditArguments ?? p?.arguments) : undefined,
         detail: ctx.gateway.audit.level === 'debug' && ctx.responseBytes ? { resultBytes: ctx.responseBytes.length } : undefined,
       });
     }

@@ -46,6 +46,8 @@ export interface CallContext {
   resultRaw?: Buffer;
   /** Set by any stage that changes `response.result`: the original bytes no longer apply. */
   resultChanged?: boolean;
+  /** The arguments as the audit record shows them, when inspection found secrets or PII in them. */
+  auditArguments?: unknown;
   /** Set when a check refused the call. */
   error?: GatewayError;
   /** The client withdrew the request (notifications/cancelled): it gets no answer (spec, utilities/cancellation). */

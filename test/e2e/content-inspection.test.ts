@@ -123,6 +123,8 @@ describe('through portcullis wrap, driven by the Inspector CLI', () => {
     assert.ok(rec, `events: ${audit.map((r) => r.event).join(', ')}`);
     assert.equal(rec.code, 'CONTENT_BLOCKED');
     assert.equal(rec.rule, 'secret.github-token');
+    assert.match(JSON.stringify(rec.args), /\[REDACTED:github-token\]/, 'the recorded arguments show where the secret was');
+    assert.ok(!audit.some((r) => JSON.stringify(r).includes(GITHUB_TOKEN)), 'the refused secret is not in the audit log');
   });
 
   test('(e) a benign result passes unchanged and leaves no inspection record', () => {

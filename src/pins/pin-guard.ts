@@ -18,6 +18,7 @@
  * them twice a second, audits approvals and revocations it sees (`pin_approved`, `pin_revoked`),
  * re-decides, and tells its clients `notifications/<kind>/list_changed` when visibility changed.
  */
+import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { canonicalJson } from '../audit/canonical-json.ts';
 import type { Pinning } from '../config/pinning-schema.ts';
@@ -79,6 +80,7 @@ export class PinGuard {
   private readonly launch = new Map<string, Verdict>();
   private readonly scans = new Map<string, Finding[]>();
   private readonly audited = new Set<string>();
+  private readonly templates = new Map<string, UriTemplate | null>();
   private timer: NodeJS.Timeout | undefined;
   /** Called with each kind whose visible set changed after an operator's decision. */
   onListChanged?: (kind: ItemKind) => void;
@@ -164,10 +166,32 @@ export class PinGuard {
   decide(kind: 'tool' | 'prompt' | 'resource', server: string, name: string): { allowed: false; rule: string; reason: string } | undefined {
     const l = this.launch.get(server);
     if (l && !l.visible) return { allowed: false, rule: `pin:launch-${l.state}`, reason: `server launch ${l.state}: ${HIDDEN_REASON[l.state] ?? ''}` };
-    const v = this.verdicts.get(key(server, kind === 'resource' ? 'resourceTemplate' : kind, name));
+    const v = this.verdicts.get(key(server, kind === 'resource' ? 'resourceTemplate' : kind, name)) ?? (kind === 'resource' ? this.hiddenTemplateFor(server, name) : undefined);
     if (!v || v.visible) return undefined;
     const rules = v.findings.filter((f) => f.severity === 'high' || f.severity === 'critical').map((f) => f.rule);
     return { allowed: false, rule: `pin:${v.state}`, reason: `${HIDDEN_REASON[v.state] ?? v.state}${v.state === 'blocked' ? ` (${[...new Set(rules)].join(', ')})` : ''}` };
+  }
+
+  /**
+   * A resource read by URI is refused when the URI expands from a hidden template: hiding the
+   * template from `resources/templates/list` alone would leave its resources readable.
+   */
+  private hiddenTemplateFor(server: string, uri: string): Verdict | undefined {
+    for (const template of this.items.get(server)?.get('resourceTemplate')?.keys() ?? []) {
+      const v = this.verdicts.get(key(server, 'resourceTemplate', template));
+      if (!v || v.visible) continue;
+      let t = this.templates.get(template);
+      if (t === undefined) {
+        try {
+          t = new UriTemplate(template);
+        } catch {
+          t = null; // a template the SDK cannot parse matches nothing (it is hidden anyway)
+        }
+        this.templates.set(template, t);
+      }
+      if (t?.match(uri)) return v;
+    }
+    return undefined;
   }
 
   /** Verdicts as the gateway holds them (for tests and `pins list` of a live process). */

@@ -32,6 +32,7 @@ import { InputRequiredTable } from './input-required.ts';
 import { Listeners } from './listeners.ts';
 import { Namespacer } from './namespacing.ts';
 import { ProgressRouter } from './progress.ts';
+import { inspectServerRequest, INSPECTED_SERVER_REQUESTS } from '../inspect/inspect-server-request.ts';
 import { ServerRequestRouter } from './server-requests.ts';
 import type { Principal, Session } from './session.ts';
 
@@ -492,6 +493,23 @@ export class Gateway {
       void up.send({ jsonrpc: '2.0', id: msg.id, result: {} }).catch(() => {});
       return;
     }
+    if (INSPECTED_SERVER_REQUESTS.has(msg.method)) {
+      // Inspected like a result before any client sees it (src/inspect/inspect-server-request.ts).
+      void inspectServerRequest(this, up, msg)
+        .then((r) => {
+          if ('refusal' in r) return void up.send(r.refusal).catch(() => {});
+          this.routeServerRequest(up, r.msg);
+        })
+        .catch((err: Error) => {
+          this.audit.emit({ event: 'policy_violation', server: up.name, method: msg.method, decision: 'deny', reason: `server request refused: inspection failed: ${err.message}` });
+          void up.send({ jsonrpc: '2.0', id: msg.id, error: new GatewayError('INTERNAL', 'The gateway could not inspect this request').toJsonRpcError() }).catch(() => {});
+        });
+      return;
+    }
+    this.routeServerRequest(up, msg);
+  }
+
+  private routeServerRequest(up: Upstream, msg: JsonRpcRequest): void {
     const refusal = this.serverRequests.deliver(up, msg, this.sessions, this.mode === 'wrap');
     if (refusal) {
       this.audit.emit({ event: 'policy_violation', server: up.name, method: msg.method, decision: 'deny', reason: `server request refused: ${refusal.error!.message}` });

@@ -38,6 +38,10 @@
  *                         secrets/PII, quarantine or block prompt injection. Last, so it reads only
  *                         well-formed results; untouched results keep the server's bytes (splice).
  *   The audit record is written by step 1 above, once the answer is final.
+ *
+ * Server -> client requests (sampling/createMessage, elicitation/create) are not answers to a
+ * client request, so they pass no chain: they are inspected like results before they are routed
+ * (src/inspect/inspect-server-request.ts) — their text goes straight to the client's model or user.
  */
 import { answerLocally } from '../checks/answer-locally.ts';
 import { auditCall } from '../checks/audit-call.ts';

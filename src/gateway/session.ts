@@ -15,6 +15,8 @@ export interface Principal {
   roles: string[];
   /** When the credential was issued (a token's `iat`, seconds since the epoch): revocation rejects older ones. */
   issuedAt?: number;
+  /** When the credential stops being valid (a token's `exp`, seconds since the epoch): open streams end then. */
+  expiresAt?: number;
   /** Groups from the token's claims (identity.jwt.claims.groups) or the API key's entry. */
   groups?: string[];
   /** Granted OAuth scopes (`scope` / `scp`), or the API key's. */

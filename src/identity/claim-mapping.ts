@@ -80,6 +80,7 @@ export function principalFromClaims(claims: Record<string, unknown>, mapping: Jw
     // RFC 8693 §4.2 / RFC 9068: `scope` is space-separated; Microsoft's `scp` may be either.
     scopes: collect(claims, mapping.scopes, true),
     issuedAt: typeof iat === 'number' && Number.isFinite(iat) ? iat : undefined,
+    expiresAt: typeof claims.exp === 'number' && Number.isFinite(claims.exp) ? claims.exp : undefined,
     credential: typeof claims.iss === 'string' ? claims.iss : undefined,
   };
 }

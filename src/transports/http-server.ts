@@ -304,7 +304,11 @@ export async function serveHttp(gw: Gateway): Promise<HttpServerHandle> {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'mcp-session-id': session.id });
     res.flushHeaders();
     state.get = res;
+    // A token that expires ends the stream it opened: every POST is re-authenticated, and a GET
+    // stream must not outlive its credential (the client reconnects with a fresh token).
+    const expiry = principal.expiresAt !== undefined ? setTimeout(() => res.end(), Math.min(Math.max(0, principal.expiresAt * 1000 - Date.now()), 2 ** 31 - 1)) : undefined;
     res.on('close', () => {
+      clearTimeout(expiry);
       if (state.get === res) state.get = undefined;
     });
   };

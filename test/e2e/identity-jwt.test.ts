@@ -264,6 +264,24 @@ describe('portcullis run as an OAuth 2.1 resource server', { timeout: 180_000 },
     assert.match(a.challenge!, /error="invalid_token"/);
   });
 
+  test('token expiry ends the GET notification stream the token opened', async () => {
+    const shortLived = await token({ exp: Math.floor(Date.now() / 1000) + 3 });
+    const sid = await openSession(gw.url, shortLived);
+    const res = await fetch(gw.url, { headers: { accept: 'text/event-stream', authorization: `Bearer ${shortLived}`, 'mcp-session-id': sid, 'mcp-protocol-version': '2025-11-25' } });
+    assert.equal(res.status, 200);
+    const reader = res.body!.getReader();
+    const drain = async () => {
+      for (let r = await reader.read(); !r.done; r = await reader.read());
+      return 'ended by the gateway';
+    };
+    // Generous cap (the token lives 3 s): what is asserted is that the gateway ends the stream.
+    let cap: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([drain(), new Promise<string>((r) => (cap = setTimeout(() => r('still open after 60 s'), 60_000)))]);
+    clearTimeout(cap);
+    await reader.cancel().catch(() => {});
+    assert.equal(outcome, 'ended by the gateway');
+  });
+
   test('role-based rule: analyst may call get-sum, viewer sees an unknown tool, and tools/list agrees', async () => {
     const analyst = await token();
     const viewer = await token({ sub: 'victor', roles: ['viewer'] });

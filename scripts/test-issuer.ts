@@ -43,7 +43,7 @@ export interface TestIssuer {
   /** JWKS requests served so far (to see refresh and cooldown at work). */
   jwksFetches(): number;
   /** Sign a token with the current key (or `kid` of a key given), default claims: iss, iat, exp in 5 min. */
-  sign(claims: JWTPayload, opts?: { kid?: string; key?: CryptoKey; alg?: string; expiresIn?: number }): Promise<string>;
+  sign(claims: JWTPayload, opts?: { kid?: string; key?: CryptoKey; alg?: string; expiresIn?: number; typ?: string }): Promise<string>;
   /** New current key; the previous one stays published unless `dropOld`. Returns the new kid. */
   rotate(opts?: { dropOld?: boolean }): Promise<string>;
   /** A key pair that is never published (a token signed by an unknown key). */
@@ -84,7 +84,7 @@ export async function startTestIssuer(opts: { port?: number; host?: string } = {
     const key = o.key ?? keys.find((k) => k.kid === kid)?.privateKey ?? current.privateKey;
     const now = Math.floor(Date.now() / 1000);
     return new SignJWT({ iss: issuer, iat: now, exp: now + (o.expiresIn ?? 300), jti: randomUUID(), ...claims })
-      .setProtectedHeader({ alg: o.alg ?? ALG, kid, typ: 'at+jwt' })
+      .setProtectedHeader({ alg: o.alg ?? ALG, kid, typ: o.typ ?? 'at+jwt' })
       .sign(key);
   };
 

@@ -51,6 +51,11 @@ export const jwtSchema = z.strictObject({
   algorithms: z.array(z.enum(JWT_ALGORITHMS)).min(1).default([...DEFAULT_JWT_ALGORITHMS]).describe('Accepted signature algorithms (asymmetric only; `none` and HS* are never accepted).'),
   clockToleranceSeconds: z.number().int().min(0).max(300).default(30).describe('Leeway for `exp` and `nbf`.'),
   maxTokenBytes: z.number().int().min(256).max(65536).default(8192).describe('Longer bearer tokens are refused before they are decoded.'),
+  tokenType: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Required JOSE `typ` header, e.g. `at+jwt` (RFC 9068 access tokens: stops an ID token or another JWT from the same issuer being used as an access token). Unset: not checked, since many providers issue `typ: JWT`.'),
   requiredScopes: z.array(name).default([]).describe('Scopes every request must carry; a token without them gets 403 `insufficient_scope` (step-up).'),
   scopesSupported: z.array(name).optional().describe('`scopes_supported` in the protected resource metadata; default: every scope named in the configuration.'),
   authorizationServers: z.array(z.url()).optional().describe('`authorization_servers` in the protected resource metadata; default: `[issuer]`.'),

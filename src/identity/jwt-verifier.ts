@@ -154,6 +154,7 @@ export class JwtVerifier {
         algorithms: [...this.cfg.algorithms],
         clockTolerance: this.cfg.clockToleranceSeconds,
         requiredClaims: ['exp'],
+        ...(this.cfg.tokenType !== undefined && { typ: this.cfg.tokenType }),
       });
       // Reused only while it would still verify: before `exp` (without the leeway), and for a minute at most.
       const until = Math.min(payload.exp! * 1000, Date.now() + VERIFIED_CACHE_MS);

@@ -52,6 +52,7 @@ mcp:
       issuer: ${issuer}
       requiredScopes: ["mcp:tools"]
       jwksCooldownSeconds: 1
+      tokenType: at+jwt
     apiKeys:
 ${apiKeyEntry.replace(/\n$/, '')}
         scopes: ["mcp:tools"]
@@ -147,6 +148,7 @@ describe('portcullis run as an OAuth 2.1 resource server', { timeout: 180_000 },
     ['not yet valid', async () => ({ token: await token({ nbf: Math.floor(Date.now() / 1000) + 600 }) }), 401, /error="invalid_token"/, /nbf/],
     ['wrong audience', async () => ({ token: await token({ aud: 'https://other.example/mcp' }) }), 401, /error="invalid_token"/, /\(aud\)/],
     ['wrong issuer', async () => ({ token: await token({ iss: 'http://127.0.0.1:1/evil' }) }), 401, /error="invalid_token"/, /\(iss\)/],
+    ['not an access token (typ JWT, e.g. an ID token, where at+jwt is required)', async () => ({ token: await token({}, { typ: 'JWT' }) }), 401, /error="invalid_token"/, /typ/],
     [
       'alg none',
       async () => {

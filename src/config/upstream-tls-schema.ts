@@ -34,6 +34,7 @@ export const upstreamOauthSchema = z
     audience: z.string().min(1).optional(),
     resource: z.url().optional().describe('RFC 8707 resource indicator (default: the server URL).'),
     allowPrivateAddresses: z.boolean().default(false).describe('Allow a token endpoint on a private, loopback or link-local address.'),
+    caPath: z.string().min(1).optional().describe('PEM CA bundle the token endpoint\'s certificate must chain to (an internal CA); default: the system roots.'),
   })
   .refine((o) => (o.clientSecret === undefined) !== (o.clientSecretFile === undefined), {
     message: 'exactly one of `clientSecret` or `clientSecretFile`',

@@ -6,6 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import type { ResolvedServer } from '../config/load.ts';
+import { Agent } from 'undici';
+import { DEFAULT_GROUPS } from '../tls/groups.ts';
 import { ClientCredentials } from './oauth-client-credentials.ts';
 
 const MAX_SECRET_FILE_BYTES = 64 * 1024;
@@ -33,7 +35,7 @@ export function upstreamCredentials(s: ResolvedServer): UpstreamCredentials | un
     if (/[\r\n\0]/.test(v)) throw new Error(`mcp.servers.${s.name}.headersFromFiles.${name}: ${path} holds more than one line`);
     fromFiles[name.toLowerCase()] = v;
   }
-  const oauth = s.oauth && s.url ? new ClientCredentials(s.oauth, s.url) : undefined;
+  const oauth = s.oauth && s.url ? new ClientCredentials(s.oauth, s.url, tokenEndpointAgent(s)) : undefined;
   if (!oauth && !Object.keys(fromFiles).length) return undefined;
   return {
     headers: async () => (oauth ? { ...fromFiles, authorization: `Bearer ${await oauth.token()}` } : fromFiles),
@@ -42,4 +44,17 @@ export function upstreamCredentials(s: ResolvedServer): UpstreamCredentials | un
       return oauth !== undefined;
     },
   };
+}
+
+/** The token endpoint's own trust: an internal CA when `oauth.caPath` is set (hybrid PQ group offered first). */
+function tokenEndpointAgent(s: ResolvedServer): Agent | undefined {
+  const path = s.oauth?.caPath;
+  if (path === undefined) return undefined;
+  let ca: Buffer;
+  try {
+    ca = readFileSync(path);
+  } catch (err) {
+    throw new Error(`mcp.servers.${s.name}.oauth.caPath: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  return new Agent({ connect: { ca, ecdhCurve: DEFAULT_GROUPS, minVersion: 'TLSv1.2' }, headersTimeout: 10_000, bodyTimeout: 10_000 });
 }

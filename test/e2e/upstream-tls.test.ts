@@ -167,3 +167,41 @@ describe('upstream credentials: OAuth client credentials, no token passthrough',
     }
   });
 });
+
+describe('a token endpoint behind an internal CA (oauth.caPath)', () => {
+  let pki: TestPki;
+  let up: HttpsUpstream;
+  let tokens: TokenEndpoint;
+  const gws: RunningGateway[] = [];
+  before(async () => {
+    pki = makePki();
+    up = await startHttpsUpstream(pki);
+    tokens = await startTokenEndpoint(300, (t) => up.acceptTokens.add(t), pki);
+    process.env.PORTCULLIS_TEST_UPSTREAM_SECRET = 'internal-ca-secret';
+  });
+  after(async () => {
+    for (const g of gws) await g.stop();
+    await up?.close();
+    await tokens?.close();
+  });
+  const start = async (caPath: string) => {
+    const gw = await startGateway(gatewayYaml(`      url: "${up.url}"
+      tls: { caPath: "${pki.ca.cert}" }
+      oauth: { tokenUrl: "${tokens.url}", clientId: "portcullis", clientSecret: "\${PORTCULLIS_TEST_UPSTREAM_SECRET}", allowPrivateAddresses: true${caPath} }`));
+    gws.push(gw);
+    return gw;
+  };
+
+  test('with caPath the token is fetched over verified https and used upstream', async () => {
+    const gw = await start(`, caPath: "${pki.ca.cert}"`);
+    const seen = await whoami(gw);
+    assert.equal(seen.authorization, `Bearer ${tokens.issued.at(-1)}`);
+  });
+
+  test('without it the endpoint is not trusted: no token is issued, the upstream is never called with one', async () => {
+    const before = tokens.issued.length;
+    const gw = await start('');
+    await assert.rejects(whoami(gw));
+    assert.equal(tokens.issued.length, before, 'the TLS handshake failed before any token request');
+  });
+});

@@ -76,10 +76,10 @@ export interface TokenEndpoint {
 }
 
 /** OAuth client credentials endpoint on loopback; every token is new, valid `expiresIn` seconds. */
-export async function startTokenEndpoint(expiresIn: number, onIssue: (token: string) => void): Promise<TokenEndpoint> {
+export async function startTokenEndpoint(expiresIn: number, onIssue: (token: string) => void, tls?: TestPki): Promise<TokenEndpoint> {
   const issued: string[] = [];
   const requests: TokenEndpoint['requests'] = [];
-  const server = createHttpServer((req, res) => {
+  const handler = (req: IncomingMessage, res: import('node:http').ServerResponse) => {
     let body = '';
     req.on('data', (c) => (body += c));
     req.on('end', () => {
@@ -90,8 +90,10 @@ export async function startTokenEndpoint(expiresIn: number, onIssue: (token: str
       onIssue(token);
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: token, token_type: 'Bearer', expires_in: expiresIn }));
     });
-  });
+  };
+  // With `tls`: https with the test PKI's server certificate (an internal CA the system does not trust).
+  const server = tls ? createHttpsServer({ cert: readFileSync(tls.server.cert), key: readFileSync(tls.server.key) }, handler) : createHttpServer(handler);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
-  return { url: `http://127.0.0.1:${port}/token`, issued, requests, close: () => new Promise((r) => server.close(() => r())) };
+  return { url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}/token`, issued, requests, close: () => new Promise((r) => server.close(() => r())) };
 }

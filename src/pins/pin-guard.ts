@@ -187,6 +187,7 @@ export class PinGuard {
         } catch {
           t = null; // a template the SDK cannot parse matches nothing (it is hidden anyway)
         }
+        if (this.templates.size > 5000) this.templates.clear(); // a server renaming templates forever cannot grow it
         this.templates.set(template, t);
       }
       if (t?.match(uri)) return v;

@@ -145,6 +145,8 @@ export class PinGuard {
     }
     let per = this.items.get(server);
     if (!per) this.items.set(server, (per = new Map()));
+    // Names the server no longer lists lose their verdict (a server inventing names cannot grow it).
+    for (const name of per.get(k)?.keys() ?? []) if (!m.has(name)) this.verdicts.delete(key(server, k, name));
     per.set(k, m);
     const fresh = [...m].filter(([name]) => !getEntry(this.trust.servers, s.key, k, name));
     if (this.o.mode === 'tofu' && s.settings.enabled && fresh.length) {
@@ -252,6 +254,7 @@ export class PinGuard {
     const once = (event: string) => {
       const id = `${event}\u0000${s.key}\u0000${kind}\u0000${name}\u0000${it.hash}\u0000${v.state}`;
       if (this.audited.has(id)) return false;
+      if (this.audited.size > 10_000) this.audited.clear(); // bounded; at worst a definition is audited again
       this.audited.add(id);
       return true;
     };

@@ -115,6 +115,12 @@ function respellings(lowerRaw: string, surfaced: string): string[] {
 
 const NON_ASCII = /[^\x00-\x7f]/g;
 const LETTER = /[\p{L}\p{M}]/u;
+/** LETTER for one UTF-16 unit, without a regex call for ASCII (most characters of most words). */
+function isLetterAt(s: string, i: number): boolean {
+  const c = s.charCodeAt(i);
+  if (c < 0x80) return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a);
+  return LETTER.test(s[i]!);
+}
 
 /** How to treat one word: fold it, and is it a mixed-script homoglyph? */
 function foldWord(word: string): { folded: string; mixed: boolean } {
@@ -146,9 +152,9 @@ function foldConfusables(s: string, hidden: Finding[]): string {
   for (let m = NON_ASCII.exec(s); m; m = NON_ASCII.exec(s)) {
     if (!LETTER.test(m[0])) continue;
     let a = m.index;
-    while (a > last && LETTER.test(s[a - 1])) a--;
+    while (a > last && isLetterAt(s, a - 1)) a--;
     let b = m.index + 1;
-    while (b < s.length && LETTER.test(s[b])) b++;
+    while (b < s.length && isLetterAt(s, b)) b++;
     const word = foldWord(s.slice(a, b));
     if (word.mixed) mixed ??= s.slice(a, b);
     parts.push(s.slice(last, a), word.folded);

@@ -78,6 +78,7 @@ export const alertRulesSchema = defaulted(
     sandboxCrashLoop: countRule({ event: 'sandbox_crash_loop', count: 1, windowSeconds: 60, severity: 'high' }, 'A sandboxed server keeps crashing.'),
     certificatePinMismatch: countRule({ event: 'certificate_pin_mismatch', count: 1, windowSeconds: 60, severity: 'critical' }, 'An upstream presented a certificate other than its pin.'),
     authenticationFailures: countRule({ event: 'authentication_failed', count: 20, windowSeconds: 300, severity: 'high' }, 'Refused credentials (bad tokens, unknown API keys, missing credentials under requireAuth): credential stuffing or a misconfigured client.'),
+    toolPoisoning: countRule({ event: 'tool_poisoning_detected', count: 1, windowSeconds: 60, severity: 'high' }, 'A tool, prompt or resource-template description blocked by the poisoning scan (flag-only findings do not alert).'),
     sessionPrincipalMismatch: countRule({ event: 'session_principal_mismatch', count: 1, windowSeconds: 60, severity: 'high' }, "A session id presented with another caller's credential: a stolen or leaked session id."),
     connectionSpikes: defaulted(
       z

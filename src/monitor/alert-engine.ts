@@ -79,6 +79,13 @@ const COUNT_RULES: Record<Exclude<RuleName, 'connectionSpikes'>, CountRuleDef> =
     subject: () => '',
     message: (n, w, r) => `${n} refused credentials in the last ${w}s (credential stuffing, or a client with a bad token). Last: ${r.reason ?? '?'} from ${r.connection ?? '?'}.`,
   },
+  toolPoisoning: {
+    type: 'TOOL_POISONING_DETECTED',
+    subject: (r) => `${r.server ?? ''}/${r.tool ?? ''}`,
+    // A flagged finding stays listed and is audited; only a blocked definition pages.
+    ignore: (r) => r.decision !== 'deny',
+    message: (_n, _w, r) => `A poisoned description was blocked: ${at(r)} (${r.reason ?? '?'}). It stays hidden until an operator reviews it (portcullis pins list).`,
+  },
   sessionPrincipalMismatch: {
     type: 'SESSION_PRINCIPAL_MISMATCH',
     subject: (r) => r.session ?? '',

@@ -56,6 +56,17 @@ describe('alert rules', () => {
     assert.equal(alerts[1].suppressed, 25);
   });
 
+  it('a blocked poisoned description alerts at once; a flagged one does not', () => {
+    const { alerts, emit } = engine();
+    emit('tool_poisoning_detected', { server: 's', tool: 'weather', decision: 'allow', reason: 'flag' });
+    assert.equal(alerts.length, 0);
+    emit('tool_poisoning_detected', { server: 's', tool: 'add', decision: 'deny', reason: '1 poisoning finding(s): block' });
+    assert.equal(alerts.length, 1);
+    assert.equal(alerts[0].type, 'TOOL_POISONING_DETECTED');
+    assert.equal(alerts[0].severity, 'high');
+    assert.match(alerts[0].message, /add on s/);
+  });
+
   it('lockdown denials do not count as an attack', () => {
     const { alerts, emit } = engine();
     for (let i = 0; i < 50; i++) emit('tool_denied', { code: 'LOCKDOWN' });

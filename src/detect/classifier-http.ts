@@ -18,7 +18,10 @@ export class HttpClassifier implements Classifier {
     this.#agent = new Agent({ connectTimeout: cfg.timeoutMs, keepAliveTimeout: 30_000 });
   }
 
-  async ready(): Promise<void> {}
+  /** One probe request: an endpoint that does not answer is said at start-up, not on the first call. */
+  async ready(): Promise<void> {
+    await this.#post(['portcullis readiness probe']);
+  }
 
   async classify(texts: string[]): Promise<number[]> {
     const out: number[] = [];

@@ -32,6 +32,7 @@ import { InputRequiredTable } from './input-required.ts';
 import { Listeners } from './listeners.ts';
 import { Namespacer } from './namespacing.ts';
 import { ProgressRouter } from './progress.ts';
+import { classifierFor } from '../inspect/classifier-for.ts';
 import { inspectServerRequest, INSPECTED_SERVER_REQUESTS } from '../inspect/inspect-server-request.ts';
 import { ServerRequestRouter } from './server-requests.ts';
 import type { Principal, Session } from './session.ts';
@@ -192,8 +193,31 @@ export class Gateway {
   /** Start every server and fetch its lists; failures are logged, not fatal (the server may come later). */
   async start(): Promise<void> {
     this.audit.emit({ event: 'gateway_started', detail: { mode: this.mode, servers: [...this.servers.keys()] } });
+    await this.checkClassifiers();
     if (this.mode === 'wrap') return; // wrap starts its server with the client's own initialize
     await Promise.all([...this.servers.values()].map((rt) => this.ready(rt).catch((err: GatewayError) => this.log(`server '${rt.server.name}' not ready: ${err.detail ?? err.message}`))));
+  }
+
+  /**
+   * Every configured injection classifier is asked once at start-up: a model that does not load,
+   * or an endpoint that does not answer, is said now and loudly — with failMode closed every
+   * inspected string would otherwise be flagged from the first call on, with no hint why.
+   */
+  private async checkClassifiers(): Promise<void> {
+    const seen = new Set<unknown>();
+    const sections = [{ where: 'mcp.security', sec: this.config.mcp.security }, ...[...this.servers.values()].map((rt) => ({ where: `server '${rt.server.name}'`, sec: rt.server.effective }))];
+    for (const { where, sec } of sections) {
+      const cfg = sec.inspection.enabled ? sec.inspection.injection.classifier : undefined;
+      if (!cfg || seen.has(cfg)) continue;
+      seen.add(cfg);
+      try {
+        await classifierFor(this, cfg)!.ready();
+      } catch (err) {
+        const what = `injection classifier (${cfg.type}) of ${where} is not ready: ${(err as Error).message}; with failMode ${cfg.failMode} every inspected string is ${cfg.failMode === 'closed' ? 'treated as an injection' : 'passed without it'} until it answers`;
+        this.log(`WARNING: ${what}`);
+        this.audit.emit({ event: 'upstream_error', decision: cfg.failMode === 'closed' ? 'deny' : 'allow', reason: what });
+      }
+    }
   }
 
   async ready(rt: ServerRuntime): Promise<ServerRuntime> {

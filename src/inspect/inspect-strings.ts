@@ -79,10 +79,11 @@ export async function inspectLeaves(leaves: readonly Leaf[], cfg: Inspection, di
 
 /**
  * The optional model, after the rules, on the strings the rules left undecided (no injection
- * finding of medium or more): what the rules already caught need not be paid for twice.
+ * finding of high or more, the level whose default action acts): what the rules already caught
+ * need not be paid for twice, and a medium rule hit (flagged only) can still be escalated.
  */
 async function classify(classifier: Classifier, leaves: readonly Leaf[], texts: string[], found: Finding[][]): Promise<void> {
-  const todo = leaves.map((_, i) => i).filter((i) => texts[i]!.trim() && !found[i]!.some((f) => f.category === 'injection' && SEVERITY_RANK[f.severity] >= SEVERITY_RANK.medium));
+  const todo = leaves.map((_, i) => i).filter((i) => texts[i]!.trim() && !found[i]!.some((f) => f.category === 'injection' && SEVERITY_RANK[f.severity] >= SEVERITY_RANK.high));
   if (!todo.length) return;
   const scores = await classifier.classify(todo.map((i) => texts[i]!));
   todo.forEach((i, k) => {

@@ -13,7 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import { waitForAudit } from '../helpers/audit-wait.ts';
 import { makePki, type Pair, type TestPki } from '../helpers/certs.ts';
 import { clientCert, tlsSdkClient } from '../helpers/tls-client.ts';
-import { BIN, NODE, startGateway, substitute, tempDir, textOf, type RunningGateway } from '../helpers/gateway-process.ts';
+import { BIN, EVERYTHING_STDIO, NODE, type RunningGateway, startGateway, substitute, tempDir, textOf } from '../helpers/gateway-process.ts';
 
 const SPIFFE = 'spiffe://portcullis.test/agent/alpha';
 
@@ -27,10 +27,7 @@ mcp:
     mtls:
       subjectFrom: auto
       roles: { "${SPIFFE}": [analyst] }
-  servers:
-    - name: everything
-      command: "\${NODE}"
-      args: ["\${EVERYTHING}", "stdio"]
+${EVERYTHING_STDIO}
   security:
     requireAuth: true
     toolAccess:

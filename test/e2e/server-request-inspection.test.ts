@@ -12,14 +12,11 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CreateMessageRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { waitForAudit } from '../helpers/audit-wait.ts';
-import { startGateway, textOf, type RunningGateway } from '../helpers/gateway-process.ts';
+import { EVERYTHING_STDIO, type RunningGateway, startGateway, textOf } from '../helpers/gateway-process.ts';
 
 const CONFIG = `
 mcp:
-  servers:
-    - name: everything
-      command: "\${NODE}"
-      args: ["\${EVERYTHING}", "stdio"]
+${EVERYTHING_STDIO}
   security:
     toolAccess: { defaultPolicy: deny, allowedTools: [trigger-sampling-request] }
     inspection:

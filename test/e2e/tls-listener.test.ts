@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { waitForAudit } from '../helpers/audit-wait.ts';
 import { makePki, type TestPki } from '../helpers/certs.ts';
 import { clientCert, tlsSdkClient as sdkClient } from '../helpers/tls-client.ts';
-import { startGateway, textOf, type RunningGateway } from '../helpers/gateway-process.ts';
+import { EVERYTHING_STDIO, type RunningGateway, startGateway, textOf } from '../helpers/gateway-process.ts';
 
 const config = (pki: TestPki, tls: string) => `
 mcp:
@@ -20,10 +20,7 @@ mcp:
     host: 127.0.0.1
     port: 0
     tls: { certPath: "${join(pki.dir, 'live.crt')}", keyPath: "${join(pki.dir, 'live.key')}", caPath: "${pki.ca.cert}", ${tls} }
-  servers:
-    - name: everything
-      command: "\${NODE}"
-      args: ["\${EVERYTHING}", "stdio"]
+${EVERYTHING_STDIO}
   security:
     toolAccess: { defaultPolicy: deny, allowedTools: [echo] }
     audit:

@@ -17,6 +17,11 @@ const req = createRequire(join(ROOT, 'package.json'));
 export const EVERYTHING = req.resolve('@modelcontextprotocol/server-everything/dist/index.js');
 export const FILESYSTEM = req.resolve('@modelcontextprotocol/server-filesystem/dist/index.js');
 export const MEMORY = req.resolve('@modelcontextprotocol/server-memory/dist/index.js');
+/** The `servers:` block (under `mcp:`, two-space indent) with server-everything over stdio, for test configs. */
+export const EVERYTHING_STDIO = `  servers:
+    - name: everything
+      command: "\${NODE}"
+      args: ["\${EVERYTHING}", "stdio"]`;
 
 export function tempDir(prefix = 'portcullis-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));

@@ -393,7 +393,8 @@ export class Gateway {
     } catch (err) {
       // Every request gets an answer: a bug in building the response must not leave a client hanging.
       this.log(`internal error answering ${ctx.method}: ${(err as Error).stack ?? err}`);
-      ctx.session.send(JSON.stringify({ jsonrpc: '2.0', id: ctx.req.id, error: asGatewayError(err).toJsonRpcError() }), ctx.req.id, true);
+      const e = asGatewayError(err);
+      ctx.session.send(JSON.stringify({ jsonrpc: '2.0', id: ctx.req.id, error: e.toJsonRpcError() }), ctx.req.id, true, e);
     }
   }
 
@@ -424,7 +425,7 @@ export class Gateway {
     // Spec (basic/utilities/cancellation): a request the client cancelled gets no response.
     if (ctx.cancelled) return;
     if (ctx.error) {
-      session.send(JSON.stringify({ jsonrpc: '2.0', id: req.id, error: ctx.error.toJsonRpcError() }), req.id, true);
+      session.send(JSON.stringify({ jsonrpc: '2.0', id: req.id, error: ctx.error.toJsonRpcError() }), req.id, true, ctx.error);
       return;
     }
     const res = ctx.response!;

@@ -4,6 +4,7 @@
  * they have in flight, so server-to-client traffic can be routed back to exactly this caller.
  */
 import { randomBytes } from 'node:crypto';
+import type { GatewayError } from '../errors.ts';
 import type { JsonRpcId } from '../protocol/envelope.ts';
 import type { TlsInfo } from '../tls/peer-info.ts';
 import type { Upstream } from '../upstream/upstream.ts';
@@ -44,7 +45,7 @@ export interface InflightCall {
  * Delivers a serialized message to the client. `related` is the client request it belongs to;
  * `final` marks the answer to that request (Streamable HTTP ends the request's stream with it).
  */
-export type SessionSender = (message: string | Buffer, related?: JsonRpcId, final?: boolean) => void;
+export type SessionSender = (message: string | Buffer, related?: JsonRpcId, final?: boolean, error?: GatewayError) => void;
 
 let statelessCounter = 0;
 

@@ -39,6 +39,8 @@ interface HttpSessionState {
   get?: ServerResponse;
 }
 
+const OK_JSON: [number, Record<string, string>] = [200, { 'content-type': 'application/json' }];
+
 const NAME_FROM: Record<string, 'name' | 'uri'> = { 'tools/call': 'name', 'prompts/get': 'name', 'resources/read': 'uri' };
 
 export interface HttpServerHandle {
@@ -65,11 +67,12 @@ export async function serveHttp(gw: Gateway): Promise<HttpServerHandle> {
       principal,
       connection: `http:${req.socket.remoteAddress}:${req.socket.remotePort}`,
       stateless,
-      send: (message, related, final) => deliver(state, message, related, final),
+      send: (message, related, final, error) => deliver(state, message, related, final, error && authStatus(error, session.principal)),
     });
     // The channel's properties (negotiated group, client certificate) go on the session's
     // connection_established audit record (local-handlers.ts).
-    if (tlsSettings) session.tls = tlsInfo(req.socket as TLSSocket);
+    // Only an initialize opens a session that records it; a stateless request does not need it.
+    if (tlsSettings && !stateless) session.tls = tlsInfo(req.socket as TLSSocket);
     states.set(session, state);
     return session;
   };
@@ -81,7 +84,7 @@ export async function serveHttp(gw: Gateway): Promise<HttpServerHandle> {
     else res.write('\n\n');
   };
 
-  const deliver = (state: HttpSessionState, message: string | Buffer, related?: JsonRpcId, final?: boolean) => {
+  const deliver = (state: HttpSessionState, message: string | Buffer, related?: JsonRpcId, final?: boolean, status?: [number, Record<string, string>]) => {
     const stream = related !== undefined ? state.streams.get(related) : undefined;
     if (stream && !stream.done) {
       if (final) {
@@ -90,7 +93,7 @@ export async function serveHttp(gw: Gateway): Promise<HttpServerHandle> {
         if (stream.sse) {
           sse(stream.res, message, true);
         } else {
-          stream.res.writeHead(...authStatus(message)).end(message);
+          stream.res.writeHead(...(status ?? OK_JSON)).end(message);
         }
         return;
       }
@@ -125,18 +128,14 @@ export async function serveHttp(gw: Gateway): Promise<HttpServerHandle> {
   /**
    * An in-chain refusal that is about the credential (`authenticate` under a per-server
    * requireAuth, `revocation`, a tool rule's step-up) keeps its HTTP meaning: 401/403 with the
-   * challenge, not 200. Only small error answers the gateway built itself can match.
+   * challenge, not 200. The gateway hands the error over with the answer (SessionSender).
    */
-  const authStatus = (message: string | Buffer): [number, Record<string, string>] => {
-    const plain = { 'content-type': 'application/json' };
-    if (typeof message !== 'string' || message.length > 4096 || !/"reason":"(UNAUTHENTICATED|INSUFFICIENT_SCOPE)"/.test(message)) return [200, plain];
-    const err = (JSON.parse(message) as { error?: { message?: string; data?: { reason?: string; scope?: string[] } } }).error;
+  const authStatus = (err: GatewayError, principal: Principal): [number, Record<string, string>] | undefined => {
     // RFC 6750 §3.1: no error code when the caller presented no credential (an anonymous caller
     // refused by a server's own requireAuth); `invalid_token` for a revoked token or session.
-    const error = err?.message === 'Authentication required' ? undefined : 'invalid_token';
-    if (err?.data?.reason === 'UNAUTHENTICATED') return [401, { ...plain, 'www-authenticate': auth.challenge({ error }) }];
-    if (err?.data?.reason === 'INSUFFICIENT_SCOPE') return [403, { ...plain, 'www-authenticate': auth.challenge({ error: 'insufficient_scope', scope: err.data.scope }) }];
-    return [200, plain];
+    if (err.code === 'UNAUTHENTICATED') return [401, { ...OK_JSON[1], 'www-authenticate': auth.challenge({ error: principal.method === 'anonymous' ? undefined : 'invalid_token' }) }];
+    if (err.code === 'INSUFFICIENT_SCOPE') return [403, { ...OK_JSON[1], 'www-authenticate': auth.challenge({ error: 'insufficient_scope', scope: (err.data as { scope?: string[] } | undefined)?.scope }) }];
+    return undefined;
   };
 
   /**

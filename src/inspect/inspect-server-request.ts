@@ -12,7 +12,8 @@ import type { JsonRpcRequest, JsonRpcResponse } from '../protocol/envelope.ts';
 import type { Upstream } from '../upstream/upstream.ts';
 import { GatewayError } from '../errors.ts';
 import { classifierFor } from './classifier-for.ts';
-import { describe, inspectLeaves } from './inspect-strings.ts';
+import { inspectLeaves } from './inspect-strings.ts';
+import { emitFindings } from './report-findings.ts';
 import { collectLeaves, withLeaves } from './string-leaves.ts';
 
 export const INSPECTED_SERVER_REQUESTS: ReadonlySet<string> = new Set(['sampling/createMessage', 'elicitation/create']);
@@ -24,22 +25,7 @@ export async function inspectServerRequest(gw: Gateway, up: Upstream, msg: JsonR
   const v = await inspectLeaves(collectLeaves(params, '/params', { skipRootMeta: true }), cfg, 'result', classifierFor(gw, cfg.injection.classifier));
   if (!v.acted.length && !v.changes.length) return { msg };
   const stop = v.block ?? v.quarantine;
-  const base = { server: up.name, method: msg.method, requestId: msg.id as string | number };
-  const injection = v.acted.filter((a) => a.finding.category !== 'secret' && a.finding.category !== 'pii');
-  if (injection.length) {
-    gw.audit.emit({
-      ...base,
-      event: 'injection_attempt',
-      decision: stop ? 'deny' : 'allow',
-      rule: (stop ?? injection[0]!.finding).rule,
-      reason: `server request ${stop ? 'refused' : 'flagged'} (${[...new Set(injection.map((a) => a.finding.rule))].join(', ')})`,
-      detail: { direction: 'server-request', findings: describe(injection) },
-    });
-  }
-  const redacted = v.acted.filter((a) => a.action === 'redact');
-  if (redacted.length && !stop) {
-    gw.audit.emit({ ...base, event: 'secret_redacted', decision: 'allow', rule: redacted[0]!.finding.rule, reason: `server request: redacted ${[...new Set(redacted.map((a) => a.finding.rule))].join(', ')}`, detail: { direction: 'server-request', findings: describe(redacted) } });
-  }
+  emitFindings(gw.audit, { server: up.name, method: msg.method, requestId: msg.id as string | number }, v, 'server-request');
   if (stop) {
     const err = new GatewayError('CONTENT_BLOCKED', 'The gateway refused this request');
     return { refusal: { jsonrpc: '2.0', id: msg.id, error: err.toJsonRpcError() } };

@@ -5,25 +5,33 @@
  * a flagged injection finding of high severity or more is also an `injection_attempt`.
  */
 import { SEVERITY_RANK } from '../detect/finding.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
 import type { CallContext } from '../pipeline/types.ts';
 import { describe, type Direction, type Verdict } from './inspect-strings.ts';
 
-export function reportFindings(ctx: CallContext, v: Verdict, dir: Direction, quarantineId?: string): void {
-  const base = {
-    session: ctx.session.id,
-    principal: ctx.session.principal.subject,
-    server: ctx.target?.server.name,
-    tool: ctx.target?.name,
-    method: ctx.method,
-    requestId: ctx.req.id,
-  };
+/** Who and what an inspection record is about. */
+export interface FindingSubject {
+  session?: string;
+  principal?: string;
+  server?: string;
+  tool?: string;
+  method: string;
+  requestId?: string | number;
+}
+
+/**
+ * The audit records of one inspection verdict: `injection_attempt` and `secret_redacted` (and
+ * `content_quarantined` when a quarantine id is given). Shared by the call stages and the
+ * server-request path so both page on the same findings. `dir` goes into `detail.direction`.
+ */
+export function emitFindings(audit: AuditLog, base: FindingSubject, v: Verdict, dir: string, quarantineId?: string): void {
   const outcome = v.block ? 'block' : v.quarantine ? 'quarantine' : undefined;
   const decision = outcome ? ('deny' as const) : ('allow' as const);
   // The monitoring rule pages at the first injection_attempt: a flagged low or medium finding (a
   // stray zero-width space in a scraped page) rides on the call's record instead.
   const injection = v.acted.filter((a) => a.finding.category !== 'secret' && a.finding.category !== 'pii' && (a.action !== 'flag' || SEVERITY_RANK[a.finding.severity] >= SEVERITY_RANK.high));
   if (injection.length) {
-    ctx.gateway.audit.emit({
+    audit.emit({
       ...base,
       event: 'injection_attempt',
       decision,
@@ -34,7 +42,7 @@ export function reportFindings(ctx: CallContext, v: Verdict, dir: Direction, qua
   }
   const redacted = v.acted.filter((a) => a.action === 'redact' && (a.finding.category === 'secret' || a.finding.category === 'pii'));
   if (redacted.length && !outcome) {
-    ctx.gateway.audit.emit({
+    audit.emit({
       ...base,
       event: 'secret_redacted',
       decision: 'allow',
@@ -44,7 +52,7 @@ export function reportFindings(ctx: CallContext, v: Verdict, dir: Direction, qua
     });
   }
   if (quarantineId) {
-    ctx.gateway.audit.emit({
+    audit.emit({
       ...base,
       event: 'content_quarantined',
       decision: 'deny',
@@ -53,6 +61,16 @@ export function reportFindings(ctx: CallContext, v: Verdict, dir: Direction, qua
       detail: { id: quarantineId, findings: describe(v.acted.filter((a) => a.action === 'quarantine' || a.action === 'block')) },
     });
   }
+}
+
+export function reportFindings(ctx: CallContext, v: Verdict, dir: Direction, quarantineId?: string): void {
+  emitFindings(
+    ctx.gateway.audit,
+    { session: ctx.session.id, principal: ctx.session.principal.subject, server: ctx.target?.server.name, tool: ctx.target?.name, method: ctx.method, requestId: ctx.req.id },
+    v,
+    dir,
+    quarantineId,
+  );
   const flagged = v.acted.filter((a) => a.action === 'flag');
   const why = v.block ?? v.quarantine;
   if (why) {

@@ -54,14 +54,15 @@ export const inspectResult: Stage<CallContext> = async (ctx, next) => {
       throw new GatewayError('CONTENT_BLOCKED', 'The gateway withheld this result', { detail: ctx.audit.reason });
     }
     if (v.quarantine) {
-      const q = ctx.gateway.config.mcp.security.inspection.quarantine;
+      const q = cfg.quarantine;
       const store = quarantineStore(q.dir ?? join(ctx.gateway.config.mcp.state.dir, 'quarantine'), q);
       const id = store.put(
         {
           server: ctx.target?.server.name, tool: ctx.target?.name, method: ctx.method, session: ctx.session.id, principal: ctx.session.principal.subject,
           findings: v.acted.map(({ finding: f }) => ({ rule: f.rule, category: f.category, severity: f.severity, path: f.path })),
         },
-        JSON.stringify(result),
+        // The original as the server sent it, when the frame allowed splicing it out.
+        ctx.resultRaw?.toString('utf8') ?? JSON.stringify(result),
       );
       reportFindings(ctx, v, 'result', id);
       ctx.response = { ...res, result: noticeResult(ctx.method, result, quarantineNotice(id, v.quarantine)) };

@@ -13,6 +13,7 @@
 import { readFileSync } from 'node:fs';
 import { request, type Dispatcher } from 'undici';
 import type { UpstreamOauth } from '../config/upstream-tls-schema.ts';
+import { readCapped } from '../util/read-capped.ts';
 import { parseJsonBytes } from '../protocol/safe-json.ts';
 import { checkMetadataUrl } from './metadata-url.ts';
 
@@ -73,20 +74,12 @@ export class ClientCredentials {
       bodyTimeout: TOKEN_TIMEOUT_MS,
       signal: AbortSignal.timeout(TOKEN_TIMEOUT_MS),
     });
-    const parts: Buffer[] = [];
-    let n = 0;
-    for await (const c of res.body as AsyncIterable<Buffer>) {
-      n += c.length;
-      if (n > MAX_TOKEN_RESPONSE_BYTES) {
-        res.body.destroy();
-        throw new Error(`token endpoint ${where.url.origin}: answer over ${MAX_TOKEN_RESPONSE_BYTES} bytes`);
-      }
-      parts.push(c);
-    }
+    const raw = await readCapped(res.body, MAX_TOKEN_RESPONSE_BYTES);
+    if (raw === null) throw new Error(`token endpoint ${where.url.origin}: answer over ${MAX_TOKEN_RESPONSE_BYTES} bytes`);
     if (res.statusCode !== 200) throw new Error(`token endpoint ${where.url.origin} answered HTTP ${res.statusCode}`);
     let body: Record<string, unknown>;
     try {
-      body = parseJsonBytes(Buffer.concat(parts, n), { maxBytes: MAX_TOKEN_RESPONSE_BYTES, maxDepth: 8 }) as Record<string, unknown>;
+      body = parseJsonBytes(raw, { maxBytes: MAX_TOKEN_RESPONSE_BYTES, maxDepth: 8 }) as Record<string, unknown>;
     } catch {
       throw new Error(`token endpoint ${where.url.origin}: the answer is not JSON`);
     }

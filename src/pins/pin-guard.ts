@@ -81,6 +81,7 @@ export class PinGuard {
   private readonly scans = new Map<string, Finding[]>();
   private readonly audited = new Set<string>();
   private readonly templates = new Map<string, UriTemplate | null>();
+  private readonly observedQueue: Array<{ key: string; kind: PinKind; name: string; want: Observed | undefined }> = [];
   private timer: NodeJS.Timeout | undefined;
   /** Called with each kind whose visible set changed after an operator's decision. */
   onListChanged?: (kind: ItemKind) => void;
@@ -128,6 +129,7 @@ export class PinGuard {
     const v = this.judge(s, 'launch', LAUNCH, { part: s.launch, hash }, []);
     this.launch.set(server, v);
     this.record(s, 'launch', LAUNCH, { part: s.launch, hash }, v);
+    this.flushObserved();
     return v.visible ? undefined : v;
   }
 
@@ -202,12 +204,11 @@ export class PinGuard {
     return kind === 'launch' ? this.launch.get(server) : this.verdicts.get(key(server, kind, name));
   }
 
-  private findingsFor(s: PinnedServer, kind: ItemKind, name: string, it: Item): Finding[] {
+  private findingsFor(s: PinnedServer, kind: ItemKind, name: string, it: Item, other: { names: Set<string>; sig: string }): Finding[] {
     const p = s.settings.poisoning;
     if (!p.enabled) return [];
-    const others = new Set<string>();
-    for (const [srv, per] of this.items) if (srv !== s.name) for (const n of per.get('tool')?.keys() ?? []) others.add(n);
-    const sig = `${s.name}\u0000${kind}\u0000${it.hash}\u0000${[...others].sort().join(',')}`;
+    const others = other.names;
+    const sig = `${s.name}\u0000${kind}\u0000${it.hash}\u0000${other.sig}`;
     let found = this.scans.get(sig);
     if (!found) {
       found = scanDefinition(kind, it.part, { server: s.name, otherTools: others });
@@ -235,9 +236,10 @@ export class PinGuard {
     const changed = new Set<ItemKind>();
     for (const [server, per] of this.items) {
       const s = this.servers.get(server)!;
+      const others = this.otherTools(server);
       for (const [kind, m] of per) {
         for (const [name, it] of m) {
-          const v = this.judge(s, kind, name, it, this.findingsFor(s, kind, name, it));
+          const v = this.judge(s, kind, name, it, this.findingsFor(s, kind, name, it, others));
           const k = key(server, kind, name);
           if ((this.verdicts.get(k)?.visible ?? true) !== v.visible) changed.add(kind);
           this.verdicts.set(k, v);
@@ -245,7 +247,15 @@ export class PinGuard {
         }
       }
     }
+    this.flushObserved();
     return changed;
+  }
+
+  /** The tool names of every other server, and a key for them (the scan cache's), once per server. */
+  private otherTools(server: string): { names: Set<string>; sig: string } {
+    const names = new Set<string>();
+    for (const [srv, per] of this.items) if (srv !== server) for (const n of per.get('tool')?.keys() ?? []) names.add(n);
+    return { names, sig: [...names].sort().join(',') };
   }
 
   /** Audit (once per definition hash) and the `observed` entry of one verdict. */
@@ -276,7 +286,16 @@ export class PinGuard {
     const want: Observed | undefined = v.visible || v.state === 'unpinned' ? undefined : { hash: it.hash, def: it.part, seenAt: this.now(), state: v.state as Observed['state'], findings: brief(v.findings) };
     const have = getEntry(this.state.observed, s.key, kind, name);
     if (want?.hash === have?.hash && want?.state === have?.state) return;
-    this.write((d) => setEntry(d.observed, s.key, kind, name, want));
+    this.observedQueue.push({ key: s.key, kind, name, want });
+  }
+
+  /** What `record` saw goes to the state file in one locked write per list, not one per item. */
+  private flushObserved(): void {
+    if (!this.observedQueue.length) return;
+    const q = this.observedQueue.splice(0);
+    this.write((d) => {
+      for (const o of q) setEntry(d.observed, o.key, o.kind, o.name, o.want);
+    });
   }
 
   /** Follows the files: approvals and revocations by `portcullis pins` take effect here. */

@@ -10,10 +10,9 @@
  */
 import { GatewayError } from '../errors.ts';
 import { classifierFor } from '../inspect/classifier-for.ts';
-import { redactSpans } from '../detect/redact-spans.ts';
-import { inspectLeaves, labelOf, type Verdict } from '../inspect/inspect-strings.ts';
+import { inspectLeaves } from '../inspect/inspect-strings.ts';
 import { reportFindings } from '../inspect/report-findings.ts';
-import { collectLeaves, withLeaves, type Leaf } from '../inspect/string-leaves.ts';
+import { collectLeaves, withLeaves } from '../inspect/string-leaves.ts';
 import type { Stage } from '../pipeline/compose.ts';
 import type { CallContext } from '../pipeline/types.ts';
 
@@ -22,12 +21,10 @@ export const inspectArguments: Stage<CallContext> = async (ctx, next) => {
   const params = ctx.req.params;
   const args = params?.arguments;
   if (cfg.enabled && params && args && typeof args === 'object' && (ctx.method === 'tools/call' || ctx.method === 'prompts/get')) {
-    const leaves = collectLeaves(args, '/arguments');
-    const v = await inspectLeaves(leaves, cfg, 'argument', classifierFor(ctx.gateway, cfg.injection.classifier));
+    const v = await inspectLeaves(collectLeaves(args, '/arguments'), cfg, 'argument', classifierFor(ctx.gateway, cfg.injection.classifier));
     if (v.acted.length) reportFindings(ctx, v, 'argument');
     // The audit record keeps the arguments (level detailed): never with the secret it refused or flagged.
-    const forAudit = secretsRedacted(args, leaves, v);
-    if (forAudit !== undefined) ctx.auditArguments = forAudit;
+    if (v.auditChanges.length) ctx.auditArguments = withLeaves(args, v.auditChanges);
     if (v.block) {
       ctx.audit.decision = 'deny';
       throw new GatewayError('CONTENT_BLOCKED', 'The gateway refused this request', { detail: ctx.audit.reason });
@@ -37,14 +34,3 @@ export const inspectArguments: Stage<CallContext> = async (ctx, next) => {
   await next();
 };
 
-/** The arguments with every secret/PII span redacted, when there is one (whatever its action). */
-function secretsRedacted(args: object, leaves: readonly Leaf[], v: Verdict): unknown {
-  const dlp = v.acted.filter((a) => a.finding.category === 'secret' || a.finding.category === 'pii');
-  if (!dlp.length) return undefined;
-  const changes: Array<{ keys: Array<string | number>; value: string }> = [];
-  for (const leaf of leaves) {
-    const spans = dlp.filter((a) => a.finding.path === leaf.path).map(({ finding: f }) => ({ start: f.start ?? 0, end: f.end ?? leaf.text.length, label: labelOf(f) }));
-    if (spans.length) changes.push({ keys: leaf.keys, value: leaf.base64 ? '[REDACTED]' : redactSpans(leaf.text, spans) });
-  }
-  return withLeaves(args, changes);
-}

@@ -28,6 +28,8 @@ export interface Verdict {
   acted: Array<{ finding: Finding; action: Action }>;
   /** Paths whose terminal controls were stripped. */
   sanitized: string[];
+  /** Arguments only: each leaf holding a secret or PII, redacted whatever the action — what the audit record may show. */
+  auditChanges: Array<{ keys: Array<string | number>; value: string }>;
 }
 
 function actionFor(f: Finding, cfg: Inspection, dir: Direction): Action | undefined {
@@ -44,7 +46,7 @@ const RANK: Readonly<Record<Action, number>> = { flag: 1, redact: 2, quarantine:
 export const labelOf = (f: Finding) => f.rule.slice(f.rule.indexOf('.') + 1);
 
 export async function inspectLeaves(leaves: readonly Leaf[], cfg: Inspection, dir: Direction, classifier?: Classifier): Promise<Verdict> {
-  const v: Verdict = { changes: [], acted: [], sanitized: [] };
+  const v: Verdict = { changes: [], acted: [], sanitized: [], auditChanges: [] };
   const texts = leaves.map((l) => (dir === 'result' && cfg.sanitizeOutput && l.isText ? stripTerminalControls(l.text) : l.text));
   const dlpOn = dir === 'result' || cfg.dlp.scanArguments;
   const secretsOff = (dir === 'result' ? cfg.dlp.secrets : cfg.dlp.argumentSecrets) === 'off';
@@ -59,17 +61,21 @@ export async function inspectLeaves(leaves: readonly Leaf[], cfg: Inspection, di
     const leaf = leaves[i]!;
     const text = texts[i]!;
     const spans: Span[] = [];
+    const auditSpans: Span[] = [];
     for (const f of found[i]!) {
       const action = actionFor(f, cfg, dir);
       if (!action) continue;
       v.acted.push({ finding: f, action });
-      if (action === 'redact') spans.push({ start: f.start ?? 0, end: f.end ?? text.length, label: labelOf(f) });
+      const span = { start: f.start ?? 0, end: f.end ?? text.length, label: labelOf(f) };
+      if (action === 'redact') spans.push(span);
+      if (dir === 'argument' && (f.category === 'secret' || f.category === 'pii')) auditSpans.push(span);
       if (!top || RANK[action] > RANK[top]) {
         top = action;
         if (action === 'block') v.block = f;
         if (action === 'quarantine') v.quarantine = f;
       }
     }
+    if (auditSpans.length) v.auditChanges.push({ keys: leaf.keys, value: leaf.base64 ? '[REDACTED]' : redactSpans(text, auditSpans) });
     if (text !== leaf.text) v.sanitized.push(leaf.path);
     const value = redactSpans(text, spans);
     if (value !== leaf.text) v.changes.push({ keys: leaf.keys, value: leaf.base64 ? Buffer.from(value).toString('base64') : value });

@@ -23,7 +23,7 @@ import type { AuditLog } from '../audit/audit-log.ts';
 import { canonicalJson } from '../audit/canonical-json.ts';
 import type { Pinning } from '../config/pinning-schema.ts';
 import { scanDefinition } from '../detect/poisoning.ts';
-import { SEVERITY_RANK, type Finding } from '../detect/finding.ts';
+import { maxSeverity, type Finding } from '../detect/finding.ts';
 import { fileIdentity } from '../util/locked-json-file.ts';
 import { itemName, LAUNCH, pinHash, pinnedPart, type PinKind } from './pin-definition.ts';
 import { emptyPins, getEntry, readPinFile, setEntry, updatePinFile, type Observed, type PinFileData } from './pin-file.ts';
@@ -278,10 +278,10 @@ export class PinGuard {
     const brief = (fs: Finding[]) => fs.slice(0, 20).map((f) => ({ category: f.category, rule: f.rule, severity: f.severity, path: f.path, excerpt: f.excerpt }));
     const action = (fs: Finding[]) => (fs.some((f) => s.settings.poisoning.actions[f.severity] === 'block') ? (v.state === 'blocked' ? 'block' : 'approved') : 'flag');
     if (poison.length && once('tool_poisoning_detected')) {
-      this.o.audit.emit({ event: 'tool_poisoning_detected', server: s.name, tool, decision: v.visible ? 'allow' : 'deny', reason: `${poison.length} poisoning finding(s) in ${kind} '${name}', worst ${worst(poison)}: ${action(poison)}`, severity: worst(poison), detail: { kind, key: s.key, action: action(poison), findings: brief(poison), hash: it.hash } });
+      this.o.audit.emit({ event: 'tool_poisoning_detected', server: s.name, tool, decision: v.visible ? 'allow' : 'deny', reason: `${poison.length} poisoning finding(s) in ${kind} '${name}', worst ${maxSeverity(poison)}: ${action(poison)}`, severity: maxSeverity(poison), detail: { kind, key: s.key, action: action(poison), findings: brief(poison), hash: it.hash } });
     }
     if (shadow.length && once('tool_shadowing')) {
-      this.o.audit.emit({ event: 'tool_shadowing', server: s.name, tool, decision: v.visible ? 'allow' : 'deny', reason: `${kind} '${name}' shadows or names another server's tool: ${action(shadow)}`, severity: worst(shadow), detail: { kind, key: s.key, action: action(shadow), findings: brief(shadow) } });
+      this.o.audit.emit({ event: 'tool_shadowing', server: s.name, tool, decision: v.visible ? 'allow' : 'deny', reason: `${kind} '${name}' shadows or names another server's tool: ${action(shadow)}`, severity: maxSeverity(shadow), detail: { kind, key: s.key, action: action(shadow), findings: brief(shadow) } });
     }
     const want: Observed | undefined = v.visible || v.state === 'unpinned' ? undefined : { hash: it.hash, def: it.part, seenAt: this.now(), state: v.state as Observed['state'], findings: brief(v.findings) };
     const have = getEntry(this.state.observed, s.key, kind, name);
@@ -325,9 +325,6 @@ export class PinGuard {
 
 const key = (server: string, kind: PinKind, name: string) => `${server}\u0000${kind}\u0000${name}`;
 
-function worst(fs: Finding[]): Finding['severity'] {
-  return fs.reduce<Finding['severity']>((w, f) => (SEVERITY_RANK[f.severity] > SEVERITY_RANK[w] ? f.severity : w), 'low');
-}
 
 /** Top-level fields that differ (the audit says what changed; `pins diff` shows how). */
 export function changedFields(a: Record<string, unknown>, b: Record<string, unknown>): string[] {

@@ -72,17 +72,15 @@ export class HttpTransport implements UpstreamTransport {
 
   /** POST one message; true when its answer continues as an SSE stream read in the background. */
   private async post(message: string, signal: AbortSignal, requestId?: number): Promise<boolean> {
-    const once = async () =>
-      request(this.opts.url, {
-        method: 'POST',
-        signal,
-        dispatcher: this.agent,
-        headers: await this.headers({ 'content-type': 'application/json', accept: 'application/json, text/event-stream' }),
-        body: message,
-      });
+    let sent: string | undefined;
+    const once = async () => {
+      const headers = await this.headers({ 'content-type': 'application/json', accept: 'application/json, text/event-stream' });
+      sent = headers.authorization;
+      return request(this.opts.url, { method: 'POST', signal, dispatcher: this.agent, headers, body: message });
+    };
     let res = await once();
     // The gateway's token expired or was revoked: fetch another and retry once.
-    if (res.statusCode === 401 && this.opts.credentials?.refresh()) {
+    if (res.statusCode === 401 && this.opts.credentials?.refresh(sent)) {
       await res.body.dump();
       res = await once();
     }

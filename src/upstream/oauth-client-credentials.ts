@@ -18,6 +18,8 @@ import { parseJsonBytes } from '../protocol/safe-json.ts';
 import { checkMetadataUrl } from './metadata-url.ts';
 
 const MAX_TOKEN_RESPONSE_BYTES = 64 * 1024;
+/** After a 401 forced a new token, another 401 within this long does not force one again. */
+const FORCED_REFETCH_MS = 5000;
 const TOKEN_TIMEOUT_MS = 10_000;
 /** Refresh this long before `expires_in` runs out (clock skew, request time). */
 const EXPIRY_MARGIN_MS = 30_000;
@@ -29,6 +31,7 @@ export class ClientCredentials {
   private readonly resource: string;
   private readonly dispatcher?: Dispatcher;
   private cached?: { token: string; expiresAt: number };
+  private lastForced = 0;
   private inflight?: Promise<string>;
 
   constructor(cfg: UpstreamOauth, serverUrl: string, dispatcher?: Dispatcher) {
@@ -44,9 +47,19 @@ export class ClientCredentials {
     return this.inflight;
   }
 
-  /** The upstream refused the token (401): forget it so the next call fetches another. */
-  invalidate(): void {
+  /**
+   * The upstream refused `refused` (401). True when a retry can help: another token is already
+   * cached (a concurrent call replaced it), or this one is dropped so the retry fetches another.
+   * At most one such forced refetch per FORCED_REFETCH_MS: an upstream that refuses every token
+   * (wrong audience or scope) must not make each call hammer the token endpoint.
+   */
+  invalidate(refused?: string): boolean {
+    if (this.cached && refused !== undefined && this.cached.token !== refused) return true;
+    const now = Date.now();
+    if (now - this.lastForced < FORCED_REFETCH_MS) return false;
+    this.lastForced = now;
     this.cached = undefined;
+    return true;
   }
 
   private secret(): string {

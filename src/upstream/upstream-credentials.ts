@@ -15,8 +15,8 @@ const MAX_SECRET_FILE_BYTES = 64 * 1024;
 export interface UpstreamCredentials {
   /** Headers for the next request (a cached or fresh token). */
   headers(): Promise<Record<string, string>>;
-  /** The upstream answered 401: drop the cached token; true when a retry can help. */
-  refresh(): boolean;
+  /** The upstream answered 401 to the `authorization` value sent: true when a retry can help. */
+  refresh(sent?: string): boolean;
 }
 
 /** Reads `headersFromFiles` now; throws naming the key when a file is missing or unusable. */
@@ -39,10 +39,7 @@ export function upstreamCredentials(s: ResolvedServer): UpstreamCredentials | un
   if (!oauth && !Object.keys(fromFiles).length) return undefined;
   return {
     headers: async () => (oauth ? { ...fromFiles, authorization: `Bearer ${await oauth.token()}` } : fromFiles),
-    refresh: () => {
-      oauth?.invalidate();
-      return oauth !== undefined;
-    },
+    refresh: (sent) => oauth?.invalidate(sent?.replace(/^Bearer /, '')) ?? false,
   };
 }
 

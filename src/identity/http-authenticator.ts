@@ -71,11 +71,6 @@ export class HttpAuthenticator {
     this.jwt?.warmUp();
   }
 
-  /** An authenticator that can establish an HTTP identity is configured. */
-  get configured(): boolean {
-    return hasHttpAuthenticator(this.cfg);
-  }
-
   get oauth(): boolean {
     return this.jwt !== undefined;
   }
@@ -155,9 +150,4 @@ function queryHasToken(url: string): boolean {
   if (q === -1) return false;
   const params = new URLSearchParams(url.slice(q + 1));
   return params.has('access_token') || params.has('api_key') || params.has('token');
-}
-
-/** An HTTP authenticator (jwt, apiKeys or mtls) is configured: without one, requireAuth refuses every HTTP caller. */
-export function hasHttpAuthenticator(cfg: IdentityConfig): boolean {
-  return cfg.jwt !== undefined || cfg.apiKeys.length > 0 || cfg.mtls !== undefined;
 }

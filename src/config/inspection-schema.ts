@@ -14,7 +14,7 @@
 import { z } from 'zod';
 import { PII_TYPES } from '../detect/pii-rules.ts';
 import { classifierSchema } from './classifier-schema.ts';
-import { overrideOf } from './override-schema.ts';
+import { definedOnly, overrideOf } from './override-schema.ts';
 
 const defaulted = <T extends z.ZodType>(schema: T) => schema.default(schema.parse({}) as never);
 
@@ -83,19 +83,18 @@ export type ArgumentAction = z.infer<typeof argumentAction>;
 export type DlpAction = z.infer<typeof dlpAction>;
 
 type InspectionOverride = z.infer<typeof inspectionOverrideSchema>;
-const defined = <T extends object>(o: T | undefined): Partial<T> => Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
 
 /** A server's override over the global settings: each key it names wins, nested objects key by key. */
 export function mergeInspection(base: Inspection, o: InspectionOverride | undefined): Inspection {
   if (!o) return base;
   return {
     ...base,
-    ...defined({ enabled: o.enabled, sanitizeOutput: o.sanitizeOutput }),
+    ...definedOnly({ enabled: o.enabled, sanitizeOutput: o.sanitizeOutput }),
     injection: {
       ...base.injection,
-      results: { ...base.injection.results, ...defined(o.injection?.results) },
-      arguments: { ...base.injection.arguments, ...defined(o.injection?.arguments) },
+      results: { ...base.injection.results, ...definedOnly(o.injection?.results) },
+      arguments: { ...base.injection.arguments, ...definedOnly(o.injection?.arguments) },
     },
-    dlp: { ...base.dlp, ...defined(o.dlp) },
+    dlp: { ...base.dlp, ...definedOnly(o.dlp) },
   };
 }

@@ -12,6 +12,7 @@ import { sandboxSettingProblems } from '../sandbox/settings-problems.ts';
 import { configSchema, type Config, type Security, type SecurityOverride, type ServerConfig } from './schema.ts';
 import { mergeInspection } from './inspection-schema.ts';
 import { mergePinning } from './pinning-schema.ts';
+import { definedOnly } from './override-schema.ts';
 
 export interface ConfigProblem {
   /** Dotted YAML path, e.g. `mcp.security.rateLimiting.burstSize`. */
@@ -151,7 +152,7 @@ export function mergeSecurity(base: Security, o: SecurityOverride): Security {
   return {
     ...base,
     requireAuth: o.requireAuth ?? base.requireAuth,
-    mtls: { ...base.mtls, ...stripUndef(o.mtls) },
+    mtls: { ...base.mtls, ...definedOnly(o.mtls) },
     toolAccess: {
       defaultPolicy: ta?.defaultPolicy ?? base.toolAccess.defaultPolicy,
       allowedTools: ta?.allowedTools ?? base.toolAccess.allowedTools,
@@ -160,12 +161,12 @@ export function mergeSecurity(base: Security, o: SecurityOverride): Security {
     // Labels per pattern: the server's own win. Flow rules add up: a global one cannot be lifted.
     toolLabels: { ...base.toolLabels, ...o.toolLabels },
     flowRules: [...base.flowRules, ...(o.flowRules ?? [])],
-    argumentGuards: { ...base.argumentGuards, ...stripUndef(o.argumentGuards) },
+    argumentGuards: { ...base.argumentGuards, ...definedOnly(o.argumentGuards) },
     promptAccess: mergeNames(base.promptAccess, o.promptAccess),
     resourceAccess: mergeNames(base.resourceAccess, o.resourceAccess),
-    rateLimiting: { ...base.rateLimiting, ...stripUndef(o.rateLimiting) },
-    validation: { ...base.validation, ...stripUndef(o.validation) },
-    sandbox: { ...base.sandbox, ...stripUndef(o.sandbox) } as Security['sandbox'],
+    rateLimiting: { ...base.rateLimiting, ...definedOnly(o.rateLimiting) },
+    validation: { ...base.validation, ...definedOnly(o.validation) },
+    sandbox: { ...base.sandbox, ...definedOnly(o.sandbox) } as Security['sandbox'],
     pinning: mergePinning(base.pinning, o.pinning),
     inspection: mergeInspection(base.inspection, o.inspection),
   };
@@ -177,11 +178,6 @@ function mergeNames(base: Security['promptAccess'], o: SecurityOverride['promptA
     allowed: o?.allowed ?? base.allowed,
     denied: [...base.denied, ...(o?.denied ?? [])],
   };
-}
-
-function stripUndef<T extends object>(o: T | undefined): Partial<T> {
-  if (!o) return {};
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 const VAR_RE = /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;

@@ -18,3 +18,9 @@ export function overrideOf<T extends z.ZodObject>(schema: T): z.ZodType<Partial<
   );
   return z.strictObject(shape) as unknown as z.ZodType<Partial<z.output<T>>>;
 }
+
+/** The keys an override names (zod leaves the others undefined), to spread over the base. */
+export function definedOnly<T extends object>(o: T | undefined): Partial<T> {
+  if (!o) return {};
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

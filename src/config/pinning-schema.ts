@@ -8,6 +8,7 @@
  * approve`). A server may relax the poisoning policy or turn pinning off for itself only.
  */
 import { z } from 'zod';
+import { definedOnly } from './override-schema.ts';
 
 const action = z.enum(['block', 'flag', 'allow']);
 
@@ -63,7 +64,6 @@ export const pinningOverrideSchema = z.strictObject({
 export type Pinning = z.infer<typeof pinningSchema>;
 export type PinningOverride = z.infer<typeof pinningOverrideSchema>;
 
-const defined = <T extends object>(o: T | undefined): Partial<T> => Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
 
 export function mergePinning(base: Pinning, o: PinningOverride | undefined): Pinning {
   if (!o) return base;
@@ -73,7 +73,7 @@ export function mergePinning(base: Pinning, o: PinningOverride | undefined): Pin
     enabled: o.enabled ?? base.enabled,
     poisoning: {
       enabled: p?.enabled ?? base.poisoning.enabled,
-      actions: { ...base.poisoning.actions, ...defined(p?.actions) },
+      actions: { ...base.poisoning.actions, ...definedOnly(p?.actions) },
       ignoreRules: [...base.poisoning.ignoreRules, ...(p?.ignoreRules ?? [])],
     },
   };

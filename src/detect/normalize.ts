@@ -58,14 +58,14 @@ function collapseWhitespace(s: string): string {
 }
 
 /**
- * The surface the rules read, for every string (fast path included): lowercase; typographic
+ * The surface the rules read, for every string (fast path included), from lowercased text: typographic
  * dashes and quotes as ASCII (rules separate words with ASCII punctuation); JSON/C escapes
  * `\n` `\t` read as the whitespace they stand for (a tool result is often JSON text); markdown
  * emphasis markers at word edges removed (`**ignore** _all_` reads "ignore all"; `send_email`
  * keeps its underscore); whitespace collapsed.
  */
-function surface(s: string): string {
-  let t = s.toLowerCase();
+function surface(lower: string): string {
+  let t = lower;
   if (/[\u2010-\u2026]/.test(t)) t = t.replace(/[\u2010-\u2015]/g, '-').replace(/[\u2018-\u201b]/g, "'").replace(/[\u201c-\u201f]/g, '"').replace(/\u2026/g, '...');
   if (t.indexOf('\\') >= 0) t = t.replace(/\\n/g, '\n').replace(/\\[rt]/g, ' ');
   if (/[*_]/.test(t)) t = t.replace(/(?<![\p{L}\p{N}])[*_]+|[*_]+(?![\p{L}\p{N}])/gu, '');
@@ -171,8 +171,9 @@ function foldConfusables(s: string, hidden: Finding[]): string {
 
 function normalizeLayer(input: string, depth: number, budget: DecodeBudget, hidden: Finding[]): { text: string; changed: boolean } {
   if (isPlain(input)) {
-    const text = surface(input);
-    const layers = respellings(input.toLowerCase(), text);
+    const lower = input.toLowerCase();
+    const text = surface(lower);
+    const layers = respellings(lower, text);
     return layers.length ? { text: [text, ...layers].join(LAYER_SEPARATOR), changed: true } : { text, changed: false };
   }
   const stripped = stripInvisible(input);

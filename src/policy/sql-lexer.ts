@@ -91,7 +91,8 @@ export function lexPieces(sql: string, rules: LexRules): Piece[] {
       const end = dollarQuoteEnd(sql, i, rules.dollarQuotes);
       if (end === undefined) i++;
       else emit('string', i, end);
-    } else if (rules.sqliteVariables && (c === '$' || c === '@' || c === ':' || c === '#')) {
+    } else if (rules.sqliteVariables && (c === '@' || c === ':' || c === '#' || (c === '$' && !isIdChar(sql[i - 1])))) {
+      // `$` inside a name (`a$b`) is a name character to SQLite, not a variable.
       i = sqliteVariableEnd(sql, i);
     } else {
       i++;

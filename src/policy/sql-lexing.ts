@@ -93,6 +93,34 @@ export function lexDialect(dialect: Exclude<SqlDialect, 'postgresql'>, sql: stri
   return read[0];
 }
 
+/**
+ * PostgreSQL with `standard_conforming_strings = off`, a server setting the gateway cannot see:
+ * a backslash escapes in every string, as in `E''`. libpg-query reads the default (on).
+ */
+const POSTGRES_LEGACY_STRINGS: LexRules = { ...BASE, backslash: true, nestedComments: true, dollarQuotes: 'tagged' };
+
+/**
+ * Whether PostgreSQL's own pieces split the same way with backslash escapes in every string:
+ * `'a\'', (SELECT password FROM users) --'` is one string with the setting on and a subquery
+ * with it off. Prefixes (`E`, `U&`, `B`, `X`) are code to the boundary lexer, so pieces are
+ * compared from their opening quote.
+ */
+export function sameWithLegacyStrings(sql: string, pieces: Piece[]): boolean {
+  let legacy: Piece[];
+  try {
+    legacy = lexPieces(sql, POSTGRES_LEGACY_STRINGS);
+  } catch (err) {
+    if (err instanceof SqlLexError) return false;
+    throw err;
+  }
+  const fromQuote = pieces.map((p) => {
+    if (p.kind !== 'string' && p.kind !== 'identifier') return p;
+    const q = sql.slice(p.start, p.end).search(/['"$]/);
+    return { ...p, start: p.start + Math.max(q, 0) };
+  });
+  return signature(legacy) === signature(fromQuote);
+}
+
 /** Statements with anything but whitespace and comments in them. */
 export function statementCount(sql: string, pieces: Piece[]): number {
   let count = 0;

@@ -4,6 +4,7 @@
  *   1. the database's lexing (PostgreSQL's own scanner; SQLite's and MySQL's rules; every
  *      reading of the other dialects) must find exactly one statement — `'\'; COMMIT; DROP`;
  *   2. no code the parser may take for a comment or string — MySQL `--1`, SQLite `$a(')`;
+ *      PostgreSQL: the same split with standard_conforming_strings off — `'a\'', (SELECT ...) --'`;
  *   3. node-sql-parser must parse it as one statement;
  *   4. with strings blanked and comments removed it must parse to the same statement, tables
  *      and functions — a parser string hiding a subquery (`'\', (SELECT ... FROM users) --'`);
@@ -12,7 +13,7 @@
  *   6. SQLite: SQLite itself must end the first SELECT where step 1 did.
  * A failure at any step refuses the call (rule `sql`) with the step's reason.
  */
-import { ambiguousCode, lexDialect, maskedSql, statementCount } from './sql-lexing.ts';
+import { ambiguousCode, lexDialect, maskedSql, sameWithLegacyStrings, statementCount } from './sql-lexing.ts';
 import { SqlLexError, type Piece } from './sql-lexer.ts';
 import { parserFacts, shapeOf, type ParserFacts } from './sql-parser-facts.ts';
 import { postgresFacts, postgresPieces, type loadPostgres, type PgFacts } from './sql-postgres.ts';
@@ -41,6 +42,7 @@ export function readSql(dialect: SqlDialect, sql: string, pg?: Pg): SqlReading |
   if (count !== 1) return { refused: `${count} statements as ${dialect} reads it (exactly one is allowed)` };
   const ambiguous = ambiguousCode(dialect, sql, pieces);
   if (ambiguous) return { refused: `ambiguous: ${ambiguous}` };
+  if (pg && !sameWithLegacyStrings(sql, pieces)) return { refused: 'its strings end elsewhere when the server runs with standard_conforming_strings = off' };
 
   let parser: ParserFacts;
   try {
@@ -73,6 +75,8 @@ export function readSql(dialect: SqlDialect, sql: string, pg?: Pg): SqlReading |
     }
     if (facts.statements !== 1) return { refused: `${facts.statements} statements as PostgreSQL parses it (exactly one is allowed)` };
     if (facts.runsCode) return { refused: facts.runsCode };
+    // The parser's table "only" is `ONLY t` misread; PostgreSQL's parse lists t (and a real table "only", quoted).
+    parser = { ...parser, tables: parser.tables.filter((t) => t.table.toLowerCase() !== 'only') };
   }
   if (dialect === 'sqlite' && parser.type === 'select') {
     const engine = sqliteFirstSelectEnd(sql);

@@ -31,6 +31,8 @@ const PG_STACKED = {
   drop: "SELECT '\\' AS x; COMMIT; DROP TABLE orders; --'",
   create: "SELECT '\\' AS x; COMMIT; CREATE TABLE pwned(id int); --'",
   readUsers: "SELECT '\\' AS x, (SELECT password FROM users LIMIT 1) AS p --'",
+  /** One string with standard_conforming_strings on (the default), a subquery on a server running with it off. */
+  legacyStrings: "SELECT 'a\\'' AS x, (SELECT password FROM users LIMIT 1) AS p --'",
 };
 const SQLITE_STACKED = {
   drop: "SELECT '\\' AS x; PRAGMA query_only = OFF; DROP TABLE orders; --'",
@@ -142,7 +144,8 @@ describe('PostgreSQL 15', () => {
   test("item 1: '\\' stacked after a SELECT is refused, and the tables are as they were", async (t) => {
     if (skip) return t.skip(skip);
     for (const sql of [PG_STACKED.drop, PG_STACKED.create]) await refused(() => pgQuery(sql), /^allowedTools\[0\]\.sql$/, /3 statements as postgresql reads it/);
-    await refused(() => pgQuery(PG_STACKED.readUsers), /^allowedTools\[0\]\.sql$/, /disagree on where strings or comments end/);
+    await refused(() => pgQuery(PG_STACKED.readUsers), /^allowedTools\[0\]\.sql$/, /strings end elsewhere|disagree on where strings/);
+    await refused(() => pgQuery(PG_STACKED.legacyStrings), /^allowedTools\[0\]\.sql$/, /standard_conforming_strings = off/);
     await refused(() => pgQuery("SELECT E'\\\\' AS x; COMMIT; DROP TABLE orders; --'"), /^allowedTools\[0\]\.sql$/);
     await refused(() => pgQuery('SELECT $$\\$$ AS x; COMMIT; DROP TABLE orders; --$$'), /^allowedTools\[0\]\.sql$/);
     assert.equal(await pgScalar('select count(*)::int from orders'), 3);
@@ -178,6 +181,11 @@ describe('PostgreSQL 15', () => {
     });
     assert.equal(await pgScalar("select count(*)::int from pg_tables where tablename = 'pwned'"), 1, 'COMMIT escaped the read-only transaction');
     assert.equal(await pgScalar("select count(*)::int from pg_tables where tablename = 'orders_backup'"), 0);
+    // A server set to the pre-9.1 string syntax reads the backslash as an escape.
+    assert.doesNotMatch(await direct([PG_SERVER, database!.url], async (s) => textOf(await s.callTool({ name: 'query', arguments: { sql: PG_STACKED.legacyStrings } }))), /hunter2/);
+    await pgScalar(`alter database ${database!.name} set standard_conforming_strings = off`);
+    const legacy = await direct([PG_SERVER, database!.url], async (s) => textOf(await s.callTool({ name: 'query', arguments: { sql: PG_STACKED.legacyStrings } })));
+    assert.match(legacy, /hunter2/);
   });
 });
 

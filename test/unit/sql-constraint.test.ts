@@ -153,6 +153,9 @@ test("'\\' is a backslash to PostgreSQL and SQLite and an escaped quote to the p
   // One statement either way, but what the parser takes for a string is a subquery to the database.
   assert.equal(await verdict(pgRo, "SELECT '\\', (SELECT password FROM users) AS p --'"), 'sql');
   assert.equal(await verdict(liteRo, "SELECT '\\', (SELECT password FROM users) AS p --'"), 'sql');
+  // A server running with standard_conforming_strings = off reads backslashes as escapes: text that splits differently then is refused too.
+  const legacy = await pgRo("SELECT 'a\\'' AS x, (SELECT password FROM users) AS p --'");
+  assert.ok(!legacy.ok && /standard_conforming_strings = off/.test(legacy.reason), 'refused for the setting, whatever the parser thinks');
   const r = await pgRo("SELECT '\\' AS x; COMMIT; DROP TABLE orders; --'");
   assert.ok(!r.ok && /3 statements as postgresql reads it/.test(r.reason), 'the audit reason says how the database reads it');
   // Strings PostgreSQL and the parser read alike still pass.

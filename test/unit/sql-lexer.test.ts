@@ -22,6 +22,7 @@ test('SQLite: quotes double, backslashes are plain, brackets have no escape, com
   assert.deepEqual(show('select 1 /* open', lexDialect('sqlite', 'select 1 /* open')), ['comment:/* open']);
   assert.deepEqual(show('select 1 /*', lexDialect('sqlite', 'select 1 /*')), [], 'a final `/*` is two operators to SQLite');
   assert.deepEqual(show("select $a(';') as x", lexDialect('sqlite', "select $a(';') as x")), [], "a Tcl variable's (...) swallows quotes and semicolons");
+  assert.deepEqual(show("select a$b(';') as x", lexDialect('sqlite', "select a$b(';') as x")), ["string:';'"], '`$` inside a name is a name character');
   assert.throws(() => lexDialect('sqlite', "select 'open"), SqlLexError);
 });
 
@@ -49,6 +50,11 @@ test("SQLite agrees with the lexer on where the first SELECT ends", () => {
     const engine = sqliteFirstSelectEnd(sql);
     assert.ok('end' in engine, sql);
     assert.equal(engine.end, mine, `inside the probe view: ${sql}`);
+  }
+  // Names SQLite cannot resolve: the probe view alone (it does not resolve them).
+  for (const sql of ["select a$b(';') as x; select 2", "select nosuch(';', 'a''b') from nowhere; select 2"]) {
+    const semi = lexDialect('sqlite', sql).find((p) => p.kind === 'semicolon');
+    assert.deepEqual(sqliteFirstSelectEnd(sql), { end: semi!.end }, sql);
   }
   db.close();
 });

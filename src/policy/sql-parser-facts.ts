@@ -91,9 +91,9 @@ function walk(ast: unknown, tables: TableRef[]): Pick<ParserFacts, 'functions' |
 
 /** Throws the parser's error when it does not parse. */
 export function parserFacts(dialect: SqlDialect, sql: string): ParserFacts {
-  const p = parserFor(dialect);
-  const ast: AST | AST[] = p.astify(sql, { database: dialect });
-  const tables = tableRefs(p.tableList(sql, { database: dialect }));
+  // One parse gives the tree and the table list (astify + tableList would parse twice).
+  const { ast, tableList } = parserFor(dialect).parse(sql, { database: dialect }) as { ast: AST | AST[]; tableList: string[] };
+  const tables = tableRefs(tableList);
   const statements = (Array.isArray(ast) ? ast : [ast]).filter(Boolean);
   const facts = walk(ast, tables);
   return { statements: statements.length, type: String((statements[0] as { type?: unknown } | undefined)?.type).toLowerCase(), tables, ...facts };

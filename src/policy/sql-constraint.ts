@@ -1,22 +1,28 @@
 /**
- * SQL arguments: `forbiddenTables`, `allowedDatabases`, `readOnly`, parsed by a real parser
- * (node-sql-parser) in the configured dialect.
+ * SQL arguments: `forbiddenTables`, `allowedDatabases`, `readOnly`, `forbiddenFunctions`.
  *
- * Fail closed at every step: a statement the parser does not understand is refused (the server's
- * database might understand it differently); so is more than one statement (the stacked
- * `COMMIT; DROP ...` escape from the read-only transaction of the Postgres reference server), any
- * MySQL executable comment (`/*! ... *\/` is code to MySQL and a comment to the parser), and any
- * call of a function that reads files, runs SQL from a string, or reaches other databases
- * (`query_to_xml('select * from users')` names no table the parser can see).
+ * How a query is read is src/policy/sql-reading.ts: by the database's own lexing first
+ * (PostgreSQL's scanner and parser through libpg-query; SQLite's tokenizer rules, confirmed by
+ * SQLite itself for SELECTs; MySQL's lexer under every sql_mode that changes it), then by
+ * node-sql-parser, which must agree. Anything either cannot read, or that they read
+ * differently, is refused: the server's database is the one that executes it.
  *
- * Tables are collected from the parser's table list (joins, subqueries, CTEs, set operations)
- * and from every `table` qualifier in the tree (`users.id`), compared case-insensitively with
- * quotes already stripped by the parser: `"Users"`, `public.users`, `USERS` all name `users`.
+ * What is decided here, on both readings together (a table either sees counts):
+ *   - read-only: one SELECT, nothing that writes anywhere in it;
+ *   - functions that run SQL from a string, dump schemas, read files or raw pages
+ *     (src/policy/sql-dangerous.ts) and the rule's `forbiddenFunctions`;
+ *   - tables: every table reference and every column qualifier (`users.id`), compared
+ *     case-insensitively with quotes stripped: `"Users"`, `public.users`, `ONLY users`, `users*`;
+ *   - databases: the call's database argument, `db.table` qualifiers, `USE`, `ATTACH`.
  */
-import { createRequire } from 'node:module';
-import type { AST, Parser as SqlParser } from 'node-sql-parser';
 import { compileGlob, type GlobMatcher } from './glob.ts';
 import type { ConstraintVerdict } from './path-constraint.ts';
+import { DANGEROUS_SQL_RELATIONS, dangerousFunction } from './sql-dangerous.ts';
+import type { TableRef } from './sql-parser-facts.ts';
+import { loadPostgres } from './sql-postgres.ts';
+import { readSql } from './sql-reading.ts';
+
+export { DANGEROUS_SQL_FUNCTIONS } from './sql-dangerous.ts';
 
 export const SQL_DIALECTS = [
   'postgresql', 'mysql', 'mariadb', 'sqlite', 'transactsql', 'bigquery', 'snowflake', 'redshift', 'trino', 'hive', 'db2', 'flinksql', 'athena',
@@ -25,26 +31,6 @@ export type SqlDialect = (typeof SQL_DIALECTS)[number];
 
 export const MAX_SQL_LENGTH = 65_536;
 
-/**
- * Functions refused whenever an SQL constraint applies: they read or write files, run SQL given
- * as a string, reach other databases or the OS, or change server state.
- */
-export const DANGEROUS_SQL_FUNCTIONS: readonly string[] = [
-  // PostgreSQL
-  'pg_read_file', 'pg_read_binary_file', 'pg_ls_dir', 'pg_stat_file', 'pg_ls_logdir', 'pg_ls_waldir', 'pg_ls_tmpdir',
-  'lo_import', 'lo_export', 'lo_get', 'lo_put', 'lo_from_bytea', 'dblink', 'dblink_exec', 'dblink_connect', 'dblink_send_query',
-  'query_to_xml', 'query_to_xml_and_xmlschema', 'query_to_xmlschema', 'cursor_to_xml', 'table_to_xml', 'table_to_xml_and_xmlschema',
-  'schema_to_xml', 'database_to_xml', 'database_to_xml_and_xmlschema', 'set_config', 'pg_terminate_backend', 'pg_cancel_backend',
-  'pg_reload_conf', 'pg_rotate_logfile', 'pg_promote', 'pg_sleep', 'pg_sleep_for', 'pg_sleep_until', 'nextval', 'setval',
-  'pg_advisory_lock', 'pg_advisory_xact_lock', 'txid_current', 'pg_current_xact_id', 'pg_logical_emit_message', 'pg_switch_wal',
-  // MySQL / MariaDB
-  'load_file', 'sys_exec', 'sys_eval', 'benchmark', 'sleep', 'get_lock', 'release_lock',
-  // SQLite
-  'load_extension', 'readfile', 'writefile', 'edit', 'fts3_tokenizer', 'zipfile', 'sqlar_compress',
-  // SQL Server
-  'xp_cmdshell', 'openrowset', 'opendatasource', 'openquery', 'xp_dirtree', 'xp_fileexist',
-];
-
 export interface SqlRules {
   allowedDatabases?: readonly string[];
   forbiddenTables?: readonly string[];
@@ -52,64 +38,6 @@ export interface SqlRules {
   readOnly?: boolean;
   defaultDatabase?: string;
   sqlDialect?: SqlDialect;
-}
-
-const require = createRequire(import.meta.url);
-const parsers = new Map<SqlDialect, SqlParser>();
-
-/** Each dialect's grammar is loaded on first use (the all-dialect bundle costs ~60 ms at start). */
-function parserFor(dialect: SqlDialect): SqlParser {
-  let p = parsers.get(dialect);
-  if (!p) {
-    const mod = require(`node-sql-parser/build/${dialect}.js`) as { Parser: new () => SqlParser };
-    p = new mod.Parser();
-    parsers.set(dialect, p);
-  }
-  return p;
-}
-
-interface TableRef {
-  qualifier: string | null;
-  table: string;
-  op: string;
-}
-
-/** node-sql-parser's `op::qualifier::table` strings. */
-function tableRefs(list: string[]): TableRef[] {
-  return list.map((s) => {
-    const [op, qualifier, table] = s.split('::');
-    return { op: op.toLowerCase(), qualifier: qualifier === 'null' ? null : qualifier, table: table === 'null' ? '' : table };
-  });
-}
-
-/** Every function name and `table` qualifier anywhere in the tree (bounded walk). */
-function walk(ast: unknown): { functions: Set<string>; qualifiers: Set<string>; into: boolean } {
-  const functions = new Set<string>();
-  const qualifiers = new Set<string>();
-  let into = false;
-  const stack: unknown[] = [ast];
-  let budget = 200_000;
-  while (stack.length && budget-- > 0) {
-    const n = stack.pop();
-    if (!n || typeof n !== 'object') continue;
-    if (Array.isArray(n)) {
-      for (const x of n) stack.push(x);
-      continue;
-    }
-    const o = n as Record<string, unknown>;
-    if (o.type === 'function' || o.type === 'aggr_func') {
-      const name = o.name as unknown;
-      const parts = typeof name === 'string' ? [name] : ((name as { name?: { value?: string }[] })?.name ?? []).map((x) => String(x.value));
-      functions.add(parts.join('.').toLowerCase());
-      if (parts.length) functions.add(parts[parts.length - 1].toLowerCase());
-    }
-    if (o.type === 'column_ref' && typeof o.table === 'string') qualifiers.add(o.table.toLowerCase());
-    if (o.type === 'into' && o.expr) into = true;
-    if (o.into && typeof o.into === 'object' && (o.into as { expr?: unknown }).expr) into = true;
-    for (const v of Object.values(o)) if (v && typeof v === 'object') stack.push(v);
-  }
-  if (budget <= 0) throw new Error('statement too complex');
-  return { functions, qualifiers, into };
 }
 
 /** Which database a qualifier names, per dialect (`db.table` in MySQL, `db.schema.table` in Postgres, attached schemas in SQLite). */
@@ -138,7 +66,8 @@ interface TablePattern {
   match: GlobMatcher;
 }
 
-export type SqlCheck = (sql: unknown, database?: unknown) => ConstraintVerdict;
+/** Async: the PostgreSQL parser is WebAssembly, loaded on first use. */
+export type SqlCheck = (sql: unknown, database?: unknown) => Promise<ConstraintVerdict>;
 
 export function compileSqlConstraint(r: SqlRules): SqlCheck {
   const dialect: SqlDialect = r.sqlDialect ?? 'postgresql';
@@ -148,44 +77,51 @@ export function compileSqlConstraint(r: SqlRules): SqlCheck {
     qualified: t.includes('.'),
     match: compileGlob(t.toLowerCase().replace(/["`[\]]/g, '')),
   }));
-  const badFunctions = new Set([...DANGEROUS_SQL_FUNCTIONS, ...(r.forbiddenFunctions ?? [])].map((f) => f.toLowerCase()));
+  const isDangerous = dangerousFunction(r.forbiddenFunctions);
   const allowedDb = r.allowedDatabases?.map((d) => d.toLowerCase());
   const deny = (rule: string, reason: string): ConstraintVerdict => ({ ok: false, rule, reason });
+  const pgLoad = dialect === 'postgresql' ? loadPostgres() : undefined;
+  pgLoad?.catch(() => {}); // reported by each check
 
-  return (sql, database) => {
+  return async (sql, database) => {
     if (typeof sql !== 'string') return deny('sql', `expected an SQL string, got ${sql === null ? 'null' : typeof sql}`);
     if (sql.length > MAX_SQL_LENGTH) return deny('sql', `SQL longer than ${MAX_SQL_LENGTH} characters`);
-    if (/\/\*[!+]/.test(sql) && (dialect === 'mysql' || dialect === 'mariadb')) return deny('sql', 'a MySQL executable comment (/*! ... */)');
+    // `/*! ... */` and MariaDB's `/*M! ... */` are code to the server and comments to every parser; `/*+` carries optimizer hints.
+    if (/\/\*(?:[!+]|M!)/.test(sql) && (dialect === 'mysql' || dialect === 'mariadb')) return deny('sql', 'a MySQL executable comment (/*! ... */)');
     if (sql.includes('\0')) return deny('sql', 'a NUL byte in SQL');
-    let ast: AST | AST[];
-    let tables: TableRef[];
-    let facts: ReturnType<typeof walk>;
+    let pg;
     try {
-      const p = parserFor(dialect);
-      ast = p.astify(sql, { database: dialect });
-      tables = tableRefs(p.tableList(sql, { database: dialect }));
-      facts = walk(ast);
+      pg = await pgLoad;
     } catch (err) {
-      return deny('sql', `does not parse as ${dialect}: ${(err as Error).message.slice(0, 160)}`);
+      return deny('sql', `PostgreSQL's parser (libpg-query) could not be loaded: ${(err as Error).message.slice(0, 120)}`);
     }
-    const statements = (Array.isArray(ast) ? ast : [ast]).filter(Boolean);
-    if (statements.length !== 1) return deny('sql', `${statements.length} statements (exactly one is allowed)`);
-    const type = String((statements[0] as { type?: unknown }).type).toLowerCase();
+    let reading;
+    try {
+      reading = readSql(dialect, sql, pg);
+    } catch (err) {
+      return deny('sql', `cannot be read: ${(err as Error).message.slice(0, 160)}`);
+    }
+    if ('refused' in reading) return deny('sql', reading.refused);
+    const { parser, pg: pgFacts } = reading;
 
     if (r.readOnly) {
-      if (type !== 'select') return deny('readOnly', `a ${type.toUpperCase()} statement in read-only mode`);
-      const write = tables.find((t) => t.op !== 'select');
+      if (parser.type !== 'select') return deny('readOnly', `a ${parser.type.toUpperCase()} statement in read-only mode`);
+      const write = parser.tables.find((t) => t.op !== 'select');
       if (write) return deny('readOnly', `${write.op.toUpperCase()} on '${write.table}' in read-only mode`);
-      if (facts.into) return deny('readOnly', 'SELECT ... INTO creates a table');
+      if (parser.into) return deny('readOnly', 'SELECT ... INTO creates a table');
+      if (pgFacts && pgFacts.kind !== 'SelectStmt') return deny('readOnly', `a ${pgFacts.kind} in read-only mode`);
+      if (pgFacts?.writes.length) return deny('readOnly', `${pgFacts.writes[0]} in read-only mode`);
     }
-    for (const f of facts.functions) if (badFunctions.has(f)) return deny('forbiddenFunctions', `calls ${f}()`);
+    for (const f of [...parser.functions, ...(pgFacts?.functions ?? [])]) if (isDangerous(f)) return deny('forbiddenFunctions', `calls ${f}()`);
 
+    const tables: TableRef[] = [...parser.tables, ...(pgFacts?.tables ?? []).map((t) => ({ ...t, op: 'select' }))];
     const names: { full: string; bare: string }[] = tables.filter((t) => t.table).map((t) => {
       const bare = t.table.toLowerCase();
       return { bare, full: t.qualifier ? `${t.qualifier.toLowerCase()}.${bare}` : bare };
     });
-    for (const q of facts.qualifiers) names.push({ bare: q.slice(q.lastIndexOf('.') + 1), full: q });
+    for (const q of [...parser.qualifiers, ...(pgFacts?.qualifiers ?? []).map((x) => x.toLowerCase())]) names.push({ bare: q.slice(q.lastIndexOf('.') + 1), full: q });
     for (const n of names) {
+      if (DANGEROUS_SQL_RELATIONS.includes(n.bare)) return deny('forbiddenFunctions', `reads ${n.bare} (raw pages or files)`);
       // An unqualified pattern names the table in any schema; a qualified one (`public.users`)
       // names it in that schema, written with or without the database in front.
       const schemaTable = n.full.split('.').slice(-2).join('.');
@@ -194,7 +130,7 @@ export function compileSqlConstraint(r: SqlRules): SqlCheck {
     }
 
     if (allowedDb) {
-      if (type === 'attach' || type === 'detach') return deny('allowedDatabases', `${type.toUpperCase()} changes which databases are reachable`);
+      if (parser.type === 'attach' || parser.type === 'detach') return deny('allowedDatabases', `${parser.type.toUpperCase()} changes which databases are reachable`);
       const used = new Set<string>();
       if (database !== undefined && database !== null && database !== '') {
         if (typeof database !== 'string') return deny('allowedDatabases', 'the database argument is not a string');
@@ -213,6 +149,6 @@ export function compileSqlConstraint(r: SqlRules): SqlCheck {
         if (!allowedDb.includes(db.toLowerCase().replace(/["`[\]]/g, ''))) return deny('allowedDatabases', `database '${db}' is not allowed`);
       }
     }
-    return { ok: true, note: `one ${type.toUpperCase()} statement; tables: ${names.map((n) => n.full).join(', ') || 'none'}` };
+    return { ok: true, note: `one ${parser.type.toUpperCase()} statement; tables: ${[...new Set(names.map((n) => n.full))].join(', ') || 'none'}` };
   };
 }

@@ -39,7 +39,7 @@ export const constrainArguments: Stage<CallContext> = async (ctx, next) => {
     {
       server: t.server.name,
       tool: t.name,
-      names: [t.name, t.exposed ?? t.name],
+      servers: gw.namespacer.serverNames,
       def: t.tool.def,
       args: (ctx.req.params?.arguments ?? {}) as Record<string, unknown>,
       principal: s.principal,

@@ -76,14 +76,14 @@ const toolAccessSchema = z.strictObject({
     .enum(['allow', 'deny'])
     .default('deny')
     .describe('What happens to a tool that no rule names. `deny`: nothing is callable unless allowed.'),
-  allowedTools: z.array(toolRuleSchema).default([]).describe('Allow rules: a glob, or an object with `pattern` and constraints.'),
-  deniedTools: z.array(toolDenySchema).default([]).describe('Deny rules: a glob, or `{pattern, subjects/roles/groups/scopes}` for some callers. Deny always wins over allow.'),
+  allowedTools: z.array(toolRuleSchema).default([]).describe('Allow rules: a glob, or an object with `pattern` and constraints. Matched exactly; `<server>__…` matches only that server\'s tools.'),
+  deniedTools: z.array(toolDenySchema).default([]).describe('Deny rules: a glob, or `{pattern, subjects/roles/groups/scopes}` for some callers. Deny always wins over allow; matched case-insensitively (NFKC) against every spelling of the name.'),
 });
 
 const nameAccessSchema = z.strictObject({
   defaultPolicy: z.enum(['allow', 'deny']).default('allow'),
-  allowed: z.array(glob).default([]),
-  denied: z.array(glob).default([]).describe('Deny globs; deny wins.'),
+  allowed: z.array(glob).default([]).describe('Allow globs, matched exactly (resource URIs normalized, RFC 3986); `<server>__…`/`<server>+…` match only that server\'s.'),
+  denied: z.array(glob).default([]).describe('Deny globs; deny wins; matched case-insensitively (NFKC) against every spelling (URIs normalized).'),
 });
 
 const mtlsSchema = z.strictObject({

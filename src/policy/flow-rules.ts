@@ -8,8 +8,11 @@
  * (`{name, after: [private-data], deny: [external-sink]}`) then refuses calls to tools carrying a
  * `deny` label for the rest of the session. Taint is per session (stateful) or, for stateless
  * 2026-07-28 requests that have no session, per principal and network peer.
+ *
+ * Label patterns match like deny patterns (name-match.ts: any spelling, case and Unicode form
+ * folded, URIs normalized): a missed label is a missed taint or a missed sink, so they err wide.
  */
-import { compileGlob, type GlobMatcher } from './glob.ts';
+import { compileNamePattern, nameSubject, type NameKind, type NamePattern, type NameRef } from './name-match.ts';
 
 export interface FlowRule {
   name: string;
@@ -17,21 +20,23 @@ export interface FlowRule {
   deny: readonly string[];
 }
 
-export class ToolLabels {
-  private readonly entries: { pattern: string; match: GlobMatcher; labels: readonly string[] }[];
+export class NameLabels {
+  private readonly entries: { pattern: NamePattern; labels: readonly string[] }[];
 
-  constructor(map: Readonly<Record<string, readonly string[]>>) {
-    this.entries = Object.entries(map).map(([pattern, labels]) => ({ pattern, match: compileGlob(pattern), labels }));
+  constructor(kind: NameKind, map: Readonly<Record<string, readonly string[]>>) {
+    this.entries = Object.entries(map).map(([pattern, labels]) => ({ pattern: compileNamePattern(kind, pattern), labels }));
   }
 
   get empty(): boolean {
     return this.entries.length === 0;
   }
 
-  /** Labels of a tool known by these names (its own and the namespaced one): the union over matching patterns. */
-  labelsOf(names: readonly string[]): string[] {
+  /** Labels of one tool: the union over matching patterns. */
+  labelsOf(ref: NameRef): string[] {
+    if (this.entries.length === 0) return [];
+    const subject = nameSubject(ref);
     const out = new Set<string>();
-    for (const e of this.entries) if (names.some((n) => e.match(n))) for (const l of e.labels) out.add(l);
+    for (const e of this.entries) if (e.pattern.folded(subject)) for (const l of e.labels) out.add(l);
     return [...out];
   }
 }

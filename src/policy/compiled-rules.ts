@@ -72,6 +72,8 @@ export function compileRule(rule: RuleObject): CompiledRule {
 /** What applies to every tool of a server, whatever rule allowed it. */
 export interface CompiledGuards {
   toolLabels: NameLabels;
+  promptLabels: NameLabels;
+  resourceLabels: NameLabels;
   flowRules: readonly FlowRule[];
   clientConfig?: ClientConfigCheck;
   /** The SSRF default for URL-like arguments; undefined when `privateAddresses: allow`. */
@@ -87,6 +89,8 @@ export function compileGuards(sec: Security): CompiledGuards {
   const g = sec.argumentGuards;
   const out: CompiledGuards = {
     toolLabels: new NameLabels('tool', sec.toolLabels),
+    promptLabels: new NameLabels('prompt', sec.promptLabels),
+    resourceLabels: new NameLabels('resource', sec.resourceLabels),
     flowRules: sec.flowRules,
     clientConfig: g.clientConfigWrites === 'deny' ? compileClientConfigCheck(g.clientConfigFiles) : undefined,
     urlGuard: g.privateAddresses === 'deny' ? compileUrlConstraint({}, { mode: 'guard' }) : undefined,

@@ -67,10 +67,10 @@ async function inProcess(): Promise<void> {
   ];
   console.log(`In process: ${N} decisions per case (constrainArguments' decideArguments)`);
   for (const [label, tool, args, def] of cases) {
-    const d = policy.decide([tool]);
+    const d = policy.decide({ kind: 'tool', server: 's', name: tool, servers: ['s'] });
     const matched: MatchedRule | undefined = d.matchedRule && typeof d.matchedRule !== 'string' ? { label: d.rule, rule: d.matchedRule as RuleObject } : undefined;
     const quotas = tool.startsWith('calendar') ? sqlite : new MemoryQuotaStore();
-    const facts = { server: 's', tool, names: [tool], def, args, principal: { subject: 'alice', method: 'bench', roles: [] }, session: { id: 's', labels: new Set<string>() }, nowMs: Date.now() };
+    const facts = { server: 's', tool, servers: ['s'], def, args, principal: { subject: 'alice', method: 'bench', roles: [] }, session: { id: 's', labels: new Set<string>() }, nowMs: Date.now() };
     const env = { quotas, resolve: async () => ['93.184.215.14'], consume: true };
     for (let i = 0; i < 500; i++) await decideArguments(sec, matched, facts, env);
     const samples: number[] = [];

@@ -6,7 +6,7 @@
  *
  * A denial is opaque on the wire (POLICY_DENIED, or QUOTA_EXCEEDED with `retryAfterSeconds`); the
  * audit record names the rule and the argument. After the server answers, a successful result
- * taints the session with the tool's labels.
+ * taints the session with the tool's labels (resources and prompts: constrain-flow.ts).
  */
 import { GatewayError } from '../errors.ts';
 import { isModern } from '../protocol/revisions.ts';
@@ -14,15 +14,12 @@ import { decideArguments } from '../policy/argument-decision.ts';
 import type { RuleObject } from '../policy/compiled-rules.ts';
 import type { Stage } from '../pipeline/compose.ts';
 import type { CallContext } from '../pipeline/types.ts';
-
-/** A stateless 2026-07-28 request has no session: its taint is the caller's at its network peer. */
-export function flowKey(ctx: CallContext): string {
-  const s = ctx.session;
-  return s.stateless ? `p:${s.principal.subject}@${s.connection.replace(/:\d+$/, '')}` : `s:${s.id}`;
-}
+import { constrainFlow, flowKey } from './constrain-flow.ts';
 
 export const constrainArguments: Stage<CallContext> = async (ctx, next) => {
   const t = ctx.target;
+  // Resources and prompts have no argument rules, but their results taint like a tool's.
+  if ((ctx.method === 'resources/read' || ctx.method === 'prompts/get') && t?.name) return constrainFlow(ctx, next);
   if (ctx.method !== 'tools/call' || !t?.tool || !t.name) {
     await next();
     return;
@@ -39,7 +36,7 @@ export const constrainArguments: Stage<CallContext> = async (ctx, next) => {
     {
       server: t.server.name,
       tool: t.name,
-      names: [t.name, t.exposed ?? t.name],
+      servers: gw.namespacer.serverNames,
       def: t.tool.def,
       args: (ctx.req.params?.arguments ?? {}) as Record<string, unknown>,
       principal: s.principal,

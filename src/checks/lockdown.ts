@@ -1,7 +1,8 @@
 /**
  * Emergency lockdown (`portcullis lockdown on [--allow PATTERN...]`): while it is in force every
  * tool call is refused except those on the emergency allowlist. It runs after `route`, so the
- * allowlist can name a tool by its own or its exposed name, and before `authorize`, so nothing
+ * allowlist can name a tool by its own name or with its server's prefix (matched like an allow
+ * rule, policy/name-match.ts), and before `authorize`, so nothing
  * the policy would allow gets through. Unlike a policy denial the refusal is not disguised as an
  * unknown tool: the client is told it is a lockdown, so agents and people stop retrying.
  */
@@ -14,7 +15,7 @@ export const lockdown: Stage<CallContext> = async (ctx, next) => {
   if (ctx.method === 'tools/call' && t) {
     const l = ctx.gateway.incident.lockdown();
     if (l.active) {
-      const allowedBy = l.allowed([t.name, t.exposed].filter((x): x is string => typeof x === 'string'));
+      const allowedBy = t.name !== undefined ? l.allowed({ kind: 'tool', server: t.server.name, name: t.name, servers: ctx.gateway.namespacer.serverNames }) : undefined;
       if (!allowedBy) {
         ctx.audit.decision = 'deny';
         ctx.audit.rule = 'lockdown';

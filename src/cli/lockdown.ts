@@ -12,8 +12,8 @@ const usage = `Usage: portcullis lockdown on [--allow PATTERN]... [--reason TEXT
        portcullis lockdown off [where]
        portcullis lockdown status [where]
 
-on      refuse every tool call, except tools matching an --allow glob (their own name or the
-        exposed server__tool name), on every gateway reached; audited; survives restarts
+on      refuse every tool call, except tools matching an --allow glob (their own name, or
+        server__tool for that server's tools only), on every gateway reached; audited; survives restarts
 off     lift it
 status  show what is in force (from the state file)
 

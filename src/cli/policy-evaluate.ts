@@ -9,8 +9,8 @@ import type { ToolDef } from '../gateway/catalog.ts';
 import { Namespacer } from '../gateway/namespacing.ts';
 import { decideArguments, type Step } from '../policy/argument-decision.ts';
 import type { RuleObject } from '../policy/compiled-rules.ts';
-import { compileGlob } from '../policy/glob.ts';
-import { ruleAppliesTo, ToolPolicy } from '../policy/tool-policy.ts';
+import type { NameRef } from '../policy/name-match.ts';
+import { ToolPolicy } from '../policy/tool-policy.ts';
 import type { Resolver } from '../policy/url-constraint.ts';
 import type { QuotaStore } from '../state/quota-store.ts';
 import { CliError } from './common.ts';
@@ -38,7 +38,7 @@ export interface Evaluation {
 }
 
 /** Which server and effective security a request names (`--server`, a namespaced name, the only server, or the global settings). */
-export function target(loaded: LoadedConfig, req: { server?: string; tool: string }): { server: string; tool: string; exposed: string; security: Security } {
+export function target(loaded: LoadedConfig, req: { server?: string; tool: string }): { server: string; tool: string; ref: NameRef; security: Security } {
   const servers = loaded.servers;
   const ns = new Namespacer(servers.map((s) => s.name));
   let server = req.server;
@@ -51,29 +51,26 @@ export function target(loaded: LoadedConfig, req: { server?: string; tool: strin
   }
   if (!server && servers.length === 1) server = servers[0].name;
   const found = servers.find((s) => s.name === server);
-  if (found) return { server: found.name, tool, exposed: ns.exposeName(found.name, tool), security: found.effective };
+  if (found) return { server: found.name, tool, ref: { kind: 'tool', server: found.name, name: tool, servers: ns.serverNames }, security: found.effective };
   // No such server: the global settings, with the overrides a server of that name would get (mcp.skills).
   let security = loaded.config.mcp.security;
   for (const k of loaded.config.mcp.skills) if (k.name === server) security = mergeSecurity(security, k.security as SecurityOverride);
-  return { server: server ?? '(global)', tool, exposed: tool, security };
+  // Not one of the gateway's servers, so its names are not namespaced.
+  const name = server ?? '(global)';
+  return { server: name, tool, ref: { kind: 'tool', server: name, name: tool, servers: [name] }, security };
 }
 
 export async function evaluate(loaded: LoadedConfig, req: PolicyRequest, env: { quotas: QuotaStore; resolve: Resolver; consume: boolean }): Promise<Evaluation> {
   const t = target(loaded, req);
-  const names = [...new Set([t.tool, t.exposed])];
-  const access = t.security.toolAccess;
   const steps: Step[] = [];
   const caller = { subject: req.identity, roles: req.roles };
-  // Rules that name callers (subjects, roles, ...) other than this one are not steps for it.
-  access.deniedTools.forEach((r, i) => {
-    const p = typeof r === 'string' ? r : r.pattern;
-    if (ruleAppliesTo(r, caller) && names.some((n) => compileGlob(p)(n))) steps.push({ rule: `deniedTools[${i}]: ${p}`, outcome: 'deny', reason: 'the name matches a deny pattern' });
-  });
-  access.allowedTools.forEach((r, i) => {
-    const p = typeof r === 'string' ? r : r.pattern;
-    if (ruleAppliesTo(r, caller) && names.some((n) => compileGlob(p)(n))) steps.push({ rule: `allowedTools[${i}]: ${p}`, outcome: 'allow', reason: steps.some((s) => s.outcome === 'allow') ? 'matches too (the first match applies)' : 'the name matches' });
-  });
-  const d = new ToolPolicy(access).decide(names, caller);
+  const policy = new ToolPolicy(t.security.toolAccess);
+  // The gateway's own matching (deny: any spelling, folded; allow: exact, server prefixes kept);
+  // rules that name callers (subjects, roles, ...) other than this one are not steps for it.
+  const matching = policy.matching(t.ref, caller);
+  for (const rule of matching.denied) steps.push({ rule, outcome: 'deny', reason: 'the name matches a deny pattern' });
+  matching.allowed.forEach((rule, i) => steps.push({ rule, outcome: 'allow', reason: i ? 'matches too (the first match applies)' : 'the name matches' }));
+  const d = policy.decide(t.ref, caller);
   const base = { server: t.server, tool: t.tool, labels: [] as string[] };
   if (!d.allowed) {
     const denied: Step = { rule: d.rule, outcome: 'deny', reason: d.rule.startsWith('defaultPolicy') ? 'no rule allows this tool' : d.rule.startsWith('allowedTools:') ? 'rules name this tool, but none is for this caller (subjects/roles/groups/scopes)' : 'the name matches a deny pattern' };
@@ -88,7 +85,7 @@ export async function evaluate(loaded: LoadedConfig, req: PolicyRequest, env: { 
     {
       server: t.server,
       tool: t.tool,
-      names,
+      servers: t.ref.servers,
       def: req.def,
       args: req.args,
       principal: { subject: req.identity, method: 'policy-test', roles: req.roles },

@@ -94,14 +94,16 @@ export const toolDenyRuleObject = z
   .strictObject({ pattern: pattern.describe('Tool name pattern this rule denies.'), ...callerLists })
   .describe('A deny rule for some callers only, e.g. `{pattern: "shell.*", roles: [contractor]}`.');
 
-export const toolLabelsSchema = z
-  .record(pattern, z.array(label).min(1))
-  .describe('Labels per tool-name glob, e.g. `{"read_*": [private-data], "send_*": [external-sink]}`; used by flowRules.');
+const labelMap = z.record(pattern, z.array(label).min(1));
+
+export const toolLabelsSchema = labelMap.describe('Labels per tool-name glob, e.g. `{"read_*": [private-data], "send_*": [external-sink]}`; used by flowRules.');
+export const promptLabelsSchema = labelMap.describe('Labels per prompt-name glob; a prompt\'s result taints the session like a tool\'s (flowRules).');
+export const resourceLabelsSchema = labelMap.describe('Labels per resource-URI glob (URIs normalized), e.g. `{"file:///data/private/*": [private-data]}`; a resources/read result taints the session like a tool\'s (flowRules).');
 
 export const flowRuleSchema = z.strictObject({
   name: z.string().min(1).describe('Named in the audit record of a denial.'),
-  after: z.array(label).min(1).describe('Once a tool with one of these labels has returned a result in the session ...'),
-  deny: z.array(label).min(1).describe('... calls to tools with one of these labels are refused for the rest of the session.'),
+  after: z.array(label).min(1).describe('Once a tool, prompt or resource with one of these labels has returned a result in the session ...'),
+  deny: z.array(label).min(1).describe('... calls to tools, prompts and resources with one of these labels are refused for the rest of the session.'),
 });
 
 export const argumentGuardsSchema = z.strictObject({

@@ -145,7 +145,8 @@ export function loadConfigText(text: string, file = '<inline>', env: NodeJS.Proc
  * - scalar settings: the override wins;
  * - `toolAccess.allowedTools`: the override replaces the global list for that server;
  * - `toolAccess.deniedTools`: the union — a global deny can never be lifted per server;
- * - `flowRules`: the union, for the same reason; `toolLabels`: merged per pattern.
+ * - `flowRules`: the union, for the same reason; `toolLabels`, `promptLabels`, `resourceLabels`:
+ *   merged per pattern.
  */
 export function mergeSecurity(base: Security, o: SecurityOverride): Security {
   const ta = o.toolAccess;
@@ -160,6 +161,8 @@ export function mergeSecurity(base: Security, o: SecurityOverride): Security {
     },
     // Labels per pattern: the server's own win. Flow rules add up: a global one cannot be lifted.
     toolLabels: { ...base.toolLabels, ...o.toolLabels },
+    promptLabels: { ...base.promptLabels, ...o.promptLabels },
+    resourceLabels: { ...base.resourceLabels, ...o.resourceLabels },
     flowRules: [...base.flowRules, ...(o.flowRules ?? [])],
     argumentGuards: { ...base.argumentGuards, ...definedOnly(o.argumentGuards) },
     promptAccess: mergeNames(base.promptAccess, o.promptAccess),

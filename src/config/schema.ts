@@ -12,7 +12,7 @@
  */
 import { z } from 'zod';
 import { adminSchema, alertingSchema, loggingSchema, postgresDestination, signingSchema, sqliteDestination, stateSchema, webhookDestination } from './monitoring-schema.ts';
-import { argumentGuardsSchema, ARGUMENT_GUARD_DEFAULTS, flowRuleSchema, toolDenyRuleObject, toolLabelsSchema, toolRuleObject } from './argument-policy-schema.ts';
+import { argumentGuardsSchema, ARGUMENT_GUARD_DEFAULTS, flowRuleSchema, promptLabelsSchema, resourceLabelsSchema, toolDenyRuleObject, toolLabelsSchema, toolRuleObject } from './argument-policy-schema.ts';
 import { IDENTITY_DEFAULTS, identitySchema } from './identity-schema.ts';
 import { overrideOf } from './override-schema.ts';
 import { SANDBOX_DEFAULTS, sandboxOverrideSchema, sandboxSchema } from './sandbox-schema.ts';
@@ -76,14 +76,14 @@ const toolAccessSchema = z.strictObject({
     .enum(['allow', 'deny'])
     .default('deny')
     .describe('What happens to a tool that no rule names. `deny`: nothing is callable unless allowed.'),
-  allowedTools: z.array(toolRuleSchema).default([]).describe('Allow rules: a glob, or an object with `pattern` and constraints.'),
-  deniedTools: z.array(toolDenySchema).default([]).describe('Deny rules: a glob, or `{pattern, subjects/roles/groups/scopes}` for some callers. Deny always wins over allow.'),
+  allowedTools: z.array(toolRuleSchema).default([]).describe('Allow rules: a glob, or an object with `pattern` and constraints. Matched exactly; `<server>__…` matches only that server\'s tools.'),
+  deniedTools: z.array(toolDenySchema).default([]).describe('Deny rules: a glob, or `{pattern, subjects/roles/groups/scopes}` for some callers. Deny always wins over allow; matched case-insensitively (NFKC) against every spelling of the name.'),
 });
 
 const nameAccessSchema = z.strictObject({
   defaultPolicy: z.enum(['allow', 'deny']).default('allow'),
-  allowed: z.array(glob).default([]),
-  denied: z.array(glob).default([]).describe('Deny globs; deny wins.'),
+  allowed: z.array(glob).default([]).describe('Allow globs, matched exactly (resource URIs normalized, RFC 3986); `<server>__…`/`<server>+…` match only that server\'s.'),
+  denied: z.array(glob).default([]).describe('Deny globs; deny wins; matched case-insensitively (NFKC) against every spelling (URIs normalized).'),
 });
 
 const mtlsSchema = z.strictObject({
@@ -158,7 +158,9 @@ export const securitySchema = z.strictObject({
     .describe('Which resources (by URI) and resource templates are listed and may be read.'),
   toolAccess: toolAccessSchema.default({ defaultPolicy: 'deny', allowedTools: [], deniedTools: [] }),
   toolLabels: toolLabelsSchema.default({}),
-  flowRules: z.array(flowRuleSchema).default([]).describe('Session flow rules: after a result from a tool with an `after` label, tools with a `deny` label are refused.'),
+  promptLabels: promptLabelsSchema.default({}),
+  resourceLabels: resourceLabelsSchema.default({}),
+  flowRules: z.array(flowRuleSchema).default([]).describe('Session flow rules: after a result from a tool, prompt or resource with an `after` label, those with a `deny` label are refused.'),
   argumentGuards: argumentGuardsSchema.default(ARGUMENT_GUARD_DEFAULTS).describe('Argument checks that apply to every tool, whatever rule allowed it.'),
   rateLimiting: rateLimitingSchema.default({ enabled: true, requestsPerMinute: 60, burstSize: 20, cooldownSeconds: 60 }),
   validation: validationSchema.default({
@@ -187,6 +189,8 @@ export const securityOverrideSchema = z.strictObject({
     })
     .optional(),
   toolLabels: toolLabelsSchema.optional().describe('Merged over the global labels, per pattern.'),
+  promptLabels: promptLabelsSchema.optional().describe('Merged over the global labels, per pattern.'),
+  resourceLabels: resourceLabelsSchema.optional().describe('Merged over the global labels, per pattern.'),
   flowRules: z.array(flowRuleSchema).optional().describe('Added to the global rules (a global rule cannot be lifted per server).'),
   argumentGuards: overrideOf(argumentGuardsSchema).optional(),
   promptAccess: overrideOf(nameAccessSchema).optional(),

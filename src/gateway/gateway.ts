@@ -134,8 +134,8 @@ export class Gateway {
         upstream,
         catalog: new Catalog(upstream, this.timeoutMs(server), (kind, items) => this.pins?.review(server.name, kind, items)),
         tools: new ToolPolicy(e.toolAccess),
-        prompts: new NamePolicy(e.promptAccess),
-        resources: new NamePolicy(e.resourceAccess),
+        prompts: new NamePolicy('prompt', e.promptAccess),
+        resources: new NamePolicy('resource', e.resourceAccess),
       });
     }
     this.localHandlers = buildLocalHandlers(this);
@@ -262,9 +262,9 @@ export class Gateway {
     // Drifted, pending, revoked or poisoned definitions are hidden exactly like denied ones.
     const pinned = this.pins?.decide(kind, server, name);
     if (pinned) return { allowed: false, rule: `${pinned.rule}: ${pinned.reason}` };
-    const names = [name, kind === 'resource' ? this.namespacer.exposeUri(server, name) : this.namespacer.exposeName(server, name)];
-    if (kind === 'tool') return rt.tools.decide(names, caller);
-    return (kind === 'prompt' ? rt.prompts : rt.resources).decide(names);
+    const ref = { kind, server, name, servers: this.namespacer.serverNames };
+    if (kind === 'tool') return rt.tools.decide(ref, caller);
+    return (kind === 'prompt' ? rt.prompts : rt.resources).decide(ref);
   }
 
   /** Every scope the tool rules name (`scopes`, `requiredScopes`): `scopes_supported` in the RFC 9728 metadata. */

@@ -6,16 +6,23 @@
  * Server names are `[a-z0-9-]` (no `_`, no `+`), so the first `__` or `+` always splits the
  * prefix unambiguously, and no server can shadow another's names: both parts are checked on the
  * way in, so `a__b__c` is server `a`, tool `b__c`, never server `a__b`.
+ *
+ * The part after the prefix is the server's own name and may itself contain `__` or `+`: server
+ * `evil` may call a tool `files__read_all_secrets`. Policy patterns therefore do not match the
+ * exposed string blindly: see policy/name-match.ts.
  */
 export const TOOL_SEP = '__';
 export const URI_SEP = '+';
 
 export class Namespacer {
   readonly enabled: boolean;
+  /** Every configured server, in order (policy/name-match.ts reads server prefixes with it). */
+  readonly serverNames: readonly string[];
   private readonly servers: ReadonlySet<string>;
   private readonly only: string;
 
   constructor(serverNames: string[]) {
+    this.serverNames = Object.freeze([...serverNames]);
     this.servers = new Set(serverNames);
     this.enabled = serverNames.length > 1;
     this.only = serverNames[0] ?? '';

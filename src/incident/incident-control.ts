@@ -10,13 +10,16 @@
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { Gateway } from '../gateway/gateway.ts';
 import type { Session } from '../gateway/session.ts';
-import { compileGlobList } from '../policy/glob.ts';
+import { compileNamePattern, nameSubject, type NamePattern, type NameRef } from '../policy/name-match.ts';
 import type { IncidentData, IncidentState } from './incident-state.ts';
 
 /** What the checks ask. */
 export interface IncidentView {
-  /** The lockdown in force, if any; `allowed(names)` names the allowlist pattern that lets a tool through. */
-  lockdown(): { active: boolean; allowed: (names: readonly string[]) => string | undefined; reason?: string };
+  /**
+   * The lockdown in force, if any; `allowed(tool)` names the allowlist pattern that lets a tool
+   * through. Matched like an allow rule (policy/name-match.ts): `files__read_*` is server files'.
+   */
+  lockdown(): { active: boolean; allowed: (tool: NameRef) => string | undefined; reason?: string };
   isServerDisabled(name: string): boolean;
   /** A token issued at `issuedAtSeconds` (its `iat`) to `subject` was revoked after it was issued. */
   isTokenRevoked(subject: string, issuedAtSeconds: number): boolean;
@@ -42,7 +45,7 @@ export class IncidentControl implements IncidentView {
   private readonly log: (line: string) => void;
   private readonly clock: () => Date;
   private gw: Gateway | undefined;
-  private allowList: (s: string) => string | undefined = () => undefined;
+  private allowList: NamePattern[] = [];
 
   constructor(state: IncidentState, opts: { audit: AuditLog; log: (line: string) => void; clock?: () => Date }) {
     this.state = state;
@@ -53,21 +56,18 @@ export class IncidentControl implements IncidentView {
   }
 
   private compile(s: IncidentData): void {
-    this.allowList = compileGlobList(s.lockdown.allow);
+    this.allowList = s.lockdown.allow.map((p) => compileNamePattern('tool', p));
   }
 
   lockdown() {
     const l = this.state.current.lockdown;
-    const match = this.allowList;
+    const list = this.allowList;
     return {
       active: l.enabled,
       reason: l.reason,
-      allowed: (names: readonly string[]) => {
-        for (const n of names) {
-          const p = match(n);
-          if (p) return p;
-        }
-        return undefined;
+      allowed: (tool: NameRef) => {
+        const subject = nameSubject(tool);
+        return list.find((p) => p.exact(subject))?.source;
       },
     };
   }

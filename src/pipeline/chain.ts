@@ -29,7 +29,8 @@
  *  10. constrainArguments argument-level policy: flow rules, client config files, CEL conditions,
  *                         operands, paths, SQL, URLs (SSRF), then quotas — after the schema, so
  *                         values have their declared types; last, so only calls that pass
- *                         everything spend quota. After the answer, it taints the session (flow).
+ *                         everything spend quota. After the answer, it taints the session (flow);
+ *                         resources/read and prompts/get pass their flow rules here too.
  *  11. forward            to the server with gateway ids; then the response chain below.
  *
  * Server -> client (each answer to a forwarded request):

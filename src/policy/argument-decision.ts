@@ -28,8 +28,8 @@ export interface CallFacts {
   server: string;
   /** The tool's name on its server. */
   tool: string;
-  /** Every name of the tool (its own and the exposed one), for label patterns. */
-  names: readonly string[];
+  /** Every configured server (names are namespaced when there are several), for label patterns. */
+  servers: readonly string[];
   def?: ToolDef;
   args: Record<string, unknown>;
   principal: CelBindings['principal'];
@@ -73,7 +73,7 @@ type Check = (value: unknown) => ConstraintVerdict | Promise<ConstraintVerdict>;
 
 export async function decideArguments(sec: Security, matched: MatchedRule | undefined, f: CallFacts, env: PolicyEnv): Promise<ArgumentDecision> {
   const guards = compileGuards(sec);
-  const labels = guards.labels.empty ? [] : guards.labels.labelsOf(f.names);
+  const labels = guards.toolLabels.labelsOf({ kind: 'tool', server: f.server, name: f.tool, servers: f.servers });
   const steps: Step[] = [];
   const done = (denied?: Step, retryAfterSeconds?: number): ArgumentDecision => ({ allowed: !denied, steps, denied, retryAfterSeconds, labels });
   const deny = (rule: string, reason: string, argument?: string): ArgumentDecision => {

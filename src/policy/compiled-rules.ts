@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { Security, ToolRule } from '../config/schema.ts';
 import { compileCel, type CompiledCel } from './cel-condition.ts';
 import { compileClientConfigCheck, type ClientConfigCheck } from './client-config-files.ts';
-import { ToolLabels, type FlowRule } from './flow-rules.ts';
+import { NameLabels, type FlowRule } from './flow-rules.ts';
 import { compilePathConstraint, type PathCheck } from './path-constraint.ts';
 import type { QuotaLimit } from './quota.ts';
 import { compileSqlConstraint, type SqlCheck } from './sql-constraint.ts';
@@ -71,7 +71,9 @@ export function compileRule(rule: RuleObject): CompiledRule {
 
 /** What applies to every tool of a server, whatever rule allowed it. */
 export interface CompiledGuards {
-  labels: ToolLabels;
+  toolLabels: NameLabels;
+  promptLabels: NameLabels;
+  resourceLabels: NameLabels;
   flowRules: readonly FlowRule[];
   clientConfig?: ClientConfigCheck;
   /** The SSRF default for URL-like arguments; undefined when `privateAddresses: allow`. */
@@ -86,7 +88,9 @@ export function compileGuards(sec: Security): CompiledGuards {
   if (hit) return hit;
   const g = sec.argumentGuards;
   const out: CompiledGuards = {
-    labels: new ToolLabels(sec.toolLabels),
+    toolLabels: new NameLabels('tool', sec.toolLabels),
+    promptLabels: new NameLabels('prompt', sec.promptLabels),
+    resourceLabels: new NameLabels('resource', sec.resourceLabels),
     flowRules: sec.flowRules,
     clientConfig: g.clientConfigWrites === 'deny' ? compileClientConfigCheck(g.clientConfigFiles) : undefined,
     urlGuard: g.privateAddresses === 'deny' ? compileUrlConstraint({}, { mode: 'guard' }) : undefined,

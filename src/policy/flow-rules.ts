@@ -3,13 +3,18 @@
  * GitHub MCP toxic flow (Invariant Labs, 2025), where an agent that has read a private repository
  * is steered by an issue's text into publishing it. No single call is wrong; the sequence is.
  *
- * Tools carry labels (`toolLabels: {"read_*": [private-data], "create_issue": [external-sink]}`).
- * A successful result of a labeled tool taints the caller's session with its labels; a flow rule
- * (`{name, after: [private-data], deny: [external-sink]}`) then refuses calls to tools carrying a
- * `deny` label for the rest of the session. Taint is per session (stateful) or, for stateless
- * 2026-07-28 requests that have no session, per principal and network peer.
+ * Tools carry labels (`toolLabels: {"read_*": [private-data], "create_issue": [external-sink]}`),
+ * and so do resources and prompts (`resourceLabels`, `promptLabels`): the private document a tool
+ * returns can as well be read with `resources/read`, or arrive embedded in a prompt. A successful
+ * result of a labeled tool, resource read or prompt taints the caller's session with its labels;
+ * a flow rule (`{name, after: [private-data], deny: [external-sink]}`) then refuses whatever
+ * carries a `deny` label for the rest of the session. Taint is per session (stateful) or, for
+ * stateless 2026-07-28 requests that have no session, per principal and network peer.
+ *
+ * Label patterns match like deny patterns (name-match.ts: any spelling, case and Unicode form
+ * folded, URIs normalized): a missed label is a missed taint or a missed sink, so they err wide.
  */
-import { compileGlob, type GlobMatcher } from './glob.ts';
+import { compileNamePattern, nameSubject, type NameKind, type NamePattern, type NameRef } from './name-match.ts';
 
 export interface FlowRule {
   name: string;
@@ -17,21 +22,23 @@ export interface FlowRule {
   deny: readonly string[];
 }
 
-export class ToolLabels {
-  private readonly entries: { pattern: string; match: GlobMatcher; labels: readonly string[] }[];
+export class NameLabels {
+  private readonly entries: { pattern: NamePattern; labels: readonly string[] }[];
 
-  constructor(map: Readonly<Record<string, readonly string[]>>) {
-    this.entries = Object.entries(map).map(([pattern, labels]) => ({ pattern, match: compileGlob(pattern), labels }));
+  constructor(kind: NameKind, map: Readonly<Record<string, readonly string[]>>) {
+    this.entries = Object.entries(map).map(([pattern, labels]) => ({ pattern: compileNamePattern(kind, pattern), labels }));
   }
 
   get empty(): boolean {
     return this.entries.length === 0;
   }
 
-  /** Labels of a tool known by these names (its own and the namespaced one): the union over matching patterns. */
-  labelsOf(names: readonly string[]): string[] {
+  /** Labels of one tool, prompt or resource: the union over matching patterns. */
+  labelsOf(ref: NameRef): string[] {
+    if (this.entries.length === 0) return [];
+    const subject = nameSubject(ref);
     const out = new Set<string>();
-    for (const e of this.entries) if (names.some((n) => e.match(n))) for (const l of e.labels) out.add(l);
+    for (const e of this.entries) if (e.pattern.folded(subject)) for (const l of e.labels) out.add(l);
     return [...out];
   }
 }
@@ -41,14 +48,14 @@ export interface FlowViolation {
   reason: string;
 }
 
-/** The first rule this call breaks, given the session's taint and the tool's labels. */
-export function violatedFlowRule(rules: readonly FlowRule[], taint: ReadonlySet<string>, toolLabels: readonly string[]): FlowViolation | undefined {
-  if (taint.size === 0 || toolLabels.length === 0) return undefined;
+/** The first rule this call breaks, given the session's taint and the labels of what it calls (`kind`). */
+export function violatedFlowRule(rules: readonly FlowRule[], taint: ReadonlySet<string>, labels: readonly string[], kind: NameKind = 'tool'): FlowViolation | undefined {
+  if (taint.size === 0 || labels.length === 0) return undefined;
   for (let i = 0; i < rules.length; i++) {
     const r = rules[i];
     const seen = r.after.find((l) => taint.has(l));
-    const sink = r.deny.find((l) => toolLabels.includes(l));
-    if (seen && sink) return { rule: `flowRules[${i}]: ${r.name}`, reason: `a tool labeled '${sink}' after a result labeled '${seen}' in this session` };
+    const sink = r.deny.find((l) => labels.includes(l));
+    if (seen && sink) return { rule: `flowRules[${i}]: ${r.name}`, reason: `a ${kind} labeled '${sink}' after a result labeled '${seen}' in this session` };
   }
   return undefined;
 }

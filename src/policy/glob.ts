@@ -66,12 +66,3 @@ export function compileGlob(pattern: string): GlobMatcher {
   const pat = collapseStars(Array.from(pattern));
   return (s) => wildcardMatch(pat, Array.from(s));
 }
-
-/** Returns the first pattern (in list order) that matches, so a decision can name its rule. */
-export function compileGlobList(patterns: readonly string[]): (s: string) => string | undefined {
-  const compiled = patterns.map((pattern) => ({ pattern, match: compileGlob(pattern) }));
-  return (s) => {
-    for (const { pattern, match } of compiled) if (match(s)) return pattern;
-    return undefined;
-  };
-}

@@ -2,11 +2,12 @@
  * Whether a tool, prompt or resource may be used: deny list, then allow list, then the default.
  *
  * Deny always wins, whatever the list order, so an operator can carve `shell.*` out of an allow
- * of `*`. A tool has several names (the upstream's own and the namespaced one the client sees,
- * e.g. `read_file` and `fs__read_file`); a pattern matching any of them counts, so a rule written
- * against either spelling cannot be side-stepped by calling the other. The same decision answers
- * both "is it listed" and "may it be called". `rule` names the deciding entry for the audit
- * record only; the client sees an unknown tool.
+ * of `*`. How a pattern meets a name is name-match.ts: a deny pattern matches any spelling of
+ * the name (own or exposed, case and Unicode form folded), so a rule cannot be side-stepped by
+ * another spelling; an allow pattern matches exactly, and one with a server prefix
+ * (`files__read_*`) only that server's tools. The same decision answers both "is it listed"
+ * and "may it be called". `rule` names the deciding entry for the audit record only; the client
+ * sees an unknown tool.
  *
  * An allow rule may name who it is for (`subjects`, `roles`, `groups`, `scopes`: any of each list
  * given, every list given): it applies only to matching callers. A tool whose name matches allow
@@ -15,7 +16,7 @@
  * (`{pattern: "shell.*", roles: [contractor]}`); it then denies only them.
  */
 import type { Security, ToolDenyRule, ToolRule } from '../config/schema.ts';
-import { compileGlob, type GlobMatcher } from './glob.ts';
+import { compileNamePattern, nameSubject, type NameKind, type NamePattern, type NameRef, type NameSubject } from './name-match.ts';
 
 /** What a rule can know about the caller (a Principal, or the policy CLI's stand-in). */
 export interface Caller {
@@ -40,21 +41,26 @@ type DefaultPolicy = 'allow' | 'deny';
 
 interface Entry<R> {
   label: string;
-  match: GlobMatcher;
+  pattern: NamePattern;
   rule: R;
 }
 
-function compileEntries<R>(listName: string, rules: readonly R[], patternOf: (rule: R) => string): Entry<R>[] {
+type Matches = (pattern: NamePattern, subject: NameSubject) => boolean;
+/** Deny entries match any spelling, folded; allow entries exactly (name-match.ts). */
+const folded: Matches = (p, s) => p.folded(s);
+const exact: Matches = (p, s) => p.exact(s);
+
+function compileEntries<R>(kind: NameKind, listName: string, rules: readonly R[], patternOf: (rule: R) => string): Entry<R>[] {
   return rules.map((rule, i) => {
     const pattern = patternOf(rule);
-    return { label: `${listName}[${i}]: ${pattern}`, match: compileGlob(pattern), rule };
+    return { label: `${listName}[${i}]: ${pattern}`, pattern: compileNamePattern(kind, pattern), rule };
   });
 }
 
-function firstMatch<R>(entries: readonly Entry<R>[], names: readonly string[], applies?: (rule: R) => boolean): { entry?: Entry<R>; nameMatched: boolean } {
+function firstMatch<R>(entries: readonly Entry<R>[], subject: NameSubject, matches: Matches, applies?: (rule: R) => boolean): { entry?: Entry<R>; nameMatched: boolean } {
   let nameMatched = false;
   for (const entry of entries) {
-    if (!names.some((name) => entry.match(name))) continue;
+    if (!matches(entry.pattern, subject)) continue;
     nameMatched = true;
     if (!applies || applies(entry.rule)) return { entry, nameMatched };
   }
@@ -84,15 +90,27 @@ class PatternPolicy<R, D = string> {
     this.allowed = allowed;
   }
 
-  decide(names: readonly string[], applies?: (rule: R) => boolean, denies?: (rule: D) => boolean): { allowed: boolean; rule: string; entry?: R } {
+  decide(ref: NameRef, applies?: (rule: R) => boolean, denies?: (rule: D) => boolean): { allowed: boolean; rule: string; entry?: R } {
     // Something without a name cannot be matched by any rule, so even `defaultPolicy: allow` must not let it through.
-    if (names.length === 0) return { allowed: false, rule: 'no name' };
-    const deny = firstMatch(this.denied, names, denies).entry;
+    if (ref.name === '') return { allowed: false, rule: 'no name' };
+    const subject = nameSubject(ref);
+    // A URI no rule can read is refused wherever a deny rule could have meant it (fail closed).
+    if (subject.unreadable && this.denied.length) return { allowed: false, rule: 'denied: the URI cannot be normalized (RFC 3986)' };
+    const deny = firstMatch(this.denied, subject, folded, denies).entry;
     if (deny) return { allowed: false, rule: deny.label };
-    const allow = firstMatch(this.allowed, names, applies);
+    const allow = firstMatch(this.allowed, subject, exact, applies);
     if (allow.entry) return { allowed: true, rule: allow.entry.label, entry: allow.entry.rule };
     if (allow.nameMatched) return { allowed: false, rule: 'allowedTools: no rule for this tool applies to the caller' };
     return { allowed: this.defaultPolicy === 'allow', rule: `defaultPolicy: ${this.defaultPolicy}` };
+  }
+
+  /** Every entry whose pattern matches, in list order (for `policy explain`): deny, then allow. */
+  matching(ref: NameRef, applies?: (rule: R) => boolean, denies?: (rule: D) => boolean): { denied: string[]; allowed: string[] } {
+    const subject = nameSubject(ref);
+    return {
+      denied: this.denied.filter((e) => folded(e.pattern, subject) && (!denies || denies(e.rule))).map((e) => e.label),
+      allowed: this.allowed.filter((e) => exact(e.pattern, subject) && (!applies || applies(e.rule))).map((e) => e.label),
+    };
   }
 }
 
@@ -105,18 +123,23 @@ export class ToolPolicy {
   constructor(access: Security['toolAccess']) {
     this.policy = new PatternPolicy(
       access.defaultPolicy,
-      compileEntries('deniedTools', access.deniedTools, patternOf),
-      compileEntries('allowedTools', access.allowedTools, patternOf),
+      compileEntries('tool', 'deniedTools', access.deniedTools, patternOf),
+      compileEntries('tool', 'allowedTools', access.allowedTools, patternOf),
     );
   }
 
-  /** `names`: every name of one tool (upstream and namespaced); `caller`: who asks. */
-  decide(names: string[], caller: Caller = NOBODY): AccessDecision {
-    const d = this.policy.decide(names, (r) => ruleAppliesTo(r, caller), (r) => ruleAppliesTo(r, caller));
+  /** `tool`: the tool on its server (`kind: 'tool'`); `caller`: who asks. */
+  decide(tool: NameRef, caller: Caller = NOBODY): AccessDecision {
+    const d = this.policy.decide(tool, (r) => ruleAppliesTo(r, caller), (r) => ruleAppliesTo(r, caller));
     if (d.entry === undefined) return { allowed: d.allowed, rule: d.rule };
     const required = typeof d.entry === 'string' ? undefined : d.entry.requiredScopes;
     const missing = required?.filter((s) => !caller.scopes?.includes(s));
     return missing?.length ? { allowed: d.allowed, rule: d.rule, matchedRule: d.entry, missingScopes: missing } : { allowed: d.allowed, rule: d.rule, matchedRule: d.entry };
+  }
+
+  /** The labels of every rule that names this tool for this caller, deny list first. */
+  matching(tool: NameRef, caller: Caller = NOBODY): { denied: string[]; allowed: string[] } {
+    return this.policy.matching(tool, (r) => ruleAppliesTo(r, caller), (r) => ruleAppliesTo(r, caller));
   }
 }
 
@@ -130,16 +153,16 @@ export interface NameAccess {
 export class NamePolicy {
   private readonly policy: PatternPolicy<string>;
 
-  constructor(access: NameAccess) {
+  constructor(kind: 'prompt' | 'resource', access: NameAccess) {
     this.policy = new PatternPolicy(
       access.defaultPolicy,
-      compileEntries('denied', access.denied, asPattern),
-      compileEntries('allowed', access.allowed, asPattern),
+      compileEntries(kind, 'denied', access.denied, asPattern),
+      compileEntries(kind, 'allowed', access.allowed, asPattern),
     );
   }
 
-  decide(names: string[]): AccessDecision {
-    const d = this.policy.decide(names);
+  decide(ref: NameRef): AccessDecision {
+    const d = this.policy.decide(ref);
     return { allowed: d.allowed, rule: d.rule };
   }
 }

@@ -47,7 +47,7 @@ mcp:
       defaultPolicy: deny
       allowedTools: [echo, get-sum]
       deniedTools: [get-env]
-    resourceAccess: { denied: ["file://*"] }
+    resourceAccess: { denied: ["file://*", "demo://resource/static/document/architecture.md"] }
     rateLimiting: { enabled: false }
     validation:
       maxMessageSize: 8192

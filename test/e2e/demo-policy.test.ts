@@ -1,6 +1,7 @@
 /**
  * `portcullis demo` still starts and echo still works, with the example policy's argument rules:
- * the session flow rule (after a private-data result, no external sink), the URL allowlist on the
+ * the session flow rule (after a private-data result — of a tool, a resource read or a prompt —
+ * no external sink), the URL allowlist on the
  * fetching tool, and the CEL condition. Real process, real server-everything, real v1 client.
  */
 import assert from 'node:assert/strict';
@@ -8,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { BIN, NODE, readAudit, rpcError, stopProcess, tempDir, textOf } from '../helpers/gateway-process.ts';
+import { BIN, NODE, readAudit, resourceText, rpcError, stopProcess, tempDir, textOf } from '../helpers/gateway-process.ts';
 import { join } from 'node:path';
 
 const cwd = tempDir('portcullis-demo-');
@@ -75,6 +76,32 @@ test('the example flow rule: after a private-data result, the external sink is r
   const rec = readAudit(join(cwd, '.portcullis', 'demo-audit.log')).find((r) => r.rule === 'flowRules[0]: no-fetch-after-private-data');
   assert.ok(rec, 'the denial is audited with the flow rule');
   assert.equal(rec.tool, 'gzip-file-as-resource');
+});
+
+test('the flow rule sees resources and prompts too: resources/read of the same document, or the prompt embedding it, taints the session', async () => {
+  // get-resource-reference returns demo://resource/dynamic/text/1; reading it directly is the same data.
+  const read = await connect();
+  try {
+    assert.match(resourceText(await read.readResource({ uri: 'demo://resource/dynamic/text/1' })), /^Resource 1:/);
+    assert.equal((await rpcError(gzip(read, 'data:text/plain,after-resource'))).data?.reason, 'POLICY_DENIED');
+  } finally {
+    await read.close();
+  }
+  const prompt = await connect();
+  try {
+    const got = await prompt.getPrompt({ name: 'resource-prompt', arguments: { resourceType: 'Text', resourceId: '1' } });
+    assert.ok(got.messages.some((m) => m.content.type === 'resource'), 'the prompt embeds the resource');
+    assert.equal((await rpcError(gzip(prompt, 'data:text/plain,after-prompt'))).data?.reason, 'POLICY_DENIED');
+  } finally {
+    await prompt.close();
+  }
+  const other = await connect();
+  try {
+    await other.getPrompt({ name: 'simple-prompt' }); // an unlabeled prompt taints nothing
+    await gzip(other, 'data:text/plain,still-clean');
+  } finally {
+    await other.close();
+  }
 });
 
 test('the example URL allowlist and CEL condition', async () => {

@@ -189,3 +189,9 @@ export async function rpcError(call: Promise<unknown>): Promise<RpcErrorShape> {
   }
   throw new Error('expected the call to fail with a JSON-RPC error, but it succeeded');
 }
+
+/** The text of a resources/read result's first item ('' for a blob). */
+export function resourceText(result: { contents: ({ text: string } | { blob: string })[] }): string {
+  const c = result.contents[0];
+  return c && 'text' in c ? c.text : '';
+}

@@ -24,11 +24,11 @@ function setup(yaml: string) {
   const policy = new ToolPolicy(sec.toolAccess);
   const quotas = new MemoryQuotaStore();
   return async (tool: string, args: Record<string, unknown>, extra: Partial<CallFacts> = {}) => {
-    const d = policy.decide([tool]);
+    const d = policy.decide({ kind: 'tool', server: 'srv', name: tool, servers: ['srv'] });
     assert.ok(d.allowed, `${tool} allowed by name`);
     const matched: MatchedRule | undefined = d.matchedRule && typeof d.matchedRule !== 'string' ? { label: d.rule, rule: d.matchedRule as RuleObject } : undefined;
     return decideArguments(sec, matched, {
-      server: 'srv', tool, names: [tool], args,
+      server: 'srv', tool, servers: ['srv'], args,
       principal: { subject: 'alice', method: 'test', roles: [] },
       session: { id: 's', labels: new Set() },
       nowMs: Date.UTC(2026, 0, 15, 10),

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { compileGlob, compileGlobList } from '../../src/policy/glob.ts';
+import { compileGlob } from '../../src/policy/glob.ts';
 
 describe('compileGlob', () => {
   it('matches literals exactly, whole string only', () => {
@@ -53,15 +53,5 @@ describe('compileGlob', () => {
     assert.equal(compileGlob('*a*a*a*a*a*a*a*a*b')(subject), false);
     assert.equal(compileGlob('*a*a*a*a*a*a*a*a*a')(subject), true);
     assert.equal(compileGlob('?*?*?*?*b')(subject), false);
-  });
-});
-
-describe('compileGlobList', () => {
-  it('returns the first matching pattern in list order', () => {
-    const first = compileGlobList(['calendar.*', '*', 'calendar.read']);
-    assert.equal(first('calendar.read'), 'calendar.*');
-    assert.equal(first('mail.send'), '*');
-    assert.equal(compileGlobList(['a', 'b'])('c'), undefined);
-    assert.equal(compileGlobList([])('a'), undefined);
   });
 });

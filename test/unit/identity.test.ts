@@ -19,6 +19,9 @@ import { compileCel } from '../../src/policy/cel-condition.ts';
 import { ToolPolicy } from '../../src/policy/tool-policy.ts';
 import { tempDir } from '../helpers/gateway-process.ts';
 
+/** A tool of a gateway with one server (names are not namespaced). */
+const one = (name: string) => ({ kind: 'tool' as const, server: 's', name, servers: ['s'] });
+
 const claimsCfg = identitySchema.parse({ jwt: { issuer: 'https://idp.example' } }).jwt!.claims;
 
 describe('claim mapping', () => {
@@ -96,22 +99,22 @@ describe('tool rules that name callers', () => {
   const caller = (o: Partial<{ subject: string; roles: string[]; groups: string[]; scopes: string[] }>) => ({ subject: 'u', roles: [], ...o });
 
   test('a rule applies to the callers it names (any of a list; every list given)', () => {
-    assert.equal(policy.decide(['database.query'], caller({ roles: ['analyst'] })).rule, 'allowedTools[0]: database.query');
-    assert.equal(policy.decide(['database.query'], caller({ subject: 'dba' })).rule, 'allowedTools[1]: database.query');
-    assert.equal(policy.decide(['admin.reset'], caller({ groups: ['ops'], scopes: ['admin'] })).allowed, true);
-    assert.equal(policy.decide(['admin.reset'], caller({ groups: ['ops'] })).allowed, false);
+    assert.equal(policy.decide(one('database.query'), caller({ roles: ['analyst'] })).rule, 'allowedTools[0]: database.query');
+    assert.equal(policy.decide(one('database.query'), caller({ subject: 'dba' })).rule, 'allowedTools[1]: database.query');
+    assert.equal(policy.decide(one('admin.reset'), caller({ groups: ['ops'], scopes: ['admin'] })).allowed, true);
+    assert.equal(policy.decide(one('admin.reset'), caller({ groups: ['ops'] })).allowed, false);
   });
 
   test('named by rules none of which is for the caller: denied even under defaultPolicy allow', () => {
-    const d = policy.decide(['database.query'], caller({ roles: ['viewer'] }));
+    const d = policy.decide(one('database.query'), caller({ roles: ['viewer'] }));
     assert.deepEqual(d, { allowed: false, rule: 'allowedTools: no rule for this tool applies to the caller' });
-    assert.equal(policy.decide(['database.query']).allowed, false, 'no caller at all');
-    assert.equal(policy.decide(['other.tool'], caller({})).allowed, true, 'defaultPolicy still governs unnamed tools');
+    assert.equal(policy.decide(one('database.query')).allowed, false, 'no caller at all');
+    assert.equal(policy.decide(one('other.tool'), caller({})).allowed, true, 'defaultPolicy still governs unnamed tools');
   });
 
   test('requiredScopes: allowed (listed), with the missing scopes for a step-up', () => {
-    assert.deepEqual(policy.decide(['report.daily'], caller({ scopes: ['mcp:tools'] })).missingScopes, ['reports:read']);
-    assert.equal(policy.decide(['report.daily'], caller({ scopes: ['reports:read'] })).missingScopes, undefined);
+    assert.deepEqual(policy.decide(one('report.daily'), caller({ scopes: ['mcp:tools'] })).missingScopes, ['reports:read']);
+    assert.equal(policy.decide(one('report.daily'), caller({ scopes: ['reports:read'] })).missingScopes, undefined);
   });
 });
 
@@ -207,7 +210,7 @@ test('the issuer and JWKS must be https (plain http on loopback only)', () => {
 
 test('a deny rule that names callers denies only them; deny still wins over allow', () => {
   const policy = new ToolPolicy({ defaultPolicy: 'deny', deniedTools: [{ pattern: 'shell.*', roles: ['contractor'] }], allowedTools: ['shell.*'] });
-  assert.deepEqual(policy.decide(['shell.run'], { subject: 'c', roles: ['contractor', 'analyst'] }), { allowed: false, rule: 'deniedTools[0]: shell.*' });
-  assert.equal(policy.decide(['shell.run'], { subject: 'e', roles: ['employee'] }).allowed, true);
+  assert.deepEqual(policy.decide(one('shell.run'), { subject: 'c', roles: ['contractor', 'analyst'] }), { allowed: false, rule: 'deniedTools[0]: shell.*' });
+  assert.equal(policy.decide(one('shell.run'), { subject: 'e', roles: ['employee'] }).allowed, true);
   assert.throws(() => identitySchema.parse({ stdioRoles: [''] }));
 });

@@ -1,6 +1,6 @@
 /**
- * The incident state and the two checks that read it: the lockdown (allowlist by the tool's own
- * or exposed name, a clear error) and revocation (ended sessions, tokens issued before their
+ * The incident state and the two checks that read it: the lockdown (allowlist matched like an
+ * allow rule: own name, or a server's prefix for that server only; a clear error) and revocation (ended sessions, tokens issued before their
  * subject's or everyone's revocation). State persists in a file and is followed across processes.
  */
 import assert from 'node:assert/strict';
@@ -29,14 +29,14 @@ function control(path: string, now = new Date('2025-03-01T12:00:00Z')) {
   return { c: new IncidentControl(new IncidentState(path), { audit, log: () => {}, clock: () => clock.now }), events, clock };
 }
 
-function ctx(c: IncidentControl, over: { method?: string; name?: string; exposed?: string; issuedAt?: number; subject?: string; closed?: boolean } = {}): CallContext {
+function ctx(c: IncidentControl, over: { method?: string; server?: string; name?: string; exposed?: string; issuedAt?: number; subject?: string; closed?: boolean } = {}): CallContext {
   return {
-    gateway: { incident: c } as unknown as CallContext['gateway'],
+    gateway: { incident: c, namespacer: { serverNames: ['files', 'ops', 'evil'] } } as unknown as CallContext['gateway'],
     session: { closed: over.closed ?? false, stateless: false, principal: { subject: over.subject ?? 'alice', method: 'bearer', roles: [], issuedAt: over.issuedAt } } as unknown as CallContext['session'],
     req: { jsonrpc: '2.0', id: 1, method: over.method ?? 'tools/call' },
     method: over.method ?? 'tools/call',
     security: {} as CallContext['security'],
-    target: { kind: 'tool', name: over.name ?? 'read_file', exposed: over.exposed ?? 'files__read_file' } as CallContext['target'],
+    target: { kind: 'tool', server: { name: over.server ?? 'files' }, name: over.name ?? 'read_file', exposed: over.exposed ?? 'files__read_file' } as CallContext['target'],
     audit: {},
     startedAt: 0,
   };
@@ -58,8 +58,10 @@ describe('incident state', () => {
     assert.equal(await outcome(lockdown, ctx(c)), 'passed');
     c.setLockdown(true, { allow: ['files__read_*', 'status'], by: 'test', reason: 'incident 42' });
     assert.equal(await outcome(lockdown, ctx(c, { name: 'write_file', exposed: 'files__write_file' })), 'LOCKDOWN');
-    assert.equal(await outcome(lockdown, ctx(c)), 'passed', 'allowed by the exposed name');
-    assert.equal(await outcome(lockdown, ctx(c, { name: 'status', exposed: 'ops__status' })), 'passed', 'allowed by its own name');
+    assert.equal(await outcome(lockdown, ctx(c)), 'passed', 'allowed by its server prefix');
+    assert.equal(await outcome(lockdown, ctx(c, { server: 'ops', name: 'status', exposed: 'ops__status' })), 'passed', 'allowed by its own name');
+    // Server evil's own tool `files__read_all_secrets` is not server files' tool.
+    assert.equal(await outcome(lockdown, ctx(c, { server: 'evil', name: 'files__read_all_secrets', exposed: 'evil__files__read_all_secrets' })), 'LOCKDOWN');
     assert.equal(await outcome(lockdown, ctx(c, { method: 'tools/list' })), 'passed', 'only tool calls are locked down');
     const denied = ctx(c, { name: 'x', exposed: 'x' });
     await outcome(lockdown, denied);

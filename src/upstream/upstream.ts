@@ -266,6 +266,17 @@ export class Upstream {
     return t.send(JSON.stringify(message));
   }
 
+  /**
+   * A server message that cannot be used: logged, and the call it answered (answeredId) fails now
+   * with UPSTREAM_PROTOCOL_ERROR; otherwise its client would wait REQUEST_TIMEOUT for an answer
+   * that was dropped here.
+   */
+  private unusable(value: unknown, bytes: Buffer, detail: string): void {
+    const refused = new GatewayError('UPSTREAM_PROTOCOL_ERROR', `Server '${this.name}' sent an invalid message`, { detail });
+    this.failPending(answeredId(value, bytes.subarray(-256), bytes.subarray(0, 256), this.pending.keys()), refused);
+    this.events.onProtocolError?.(this, refused);
+  }
+
   private receive(bytes: Buffer): void {
     let parsed: ReturnType<typeof classify>;
     let value: unknown;
@@ -275,19 +286,17 @@ export class Upstream {
       parsed = classify(value);
     } catch (err) {
       const e = err instanceof GatewayError ? err : new GatewayError('UPSTREAM_PROTOCOL_ERROR', String(err));
-      const refused = new GatewayError('UPSTREAM_PROTOCOL_ERROR', `Server '${this.name}' sent an invalid message`, { detail: `${e.code}: ${e.message}` });
-      // The call it answered gets that error now, not a timeout later (the client would wait
-      // REQUEST_TIMEOUT for an answer that was dropped here).
+      // A polluting key is found after a successful parse: the id is still knowable.
       if (value === undefined && e.code === 'FORBIDDEN_KEY') value = JSON.parse(bytes.toString('utf8')) as unknown;
-      this.failPending(answeredId(value, bytes.subarray(-256), bytes.subarray(0, 256), this.pending.keys()), refused);
-      this.events.onProtocolError?.(this, refused);
-      return;
+      return this.unusable(value, bytes, `${e.code}: ${e.message}`);
     }
     if (parsed.kind === 'response') {
       const id = parsed.msg.id;
-      const p = typeof id === 'number' ? this.pending.get(id) : undefined;
+      // The gateway sends only integer ids: a string one answers nothing it asked.
+      if (typeof id !== 'number') return this.unusable(parsed.msg, bytes, 'a response with an id the gateway never sent');
+      const p = this.pending.get(id);
       if (!p) return; // late answer to a timed-out or cancelled request
-      this.pending.delete(id as number);
+      this.pending.delete(id);
       clearTimeout(p.timer);
       p.resolve({ msg: parsed.msg, bytes });
     } else if (parsed.kind === 'request') {

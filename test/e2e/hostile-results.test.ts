@@ -94,7 +94,7 @@ describe('a hostile server through portcullis wrap (strict validation, the defau
   });
 
   test('a polluting or broken answer fails its call at once with UPSTREAM_PROTOCOL_ERROR, never a timeout', async () => {
-    for (const how of ['proto', 'constructor', 'garbled', 'envelope']) {
+    for (const how of ['proto', 'constructor', 'garbled', 'envelope', 'string-id']) {
       const e = await rpcError(call(w.client, 'pollute', { how }));
       assert.equal(e.data?.reason, 'UPSTREAM_PROTOCOL_ERROR', `${how}: ${JSON.stringify(e)}`);
       assert.equal(e.code, -32013);

@@ -18,6 +18,7 @@ test('a message that parsed names its id; only a pending one counts', () => {
 test('a response with an unusable id can only be the sole call\'s; a request or notification is nobody\'s', () => {
   assert.equal(answeredId({ jsonrpc: '2.0', id: null, error: { code: 1, message: 'x' } }, b(''), b(''), [4]), 4);
   assert.equal(answeredId({ jsonrpc: '2.0', id: null, error: { code: 1, message: 'x' } }, b(''), b(''), [4, 5]), undefined);
+  assert.equal(answeredId({ jsonrpc: '2.0', id: '4', result: {} }, b(''), b(''), [4]), 4);
   assert.equal(answeredId({ jsonrpc: '2.0', id: 4, method: '' }, b(''), b(''), [4]), undefined);
   assert.equal(answeredId({ jsonrpc: '2.0', method: 'notifications/x', params: 1 }, b(''), b(''), [4]), undefined);
   assert.equal(answeredId([{ id: 4 }], b(''), b(''), [4]), undefined);

@@ -1,13 +1,19 @@
 /**
- * What a server answers, inspected before the agent reads it: tool results (content text,
- * structuredContent strings, embedded resources), resource contents and prompt messages. The
- * attacker's text arrives here (indirect prompt injection), and so do leaked secrets.
+ * What a server answers, inspected before the agent reads it: every string of every answer to a
+ * forwarded request, whatever shape it claims — tool results (content text, structuredContent,
+ * embedded resources), resource contents, prompt messages, completions, task results, the root
+ * `_meta`, and JSON-RPC errors (`message`, `data`). The attacker's text arrives here (indirect
+ * prompt injection), and so do leaked secrets. Nothing a server writes switches this off: a
+ * `task` object or a `resultType` once skipped the stage and an injection and a GitHub token went
+ * through verbatim, and error messages were never read.
  *
- * One pass over the decoded result (inspect-strings.ts). Nothing found: the response is not
+ * One pass over the decoded answer (inspect-strings.ts). Nothing found: the response is not
  * touched and the server's bytes are forwarded as they came (the splice fast path). Something
- * changed (terminal controls stripped, spans redacted): a new result, `resultChanged` set.
- * Quarantine: the agent gets a short notice instead, the original goes to the quarantine store
- * for an operator (`portcullis quarantine`). Block: the call answers with CONTENT_BLOCKED.
+ * changed (terminal controls stripped, spans redacted): a new result or error, `resultChanged`
+ * set. Quarantine: the agent gets a short notice instead (an error keeps its code, its message
+ * becomes the notice), the original goes to the quarantine store for an operator (`portcullis
+ * quarantine`); an answer no notice can stand in for (a task handle, completions) is stored and
+ * then withheld like a block. Block: the call answers with CONTENT_BLOCKED.
  *
  * Last of the response stages: after validateResult, so only well-formed results are read.
  */
@@ -15,23 +21,24 @@ import { join } from 'node:path';
 import { GatewayError } from '../errors.ts';
 import type { Finding } from '../detect/finding.ts';
 import { classifierFor } from '../inspect/classifier-for.ts';
-import { inspectLeaves } from '../inspect/inspect-strings.ts';
+import { inspectLeaves, type Verdict } from '../inspect/inspect-strings.ts';
 import { reportFindings } from '../inspect/report-findings.ts';
-import { collectLeaves, withLeaves } from '../inspect/string-leaves.ts';
+import { collectLeaves, withLeaves, type Leaf } from '../inspect/string-leaves.ts';
 import type { Stage } from '../pipeline/compose.ts';
+import type { JsonRpcResponse } from '../protocol/envelope.ts';
 import type { CallContext } from '../pipeline/types.ts';
 import { quarantineStore } from '../quarantine/quarantine-store.ts';
-
-/** Methods whose results carry content an agent reads (tasks/result: a task's tool result). */
-const INSPECTED = new Set(['tools/call', 'prompts/get', 'resources/read', 'tasks/result']);
 
 export function quarantineNotice(id: string, f: Finding): string {
   const what = f.category === 'secret' || f.category === 'pii' ? 'sensitive data' : 'possible prompt injection';
   return `[Portcullis quarantined this result: ${what} (rule ${f.rule}). An operator can review it as ${id}.]`;
 }
 
-/** The result that replaces a quarantined one, valid for its method. */
-function noticeResult(method: string, original: Record<string, unknown>, text: string): Record<string, unknown> {
+/** The result that replaces a quarantined one, valid for its method; undefined when none is. */
+function noticeResult(ctx: CallContext, original: Record<string, unknown>, text: string): Record<string, unknown> | undefined {
+  const method = ctx.method;
+  // A task handle (CreateTaskResult) the client asked for has no room for a notice.
+  if (isObject(original.task) && isObject(ctx.req.params?.task)) return undefined;
   if (method === 'resources/read') {
     const first = (original.contents as Array<{ uri?: unknown }> | undefined)?.[0];
     return { contents: [{ uri: typeof first?.uri === 'string' ? first.uri : 'portcullis:quarantine', mimeType: 'text/plain', text }] };
@@ -39,20 +46,29 @@ function noticeResult(method: string, original: Record<string, unknown>, text: s
   if (method === 'prompts/get') return { messages: [{ role: 'user', content: { type: 'text', text } }] };
   // isError: the tool ran, but its output is withheld; a structured result would have to
   // satisfy the tool's outputSchema, an error result need not.
-  return { content: [{ type: 'text', text }], isError: true };
+  if (method === 'tools/call' || method === 'tasks/result') return { content: [{ type: 'text', text }], isError: true };
+  return undefined;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** Every string leaf of the answer; an error's `message` is text a client shows (terminal controls are stripped). */
+function leavesOf(res: JsonRpcResponse): Leaf[] {
+  if (res.result) return collectLeaves(res.result);
+  return collectLeaves(res.error, '/error').map((l) => (l.keys.length === 1 && l.keys[0] === 'message' ? { ...l, isText: true } : l));
 }
 
 export const inspectResult: Stage<CallContext> = async (ctx, next) => {
   const cfg = ctx.security.inspection;
   const res = ctx.response;
-  const result = res?.result;
-  if (cfg.enabled && res && result && INSPECTED.has(ctx.method) && result.resultType !== 'input_required' && typeof result.task !== 'object') {
-    const v = await inspectLeaves(collectLeaves(result, '', { skipRootMeta: true }), cfg, 'result', classifierFor(ctx.gateway, cfg.injection.classifier));
-    if (v.block) {
-      reportFindings(ctx, v, 'result');
+  if (cfg.enabled && res && (res.result || res.error)) {
+    const v = await inspectLeaves(leavesOf(res), cfg, 'result', classifierFor(ctx.gateway, cfg.injection.classifier));
+    const withhold = (verdict: Verdict, quarantineId?: string): never => {
+      reportFindings(ctx, verdict, 'result', quarantineId);
       ctx.audit.decision = 'deny';
       throw new GatewayError('CONTENT_BLOCKED', 'The gateway withheld this result', { detail: ctx.audit.reason });
-    }
+    };
+    if (v.block) withhold(v);
     if (v.quarantine) {
       const q = cfg.quarantine;
       const store = quarantineStore(q.dir ?? join(ctx.gateway.config.mcp.state.dir, 'quarantine'), q);
@@ -62,15 +78,18 @@ export const inspectResult: Stage<CallContext> = async (ctx, next) => {
           findings: v.acted.map(({ finding: f }) => ({ rule: f.rule, category: f.category, severity: f.severity, path: f.path })),
         },
         // The original as the server sent it, when the frame allowed splicing it out.
-        ctx.resultRaw?.toString('utf8') ?? JSON.stringify(result),
+        res.result ? (ctx.resultRaw?.toString('utf8') ?? JSON.stringify(res.result)) : JSON.stringify({ error: res.error }),
       );
+      const notice = quarantineNotice(id, v.quarantine);
+      const result = res.result && noticeResult(ctx, res.result, notice);
+      if (res.result && !result) withhold({ ...v, block: v.quarantine }, id);
       reportFindings(ctx, v, 'result', id);
-      ctx.response = { ...res, result: noticeResult(ctx.method, result, quarantineNotice(id, v.quarantine)) };
+      ctx.response = result ? { ...res, result } : { ...res, error: { code: res.error!.code, message: notice } };
       ctx.resultChanged = true;
     } else {
       if (v.acted.length || v.sanitized.length) reportFindings(ctx, v, 'result');
       if (v.changes.length) {
-        ctx.response = { ...res, result: withLeaves(result, v.changes) };
+        ctx.response = res.result ? { ...res, result: withLeaves(res.result, v.changes) } : { ...res, error: withLeaves(res.error!, v.changes) };
         ctx.resultChanged = true;
       }
     }

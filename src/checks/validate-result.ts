@@ -2,6 +2,15 @@
  * A server's answer, checked before the client sees it: the MCP result schema of the method and,
  * for tools with an `outputSchema`, `structuredContent` against it (spec: servers MUST return
  * structured results that conform). A hostile server's malformed result never reaches the agent.
+ *
+ * Nothing the server writes into its result chooses which checks apply:
+ * - a `task` (CreateTaskResult) is the answer to a task-augmented request only (2025-11-25,
+ *   basic/utilities/tasks); to a request that asked for no task it is a protocol violation, and
+ *   the result is checked as the method's result all the same;
+ * - `resultType` is 2026-07-28's. The gateway speaks to servers in 2025-11-25 at most
+ *   (upstream.ts initializes them), where every result is complete, and its own `input_required`
+ *   (forward.ts) never passes this chain; a server's is dropped, so that no client honours it (a
+ *   2026 client would show the server's forged `inputRequests` as the gateway's).
  */
 import * as v1 from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
@@ -15,11 +24,21 @@ const RESULT_SCHEMAS: ReadonlyMap<string, z.ZodType> = new Map<string, z.ZodType
   ['resources/read', v1.ReadResourceResultSchema as unknown as z.ZodType],
   ['completion/complete', v1.CompleteResultSchema as unknown as z.ZodType],
 ]);
+const TASK_RESULT = v1.CreateTaskResultSchema as unknown as z.ZodType;
+
+const isObject = (v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 export const validateResult: Stage<CallContext> = async (ctx, next) => {
   const res = ctx.response;
+  if (res?.result && Object.hasOwn(res.result, 'resultType')) {
+    const { resultType: _dropped, ...rest } = res.result;
+    ctx.response = { ...res, result: rest };
+    ctx.resultChanged = true;
+    ctx.audit.reason = [ctx.audit.reason, 'server result carried a resultType (2026-07-28 only): dropped'].filter(Boolean).join('; ');
+  }
+  const result = ctx.response?.result;
   const mode = ctx.security.validation.schemaValidation;
-  if (res?.result && mode !== 'off') {
+  if (result && mode !== 'off') {
     const fail = (why: string) => {
       if (mode === 'strict') {
         ctx.audit.reason = `server result invalid: ${why}`;
@@ -27,16 +46,17 @@ export const validateResult: Stage<CallContext> = async (ctx, next) => {
       }
       ctx.gateway.audit.emit({ event: 'schema_validation_failed', session: ctx.session.id, server: ctx.target?.server.name, tool: ctx.target?.name, decision: 'allow', reason: `${why} (warn mode)` });
     };
-    const schema = RESULT_SCHEMAS.get(ctx.method);
-    const isTask = typeof res.result.task === 'object';
-    if (schema && !isTask) {
-      const r = schema.safeParse(res.result);
+    const isTask = 'task' in result && isObject(ctx.req.params?.task);
+    if ('task' in result && !isTask) fail(`${ctx.method} result: a task to a request that asked for none`);
+    const schema = isTask ? TASK_RESULT : RESULT_SCHEMAS.get(ctx.method);
+    if (schema) {
+      const r = schema.safeParse(result);
       if (!r.success) fail(`${ctx.method} result: ${r.error.issues[0]?.path.join('.')} ${r.error.issues[0]?.message}`);
     }
     const out = ctx.target?.tool?.output();
-    if (out && !isTask && res.result.isError !== true) {
-      if (res.result.structuredContent === undefined) fail('tool has an outputSchema but returned no structuredContent');
-      else if (!out(res.result.structuredContent)) fail(`structuredContent violates outputSchema: ${out.errors}`);
+    if (out && !isTask && result.isError !== true) {
+      if (result.structuredContent === undefined) fail('tool has an outputSchema but returned no structuredContent');
+      else if (!out(result.structuredContent)) fail(`structuredContent violates outputSchema: ${out.errors}`);
     }
   }
   await next();

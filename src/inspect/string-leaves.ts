@@ -3,9 +3,10 @@
  * place to write a changed value back. Inspection reads each leaf once with every detector and
  * writes back only the leaves that change (on a copy, see `cloneAlong`).
  *
- * Left out, on purpose: the `_meta` of a result's root (protocol metadata, not content), the
- * base64 `data` of image and audio blocks and `blob` of binary resources (binary, not text the
- * model reads as words; scanning base64 for token shapes only makes noise). A `blob` whose
+ * Left out, on purpose: the root `_meta` when asked (`skipRootMeta`: a server request's protocol
+ * metadata; a result's root `_meta` reaches the client and is read), the base64 `data` of image
+ * and audio blocks and `blob` of binary resources (binary, not text the model reads as words;
+ * scanning base64 for token shapes only makes noise). A `blob` whose
  * `mimeType` is text (text/*, JSON, XML, YAML, JavaScript) is decoded and read like `text`: a
  * client shows it to the model as text, so an attacker could otherwise hide there.
  */

@@ -35,9 +35,10 @@
  *
  * Server -> client (each answer to a forwarded request):
  *   1. validateResult     MCP result schema and the tool's outputSchema, before anything reads it.
- *   2. inspectResult      one pass over the result's strings: strip terminal controls, redact
- *                         secrets/PII, quarantine or block prompt injection. Last, so it reads only
- *                         well-formed results; untouched results keep the server's bytes (splice).
+ *   2. inspectResult      one pass over every string of the answer (result or JSON-RPC error, whatever
+ *                         shape it claims): strip terminal controls, redact secrets/PII, quarantine
+ *                         or block prompt injection. Last, so it reads only well-formed results;
+ *                         untouched results keep the server's bytes (splice).
  *   The audit record is written by step 1 above, once the answer is final.
  *
  * Server -> client requests (sampling/createMessage, elicitation/create) are not answers to a

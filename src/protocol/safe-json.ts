@@ -3,8 +3,14 @@
  *
  * Order: byte size (before decoding) -> UTF-8 validity -> nesting depth (a byte scan, before
  * JSON.parse allocates anything) -> JSON.parse -> prototype keys. The key walk only runs when the
- * raw text could contain one of the forbidden keys (literally or through a \u escape), so the
- * common message pays for a single scan.
+ * raw text could spell a polluting key (literally or through a \u escape), so the common message
+ * pays for a single scan.
+ *
+ * Which keys pollute is secure-json-parse's rule (fastify), used on both sides: a `__proto__` key
+ * anywhere, and a `constructor` object with its own `prototype` key (the `constructor.prototype`
+ * path that a naive deep merge follows into Object.prototype). A plain `constructor` or
+ * `prototype` key is data: a code-analysis tool lists a class's `constructor`, a JSON Schema
+ * declares a `prototype` property. Refusing those dropped legitimate server results.
  */
 import { isUtf8 } from 'node:buffer';
 import { GatewayError } from '../errors.ts';
@@ -15,7 +21,6 @@ export interface ParseLimits {
   maxDepth: number;
 }
 
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const LBRACE = 0x7b;
@@ -40,12 +45,18 @@ function tooDeep(buf: Uint8Array, maxDepth: number): boolean {
   return false;
 }
 
-/** Could the text hold a forbidden key, literally or spelled with a \u escape? (native memmem) */
-function maySpellForbiddenKey(buf: Buffer): boolean {
-  return buf.includes('__proto__') || buf.includes('constructor') || buf.includes('prototype') || buf.includes('\\u');
+/**
+ * Could the text spell a polluting key, literally or with a \u escape? (native memmem) A
+ * `constructor.prototype` needs both words, so a message naming only one is not walked.
+ */
+function maySpellPollutingKey(buf: Buffer): boolean {
+  return buf.includes('__proto__') || buf.includes('\\u') || (buf.includes('constructor') && buf.includes('prototype'));
 }
 
-function findForbiddenKey(root: unknown): string | undefined {
+const own = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
+
+/** The first polluting key path in the parsed value (secure-json-parse's rule), or undefined. */
+function findPollutingKey(root: unknown): string | undefined {
   const stack: unknown[] = [root];
   while (stack.length) {
     const v = stack.pop();
@@ -54,8 +65,12 @@ function findForbiddenKey(root: unknown): string | undefined {
       for (const x of v) if (x !== null && typeof x === 'object') stack.push(x);
       continue;
     }
+    // JSON.parse defines `__proto__` as an own data property (it never sets the prototype), so an
+    // own-property check sees it; `constructor` is read only when it is the parsed value's own.
+    if (own(v, '__proto__')) return '__proto__';
+    const ctor = own(v, 'constructor') ? (v as { constructor: unknown }).constructor : undefined;
+    if (ctor !== null && typeof ctor === 'object' && own(ctor, 'prototype')) return 'constructor.prototype';
     for (const k of Object.keys(v)) {
-      if (FORBIDDEN_KEYS.has(k)) return k;
       const x = (v as Record<string, unknown>)[k];
       if (x !== null && typeof x === 'object') stack.push(x);
     }
@@ -78,8 +93,8 @@ export function parseJsonBytes(buf: Uint8Array, limits: ParseLimits): unknown {
   } catch {
     throw new GatewayError('PARSE_ERROR', 'Parse error: invalid JSON');
   }
-  if (maySpellForbiddenKey(b)) {
-    const key = findForbiddenKey(value);
+  if (maySpellPollutingKey(b)) {
+    const key = findPollutingKey(value);
     if (key) throw new GatewayError('FORBIDDEN_KEY', `Forbidden key "${key}" in message`);
   }
   return value;

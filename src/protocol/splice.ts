@@ -7,6 +7,11 @@
  * bytes between the frame are the result's own JSON text, and the client's response can be built
  * around them. A 256 KB result then costs one parse (needed for the checks) and no stringify.
  * Any other layout falls back to JSON.stringify.
+ *
+ * A result with a duplicate member anywhere never splices. JSON.parse keeps the last value, and
+ * the checks read that; a client whose parser keeps the first would read the other one, unchecked
+ * (`"text":"<injection>","text":"fine"` showed the inspector "fine"). Re-serializing the parsed
+ * result leaves one value, the inspected one, for every parser.
  */
 const HEAD = Buffer.from('{"result":');
 
@@ -26,40 +31,68 @@ export function rawResult(bytes: Buffer, parsed: Record<string, unknown>): Buffe
     const tail = `,"jsonrpc":"2.0","id":${upstreamId}}`;
     const end = bytes.length - tail.length;
     if (end <= HEAD.length || bytes.toString('latin1', end) !== tail) return undefined;
-    return valueEnd(bytes, HEAD.length) === end ? bytes.subarray(HEAD.length, end) : undefined;
+    return exactly(bytes, HEAD.length, end, parsed.result);
   }
   const head = `{"jsonrpc":"2.0","id":${upstreamId},"result":`;
   if (bytes.length > head.length + 2 && bytes.toString('latin1', 0, head.length) === head && bytes[bytes.length - 1] === 0x7d) {
-    return valueEnd(bytes, head.length) === bytes.length - 1 ? bytes.subarray(head.length, bytes.length - 1) : undefined;
+    return exactly(bytes, head.length, bytes.length - 1, parsed.result);
   }
   return undefined;
 }
 
+/** bytes[start, end) when they are exactly one value with no duplicate member (same count as parsed). */
+function exactly(bytes: Buffer, start: number, end: number, parsed: unknown): Buffer | undefined {
+  const scan = scanValue(bytes, start);
+  return scan.end === end && scan.members === memberCount(parsed) ? bytes.subarray(start, end) : undefined;
+}
+
 /**
- * Where the object or array starting at `start` ends (the index after its closing bracket), or -1.
- * Strings are skipped with native indexOf, so text-heavy results cost little.
+ * Members of every object in a parsed value. The raw text has one `:` outside strings per member
+ * it spells; JSON.parse folds duplicates, so fewer parsed members means a duplicate (whatever its
+ * spelling: `"te\u0078t"` is `"text"`).
  */
-function valueEnd(buf: Buffer, start: number): number {
-  if (buf[start] !== 0x7b && buf[start] !== 0x5b) return -1;
+function memberCount(root: unknown): number {
+  let n = 0;
+  const stack: unknown[] = [root];
+  while (stack.length) {
+    const v = stack.pop();
+    if (v === null || typeof v !== 'object') continue;
+    const values = Array.isArray(v) ? v : Object.values(v);
+    if (!Array.isArray(v)) n += values.length;
+    for (const x of values) if (x !== null && typeof x === 'object') stack.push(x);
+  }
+  return n;
+}
+
+/**
+ * Where the object or array starting at `start` ends (the index after its closing bracket, or -1),
+ * and how many members its objects spell (colons outside strings). Strings are skipped with
+ * native indexOf, so text-heavy results cost little.
+ */
+function scanValue(buf: Buffer, start: number): { end: number; members: number } {
+  const none = { end: -1, members: 0 };
+  if (buf[start] !== 0x7b && buf[start] !== 0x5b) return none;
   let depth = 0;
+  let members = 0;
   for (let i = start; i < buf.length; i++) {
     const c = buf[i];
     if (c === 0x22) {
       let j = i;
       for (;;) {
         j = buf.indexOf(0x22, j + 1);
-        if (j < 0) return -1;
+        if (j < 0) return none;
         let backslashes = 0;
         for (let k = j - 1; buf[k] === 0x5c; k--) backslashes++;
         if (backslashes % 2 === 0) break;
       }
       i = j;
-    } else if (c === 0x7b || c === 0x5b) depth++;
+    } else if (c === 0x3a) members++;
+    else if (c === 0x7b || c === 0x5b) depth++;
     else if (c === 0x7d || c === 0x5d) {
-      if (--depth === 0) return i + 1;
+      if (--depth === 0) return { end: i + 1, members };
     }
   }
-  return -1;
+  return none;
 }
 
 /**

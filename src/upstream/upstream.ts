@@ -8,6 +8,7 @@
 import { GatewayError } from '../errors.ts';
 import { classify, type JsonRpcId, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse, type Params } from '../protocol/envelope.ts';
 import { parseJsonBytes } from '../protocol/safe-json.ts';
+import { answeredId } from './answered-id.ts';
 import { isCrashLoop, RESTART, restartDelayMs, wasStable } from './restart-policy.ts';
 import type { UpstreamTransport } from './transport.ts';
 
@@ -244,21 +245,18 @@ export class Upstream {
 
   /**
    * A result over the size cap was dropped unread. Fail the request it answered now rather than
-   * at its timeout: the id is found in the message's last bytes (where serializers put it), or,
-   * failing that, it is the only request in flight.
+   * at its timeout (answeredId: the id in its last bytes, or the only request in flight).
    */
   private failOversized(bytes: number, tail: Buffer, head?: Buffer): void {
-    const m = /"id"\s*:\s*(\d+)\s*\}\s*$/.exec(tail.toString('latin1'));
-    // Without an id, blame the only request in flight only if the message began like a response:
-    // an oversized notification must not fail an innocent call.
-    const h = head?.toString('latin1') ?? '';
-    const looksLikeResponse = /^\s*\{\s*"(result|error)"/.test(h) || (/"id"\s*:/.test(h) && !/"method"\s*:/.test(h));
-    const id = m ? Number(m[1]) : looksLikeResponse && this.pending.size === 1 ? [...this.pending.keys()][0] : undefined;
+    this.failPending(answeredId(undefined, tail, head, this.pending.keys()), new GatewayError('RESULT_TOO_LARGE', `The server's answer (${bytes} bytes) exceeds the limit of ${this.maxMessageBytes}`));
+  }
+
+  private failPending(id: number | undefined, err: GatewayError): void {
     const p = id !== undefined ? this.pending.get(id) : undefined;
     if (!p || id === undefined) return;
     this.pending.delete(id);
     clearTimeout(p.timer);
-    p.reject(new GatewayError('RESULT_TOO_LARGE', `The server's answer (${bytes} bytes) exceeds the limit of ${this.maxMessageBytes}`));
+    p.reject(err);
   }
 
   /** Send a raw message (notification, or the client's answer to a server request). */
@@ -268,21 +266,37 @@ export class Upstream {
     return t.send(JSON.stringify(message));
   }
 
+  /**
+   * A server message that cannot be used: logged, and the call it answered (answeredId) fails now
+   * with UPSTREAM_PROTOCOL_ERROR; otherwise its client would wait REQUEST_TIMEOUT for an answer
+   * that was dropped here.
+   */
+  private unusable(value: unknown, bytes: Buffer, detail: string): void {
+    const refused = new GatewayError('UPSTREAM_PROTOCOL_ERROR', `Server '${this.name}' sent an invalid message`, { detail });
+    this.failPending(answeredId(value, bytes.subarray(-256), bytes.subarray(0, 256), this.pending.keys()), refused);
+    this.events.onProtocolError?.(this, refused);
+  }
+
   private receive(bytes: Buffer): void {
     let parsed: ReturnType<typeof classify>;
+    let value: unknown;
     try {
       // Server-to-client: the byte cap applies; depth is unbounded for V8's iterative parser.
-      parsed = classify(parseJsonBytes(bytes, { maxBytes: this.maxMessageBytes, maxDepth: Infinity }));
+      value = parseJsonBytes(bytes, { maxBytes: this.maxMessageBytes, maxDepth: Infinity });
+      parsed = classify(value);
     } catch (err) {
       const e = err instanceof GatewayError ? err : new GatewayError('UPSTREAM_PROTOCOL_ERROR', String(err));
-      this.events.onProtocolError?.(this, new GatewayError('UPSTREAM_PROTOCOL_ERROR', `Server '${this.name}' sent an invalid message`, { detail: `${e.code}: ${e.message}` }));
-      return;
+      // A polluting key is found after a successful parse: the id is still knowable.
+      if (value === undefined && e.code === 'FORBIDDEN_KEY') value = JSON.parse(bytes.toString('utf8')) as unknown;
+      return this.unusable(value, bytes, `${e.code}: ${e.message}`);
     }
     if (parsed.kind === 'response') {
       const id = parsed.msg.id;
-      const p = typeof id === 'number' ? this.pending.get(id) : undefined;
+      // The gateway sends only integer ids: a string one answers nothing it asked.
+      if (typeof id !== 'number') return this.unusable(parsed.msg, bytes, 'a response with an id the gateway never sent');
+      const p = this.pending.get(id);
       if (!p) return; // late answer to a timed-out or cancelled request
-      this.pending.delete(id as number);
+      this.pending.delete(id);
       clearTimeout(p.timer);
       p.resolve({ msg: parsed.msg, bytes });
     } else if (parsed.kind === 'request') {

@@ -24,13 +24,35 @@ test('depth is measured on the raw bytes, ignoring brackets inside strings', () 
   assert.equal(code(() => parseJsonBytes(Buffer.from('{"a":"\\"[[[[[[","b":1}'), limits)), 'OK');
 });
 
-test('forbidden keys are found however they are spelled, and not in values', () => {
+test('polluting keys are found however they are spelled, and not in values', () => {
   assert.equal(code(() => parseJsonBytes(Buffer.from('{"a":{"__proto__":1}}'), limits)), 'FORBIDDEN_KEY');
   assert.equal(code(() => parseJsonBytes(Buffer.from('{"a":{"\\u005f_proto__":1}}'), limits)), 'FORBIDDEN_KEY');
-  assert.equal(code(() => parseJsonBytes(Buffer.from('[{"constructor":1}]'), limits)), 'FORBIDDEN_KEY');
   assert.equal(code(() => parseJsonBytes(Buffer.from('{"text":"the constructor of a prototype is __proto__"}'), limits)), 'OK');
   const v = parseJsonBytes(Buffer.from('{"a":1}'), limits) as object;
   assert.equal(Object.getPrototypeOf(v), Object.prototype);
+});
+
+test('secure-json-parse\'s rule: constructor.prototype is refused, a plain constructor or prototype key is data', () => {
+  // Refused: the path a deep merge follows into Object.prototype, whatever the prototype's value.
+  for (const text of [
+    '{"constructor":{"prototype":{"isAdmin":true}}}',
+    '[{"x":{"constructor":{"prototype":null}}}]',
+    '{"a":{"\\u0063onstructor":{"prototyp\\u0065":1}}}',
+    '{"constructor":{"name":"x","prototype":[]}}',
+  ]) assert.equal(code(() => parseJsonBytes(Buffer.from(text), limits)), 'FORBIDDEN_KEY', text);
+  // Accepted: a class's members listed by a code-analysis tool, a JSON Schema property named prototype.
+  for (const text of [
+    '[{"constructor":1}]',
+    '{"members":{"constructor":{"kind":"method","params":[]},"render":{"kind":"method"}}}',
+    '{"type":"object","properties":{"prototype":{"type":"string"}}}',
+    '{"constructor":"Foo","prototype":{"render":{}}}',
+    '{"constructor":{"name":"Foo"},"x":{"prototype":1}}',
+    '{"constructor":[{"prototype":1}]}',
+    '{"\\u0063onstructor":{"kind":"method"}}',
+  ]) {
+    assert.equal(code(() => parseJsonBytes(Buffer.from(text), limits)), 'OK', text);
+    assert.deepEqual(parseJsonBytes(Buffer.from(text), limits), JSON.parse(text));
+  }
 });
 
 test('invalid UTF-8 and invalid JSON are distinct parse errors', () => {

@@ -107,6 +107,10 @@ test('instructions: pinned on first use and shown; drifted or poisoned they are 
   assert.equal((drift?.detail as { kind: string }).kind, 'instructions');
   assert.equal(drift?.tool, undefined);
   assert.equal(guard.verdict('srv', 'instructions', '*')?.state, 'drifted');
+
+  const fresh = guardIn(mkdtempSync(join(tmpdir(), 'pins-')));
+  assert.equal(fresh.guard.presentInit('srv', poisoned).instructions, undefined, 'poisoned at first sight: blocked, never shown');
+  assert.equal(fresh.guard.verdict('srv', 'instructions', '*')?.state, 'blocked');
 });
 
 test('resources are a pinned kind: a drifted one is hidden and its read refused; icons leave the list', () => {

@@ -40,6 +40,10 @@ export const route: Stage<CallContext> = async (ctx, next) => {
         ctx.audit.reason = `no server for resource '${exposed}'`;
         throw new GatewayError('UNKNOWN_RESOURCE', `Resource not found: ${exposed}`, { data: { uri: exposed } });
       }
+      // Pins decide on what the lists said: a read before any list (a fresh wrap) must not find
+      // the verdicts missing and let a drifted resource or template through. A list the server
+      // refuses showed the client nothing to be poisoned by; the read goes on to policy.
+      if (gw.pins) await Promise.all([t.catalog.getList('resources').catch(() => []), t.catalog.getList('resourceTemplates').catch(() => [])]);
       ctx.target = { kind: 'resource', server: t.server, upstream: t.upstream, catalog: t.catalog, name: t.uri, exposed };
       break;
     }

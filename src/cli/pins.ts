@@ -7,7 +7,7 @@
 import { userInfo } from 'node:os';
 import { loadConfigFile } from '../config/load.ts';
 import { configSchema } from '../config/schema.ts';
-import { PIN_KINDS, type PinKind } from '../pins/pin-definition.ts';
+import { PIN_KINDS, PIN_VERSION, type PinKind } from '../pins/pin-definition.ts';
 import { definitionDiff } from '../pins/pin-diff.ts';
 import { getEntry, readPinFile, setEntry, updatePinFile, type PinFileData } from '../pins/pin-file.ts';
 import { pinPaths } from '../pins/pins-from-config.ts';
@@ -30,7 +30,9 @@ lock     write the lockfile (mcp.security.pinning.lockfile, or --out) from the t
          commit and run with mode: lockfile
 
 SERVER is the server's name (a wrapped server without --name is 'upstream@<hash>', as listed);
-NAME a tool, prompt or resource template; KIND one of ${PIN_KINDS.join(', ')}.
+NAME a tool, prompt, resource URI or resource template; KIND one of ${PIN_KINDS.join(', ')}
+(launch: how the server is started; instructions: its initialize instructions and serverInfo;
+both are one pin per server: SERVER --kind launch|instructions).
 
 Where:
   -c, --config FILE     the gateway's configuration (mcp.state.dir, mcp.security.pinning)
@@ -71,7 +73,7 @@ function rows(d: PinFileData, t: Target): Row[] {
 }
 
 export const pinsCommand: Command = {
-  summary: 'tool/prompt/server pins: list, diff, approve, revoke, lock',
+  summary: 'tool/prompt/resource/server pins: list, diff, approve, revoke, lock',
   usage,
   async run(argv) {
     const { values, positionals } = parse(argv, { config: { type: 'string', short: 'c' }, 'state-dir': { type: 'string' }, kind: { type: 'string' }, reason: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' } }, usage);
@@ -127,7 +129,7 @@ export const pinsCommand: Command = {
             for (const r of found) {
               const obs = getEntry(state.observed, r.key, r.kind, r.name);
               const pin = getEntry(d.servers, r.key, r.kind, r.name);
-              if (sub === 'approve' && obs) setEntry(d.servers, r.key, r.kind, r.name, { hash: obs.hash, def: obs.def, pinnedAt: now, origin: 'operator', by });
+              if (sub === 'approve' && obs) setEntry(d.servers, r.key, r.kind, r.name, { hash: obs.hash, def: obs.def, pinnedAt: now, origin: 'operator', by, v: PIN_VERSION });
               else if (sub === 'approve' && pin?.revoked) setEntry(d.servers, r.key, r.kind, r.name, { ...pin, revoked: undefined, origin: 'operator', pinnedAt: now, by });
               else if (sub === 'revoke' && pin && !pin.revoked) setEntry(d.servers, r.key, r.kind, r.name, { ...pin, revoked: { at: now, by, reason: values.reason as string | undefined } });
               else continue;

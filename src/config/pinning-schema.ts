@@ -1,7 +1,7 @@
 /**
- * `mcp.security.pinning`: tool, prompt, resource-template and server-launch pinning (rug pulls),
- * and the policy for findings of the tool-description poisoning scan (src/pins/, src/detect/
- * poisoning.ts). Part of the configuration schema, the single source of truth.
+ * `mcp.security.pinning`: tool, prompt, resource, resource-template, server-instructions and
+ * server-launch pinning (rug pulls), and the policy for findings of the poisoning scan
+ * (src/pins/, src/detect/poisoning.ts, src/detect/metadata-urls.ts). Part of the configuration schema, the single source of truth.
  *
  * Safe by default: pinning is on (trust on first use), and a definition with a high or critical
  * poisoning finding is hidden and uncallable until an operator approves it (`portcullis pins
@@ -28,16 +28,16 @@ const actionsSchema = z
   .describe('Per finding severity: `block` hides the definition (uncallable) until approved, `flag` audits it and still lists it, `allow` ignores it.');
 
 const poisoningSchema = z.strictObject({
-  enabled: z.boolean().default(true).describe('Scan tool, prompt and resource-template definitions at registration and on every change.'),
+  enabled: z.boolean().default(true).describe("Scan tool, prompt, resource and resource-template definitions and each server's instructions and serverInfo at registration and on every change; icons that would leave the server's origin are stripped."),
   actions: actionsSchema.default(POISONING_DEFAULTS.actions),
   ignoreRules: z
     .array(z.string().min(1))
     .default([])
-    .describe('Finding rule ids to ignore (e.g. `poisoning.sensitive-path` for an SSH server whose tools honestly name ~/.ssh).'),
+    .describe('Finding rule ids to ignore (e.g. `poisoning.sensitive-path` for an SSH server whose tools honestly name ~/.ssh; `metadata.foreign-icon` keeps its icons from other hosts).'),
 });
 
 export const pinningSchema = z.strictObject({
-  enabled: z.boolean().default(true).describe('Pin every tool, prompt and resource template (and the server launch); hide a definition that changed until an operator approves it.'),
+  enabled: z.boolean().default(true).describe("Pin every tool, prompt, resource and resource template, each server's instructions and serverInfo, and the server launch; hide a definition that changed (withhold changed instructions) until an operator approves it."),
   mode: z
     .enum(['tofu', 'lockfile'])
     .default('tofu')

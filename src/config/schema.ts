@@ -171,7 +171,7 @@ export const securitySchema = z.strictObject({
     schemaValidation: 'strict',
   }),
   sandbox: sandboxSchema.default(SANDBOX_DEFAULTS),
-  pinning: pinningSchema.default(PINNING_DEFAULTS).describe('Tool/prompt/template/launch pinning (rug pulls) and the tool-description poisoning policy (docs/content-security.md).'),
+  pinning: pinningSchema.default(PINNING_DEFAULTS).describe('Tool/prompt/resource/template/instructions/launch pinning (rug pulls) and the poisoning policy (docs/content-security.md).'),
   inspection: inspectionSchema.default(INSPECTION_DEFAULTS).describe('Injection, secret and PII inspection of arguments and results; quarantine; output sanitization.'),
   audit: auditSchema.default(auditSchema.parse({})),
   alerting: alertingSchema,

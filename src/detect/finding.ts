@@ -14,7 +14,8 @@ export type FindingCategory =
   | 'injection' // prompt injection in arguments, results, resources, prompt messages
   | 'secret' // credentials, keys, tokens
   | 'pii' // e-mail, phone, card, IBAN, national IDs
-  | 'obfuscation'; // invisible Unicode, bidi/ANSI control, padding, encoded blobs
+  | 'obfuscation' // invisible Unicode, bidi/ANSI control, padding, encoded blobs
+  | 'metadata'; // icons and `_meta` URLs pointing off the server (detect/metadata-urls.ts)
 
 export interface Finding {
   category: FindingCategory;

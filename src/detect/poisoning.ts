@@ -1,12 +1,14 @@
 /**
- * Tool-description poisoning scan: what a server says ABOUT its tools, prompts and resource
- * templates is read by the model as instructions (Invariant Labs' tool poisoning, 2025), so it is
- * scanned at registration and on every change, before any of it reaches a client.
+ * Tool-description poisoning scan: what a server says ABOUT its tools, prompts, resources and
+ * resource templates, and about itself (its `instructions` and serverInfo), is read by the model
+ * as instructions (Invariant Labs' tool poisoning, 2025), so it is scanned at registration and on
+ * every change, before any of it reaches a client.
  *
  * Every human-or-model-readable string of a definition is collected with its JSON pointer:
  * title, description, annotations.title, and inside inputSchema/outputSchema every `description`,
  * `title`, string `default`/`examples`/`enum` value and property name (walked recursively,
- * bounded); for prompts, each argument's description and title. Each string gets:
+ * bounded); for prompts, each argument's description and title; for a server, its
+ * `instructions`; every string under `_meta` (bounded). Each string gets:
  *  1. one cheap code-point scan for what a reviewer cannot see: Unicode tag characters
  *     (U+E0000–E007F, "ASCII smuggling"), zero-width characters, bidi controls, ANSI/terminal
  *     escapes and other C0/C1 controls, and long whitespace padding that pushes text off-screen;
@@ -15,12 +17,22 @@
  *     decoded (bounded), since encoding is how an instruction hides from a reviewer;
  *  3. a name check against `otherTools`: a description naming another server's tool is the
  *     shadowing attack (it rewrites how that tool is used).
+ * Names, URIs, icon sources and URL-valued `_meta` strings get step 1 only (they are not prose);
+ * where those URLs point is metadata-urls.ts.
+ *
+ * Server instructions are instructions to the model BY DESIGN ("call get_me first", "before
+ * creating a PR, read the template"): the rules that only say "this text addresses the model"
+ * (INSTRUCTION_EXEMPT) do not apply to them; hidden tags, concealment, sensitive paths,
+ * exfiltration, invisible characters and other servers' tools still do.
  */
 import RE2 from 're2';
 import { PATTERN_RULES, PATTERN_SET } from './poisoning-rules.ts';
 import type { Finding, Severity } from './finding.ts';
 
-export type DefinitionKind = 'tool' | 'prompt' | 'resourceTemplate';
+export type DefinitionKind = 'tool' | 'prompt' | 'resource' | 'resourceTemplate' | 'instructions';
+
+/** Rules that fire on honest server instructions, which address the model by nature. */
+const INSTRUCTION_EXEMPT = new Set(['poisoning.address-model', 'poisoning.precondition', 'poisoning.invoke-other-tool', 'shadowing.modify-other-tools']);
 
 export interface ScanContext {
   server: string;
@@ -53,10 +65,16 @@ export function collectStrings(kind: DefinitionKind, def: Record<string, unknown
   push('/name', def.name, true);
   push('/title', def.title);
   push('/description', def.description);
-  if (kind === 'resourceTemplate') {
-    push('/uriTemplate', def.uriTemplate, true);
+  if (kind === 'instructions') {
+    push('/instructions', def.instructions);
+    push('/websiteUrl', def.websiteUrl, true);
+  }
+  if (kind === 'resource' || kind === 'resourceTemplate') {
+    push(kind === 'resource' ? '/uri' : '/uriTemplate', kind === 'resource' ? def.uri : def.uriTemplate, true);
     push('/mimeType', def.mimeType, true);
   }
+  if (Array.isArray(def.icons)) def.icons.slice(0, 64).forEach((icon, i) => push(`/icons/${i}/src`, (icon as { src?: unknown } | null)?.src, true));
+  walkMeta(def._meta, '/_meta', 0, push);
   const ann = def.annotations as Record<string, unknown> | undefined;
   if (ann && typeof ann === 'object') push('/annotations/title', ann.title);
   if (kind === 'tool') {
@@ -93,6 +111,17 @@ function walkSchema(node: unknown, path: string, depth: number, push: (p: string
         walkSchema(sub, `${p}/${esc(prop)}`, depth + 1, push);
       }
     } else if (v && typeof v === 'object') walkSchema(v, p, depth + 1, push);
+  }
+}
+
+/** `_meta` strings: prose is scanned as prose; keys, URLs and data URIs are identifiers. */
+function walkMeta(node: unknown, path: string, depth: number, push: (p: string, v: unknown, id?: boolean) => void): void {
+  if (!node || typeof node !== 'object' || depth > MAX_DEPTH) return;
+  for (const [k, v] of Object.entries(node as Record<string, unknown>).slice(0, 256)) {
+    const p = `${path}/${esc(k)}`;
+    push(p, k, true);
+    if (typeof v === 'string') push(p, v, URL.canParse(v));
+    else walkMeta(v, p, depth + 1, push);
   }
 }
 
@@ -190,7 +219,7 @@ function otherToolPattern(ctx: ScanContext): RegExp | undefined {
 }
 
 /**
- * Findings for one definition (tool, prompt or resource template). Synchronous; the cost is one
+ * Findings for one definition (tool, prompt, resource, resource template, server instructions). Synchronous; the cost is one
  * code-point loop and one RE2.Set match per string.
  */
 export function scanDefinition(kind: DefinitionKind, def: Record<string, unknown>, ctx: ScanContext): Finding[] {
@@ -211,6 +240,7 @@ export function scanDefinition(kind: DefinitionKind, def: Record<string, unknown
     candidates.forEach((s, n) => {
       for (const i of PATTERN_SET.match(s)) {
         const r = PATTERN_RULES[i];
+        if (kind === 'instructions' && INSTRUCTION_EXEMPT.has(r.id)) continue;
         // A blob that decodes to an instruction is worse than either alone.
         const severity: Severity = n > 0 && r.severity !== 'critical' && r.category !== 'obfuscation' ? 'critical' : r.severity;
         const at = locate(i, s);

@@ -98,8 +98,11 @@ export class Catalog {
   private lists: Partial<Record<Exclude<ListKind, 'tools'>, Record<string, unknown>[]>> = {};
   private inflight: Partial<Record<ListKind, Promise<unknown>>> = {};
   private readonly timeoutMs: number;
-  /** Sees every fresh list before it is cached (pinning and the poisoning scan, src/pins/). */
-  private readonly review?: (kind: Exclude<ListKind, 'resources'>, items: readonly Record<string, unknown>[]) => void;
+  /**
+   * Sees every fresh list before it is cached (pinning and the poisoning scan, src/pins/), and may
+   * return the list as clients are to see it (icons that would leave the server stripped).
+   */
+  private readonly review?: (kind: ListKind, items: readonly Record<string, unknown>[]) => readonly Record<string, unknown>[] | void;
 
   constructor(upstream: Upstream, timeoutMs: number, review?: Catalog['review']) {
     this.upstream = upstream;
@@ -120,10 +123,10 @@ export class Catalog {
 
   async getTools(): Promise<Map<string, ToolEntry>> {
     if (this.tools) return this.tools;
-    const items = await this.fetch('tools');
+    const fetched = await this.fetch('tools');
+    const items = this.review?.('tools', fetched) ?? fetched;
     const m = new Map<string, ToolEntry>();
     for (const t of items as ToolDef[]) if (t && typeof t.name === 'string') m.set(t.name, toolEntry(t));
-    this.review?.('tools', items);
     this.tools = m;
     return m;
   }
@@ -131,8 +134,8 @@ export class Catalog {
   async getList(kind: Exclude<ListKind, 'tools'>): Promise<Record<string, unknown>[]> {
     const cached = this.lists[kind];
     if (cached) return cached;
-    const items = await this.fetch(kind);
-    if (kind !== 'resources') this.review?.(kind, items);
+    const fetched = await this.fetch(kind);
+    const items = [...(this.review?.(kind, fetched) ?? fetched)];
     this.lists[kind] = items;
     return items;
   }

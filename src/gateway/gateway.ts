@@ -39,6 +39,7 @@ import type { Principal, Session } from './session.ts';
 
 export const GATEWAY_NAME = 'portcullis';
 export const GATEWAY_VERSION = '0.1.0';
+const GATEWAY_INFO = Object.freeze({ name: GATEWAY_NAME, version: GATEWAY_VERSION });
 /** A sandboxed server that cannot answer a ping this long after a timed-out call is killed. */
 const UNRESPONSIVE_KILL_MS = 5000;
 
@@ -451,10 +452,10 @@ export class Gateway {
     return frameResult(ctx.req.id, raw, `"resultType":"complete",${cache}"_meta":{${JSON.stringify(META.serverInfo)}:${this.serverInfoJson()}}`);
   }
 
-  private serverInfoCache?: { init: unknown; json: string };
+  private serverInfoCache?: { info: unknown; json: string };
   private serverInfoJson(): string {
-    const init = this.soleServer()?.upstream.init;
-    if (!this.serverInfoCache || this.serverInfoCache.init !== init) this.serverInfoCache = { init, json: JSON.stringify(this.serverInfo()) };
+    const info = this.serverInfo();
+    if (this.serverInfoCache?.info !== info) this.serverInfoCache = { info, json: JSON.stringify(info) };
     return this.serverInfoCache.json;
   }
 
@@ -470,9 +471,12 @@ export class Gateway {
     result._meta = meta;
   }
 
+  /** The sole server's serverInfo as pins let clients see it (src/pins/server-presentation.ts). */
   serverInfo(): Record<string, unknown> {
     const only = this.soleServer();
-    return only?.upstream.init?.serverInfo ?? { name: GATEWAY_NAME, version: GATEWAY_VERSION };
+    const init = only?.upstream.init;
+    if (!init) return GATEWAY_INFO;
+    return this.pins ? this.pins.presentInit(only.server.name, init).serverInfo : init.serverInfo;
   }
 
   async responseChain(ctx: CallContext): Promise<void> {
@@ -569,7 +573,7 @@ export class Gateway {
       case 'notifications/resources/list_changed':
         rt.catalog.invalidate('resources');
         rt.catalog.invalidate('resourceTemplates');
-        if (this.pins) void rt.catalog.getList('resourceTemplates').catch(() => {});
+        if (this.pins) for (const k of ['resources', 'resourceTemplates'] as const) void rt.catalog.getList(k).catch(() => {});
         return this.broadcast(msg);
       case 'notifications/message': {
         // A shared server's log lines can describe one tenant's calls: they go only to the session

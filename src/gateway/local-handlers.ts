@@ -38,10 +38,15 @@ function mergedCapabilities(gw: Gateway, servers: Runtime[]): Record<string, unk
   return caps;
 }
 
-function instructions(servers: Runtime[]): string | undefined {
-  const parts = servers.map((rt) => rt.init.instructions).filter((x): x is string => typeof x === 'string' && x.length > 0);
+/**
+ * The servers' instructions for the client's model. With pins, each server's are reviewed like a
+ * tool definition and withheld while their pin is not trusted (src/pins/server-presentation.ts).
+ */
+function instructions(gw: Gateway, servers: Runtime[]): string | undefined {
+  const each = servers.map((rt) => ({ name: rt.server.name, text: gw.pins ? gw.pins.presentInit(rt.server.name, rt.init).instructions : rt.init.instructions }));
+  const parts = each.filter((x): x is { name: string; text: string } => typeof x.text === 'string' && x.text.length > 0);
   if (!parts.length) return undefined;
-  return servers.length === 1 ? parts[0] : servers.map((rt) => (rt.init.instructions ? `[${rt.server.name}] ${rt.init.instructions}` : '')).filter(Boolean).join('\n\n');
+  return servers.length === 1 ? parts[0].text : parts.map((x) => `[${x.name}] ${x.text}`).join('\n\n');
 }
 
 export function buildLocalHandlers(gw: Gateway): Map<string, LocalHandler> {
@@ -73,7 +78,7 @@ export function buildLocalHandlers(gw: Gateway): Map<string, LocalHandler> {
       capabilities: mergedCapabilities(gw, servers),
       serverInfo: gw.serverInfo(),
     };
-    const instr = instructions(servers);
+    const instr = instructions(gw, servers);
     if (instr) result.instructions = instr;
     return result;
   });
@@ -83,7 +88,7 @@ export function buildLocalHandlers(gw: Gateway): Map<string, LocalHandler> {
   h.set('server/discover', async () => {
     const servers = await readyServers(gw);
     const result: Record<string, unknown> = { supportedVersions: [...MODERN_VERSIONS], capabilities: modernCapabilities(mergedCapabilities(gw, servers)) };
-    const instr = instructions(servers);
+    const instr = instructions(gw, servers);
     if (instr) result.instructions = instr;
     return result;
   });

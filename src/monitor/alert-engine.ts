@@ -67,7 +67,8 @@ const COUNT_RULES: Record<Exclude<RuleName, 'connectionSpikes'>, CountRuleDef> =
   pinDrift: {
     type: 'PIN_DRIFT_DETECTED',
     subject: (r) => `${r.server ?? ''}/${r.tool ?? ''}`,
-    message: (_n, _w, r) => `A pinned definition changed: ${at(r)}. It stays hidden until an operator approves it.`,
+    // Launch and instructions pins are per server: no tool, the kind says what changed.
+    message: (_n, _w, r) => `A pinned definition changed: ${r.tool ? at(r) : `the ${String((r.detail as { kind?: unknown } | undefined)?.kind ?? 'definition')} of ${r.server ?? '?'}`}. It stays hidden until an operator approves it.`,
   },
   sandboxCrashLoop: {
     type: 'SANDBOX_CRASH_LOOP',

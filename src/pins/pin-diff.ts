@@ -1,6 +1,6 @@
 /**
  * A readable diff between a pinned definition and the one a server now sends: text fields
- * (description, title) line by line, everything else (schemas, annotations, arguments) as the
+ * (instructions, description, title) line by line, everything else (schemas, annotations, arguments) as the
  * JSON paths that were added, removed or changed. An operator approves what this shows.
  */
 import { canonicalJson } from '../audit/canonical-json.ts';
@@ -48,7 +48,7 @@ function show(v: unknown): string {
   return s.length > 200 ? `${s.slice(0, 200)}…` : s;
 }
 
-const TEXT_FIELDS = ['description', 'title'];
+const TEXT_FIELDS = ['instructions', 'description', 'title'];
 
 /** The whole diff of two pinned parts, for `portcullis pins diff`. */
 export function definitionDiff(pinned: Record<string, unknown> | undefined, now: Record<string, unknown>): string[] {

@@ -34,6 +34,8 @@ const pinSchema = z.strictObject({
   /** first-use: trusted because it was the first seen; operator: approved by `pins approve` (findings accepted). */
   origin: z.enum(['first-use', 'operator']),
   by: z.string().optional(),
+  /** Which fields the hash covers (pin-definition.ts PIN_VERSION); absent: a pin from before icons and `_meta` were. */
+  v: z.number().int().positive().optional(),
   revoked: z.strictObject({ at: z.string(), by: z.string().optional(), reason: z.string().optional() }).optional(),
 });
 

@@ -1,8 +1,9 @@
 /**
- * The gateway's side of pinning: every list a server sends (tools, prompts, resource templates)
- * is reviewed here before a client sees it, and the server's launch before it is started.
+ * The gateway's side of pinning: every list a server sends (tools, prompts, resources, resource
+ * templates) and what it says about itself at `initialize` (instructions, serverInfo) is reviewed
+ * here before a client sees it, and the server's launch before it is started.
  *
- * Each definition gets a verdict, from the pin files (pin-file.ts) and the poisoning scan:
+ * Each definition gets a verdict, from the pin files (pin-file.ts) and the scans (pin-scan.ts):
  *   pinned    its hash is the trusted one: listed and callable;
  *   flagged   pinned, with findings the policy flags: listed, audited;
  *   drifted   its hash changed since it was pinned (a rug pull): hidden and uncallable;
@@ -11,8 +12,8 @@
  *   blocked   a poisoning finding the policy blocks, and no operator approved this exact hash.
  * Hidden is opaque: `Gateway.decide` answers "not allowed" for it, so lists leave it out and a
  * call gets the same "Unknown tool" as a name that does not exist; the reason goes to the audit
- * record (`pin_drift`, `tool_poisoning_detected`, `tool_shadowing`), and what was seen goes to
- * the state file as `observed`, for `portcullis pins diff|approve`.
+ * record (pin-record.ts), and what was seen goes to the state file as `observed`, for
+ * `portcullis pins diff|approve`. Hidden instructions are withheld (server-presentation.ts).
  *
  * Operators act through the files (the CLI needs no connection to a gateway): each gateway polls
  * them twice a second, audits approvals and revocations it sees (`pin_approved`, `pin_revoked`),
@@ -20,23 +21,16 @@
  */
 import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
 import type { AuditLog } from '../audit/audit-log.ts';
-import { canonicalJson } from '../audit/canonical-json.ts';
 import type { Pinning } from '../config/pinning-schema.ts';
-import { scanDefinition } from '../detect/poisoning.ts';
-import { maxSeverity, type Finding } from '../detect/finding.ts';
 import { fileIdentity } from '../util/locked-json-file.ts';
-import { itemName, LAUNCH, pinHash, pinnedPart, type PinKind } from './pin-definition.ts';
-import { emptyPins, getEntry, readPinFile, setEntry, updatePinFile, type Observed, type PinFileData } from './pin-file.ts';
+import { instructionsDef, itemName, legacyPart, PIN_VERSION, pinHash, pinnedPart, SERVER_ITEM, type ItemKind, type ListedKind, type PinKind } from './pin-definition.ts';
+import { emptyPins, getEntry, readPinFile, setEntry, updatePinFile, type Observed, type Pin, type PinFileData } from './pin-file.ts';
 import { auditTrustChanges } from './pin-events.ts';
+import { brief, PinRecorder, type Item, type PinState, type Verdict } from './pin-record.ts';
+import { forClients, PinScanner } from './pin-scan.ts';
+import { presentInit, type Presented, type ServerInit } from './server-presentation.ts';
 
-type ItemKind = Exclude<PinKind, 'launch'>;
-export type PinState = 'pinned' | 'flagged' | 'drifted' | 'pending' | 'revoked' | 'blocked' | 'unpinned';
-
-export interface Verdict {
-  visible: boolean;
-  state: PinState;
-  findings: Finding[];
-}
+export type { PinState, Verdict } from './pin-record.ts';
 
 export interface PinnedServer {
   name: string;
@@ -44,6 +38,8 @@ export interface PinnedServer {
   key: string;
   /** The launch to pin, when launch pinning applies to this server. */
   launch?: Record<string, unknown>;
+  /** The server's own origin (HTTP servers; icons there are its own). */
+  origin?: string;
   settings: Pinning;
 }
 
@@ -57,10 +53,8 @@ export interface PinGuardOptions {
   clock?: () => Date;
 }
 
-interface Item {
-  part: Record<string, unknown>;
-  hash: string;
-}
+type ListName = 'tools' | 'prompts' | 'resources' | 'resourceTemplates';
+const KIND_OF: Record<ListName, ListedKind> = { tools: 'tool', prompts: 'prompt', resources: 'resource', resourceTemplates: 'resourceTemplate' };
 
 const HIDDEN_REASON: Partial<Record<PinState, string>> = {
   drifted: 'its definition changed since it was pinned; hidden until an operator approves it (portcullis pins approve)',
@@ -78,17 +72,20 @@ export class PinGuard {
   private readonly items = new Map<string, Map<ItemKind, Map<string, Item>>>();
   private readonly verdicts = new Map<string, Verdict>();
   private readonly launch = new Map<string, Verdict>();
-  private readonly scans = new Map<string, Finding[]>();
-  private readonly audited = new Set<string>();
+  private readonly scanner = new PinScanner();
+  private readonly recorder: PinRecorder;
   private readonly templates = new Map<string, UriTemplate | null>();
+  /** The initialize result last reviewed per server, and what clients were shown of it. */
+  private readonly inits = new Map<string, { init: ServerInit; trusted?: boolean; shown?: Presented }>();
   private readonly observedQueue: Array<{ key: string; kind: PinKind; name: string; want: Observed | undefined }> = [];
   private timer: NodeJS.Timeout | undefined;
-  /** Called with each kind whose visible set changed after an operator's decision. */
-  onListChanged?: (kind: ItemKind) => void;
+  /** Called with each listed kind whose visible set changed after an operator's decision. */
+  onListChanged?: (kind: ListedKind) => void;
 
   constructor(o: PinGuardOptions) {
     this.o = o;
     this.servers = new Map(o.servers.map((s) => [s.name, s]));
+    this.recorder = new PinRecorder(o.audit, o.log);
     this.reload();
   }
 
@@ -119,25 +116,28 @@ export class PinGuard {
   checkLaunch(server: string): Verdict | undefined {
     const s = this.servers.get(server);
     if (!s?.launch || !s.settings.enabled) return undefined;
-    const hash = pinHash(s.launch);
-    if (this.o.mode === 'tofu' && !getEntry(this.trust.servers, s.key, 'launch', LAUNCH)) {
+    const it = { part: s.launch, hash: pinHash(s.launch) };
+    if (this.o.mode === 'tofu' && !getEntry(this.trust.servers, s.key, 'launch', SERVER_ITEM)) {
       this.write((d) => {
-        if (getEntry(d.servers, s.key, 'launch', LAUNCH)) return false;
-        setEntry(d.servers, s.key, 'launch', LAUNCH, { hash, def: s.launch!, pinnedAt: this.now(), origin: 'first-use' });
+        if (getEntry(d.servers, s.key, 'launch', SERVER_ITEM)) return false;
+        setEntry(d.servers, s.key, 'launch', SERVER_ITEM, { hash: it.hash, def: it.part, pinnedAt: this.now(), origin: 'first-use', v: PIN_VERSION });
       });
     }
-    const v = this.judge(s, 'launch', LAUNCH, { part: s.launch, hash }, []);
+    const v = this.judge(s, 'launch', SERVER_ITEM, it, []);
     this.launch.set(server, v);
-    this.record(s, 'launch', LAUNCH, { part: s.launch, hash }, v);
+    this.record(s, 'launch', SERVER_ITEM, it, v);
     this.flushObserved();
     return v.visible ? undefined : v;
   }
 
-  /** A fresh list from `server`: pin what is new (tofu), then decide every definition again. */
-  review(server: string, kind: 'tools' | 'prompts' | 'resourceTemplates', defs: readonly Record<string, unknown>[]): void {
+  /**
+   * A fresh list from `server`: pin what is new (tofu), decide every definition again, and return
+   * the list as clients may see it (icons that would leave the server's origin stripped).
+   */
+  review(server: string, list: ListName, defs: readonly Record<string, unknown>[]): Record<string, unknown>[] {
     const s = this.servers.get(server);
-    if (!s) return;
-    const k: ItemKind = kind === 'tools' ? 'tool' : kind === 'prompts' ? 'prompt' : 'resourceTemplate';
+    if (!s) return [...defs];
+    const k = KIND_OF[list];
     const m = new Map<string, Item>();
     for (const def of defs) {
       const name = itemName(k, def);
@@ -145,35 +145,77 @@ export class PinGuard {
       const part = pinnedPart(k, def);
       m.set(name, { part, hash: pinHash(part) });
     }
-    let per = this.items.get(server);
-    if (!per) this.items.set(server, (per = new Map()));
-    // Names the server no longer lists lose their verdict (a server inventing names cannot grow it).
-    for (const name of per.get(k)?.keys() ?? []) if (!m.has(name)) this.verdicts.delete(key(server, k, name));
-    per.set(k, m);
-    const fresh = [...m].filter(([name]) => !getEntry(this.trust.servers, s.key, k, name));
-    if (this.o.mode === 'tofu' && s.settings.enabled && fresh.length) {
-      const at = this.now();
-      this.write((d) => {
-        let n = 0;
-        for (const [name, it] of fresh) {
-          if (getEntry(d.servers, s.key, k, name)) continue;
-          setEntry(d.servers, s.key, k, name, { hash: it.hash, def: it.part, pinnedAt: at, origin: 'first-use' });
-          n++;
-        }
-        return n > 0;
-      });
+    this.reviewItems(s, k, m);
+    return defs.map((d) => forClients(s, d));
+  }
+
+  /**
+   * What clients may see of `server`'s initialize result: reviewed (pinned, scanned) the first
+   * time this result is seen, withheld while its pin is not trusted.
+   */
+  presentInit(server: string, init: ServerInit): Presented {
+    const s = this.servers.get(server);
+    if (!s) return { instructions: init.instructions, serverInfo: init.serverInfo };
+    let seen = this.inits.get(server);
+    if (seen?.init !== init) {
+      this.inits.set(server, (seen = { init }));
+      const part = pinnedPart('instructions', instructionsDef(init));
+      this.reviewItems(s, 'instructions', new Map([[SERVER_ITEM, { part, hash: pinHash(part) }]]));
     }
+    const trusted = this.verdicts.get(key(server, 'instructions', SERVER_ITEM))?.visible ?? false;
+    if (seen.trusted !== trusted || !seen.shown) Object.assign(seen, { trusted, shown: presentInit(s, init, trusted) });
+    return seen.shown!;
+  }
+
+  private reviewItems(s: PinnedServer, k: ItemKind, m: Map<string, Item>): void {
+    let per = this.items.get(s.name);
+    if (!per) this.items.set(s.name, (per = new Map()));
+    // Names the server no longer lists lose their verdict (a server inventing names cannot grow it).
+    for (const name of per.get(k)?.keys() ?? []) if (!m.has(name)) this.verdicts.delete(key(s.name, k, name));
+    per.set(k, m);
+    if (this.o.mode === 'tofu' && s.settings.enabled) this.pinFirstUse(s, k, m);
     this.evaluate();
   }
 
-  /** The pin decision for a tool, prompt or resource template; undefined when pins allow it. */
+  /**
+   * Tofu: what has no pin yet is trusted now. A pin from before icons and `_meta` were covered
+   * (no `v`) whose covered fields still match is re-hashed over today's fields, once.
+   */
+  private pinFirstUse(s: PinnedServer, k: ItemKind, m: Map<string, Item>): void {
+    const due = (t: Pin | undefined, it: Item) => {
+      if (!t) return true;
+      if (t.v !== undefined || t.revoked) return false;
+      const legacy = legacyPart(k, it.part);
+      return t.hash === it.hash || (legacy !== undefined && pinHash(legacy) === t.hash);
+    };
+    const todo = [...m].filter(([name, it]) => due(getEntry(this.trust.servers, s.key, k, name), it));
+    if (!todo.length) return;
+    const at = this.now();
+    this.write((d) => {
+      let n = 0;
+      for (const [name, it] of todo) {
+        const t = getEntry(d.servers, s.key, k, name);
+        if (!due(t, it)) continue;
+        setEntry(d.servers, s.key, k, name, t ? { ...t, hash: it.hash, def: it.part, v: PIN_VERSION } : { hash: it.hash, def: it.part, pinnedAt: at, origin: 'first-use', v: PIN_VERSION });
+        n++;
+      }
+      return n > 0;
+    });
+  }
+
+  /** The pin decision for a tool, prompt or resource (by URI or template); undefined when pins allow it. */
   decide(kind: 'tool' | 'prompt' | 'resource', server: string, name: string): { allowed: false; rule: string; reason: string } | undefined {
     const l = this.launch.get(server);
     if (l && !l.visible) return { allowed: false, rule: `pin:launch-${l.state}`, reason: `server launch ${l.state}: ${HIDDEN_REASON[l.state] ?? ''}` };
-    const v = this.verdicts.get(key(server, kind === 'resource' ? 'resourceTemplate' : kind, name)) ?? (kind === 'resource' ? this.hiddenTemplateFor(server, name) : undefined);
-    if (!v || v.visible) return undefined;
+    const v = kind === 'resource' ? (this.hidden(server, 'resource', name) ?? this.hidden(server, 'resourceTemplate', name) ?? this.hiddenTemplateFor(server, name)) : this.hidden(server, kind, name);
+    if (!v) return undefined;
     const rules = v.findings.filter((f) => f.severity === 'high' || f.severity === 'critical').map((f) => f.rule);
     return { allowed: false, rule: `pin:${v.state}`, reason: `${HIDDEN_REASON[v.state] ?? v.state}${v.state === 'blocked' ? ` (${[...new Set(rules)].join(', ')})` : ''}` };
+  }
+
+  private hidden(server: string, kind: ItemKind, name: string): Verdict | undefined {
+    const v = this.verdicts.get(key(server, kind, name));
+    return v && !v.visible ? v : undefined;
   }
 
   /**
@@ -182,8 +224,8 @@ export class PinGuard {
    */
   private hiddenTemplateFor(server: string, uri: string): Verdict | undefined {
     for (const template of this.items.get(server)?.get('resourceTemplate')?.keys() ?? []) {
-      const v = this.verdicts.get(key(server, 'resourceTemplate', template));
-      if (!v || v.visible) continue;
+      const v = this.hidden(server, 'resourceTemplate', template);
+      if (!v) continue;
       let t = this.templates.get(template);
       if (t === undefined) {
         try {
@@ -204,26 +246,7 @@ export class PinGuard {
     return kind === 'launch' ? this.launch.get(server) : this.verdicts.get(key(server, kind, name));
   }
 
-  private findingsFor(s: PinnedServer, kind: ItemKind, name: string, it: Item, other: { names: Set<string>; sig: string }): Finding[] {
-    const p = s.settings.poisoning;
-    if (!p.enabled) return [];
-    const others = other.names;
-    const sig = `${s.name}\u0000${kind}\u0000${it.hash}\u0000${other.sig}`;
-    let found = this.scans.get(sig);
-    if (!found) {
-      found = scanDefinition(kind, it.part, { server: s.name, otherTools: others });
-      if (kind === 'tool' && others.has(name)) {
-        const where = [...this.items].filter(([srv, per]) => srv !== s.name && per.get('tool')?.has(name)).map(([srv]) => srv);
-        found.push({ category: 'shadowing', rule: 'shadowing.duplicate-name', severity: 'medium', path: '/name', excerpt: `also offered by ${where.join(', ')}` });
-      }
-      if (this.scans.size > 5000) this.scans.clear();
-      this.scans.set(sig, found);
-    }
-    const ignore = new Set(p.ignoreRules);
-    return found.filter((f) => !ignore.has(f.rule) && p.actions[f.severity] !== 'allow');
-  }
-
-  private judge(s: PinnedServer, kind: PinKind, name: string, it: Item, findings: Finding[]): Verdict {
+  private judge(s: PinnedServer, kind: PinKind, name: string, it: Item, findings: Verdict['findings']): Verdict {
     if (!s.settings.enabled) return { visible: true, state: 'unpinned', findings };
     const trusted = getEntry(this.trust.servers, s.key, kind, name);
     const blocks = findings.some((f) => s.settings.poisoning.actions[f.severity] === 'block');
@@ -237,9 +260,10 @@ export class PinGuard {
     for (const [server, per] of this.items) {
       const s = this.servers.get(server)!;
       const others = this.otherTools(server);
+      const offeredBy = (tool: string) => [...this.items].filter(([srv, p]) => srv !== server && p.get('tool')?.has(tool)).map(([srv]) => srv);
       for (const [kind, m] of per) {
         for (const [name, it] of m) {
-          const v = this.judge(s, kind, name, it, this.findingsFor(s, kind, name, it, others));
+          const v = this.judge(s, kind, name, it, this.scanner.findings(s, kind, name, it.part, it.hash, others, offeredBy));
           const k = key(server, kind, name);
           if ((this.verdicts.get(k)?.visible ?? true) !== v.visible) changed.add(kind);
           this.verdicts.set(k, v);
@@ -260,29 +284,7 @@ export class PinGuard {
 
   /** Audit (once per definition hash) and the `observed` entry of one verdict. */
   private record(s: PinnedServer, kind: PinKind, name: string, it: Item, v: Verdict): void {
-    const tool = kind === 'launch' ? undefined : name;
-    const once = (event: string) => {
-      const id = `${event}\u0000${s.key}\u0000${kind}\u0000${name}\u0000${it.hash}\u0000${v.state}`;
-      if (this.audited.has(id)) return false;
-      if (this.audited.size > 10_000) this.audited.clear(); // bounded; at worst a definition is audited again
-      this.audited.add(id);
-      return true;
-    };
-    if (v.state === 'drifted' && once('pin_drift')) {
-      const pinned = getEntry(this.trust.servers, s.key, kind, name)!;
-      this.o.log(`pins: ${kind} '${name}' of server '${s.name}' changed since it was pinned: hidden until approved (portcullis pins diff ${s.key}${kind === 'launch' ? '' : `__${name}`})`);
-      this.o.audit.emit({ event: 'pin_drift', server: s.name, tool, decision: 'deny', reason: `${kind} definition changed since it was pinned; hidden until approved`, detail: { kind, key: s.key, pinned: pinned.hash, observed: it.hash, changed: changedFields(pinned.def, it.part) } });
-    }
-    const shadow = v.findings.filter((f) => f.category === 'shadowing');
-    const poison = v.findings.filter((f) => f.category !== 'shadowing');
-    const brief = (fs: Finding[]) => fs.slice(0, 20).map((f) => ({ category: f.category, rule: f.rule, severity: f.severity, path: f.path, excerpt: f.excerpt }));
-    const action = (fs: Finding[]) => (fs.some((f) => s.settings.poisoning.actions[f.severity] === 'block') ? (v.state === 'blocked' ? 'block' : 'approved') : 'flag');
-    if (poison.length && once('tool_poisoning_detected')) {
-      this.o.audit.emit({ event: 'tool_poisoning_detected', server: s.name, tool, decision: v.visible ? 'allow' : 'deny', reason: `${poison.length} poisoning finding(s) in ${kind} '${name}', worst ${maxSeverity(poison)}: ${action(poison)}`, severity: maxSeverity(poison), detail: { kind, key: s.key, action: action(poison), findings: brief(poison), hash: it.hash } });
-    }
-    if (shadow.length && once('tool_shadowing')) {
-      this.o.audit.emit({ event: 'tool_shadowing', server: s.name, tool, decision: v.visible ? 'allow' : 'deny', reason: `${kind} '${name}' shadows or names another server's tool: ${action(shadow)}`, severity: maxSeverity(shadow), detail: { kind, key: s.key, action: action(shadow), findings: brief(shadow) } });
-    }
+    this.recorder.record(s, kind, name, it, v, getEntry(this.trust.servers, s.key, kind, name));
     const want: Observed | undefined = v.visible || v.state === 'unpinned' ? undefined : { hash: it.hash, def: it.part, seenAt: this.now(), state: v.state as Observed['state'], findings: brief(v.findings) };
     const have = getEntry(this.state.observed, s.key, kind, name);
     if (want?.hash === have?.hash && want?.state === have?.state) return;
@@ -315,7 +317,8 @@ export class PinGuard {
     }
     auditTrustChanges(before, this.trust, this.o.servers, this.o.audit);
     for (const server of this.launch.keys()) this.checkLaunch(server);
-    for (const kind of this.evaluate()) this.onListChanged?.(kind);
+    // Instructions have no list_changed: a client gets the approved ones when it next initializes.
+    for (const kind of this.evaluate()) if (kind !== 'instructions') this.onListChanged?.(kind);
   }
 
   stop(): void {
@@ -324,9 +327,3 @@ export class PinGuard {
 }
 
 const key = (server: string, kind: PinKind, name: string) => `${server}\u0000${kind}\u0000${name}`;
-
-
-/** Top-level fields that differ (the audit says what changed; `pins diff` shows how). */
-export function changedFields(a: Record<string, unknown>, b: Record<string, unknown>): string[] {
-  return [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => canonicalJson(a[k]) !== canonicalJson(b[k])).sort();
-}

@@ -24,9 +24,19 @@ export function pinGuardFromConfig(loaded: LoadedConfig, opts: { audit: AuditLog
   const servers = loaded.servers.map((s) => {
     const launch = launchPart(s);
     const key = opts.unnamedWrap ? `${s.name}@${pinHash(launch).slice(7, 19)}` : s.name;
-    return { name: s.name, key, launch: p.launch && !opts.unnamedWrap ? launch : undefined, settings: s.effective.pinning };
+    return { name: s.name, key, launch: p.launch && !opts.unnamedWrap ? launch : undefined, origin: originOf(s.url), settings: s.effective.pinning };
   });
   const guard = new PinGuard({ servers, ...pinPaths(loaded.config), audit: opts.audit, log: opts.log });
   guard.watch();
   return guard;
+}
+
+/** An HTTP server's origin (its icons may live there); a stdio server has none. */
+function originOf(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
 }

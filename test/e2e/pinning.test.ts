@@ -17,6 +17,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { BIN, NODE, readAudit, ROOT, writeConfig } from '../helpers/gateway-process.ts';
 import { explain, firstText, inspector, stopInspectors, type InspectorRun } from '../helpers/inspector-cli.ts';
+import { PIN_TEST_CONFIG } from '../helpers/pin-config.ts';
 import { WebhookReceiver } from '../helpers/webhook-receiver.ts';
 
 const SERVER = join(ROOT, 'test', 'fixtures', 'servers', 'rug-pull-server.ts');
@@ -177,13 +178,7 @@ describe('a prompt rug pull through portcullis wrap, driven by the Inspector CLI
   let target: string[];
   const prompts = (r: InspectorRun) => ((r.result?.prompts ?? []) as { name: string }[]).map((p) => p.name);
   before(() => {
-    cfg = writeConfig(`mcp:
-  state: {dir: "\${DIR}/state"}
-  security:
-    toolAccess: {defaultPolicy: allow}
-    audit:
-      destinations: [{type: file, path: "\${AUDIT}", rotation: none}]
-`);
+    cfg = writeConfig(PIN_TEST_CONFIG);
     signal = join(cfg.dir, 'signal');
     target = ['--', NODE, BIN, 'wrap', '--config', cfg.path, '--name', 'facts', '--', NODE, SERVER, signal];
   });

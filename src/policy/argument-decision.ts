@@ -5,7 +5,7 @@
  *
  * Order (cheap and side-effect free first; the quota, which spends, last):
  *   1. flow rules        the session's taint against the tool's labels
- *   2. client configs    write-like tools may not write MCP client configuration files
+ *   2. client configs    write-like tools may not write MCP client configuration files (any depth)
  *   3. when              the rule's CEL condition
  *   4. operands          no value starting with `-`
  *   5. paths, SQL, URLs  the rule's constraints on the arguments they apply to
@@ -15,6 +15,7 @@
  */
 import type { ToolDef } from '../gateway/catalog.ts';
 import type { CelBindings } from './cel-condition.ts';
+import { clientConfigStep, lazyLeaves } from './argument-guards.ts';
 import { argumentValues, declaresArgument, inferArguments, isWriteLike, type ArgumentKind } from './argument-inference.ts';
 import { compileGuards, compileRule, type CompiledQuota, type CompiledRule, type RuleObject } from './compiled-rules.ts';
 import type { Security } from '../config/schema.ts';
@@ -87,8 +88,9 @@ export async function decideArguments(sec: Security, matched: MatchedRule | unde
   if (guards.flowRules.length && labels.length) steps.push({ rule: 'flowRules', outcome: 'allow', reason: `labels [${labels.join(', ')}], session [${[...f.session.labels].join(', ')}]` });
 
   const inferred = inferArguments(f.def, f.args);
+  const leaves = lazyLeaves(f.args);
   if (guards.clientConfig && isWriteLike(f.def, f.tool)) {
-    const d = await checkEach(inferred.path, f.args, guards.clientConfig, 'argumentGuards.clientConfigWrites', steps, (r) => `argumentGuards.${r}`);
+    const d = clientConfigStep(leaves, guards.clientConfig, steps);
     if (d) return done(d);
   }
 

@@ -42,6 +42,11 @@ function kindOf(name: string, schema: Record<string, unknown> | undefined): Argu
   return words.length ? BY_LAST_WORD[words[words.length - 1]] : undefined;
 }
 
+/** The kind a property name says, at any depth (no schema): `files[0].path` is a path by its `path`. */
+export function kindOfName(name: string): ArgumentKind | undefined {
+  return kindOf(name, undefined);
+}
+
 export type InferredArguments = Record<ArgumentKind, string[]>;
 
 const cache = new WeakMap<object, InferredArguments>();

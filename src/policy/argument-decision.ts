@@ -9,13 +9,14 @@
  *   3. when              the rule's CEL condition
  *   4. operands          no value starting with `-`
  *   5. paths, SQL, URLs  the rule's constraints on the arguments they apply to
- *   6. private addresses the SSRF guard on URL-like arguments no rule URL constraint covered
+ *   6. private addresses the SSRF guard on every URL and host among the values (any depth) that
+ *                        no rule URL constraint covered
  *   7. quotas            counted only for calls that passed everything else
  * Every check leaves a step (rule, argument, outcome, reason); the first denial decides.
  */
 import type { ToolDef } from '../gateway/catalog.ts';
 import type { CelBindings } from './cel-condition.ts';
-import { clientConfigStep, lazyLeaves } from './argument-guards.ts';
+import { clientConfigStep, lazyLeaves, privateAddressStep } from './argument-guards.ts';
 import { argumentValues, declaresArgument, inferArguments, isWriteLike, type ArgumentKind } from './argument-inference.ts';
 import { compileGuards, compileRule, type CompiledQuota, type CompiledRule, type RuleObject } from './compiled-rules.ts';
 import type { Security } from '../config/schema.ts';
@@ -129,8 +130,7 @@ export async function decideArguments(sec: Security, matched: MatchedRule | unde
   }
 
   if (guards.urlGuard) {
-    const names = inferred.url.filter((n) => !urlCovered.includes(n));
-    const d = await checkEach(names, f.args, (v) => guards.urlGuard!(v, env.resolve), 'argumentGuards.privateAddresses', steps, (r) => `argumentGuards.${r}`);
+    const d = await privateAddressStep(leaves, { urlArguments: inferred.url, covered: urlCovered }, guards.urlGuard, env.resolve, steps);
     if (d) return done(d);
   }
 

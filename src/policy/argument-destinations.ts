@@ -30,7 +30,7 @@
  */
 import { isIP, isIPv6 } from 'node:net';
 import { wordsOf } from './argument-inference.ts';
-import { isUnder, type Leaf } from './argument-leaves.ts';
+import { isUnderAny, pointerOf, type Leaf } from './argument-leaves.ts';
 import { isLocalName } from './url-constraint.ts';
 
 /** More distinct destinations than this in one call is refused (each may cost a DNS lookup). */
@@ -48,6 +48,8 @@ const SCHEME_START = /^[\u0000-\u0020]*[a-z][a-z0-9+.\-\t\n\r]*:/i;
 const FIRST_WORD = /^[^\u0000-\u0020\u007f]*/;
 /** `host[:port][/path?#]`: a bracketed IPv6 literal or a run without separators, userinfo or backslash. */
 const HOST_SHAPE = /^(\[[0-9a-f:.]+\]|[^\s/?#:@\\[\]]+)(?::(\d{1,5}))?(?:[/?#][^]*)?$/i;
+/** What could be `host[:port]`: everything up to the first whitespace or path separator. */
+const HOST_HEAD = /^[^\s/?#]*/;
 /** Four dot-separated numbers, decimal, octal or hex: how an IPv4 address is written. */
 const IPV4_QUAD = /^(?:0x[0-9a-f]*|\d+)(?:\.(?:0x[0-9a-f]*|\d+)){3}$/i;
 
@@ -62,15 +64,20 @@ export interface Destination {
 
 export type Destinations = { ok: true; list: Destination[] } | { ok: false; argument: string; reason: string };
 
+const keyKinds = new Map<string, KeyKind>();
+
+/** What a property name says its value is; memoized like kindOfName (bounded, emptied when full). */
 function keyKind(key: string | undefined): KeyKind {
   if (key === undefined) return 'other';
-  const words = wordsOf(key);
-  const last = words[words.length - 1];
-  if (last === undefined) return 'other';
-  if (URL_WORDS.has(last)) return 'url';
-  if (HOST_WORDS.has(last)) return 'host';
-  if (MAYBE_HOST_WORDS.has(last)) return 'maybe-host';
-  return 'other';
+  let k = keyKinds.get(key);
+  if (k === undefined) {
+    if (keyKinds.size >= 4096) keyKinds.clear();
+    const words = wordsOf(key);
+    const last = words[words.length - 1] ?? '';
+    k = URL_WORDS.has(last) ? 'url' : HOST_WORDS.has(last) ? 'host' : MAYBE_HOST_WORDS.has(last) ? 'maybe-host' : 'other';
+    keyKinds.set(key, k);
+  }
+  return k;
 }
 
 /** An IP literal or a local name once WHATWG's http parser has canonicalized it (`0x7f.1` is 127.0.0.1). */
@@ -125,11 +132,26 @@ function authority(u: URL): string {
   return `${FETCHED_SCHEMES.has(u.protocol) ? u.protocol : 'http:'}//${user}${u.host}/`;
 }
 
+/** Could this start with an address literal or a local name (`[`, a digit, localhost, metadata.)? */
+function mayBeLiteral(t: string): boolean {
+  const c = t.charCodeAt(0);
+  return c === 0x5b || (c >= 0x30 && c <= 0x39) || /localhost|^(?:metadata|instance-data)\./i.test(t);
+}
+
 /** The value read as `host[:port][/path]`, when this kind of name makes it one. */
 function hostReading(s: string, kind: KeyKind): string[] {
+  if (kind !== 'host') {
+    // Cheap refusals first, on the would-be `host[:port]` only (a long text is not copied): most
+    // values are words and sentences, not addresses.
+    const start = s.search(/\S/);
+    if (start < 0) return [];
+    const head = HOST_HEAD.exec(s.slice(start, start + 300))![0];
+    if (!mayBeLiteral(head) && !head.includes(':')) return []; // a port, or a bare IPv6 literal
+  }
   const t = s.trim();
   if (!t) return [];
-  if (isIPv6(t) && (kind === 'host' || /[0-9a-f]/i.test(t))) return [`http://[${t}]/`];
+  // The longest IPv6 text (with an IPv4 tail and a zone) is well under 100 characters.
+  if (t.length < 100 && t.includes(':') && isIPv6(t) && (kind === 'host' || /[0-9a-f]/i.test(t))) return [`http://[${t}]/`];
   // A host name's value is a host: whatever it holds is judged, and refused when it is none.
   if (kind === 'host') return [`http://${t}`];
   const m = HOST_SHAPE.exec(t);
@@ -161,16 +183,18 @@ export function destinationsOf(leaves: readonly Leaf[], opts: DestinationOptions
   const list: Destination[] = [];
   const seen = new Set<string>();
   for (const leaf of leaves) {
-    if (opts.covered.some((c) => isUnder(leaf, c))) continue;
-    const kind = opts.urlArguments.some((n) => isUnder(leaf, n)) ? 'url' : keyKind(leaf.key);
     const v = leaf.value;
-    const s = typeof v === 'string' ? v : typeof v === 'number' && kind === 'host' ? String(v) : undefined;
+    if (typeof v !== 'string' && typeof v !== 'number') continue;
+    if (isUnderAny(leaf, opts.covered)) continue;
+    const kind = isUnderAny(leaf, opts.urlArguments) ? 'url' : keyKind(leaf.key);
+    const s = typeof v === 'string' ? v : kind === 'host' ? String(v) : undefined;
     if (s === undefined) continue;
     for (const url of readingsOf(s, kind)) {
       if (seen.has(url)) continue;
       seen.add(url);
-      list.push({ argument: leaf.pointer, url });
-      if (list.length > MAX_DESTINATIONS) return { ok: false, argument: leaf.pointer, reason: `more than ${MAX_DESTINATIONS} URLs or hosts in one call; refused rather than partly checked` };
+      const argument = pointerOf(leaf);
+      list.push({ argument, url });
+      if (list.length > MAX_DESTINATIONS) return { ok: false, argument, reason: `more than ${MAX_DESTINATIONS} URLs or hosts in one call; refused rather than partly checked` };
     }
   }
   return { ok: true, list };

@@ -11,7 +11,7 @@
  * it passed.
  */
 import { kindOfName } from './argument-inference.ts';
-import { leavesOf, type LeafWalk } from './argument-leaves.ts';
+import { leavesOf, pointerOf, type LeafWalk } from './argument-leaves.ts';
 import { destinationsOf, type DestinationOptions } from './argument-destinations.ts';
 import type { Step as GuardStep } from './argument-decision.ts';
 import type { ClientConfigCheck } from './client-config-files.ts';
@@ -30,8 +30,8 @@ export function clientConfigStep(leaves: () => LeafWalk, check: ClientConfigChec
   for (const leaf of walk.leaves) {
     if (leaf.key === undefined || kindOfName(leaf.key) !== 'path') continue;
     const r = check(leaf.value);
-    if (!r.ok) return deny(steps, `argumentGuards.${r.rule}`, r.reason, leaf.pointer);
-    steps.push({ rule: 'argumentGuards.clientConfigWrites', argument: leaf.pointer, outcome: 'allow', reason: r.note });
+    if (!r.ok) return deny(steps, `argumentGuards.${r.rule}`, r.reason, pointerOf(leaf));
+    steps.push({ rule: 'argumentGuards.clientConfigWrites', argument: pointerOf(leaf), outcome: 'allow', reason: r.note });
   }
   return undefined;
 }

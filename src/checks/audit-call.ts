@@ -11,6 +11,8 @@ import type { CallContext } from '../pipeline/types.ts';
 const SCHEMA_CODES: ReadonlySet<GatewayErrorCode> = new Set([
   'INVALID_PARAMS', 'TOO_MANY_ARGUMENTS', 'ARGUMENTS_INVALID', 'RESULT_INVALID', 'METHOD_NOT_FOUND',
   'NOT_INITIALIZED', 'UNSUPPORTED_PROTOCOL_VERSION', 'HEADER_MISMATCH',
+  // A server's own size/depth limits, applied after routing (server-limits.ts).
+  'MESSAGE_TOO_LARGE', 'NESTING_TOO_DEEP',
 ]);
 const UPSTREAM_CODES: ReadonlySet<GatewayErrorCode> = new Set(['REQUEST_TIMEOUT', 'UPSTREAM_UNAVAILABLE', 'UPSTREAM_PROTOCOL_ERROR', 'RESULT_TOO_LARGE']);
 

@@ -1,13 +1,16 @@
 /**
- * Tool arguments against the limits and the tool's own `inputSchema` (from the latest
- * `tools/list`, compiled once). NSA: "validate parameters". In `warn` mode a violation is
- * audited and the call proceeds.
+ * The target server's own message limits (server-limits.ts: size and depth, which stage 0 could
+ * only check against the global ones), then tool arguments against the limits and the tool's own
+ * `inputSchema` (from the latest `tools/list`, compiled once). NSA: "validate parameters". In
+ * `warn` mode a schema violation is audited and the call proceeds.
  */
 import { GatewayError } from '../errors.ts';
 import type { Stage } from '../pipeline/compose.ts';
 import type { CallContext } from '../pipeline/types.ts';
+import { checkServerLimits } from './server-limits.ts';
 
 export const validateArguments: Stage<CallContext> = async (ctx, next) => {
+  checkServerLimits(ctx);
   const tool = ctx.target?.tool;
   const v = ctx.security.validation;
   if (tool) {

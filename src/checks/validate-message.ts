@@ -17,15 +17,19 @@ export const validateMessage: Stage<CallContext> = async (ctx, next) => {
   if (!modern && !session.initialized && !BEFORE_INIT.has(method)) {
     throw new GatewayError('NOT_INITIALIZED', 'Session not initialized: send initialize first');
   }
-  const schema = requestSchema(ctx.protocolVersion, method);
-  if (!schema) throw new GatewayError('METHOD_NOT_FOUND', `Method not found: ${method}`);
-  if (ctx.security.validation.schemaValidation !== 'off' || method === 'initialize') {
-    const r = schema.safeParse(ctx.req);
-    if (!r.success) {
-      const first = r.error.issues[0];
-      const where = first ? first.path.join('.') : '';
-      throw new GatewayError('INVALID_PARAMS', `Invalid params${where ? ` at ${where}` : ''}: ${first?.message ?? 'schema violation'}`);
-    }
-  }
+  if (!requestSchema(ctx.protocolVersion, method)) throw new GatewayError('METHOD_NOT_FOUND', `Method not found: ${method}`);
+  // Before routing, so the global setting; a server that turns it on for itself gets it after
+  // routing (server-limits.ts).
+  if (ctx.security.validation.schemaValidation !== 'off' || method === 'initialize') checkMessageSchema(ctx);
   await next();
 };
+
+/** The request against the MCP schema of its revision; INVALID_PARAMS naming the first violation. */
+export function checkMessageSchema(ctx: CallContext): void {
+  const r = requestSchema(ctx.protocolVersion, ctx.method)?.safeParse(ctx.req);
+  if (r && !r.success) {
+    const first = r.error.issues[0];
+    const where = first ? first.path.join('.') : '';
+    throw new GatewayError('INVALID_PARAMS', `Invalid params${where ? ` at ${where}` : ''}: ${first?.message ?? 'schema violation'}`);
+  }
+}

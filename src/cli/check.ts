@@ -2,6 +2,7 @@
 import { findUnenforced } from '../config/enforcement.ts';
 import { requireAuthProblems } from '../config/identity-schema.ts';
 import { ConfigError, formatProblem, loadConfigFile } from '../config/load.ts';
+import { symlinkWarnings } from '../config/symlink-warnings.ts';
 import { sandboxReadiness } from '../sandbox/readiness.ts';
 import { transportSecurityProblems } from '../tls/readiness.ts';
 import { CliError, parse } from './common.ts';
@@ -11,7 +12,8 @@ const usage = `Usage: portcullis check --config FILE [--json]
 
 Validate a configuration without starting anything. Exit 0 when it is valid, 1 when it is not.
 Every problem is listed with its YAML path, line and fix. Every security setting that is accepted
-but not enforced by this build is listed too.
+but not enforced by this build is listed too, and so is every path rule that only a sandbox could
+hold to its word (a symlink passes a path check) where the sandbox does not.
 
 Options:
   -c, --config FILE  the YAML configuration (required)
@@ -33,15 +35,18 @@ export const checkCommand: Command = {
       const unenforced = findUnenforced(loaded.config, 'check');
       // Enforced by this build, but is the backend on this host? (See also `portcullis doctor`.)
       const sandbox = sandboxReadiness(loaded);
+      // Valid, but a path rule narrower than what bounds it (symlinks pass a lexical check).
+      const warnings = symlinkWarnings(loaded);
       const valid = problems.length === 0;
       if (values.json) {
-        process.stdout.write(JSON.stringify({ valid, file, problems, notes: loaded.notes, unenforced, sandbox }, null, 2) + '\n');
+        process.stdout.write(JSON.stringify({ valid, file, problems, notes: loaded.notes, warnings, unenforced, sandbox }, null, 2) + '\n');
         return valid ? 0 : 1;
       }
       const out = valid
         ? [`${file}: valid (${loaded.servers.length} server(s))`]
         : [`${file}: ${problems.length} problem(s) that \`run\` would refuse:`, ...problems.map((p) => `  ${p.path}: ${p.message}${'fix' in p ? `\n    fix: ${p.fix}` : ''}`)];
       for (const n of loaded.notes) out.push(`note:${formatProblem(file, n).slice(1)}`);
+      for (const w of warnings) out.push(`warning: ${w.path}: ${w.message}\n    fix: ${w.fix}`);
       if (unenforced.length) {
         out.push(`not enforced by this build (${unenforced.length}) — run/wrap refuse these unless --allow-unenforced:`);
         for (const u of unenforced) out.push(`  ${u.path}: ${u.what} (until: ${u.until})`);

@@ -127,7 +127,7 @@ export const argumentGuardsSchema = z.strictObject({
   privateAddresses: z
     .enum(['deny', 'allow'])
     .default('deny')
-    .describe('URL arguments of every tool (by format or name) that resolve to loopback, private, link-local or metadata addresses.'),
+    .describe('URLs and hosts among the arguments of every tool (any depth; see docs/argument-policy.md) that resolve to loopback, private, link-local or metadata addresses.'),
   dnsTimeoutSeconds: z.number().positive().max(30).default(2).describe('DNS lookups for the private-address check; a lookup that times out refuses the call.'),
 });
 

@@ -13,6 +13,7 @@ import { configSchema, type Config, type Security, type SecurityOverride, type S
 import { mergeInspection } from './inspection-schema.ts';
 import { mergePinning } from './pinning-schema.ts';
 import { definedOnly } from './override-schema.ts';
+import { validationOverrideProblems } from './validation-problems.ts';
 
 export interface ConfigProblem {
   /** Dotted YAML path, e.g. `mcp.security.rateLimiting.burstSize`. */
@@ -136,6 +137,7 @@ export function loadConfigText(text: string, file = '<inline>', env: NodeJS.Proc
   });
   for (const p of sandboxSettingProblems(config.mcp.security.sandbox, servers)) problems.push({ path: p.path, line: lineOf(p.at), message: p.message, fix: p.fix });
   for (const p of classifierProblems(config.mcp.security.inspection.injection.classifier)) problems.push({ ...p, line: lineOf(p.path.split('.')) });
+  for (const p of validationOverrideProblems(config)) problems.push({ path: p.path, line: lineOf(p.at), message: p.message, fix: p.fix });
   if (problems.length) throw new ConfigError(file, problems);
   return deepFreeze({ file, config, servers, notes });
 }

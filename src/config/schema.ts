@@ -108,7 +108,7 @@ const validationSchema = z.strictObject({
     .int()
     .positive()
     .default(1_048_576)
-    .describe('Largest client-to-server message in bytes, checked before parsing.'),
+    .describe('Largest client-to-server message in bytes, checked before parsing. A server\'s own value may only be lower (checked after routing, on the original bytes).'),
   maxContextSize: z
     .number()
     .int()
@@ -116,12 +116,12 @@ const validationSchema = z.strictObject({
     .default(4_194_304)
     .describe('Largest server-to-client message in bytes (what enters the agent context), checked before parsing.'),
   maxToolArguments: z.number().int().positive().default(100).describe('Most top-level arguments in one tool call.'),
-  maxNestingDepth: z.number().int().positive().default(32).describe('Deepest nesting of objects and arrays in a message.'),
+  maxNestingDepth: z.number().int().positive().default(32).describe('Deepest nesting of objects and arrays in a message, counted from `params`. A server\'s own value may only be lower (checked after routing).'),
   schemaValidation: z
     .enum(['strict', 'warn', 'off'])
     .default('strict')
     .describe(
-      '`strict`: MCP schema, tool `inputSchema` and `outputSchema` violations are refused. `warn`: tool schema violations are audited but pass. `off`: only the JSON-RPC envelope and limits.',
+      '`strict`: MCP schema, tool `inputSchema` and `outputSchema` violations are refused. `warn`: tool schema violations are audited but pass. `off`: only the JSON-RPC envelope and limits. Per server: the tool schemas follow the server\'s value; the MCP message schema is checked when either the global or the server\'s value asks for it.',
     ),
 });
 

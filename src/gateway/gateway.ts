@@ -19,6 +19,7 @@ import { NamePolicy, ToolPolicy, type AccessDecision, type Caller } from '../pol
 import { classify, salvageId, type Classified, type JsonRpcId, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse, type Params } from '../protocol/envelope.ts';
 import { isModern, META, MODERN_CACHEABLE, MODERN_VERSIONS, notificationSchema } from '../protocol/revisions.ts';
 import { parseJsonBytes } from '../protocol/safe-json.ts';
+import { rememberWireSize } from '../protocol/wire-size.ts';
 import { frameResult } from '../protocol/splice.ts';
 import { SandboxLauncher } from '../sandbox/launcher.ts';
 import { MemoryStore } from '../state/memory-store.ts';
@@ -349,7 +350,9 @@ export class Gateway {
     try {
       // Depth counts from `params` (the root object and `params` are two levels).
       raw = parseJsonBytes(bytes, { maxBytes: v.maxMessageSize, maxDepth: v.maxNestingDepth + 1 });
-      return classify(raw);
+      const c = classify(raw);
+      rememberWireSize(c.msg, bytes.length); // for the target server's own limit (checks/server-limits.ts)
+      return c;
     } catch (err) {
       const e = asGatewayError(err);
       this.audit.emit({ event: 'schema_validation_failed', session: who?.id, connection: who?.connection, principal: who?.principal.subject, decision: 'deny', reason: e.message, code: e.code });

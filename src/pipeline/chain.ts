@@ -22,7 +22,8 @@
  *   6. authorize          tool / prompt / resource policy; deny wins; denial is opaque on the wire.
  *   7. throttle           rate limit, after authorization so refused calls do not spend tokens, and
  *                         before argument validation so floods stay cheap.
- *   8. validateArguments  limits and the tool's inputSchema, for callers that may call the tool.
+ *   8. validateArguments  the server's own size/depth limits (stage 0 knew only the global ones),
+ *                         then limits and the tool's inputSchema, for callers that may call the tool.
  *   9. inspectArguments   prompt injection, secrets and PII in tool/prompt arguments (exfiltration
  *                         rides in arguments): block / redact / flag. After the schema, so values
  *                         have their types; before constrainArguments, so refused calls spend no quota.

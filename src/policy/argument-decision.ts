@@ -5,16 +5,18 @@
  *
  * Order (cheap and side-effect free first; the quota, which spends, last):
  *   1. flow rules        the session's taint against the tool's labels
- *   2. client configs    write-like tools may not write MCP client configuration files
+ *   2. client configs    write-like tools may not write MCP client configuration files (any depth)
  *   3. when              the rule's CEL condition
  *   4. operands          no value starting with `-`
  *   5. paths, SQL, URLs  the rule's constraints on the arguments they apply to
- *   6. private addresses the SSRF guard on URL-like arguments no rule URL constraint covered
+ *   6. private addresses the SSRF guard on every URL and host among the values (any depth) that
+ *                        no rule URL constraint covered
  *   7. quotas            counted only for calls that passed everything else
  * Every check leaves a step (rule, argument, outcome, reason); the first denial decides.
  */
 import type { ToolDef } from '../gateway/catalog.ts';
 import type { CelBindings } from './cel-condition.ts';
+import { clientConfigStep, lazyLeaves, privateAddressStep } from './argument-guards.ts';
 import { argumentValues, declaresArgument, inferArguments, isWriteLike, type ArgumentKind } from './argument-inference.ts';
 import { compileGuards, compileRule, type CompiledQuota, type CompiledRule, type RuleObject } from './compiled-rules.ts';
 import type { Security } from '../config/schema.ts';
@@ -87,8 +89,9 @@ export async function decideArguments(sec: Security, matched: MatchedRule | unde
   if (guards.flowRules.length && labels.length) steps.push({ rule: 'flowRules', outcome: 'allow', reason: `labels [${labels.join(', ')}], session [${[...f.session.labels].join(', ')}]` });
 
   const inferred = inferArguments(f.def, f.args);
+  const leaves = lazyLeaves(f.args);
   if (guards.clientConfig && isWriteLike(f.def, f.tool)) {
-    const d = await checkEach(inferred.path, f.args, guards.clientConfig, 'argumentGuards.clientConfigWrites', steps, (r) => `argumentGuards.${r}`);
+    const d = clientConfigStep(leaves, guards.clientConfig, steps);
     if (d) return done(d);
   }
 
@@ -127,8 +130,7 @@ export async function decideArguments(sec: Security, matched: MatchedRule | unde
   }
 
   if (guards.urlGuard) {
-    const names = inferred.url.filter((n) => !urlCovered.includes(n));
-    const d = await checkEach(names, f.args, (v) => guards.urlGuard!(v, env.resolve), 'argumentGuards.privateAddresses', steps, (r) => `argumentGuards.${r}`);
+    const d = await privateAddressStep(leaves, { urlArguments: inferred.url, covered: urlCovered }, guards.urlGuard, env.resolve, steps);
     if (d) return done(d);
   }
 

@@ -42,6 +42,23 @@ function kindOf(name: string, schema: Record<string, unknown> | undefined): Argu
   return words.length ? BY_LAST_WORD[words[words.length - 1]] : undefined;
 }
 
+const nameKinds = new Map<string, ArgumentKind | null>();
+
+/**
+ * The kind a property name says, at any depth (no schema): `files[0].path` is a path by its
+ * `path`. Called for every value of a call, so memoized (the same few names recur); the memo is
+ * bounded, and emptied when full, so hostile names cannot grow it.
+ */
+export function kindOfName(name: string): ArgumentKind | undefined {
+  let k = nameKinds.get(name);
+  if (k === undefined) {
+    if (nameKinds.size >= 4096) nameKinds.clear();
+    k = kindOf(name, undefined) ?? null;
+    nameKinds.set(name, k);
+  }
+  return k ?? undefined;
+}
+
 export type InferredArguments = Record<ArgumentKind, string[]>;
 
 const cache = new WeakMap<object, InferredArguments>();

@@ -4,9 +4,17 @@
  * command, which is code execution on the user's machine. Claude Code's settings (hooks) and VS
  * Code's settings (`mcp` servers) are the same class.
  *
- * Applies to write-like tools (argument-inference.ts) and their path arguments. The directories
- * that hold these files are protected too, so moving a prepared `.cursor` directory into place
- * is refused like writing the file. Matching folds case (macOS and Windows file systems do).
+ * Applies to write-like tools (argument-inference.ts) and their path arguments, at any depth
+ * (`{files: [{path}]}` as well as `{path}`). The directories that hold these files are protected
+ * too, so `create_directory .cursor` (the first half of planting `.cursor/mcp.json`) and moving a
+ * prepared `.cursor` directory into place are refused like writing the file. Matching folds case
+ * (macOS and Windows file systems do).
+ *
+ * A value the guard cannot normalize is refused (fail closed): `proj/%ff/../.mcp.json` has a
+ * reading that is not UTF-8 and `proj/\u0001/../.vscode/settings.json` a control character, yet
+ * a server that takes the string as it is resolves both to the protected file. Numbers, booleans,
+ * null and the empty string name no file and pass; a `scheme://` value is read as the relative
+ * path a naive server would make of it.
  */
 import { compilePathGlob, firstPathMatch, segmentsOf, type PathGlob } from './path-glob.ts';
 import { normalizePath } from './path-normalize.ts';
@@ -60,9 +68,10 @@ export type ClientConfigCheck = (value: unknown) => ConstraintVerdict;
 export function compileClientConfigCheck(extra: readonly string[], opts: { root?: string; home?: string } = {}): ClientConfigCheck {
   const globs: PathGlob[] = withParents([...CLIENT_CONFIG_FILES, ...extra]).map((p) => compilePathGlob(p, { root: '/', ...opts, fold: true }));
   return (value) => {
+    if (value === null || typeof value === 'number' || typeof value === 'boolean' || value === '') return { ok: true, note: 'names no file' };
     // A relative path is judged against an assumed root of `/`: `.cursor/mcp.json` still ends in the protected name.
-    const n = normalizePath(value, { root: opts.root ?? '/', home: opts.home ?? '/' });
-    if (!n.ok) return { ok: true, note: n.reason };
+    const n = normalizePath(value, { root: opts.root ?? '/', home: opts.home ?? '/', urlsAsPaths: true });
+    if (!n.ok) return { ok: false, rule: 'clientConfigFiles', reason: `a path the guard cannot normalize (${n.reason}): it could name a client configuration file` };
     for (const v of n.variants) {
       const hit = firstPathMatch(globs, segmentsOf(v.toLowerCase()));
       if (hit) return { ok: false, rule: `clientConfigFiles: ${hit.source}`, reason: `a write to '${v}', an MCP client configuration file` };

@@ -30,6 +30,12 @@ export type NormalizedPath = { ok: true; variants: string[] } | { ok: false; rea
 export interface NormalizeOptions {
   root?: string;
   home?: string;
+  /**
+   * Read `scheme://...` as a relative path instead of refusing it. For a guard that must know
+   * whether a value could land on a protected file: a naive server resolves
+   * `x://a/../.cursor/mcp.json` against its working directory like any other string.
+   */
+  urlsAsPaths?: boolean;
 }
 
 const CONTROL = /[\u0000-\u001f\u007f]/;
@@ -90,7 +96,7 @@ function absolute(p: string, opts: NormalizeOptions): string | { reason: string 
     const f = fromFileUri(s);
     if (typeof f !== 'string') return f;
     s = percentDecode(f);
-  } else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(s)) {
+  } else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(s) && !opts.urlsAsPaths) {
     return { reason: 'a URL where a path is expected' };
   }
   if (s.startsWith('~')) {

@@ -52,6 +52,11 @@ export function dnsResolver(timeoutMs: number, lookupFn: Lookup = lookup): Resol
 const DEFAULT_PORTS: Record<string, number> = { http: 80, https: 443, ws: 80, wss: 443, ftp: 21 };
 /** Names that are loopback or metadata whatever DNS says (RFC 6761; GCP, Azure, AWS). */
 const LOCAL_NAMES = ['localhost', '*.localhost', 'metadata', 'metadata.google.internal', 'metadata.goog', 'instance-data', 'instance-data.ec2.internal'].map((p) => compileGlob(p));
+
+/** A name that is loopback or a metadata endpoint whatever DNS says (lower case, no trailing dot). */
+export function isLocalName(host: string): boolean {
+  return LOCAL_NAMES.some((m) => m(host));
+}
 const UNSAFE_CHARS = /[\u0000-\u0020\u007f\\]/;
 
 export type UrlCheck = (value: unknown, resolve: Resolver) => Promise<ConstraintVerdict>;
@@ -104,7 +109,7 @@ export function compileUrlConstraint(r: UrlRules, opts: UrlCheckOptions): UrlChe
     let addresses: string[];
     if (isIpLiteral(host)) addresses = [host];
     else {
-      if (LOCAL_NAMES.some((m) => m(host))) return deny('privateAddresses', `host '${host}' is a loopback or metadata name`);
+      if (isLocalName(host)) return deny('privateAddresses', `host '${host}' is a loopback or metadata name`);
       try {
         addresses = await resolve(host);
       } catch (err) {

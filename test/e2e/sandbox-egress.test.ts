@@ -18,8 +18,17 @@ const HOST = '127.0.0.2';
 
 type Outcome = { ok: boolean; status?: number; code?: string; body?: string; head?: string };
 
-function listen(name: string): Promise<{ server: Server; port: number }> {
-  const server = createServer((_req, res) => res.end(`hello from ${name}`));
+/** Requests that reached each listener, by name: nothing refused by the proxy may appear here. */
+const reached: string[] = [];
+
+function listen(name: string, redirectTo?: () => string): Promise<{ server: Server; port: number }> {
+  const server = createServer((_req, res) => {
+    reached.push(name);
+    if (redirectTo) {
+      res.writeHead(302, { location: redirectTo() });
+      res.end();
+    } else res.end(`hello from ${name}`);
+  });
   return new Promise((resolve) => server.listen(0, HOST, () => resolve({ server, port: (server.address() as { port: number }).port })));
 }
 
@@ -29,15 +38,19 @@ describe('sandbox egress allowlist (bubblewrap + filtering proxy)', () => {
   let client: Client;
   let allowed: { server: Server; port: number };
   let other: { server: Server; port: number };
+  let redirector: { server: Server; port: number };
 
   before(async () => {
     allowed = await listen('allowed');
     other = await listen('other');
+    // Allowed itself, it sends the client on to a port that is not (the gateway's argument
+    // policy never sees a redirect; this proxy sees every connection).
+    redirector = await listen('redirector', () => `http://${HOST}:${other.port}/after-redirect`);
     env = await sandboxGateway(
       `    - { name: egress, command: "\${NODE}", args: [${JSON.stringify(HOSTILE)}] }`,
       `      enabled: true
       network: allowlist
-      allowedHosts: ["${HOST}:${allowed.port}"]
+      allowedHosts: ["${HOST}:${allowed.port}", "${HOST}:${redirector.port}"]
       allowedPaths: [${FIXTURE_DIR}]`,
     );
     ({ gw, client } = env);
@@ -47,6 +60,7 @@ describe('sandbox egress allowlist (bubblewrap + filtering proxy)', () => {
     await env?.stop();
     allowed?.server.close();
     other?.server.close();
+    redirector?.server.close();
   });
 
   test('the server is told where the proxy is', async () => {
@@ -64,6 +78,20 @@ describe('sandbox egress allowlist (bubblewrap + filtering proxy)', () => {
     for (const k of Object.keys(r).filter((x) => x.startsWith('direct '))) {
       assert.equal(r[k].ok, false, `${k}: no direct route (${JSON.stringify(r[k])})`);
     }
+  });
+
+  test('a 302 from an allowed host to one that is not: the redirect is refused at the proxy (what allowedPorts cannot see)', async () => {
+    const refusedOther = () => gw.audit().filter((e) => e.rule === 'sandbox.allowedHosts' && String(e.reason).includes(`${HOST}:${other.port}`)).length;
+    await new Promise((res) => setTimeout(res, 500));
+    const before = refusedOther();
+    const r = (await call(client, 'egress', { targets: [[HOST, redirector.port]] })).report as Record<string, Outcome>;
+    assert.equal(r[`proxy ${HOST}:${redirector.port}`].status, 302, 'the allowed host answers');
+    await eventually(() => refusedOther() > before, 'the proxy refused (and audited) the redirect target');
+    // fetch() follows the redirect through the proxy (a CONNECT for the new port), which answers
+    // 403: undici reports "Proxy response (403) !== 200 when HTTP Tunneling" as a failed fetch.
+    assert.equal(r[`fetch ${HOST}:${redirector.port}`].status, undefined, `not the 302 itself: the redirect was followed and failed (${JSON.stringify(r)})`);
+    assert.ok(reached.includes('redirector'), 'the allowed first hop was made');
+    assert.ok(!reached.includes('other'), `the redirect target was never reached: ${reached.join(', ')}`);
   });
 
   test('CONNECT (how HTTPS clients use a proxy): allowed to the listed host, refused to another', async () => {

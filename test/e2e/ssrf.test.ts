@@ -9,9 +9,9 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { hostname } from 'node:os';
 import { after, before, test } from 'node:test';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { rpcError, startGateway, type RunningGateway } from '../helpers/gateway-process.ts';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { withGatewayClient } from '../helpers/gateway-client.ts';
+import { rpcError } from '../helpers/gateway-process.ts';
 
 const hits: string[] = [];
 const target = createServer((req, res) => {
@@ -35,17 +35,7 @@ before(async () => {
 });
 after(() => target.close());
 
-async function withGateway(privateAddresses: 'deny' | 'allow', fn: (c: Client, gw: RunningGateway) => Promise<void>): Promise<void> {
-  const gw = await startGateway(config(privateAddresses));
-  const c = new Client({ name: 'ssrf-test', version: '1' });
-  await c.connect(new StreamableHTTPClientTransport(new URL(gw.url)));
-  try {
-    await fn(c, gw);
-  } finally {
-    await c.close().catch(() => {});
-    await gw.stop();
-  }
-}
+const withGateway = (privateAddresses: 'deny' | 'allow', fn: Parameters<typeof withGatewayClient>[1]) => withGatewayClient(config(privateAddresses), fn);
 
 const fetchVia = (c: Client, data: string) => c.callTool({ name: 'gzip-file-as-resource', arguments: { name: 'x.gz', data, outputType: 'resource' } });
 

@@ -75,6 +75,9 @@ ${servers}
   security:
     toolAccess: { defaultPolicy: allow }
     rateLimiting: { enabled: false }
+    # These tests attack the sandbox: the gateway's own private-address guard would refuse the
+    # hostile server's loopback and private targets (["127.0.0.1", port]) before it could try.
+    argumentGuards: { privateAddresses: allow }
     sandbox:
 ${sandbox}
     audit: { destinations: [{ type: file, path: "\${AUDIT}", rotation: none }] }

@@ -107,6 +107,26 @@ test('writes to MCP client configuration files are refused by default, reads are
   assert.throws(() => loadConfigText('mcp:\n  security:\n    argumentGuards: { clientConfigFiles: ["~/.x/y"] }\n'), (e: unknown) => e instanceof ConfigError && e.problems[0].path === 'mcp.security.argumentGuards.clientConfigFiles.0');
 });
 
+test('client configuration files: a path the guard cannot normalize is refused, at any depth', async () => {
+  const call = setup(`mcp:
+  security:
+    toolAccess: { defaultPolicy: allow }
+`);
+  for (const p of ['/home/u/proj/%ff/../.mcp.json', '/home/u/proj/\u0001/../.vscode/settings.json', '/home/u/proj/%c0%ae%c0%ae/.cursor', '~bob/.cursor/mcp.json', 'x'.repeat(5000)]) {
+    const d = await call('write_file', { path: p, content: '{}' });
+    assert.equal(d.denied?.rule, 'argumentGuards.clientConfigFiles', JSON.stringify(p).slice(0, 60));
+    assert.match(d.denied?.reason ?? '', /cannot normalize/);
+  }
+  assert.equal((await call('create_directory', { path: '/home/u/proj/%ff/../.cursor' })).denied?.rule, 'argumentGuards.clientConfigFiles');
+  assert.match((await call('create_directory', { path: '/home/u/proj/.cursor' })).denied?.rule ?? '', /^argumentGuards\.clientConfigFiles: \*\*\/\.cursor/);
+  const nested = await call('write_files', { files: [{ path: '/repo/a.txt', content: 'x' }, { path: '/repo/.claude/settings.json', content: '{}' }] });
+  assert.equal(nested.denied?.argument, 'files[1].path');
+  assert.equal((await call('upload_file', { source: 'https://x.example/../.cursor/mcp.json' })).allowed, false, 'a URL read as the relative path a naive server makes of it');
+  // What names no file, or a URL to elsewhere, passes; so does text in a content field.
+  assert.equal((await call('write_file', { path: '/repo/notes.txt', content: 'a\u0001b', source: '', target: 3 })).allowed, true);
+  assert.equal((await call('upload_file', { source: 'https://93.184.215.14/report.pdf' })).allowed, true);
+});
+
 test('operands: a value starting with - is refused (mcp-server-git option injection)', async () => {
   const call = setup(`mcp:
   security:

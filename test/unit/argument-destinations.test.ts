@@ -114,7 +114,7 @@ test('through decideArguments: nested and host-only destinations are refused aft
   };
   const call = (args: Record<string, unknown>) =>
     decideArguments(config.mcp.security, undefined, {
-      server: 's', tool: 'fetch', names: ['fetch'], args,
+      server: 's', tool: 'fetch', servers: ['s'], args,
       principal: { subject: 'a', method: 't', roles: [] }, session: { id: 's', labels: new Set() }, nowMs: 0,
     }, { quotas: new MemoryQuotaStore(), resolve, consume: false });
   for (const args of [

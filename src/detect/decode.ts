@@ -9,7 +9,6 @@
  * quantifiers), so the regex engine works in linear time on hostile input.
  */
 import { isUtf8 } from 'node:buffer';
-import RE2 from 're2';
 import type { Finding } from './finding.ts';
 
 export interface DecodeBudget {
@@ -84,15 +83,29 @@ const B64 = new Uint8Array(128);
 for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-') B64[c.charCodeAt(0)] = 1;
 export const isBase64Char = (c: number): boolean => c < 128 && B64[c] === 1;
 
-/** Runs of base64 alphabet (standard and URL-safe) at least BASE64_MIN long, with their `=` padding. */
-const BASE64_RUN = new RE2(`[A-Za-z0-9+/_-]{${BASE64_MIN},}={0,2}`, 'g');
-
-/** The base64 runs of `s` ([start, end) offsets), at most `limit`: one RE2 pass, linear. */
+/**
+ * Runs of base64 alphabet at least BASE64_MIN long, with their `=` padding, by a char loop (a
+ * regex tried at every offset of every word costs more on prose; RE2 pays an offset translation
+ * per match).
+ */
 export function base64Runs(s: string, limit = Infinity): Array<[number, number]> {
   const out: Array<[number, number]> = [];
-  BASE64_RUN.lastIndex = 0;
-  for (let m = BASE64_RUN.exec(s); m; m = BASE64_RUN.exec(s)) if (out.push([m.index, m.index + m[0].length]) >= limit) break;
+  const n = s.length;
+  let start = 0;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 128 && B64[c] === 1) continue;
+    if (i - start >= BASE64_MIN && push(s, out, start, i) >= limit) return out;
+    start = i + 1;
+  }
+  if (n - start >= BASE64_MIN) push(s, out, start, n);
   return out;
+}
+
+function push(s: string, out: Array<[number, number]>, start: number, i: number): number {
+  let end = i;
+  while (end < s.length && end - i < 2 && s.charCodeAt(end) === 0x3d) end++;
+  return out.push([start, end]);
 }
 
 function take(budget: DecodeBudget, s: string): string {

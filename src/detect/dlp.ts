@@ -4,15 +4,15 @@
  * (pii-rules.ts) in one scan per string.
  *
  * One RE2.Set holds every PII pattern, the JWT pattern, the own secret rules, the PEM armour, the
- * reversed token prefixes and the secretlint anchors, so a string with nothing in it costs one
- * linear pass. Only the patterns the set reports are run again for their positions, only PII and
+ * reversed token prefixes, what makes a string worth decoding and the secretlint anchors, so a
+ * string with nothing in it costs one linear pass. Only the patterns the set reports are run again for their positions, only PII and
  * JWT candidates that pass their check digit / header are reported, and only strings with a
  * secretlint anchor go to secretlint — all of a message's strings in one call (`scanDlp`).
  *
  * Secrets are looked for in more than the string as sent (what an injected agent does to get a
  * key past a filter): its decoded views (secret-views.ts: zero-width characters and fullwidth
- * forms undone, percent and other escapes, base64 and hex runs decoded, each read backwards when
- * a reversed token prefix is there), and across the boundary of two neighbouring strings
+ * forms undone, percent and other escapes, base64 and hex runs decoded, each read backwards near
+ * a reversed token prefix), and across the boundary of two neighbouring strings
  * (`joinWith`: an AWS key id split over two content blocks). Each finding is mapped back to the
  * characters of the original string(s) that spelled it, so redaction removes exactly those (a
  * whole base64 run for a key inside it; both halves of a split key). Personal data is looked for
@@ -33,17 +33,35 @@ const REVERSED_INDEX = PEM_INDEX + 1;
 const SURFACE_INDEX = REVERSED_INDEX + 1;
 const RUN_INDEX = SURFACE_INDEX + 1;
 const ANCHOR_FROM = RUN_INDEX + 1;
+
+interface Compiled {
+  set: InstanceType<typeof RE2.Set>;
+  pii: RE2[];
+  token: RE2[];
+  jwt: RE2;
+}
+let compiled: Compiled | undefined;
+
 /**
- * One automaton for all of it. RE2's default 8 MiB leaves the set's DFA cache too small for the
- * own rules' bounded repeats and case-insensitive names: it thrashes (~15x slower on a 256 KiB
- * README); 64 MiB (as the injection set) keeps it at the cost of the PII patterns alone.
+ * One automaton for all of it, compiled on first use (~0.1 s: not on the gateway's start-up
+ * path). RE2's default 8 MiB leaves the set's DFA cache too small for the own rules' bounded
+ * repeats and case-insensitive names: it thrashes (~15x slower on a 256 KiB README); 64 MiB (as
+ * the injection set) keeps it at the cost of the PII patterns alone.
  */
-const SET = new RE2.Set([...PII_RULES.map((r) => r.source), JWT_SOURCE, ...TOKEN_RULES.map((r) => r.source), PEM_MARKER_SOURCE, REVERSED_ANCHOR, SURFACE_SOURCE, RUN_SOURCE, ...SECRET_ANCHORS], 'u', {
-  maxMem: 64 << 20,
-});
-const PII_RE = PII_RULES.map((r) => new RE2(r.source, 'gu'));
-const TOKEN_RE = TOKEN_RULES.map((r) => new RE2(r.source, 'gu'));
-const JWT_RE = new RE2(JWT_SOURCE, 'gu');
+function compile(): Compiled {
+  compiled ??= {
+    set: new RE2.Set(
+      [...PII_RULES.map((r) => r.source), JWT_SOURCE, ...TOKEN_RULES.map((r) => r.source), PEM_MARKER_SOURCE, REVERSED_ANCHOR, SURFACE_SOURCE, RUN_SOURCE, ...SECRET_ANCHORS],
+      'u',
+      { maxMem: 64 << 20 },
+    ),
+    pii: PII_RULES.map((r) => new RE2(r.source, 'gu')),
+    token: TOKEN_RULES.map((r) => new RE2(r.source, 'gu')),
+    jwt: new RE2(JWT_SOURCE, 'gu'),
+  };
+  return compiled;
+}
+
 /** Characters of each neighbour joined across a boundary: longer than any token the rules know. */
 const JOIN_WINDOW = 512;
 /** Own rules that only say "a secret-looking value": a named family found on the same span wins. */
@@ -129,7 +147,8 @@ class Scan {
 
   /** One RE2 set pass over a target; what it finds is recorded, what needs more is queued. */
   target(t: Target, queue: Target[]): void {
-    const hits = SET.match(t.text);
+    const re2 = compile();
+    const hits = re2.set.match(t.text);
     if (!hits.length) return;
     const secrets = this.opts.secrets !== false;
     const text = t.text;
@@ -150,7 +169,7 @@ class Scan {
       } else if (i >= TOKEN_FROM) {
         if (!secrets) continue;
         const rule = TOKEN_RULES[i - TOKEN_FROM]!;
-        const re = TOKEN_RE[i - TOKEN_FROM]!;
+        const re = re2.token[i - TOKEN_FROM]!;
         for (const m of matches(re, text)) {
           const value = m[1] ?? m[0];
           const s = m.index + (m[1] === undefined ? 0 : m[0].lastIndexOf(value));
@@ -162,11 +181,11 @@ class Scan {
           this.secret(t, rule.label, s, s + value.length);
         }
       } else if (i === JWT_INDEX) {
-        if (secrets) for (const m of matches(JWT_RE, text)) if (isJwt(m[0])) this.secret(t, 'jwt', m.index, m.index + m[0].length);
+        if (secrets) for (const m of matches(re2.jwt, text)) if (isJwt(m[0])) this.secret(t, 'jwt', m.index, m.index + m[0].length);
       } else if (t.pii) {
         const rule = PII_RULES[i]!;
         if (!this.piiTypes.has(rule.type)) continue;
-        for (const m of matches(PII_RE[i]!, text)) {
+        for (const m of matches(re2.pii[i]!, text)) {
           const ok = rule.confirm ? rule.confirm(m, text) : true;
           if (!ok) continue;
           const [start, end] = ok === true ? [m.index, m.index + m[0].length] : ok;

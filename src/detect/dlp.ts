@@ -215,26 +215,37 @@ function targetsOf(items: readonly DlpItem[], secrets: boolean): Target[] {
 /**
  * One finding per secret: the same label found twice on overlapping spans (the preset and
  * pem.ts, a string and its view) is merged, and a weak own rule gives way to a named family.
+ * Sorted by start, a finding can only overlap the kept ones still open at its start and the later
+ * ones starting before its end: n log n plus the overlaps (a string of 50,000 keys stays linear).
  */
 function merge(found: Finding[]): Finding[] {
   if (found.length < 2) return found;
   const sorted = [...found].sort((a, b) => a.start! - b.start! || b.end! - a.end!);
+  const weak = (g: Finding) => WEAK.has(g.rule.slice(7));
   const out: Finding[] = [];
-  for (const f of sorted) {
+  let open: Finding[] = []; // kept secret findings whose span reaches past the current start
+  for (let i = 0; i < sorted.length; i++) {
+    const f = sorted[i]!;
     if (f.category !== 'secret') {
       out.push(f);
       continue;
     }
-    const label = f.rule.slice(7);
-    const over = (g: Finding) => g.category === 'secret' && g.start! < f.end! && f.start! < g.end!;
-    const same = out.find((g) => over(g) && g.rule === f.rule);
+    open = open.filter((g) => g.end! > f.start!);
+    const same = open.find((g) => g.rule === f.rule);
     if (same) {
       same.end = Math.max(same.end!, f.end!);
       continue;
     }
-    if (WEAK.has(label) && (out.some(over) || found.some((g) => over(g) && !WEAK.has(g.rule.slice(7))))) continue;
-    for (let k = out.length - 1; k >= 0; k--) if (over(out[k]!) && WEAK.has(out[k]!.rule.slice(7)) && !WEAK.has(label)) out.splice(k, 1);
+    if (weak(f)) {
+      let named = open.length > 0;
+      for (let k = i + 1; !named && k < sorted.length && sorted[k]!.start! < f.end!; k++) named = sorted[k]!.category === 'secret' && !weak(sorted[k]!);
+      if (named) continue;
+    } else {
+      for (const g of open.filter(weak)) out.splice(out.indexOf(g), 1);
+      open = open.filter((g) => !weak(g));
+    }
     out.push(f);
+    open.push(f);
   }
   return out;
 }

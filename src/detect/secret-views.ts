@@ -224,14 +224,19 @@ export function secretViews(text: string, has: { surface: boolean; runs: boolean
 
 /** The reversed prefixes, located (literals only: linear). */
 const REVERSED_RE = new RegExp(REVERSED_ANCHOR, 'g');
+/**
+ * Characters read backwards on each side of a reversed prefix: enough for a 4096-bit PEM key's
+ * body to lie in one window with both armour lines. At most 8 windows of 64 KiB per text.
+ */
+const REVERSED_CONTEXT = 4096;
 
 /**
- * `text` read backwards around each reversed token prefix in it (CONTEXT characters on each
- * side; UTF-16 units, tokens are ASCII), mapped through `map` to the original string.
+ * `text` read backwards around each reversed token prefix in it (REVERSED_CONTEXT characters on
+ * each side; UTF-16 units, tokens are ASCII), mapped through `map` to the original string.
  */
 export function reversedViews(text: string, map: SecretView['map']): SecretView[] {
   const out: SecretView[] = [];
-  for (const [a, b] of hitWindows(text, REVERSED_RE, { minHits: 1, radius: CONTEXT, maxWindows: MAX_RUNS, maxLength: 64 * 1024 })) {
+  for (const [a, b] of hitWindows(text, REVERSED_RE, { minHits: 1, radius: REVERSED_CONTEXT, maxWindows: 8, maxLength: 64 * 1024 })) {
     let r = '';
     for (let i = b - 1; i >= a; i--) r += text[i];
     out.push({ how: 'reversed', text: r, map: (s, e) => map(b - e, b - s) });

@@ -143,9 +143,11 @@ describe('field defect: a short PEM private key (and a key split over two blocks
   let audit: Record<string, unknown>[];
 
   before(async () => {
-    [dump, split] = await Promise.all([call('read_fixture'), call('read_split')]);
-    const reversed = [...DUMP_TOKEN].reverse().join('');
-    [pemArg, spelledArg] = await Promise.all([call('store', '--tool-arg', `value=${SHORT_PEM}`), call('store', '--tool-arg', `value=backup ${reversed}`)]);
+    // One at a time: on a loaded machine parallel runs hit the Inspector's 15 s connect timeout.
+    dump = await call('read_fixture');
+    split = await call('read_split');
+    pemArg = await call('store', '--tool-arg', `value=${SHORT_PEM}`);
+    spelledArg = await call('store', '--tool-arg', `value=backup ${[...DUMP_TOKEN].reverse().join('')}`);
     audit = readAudit(cfg.auditPath);
   });
 

@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { SEVERITY_RANK, type Finding, type FindingCategory, type Severity } from '../src/detect/finding.ts';
 import { scanInjection } from '../src/detect/injection.ts';
 import { scanDefinition } from '../src/detect/poisoning.ts';
-import { scanSecrets } from '../src/detect/dlp.ts';
+import { scanDlp, scanSecrets } from '../src/detect/dlp.ts';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const CORPUS_DIR = join(ROOT, 'test', 'fixtures', 'detect');
@@ -25,6 +25,8 @@ export const SHARED_CORPORA = join(ROOT, '..', 'shared', 'corpora');
 export type Kind = 'description' | 'result' | 'argument';
 export interface Sample {
   text: string;
+  /** A secret split over strings read one after the other (content blocks, arguments): scanned as such; `text` is them joined. */
+  parts?: string[];
   label: 'attack' | 'benign';
   kind: Kind;
   source: string;
@@ -34,8 +36,8 @@ export interface Sample {
 }
 
 interface DetectorRow {
-  /** Findings for one string of the given kind. */
-  detect: (text: string, kind: Kind) => Finding[] | Promise<Finding[]>;
+  /** Findings for one sample (one string of the given kind, or its `parts`). */
+  detect: (text: string, kind: Kind, parts?: readonly string[]) => Finding[] | Promise<Finding[]>;
   /** Finding categories that count as "flagged" for this corpus category. */
   counts: readonly FindingCategory[];
   /**
@@ -51,9 +53,14 @@ const NO_OTHER_TOOLS = { server: 'eval', otherTools: new Set<string>() };
 export const DETECTORS: Readonly<Record<string, DetectorRow>> = {
   injection: { detect: (text) => scanInjection(text), counts: ['injection', 'obfuscation'] },
   poisoning: { detect: (text) => scanDefinition('tool', { name: 'eval_tool', description: text }, NO_OTHER_TOOLS), counts: ['poisoning', 'shadowing', 'obfuscation'] },
-  secret: { detect: (text) => scanSecrets(text), counts: ['secret'], anySeverity: true },
+  secret: { detect: (text, _kind, parts) => (parts ? scanParts(parts) : scanSecrets(text)), counts: ['secret'], anySeverity: true },
   pii: { detect: (text) => scanSecrets(text), counts: ['pii'], anySeverity: true },
 };
+
+/** Neighbouring strings, each read right after the previous one (as inspection pairs content blocks). */
+async function scanParts(parts: readonly string[]): Promise<Finding[]> {
+  return (await scanDlp(parts.map((text, i) => ({ text, joinWith: i + 1 < parts.length ? i + 1 : undefined })))).flat();
+}
 
 export interface Counts {
   tp: number;
@@ -94,8 +101,8 @@ export function loadCategory(category: string): Sample[] {
   return out;
 }
 
-async function flaggedBy(row: DetectorRow, text: string, kind: Kind, threshold: Severity): Promise<Finding[]> {
-  const findings = await row.detect(text, kind);
+async function flaggedBy(row: DetectorRow, s: Sample, threshold: Severity): Promise<Finding[]> {
+  const findings = await row.detect(s.text, s.kind, s.parts);
   return findings.filter((f) => row.counts.includes(f.category) && (row.anySeverity || SEVERITY_RANK[f.severity] >= SEVERITY_RANK[threshold]));
 }
 
@@ -108,7 +115,7 @@ export async function evaluateCategory(category: string, threshold: Severity = '
   const byFile: Record<string, Counts> = {};
   const report: CategoryReport = { category, overall: score(overall), byKind: {}, byFile: {}, misses: [], falsePositives: [] };
   for (const s of samples) {
-    const hits = await flaggedBy(row, s.text, s.kind, threshold);
+    const hits = await flaggedBy(row, s, threshold);
     const flagged = hits.length > 0;
     const key: keyof Counts = s.label === 'attack' ? (flagged ? 'tp' : 'fn') : flagged ? 'fp' : 'tn';
     for (const c of [overall, (byKind[s.kind] ??= zero()), (byFile[s.file!] ??= zero())]) c[key]++;

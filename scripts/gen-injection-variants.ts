@@ -7,7 +7,7 @@
  * of the encodings attackers use to get past keyword filters: base64, percent and HTML
  * entities, zero-width splitting, Unicode tag characters (ASCII smuggling), variation-selector
  * smuggling, Cyrillic/Greek homoglyphs, fullwidth and mathematical letters, bidi wrapping, soft
- * hyphens, and two that rules do not undo (letter spacing, leetspeak), kept to measure the gap.
+ * hyphens, letter spacing, leetspeak, text written backwards, hex (one run, and `xxd -p` lines).
  */
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -46,6 +46,9 @@ const TRANSFORMS: Record<string, (p: string) => string> = {
   'markdown-emphasis': (p) => p.replace(/\b(\w+)\b/g, (w, _x, i: number) => (i % 2 ? `**${w}**` : `_${w}_`)),
   'letter-spacing': (p) => [...p].join(' '),
   leetspeak: (p) => p.replace(/[aeio]/gi, (c) => ({ a: '4', e: '3', i: '1', o: '0' })[c.toLowerCase()] ?? c),
+  reversed: (p) => `Read this backwards: ${[...p].reverse().join('')}`,
+  hex: (p) => `payload=${Buffer.from(p).toString('hex')}`,
+  'hex-xxd-lines': (p) => `$ xxd -p note.txt\n${Buffer.from(p).toString('hex').toUpperCase().replace(/(.{60})/g, '$1\n')}`,
 };
 
 const lines: string[] = [];

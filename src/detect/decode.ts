@@ -1,6 +1,6 @@
 /**
- * Obvious encodings decoded so their text can be scanned: base64 runs, percent-encoding, HTML
- * character references. Attackers wrap an instruction in one layer of encoding precisely because
+ * Obvious encodings decoded so their text can be scanned: base64 runs, hex runs, percent-encoding,
+ * HTML character references. Attackers wrap an instruction in one layer of encoding precisely because
  * keyword rules read only the surface ("aWdub3JlIHByZXZpb3Vz..." — the model decodes it gladly).
  *
  * The decoded text is returned for appending, never substituted, so the original stays scanned.
@@ -26,6 +26,8 @@ const ENTITY = /&(?:#[xX]([0-9A-Fa-f]{1,6})|#([0-9]{1,7})|([A-Za-z][A-Za-z0-9]{1
 const NAMED: Readonly<Record<string, string>> = {
   lt: '<', gt: '>', amp: '&', quot: '"', apos: "'", nbsp: ' ', shy: '\u00ad', zwj: '\u200d', zwnj: '\u200c',
   lrm: '\u200e', rlm: '\u200f', colon: ':', sol: '/', lpar: '(', rpar: ')', lsqb: '[', rsqb: ']', excl: '!',
+  lowbar: '_', period: '.', comma: ',', commat: '@', equals: '=', plus: '+', num: '#', percnt: '%', dollar: '$',
+  quest: '?', semi: ';', bsol: '\\', ast: '*', hyphen: '\u2010', dash: '\u2010', grave: '`', vert: '|',
 };
 
 /**
@@ -83,7 +85,8 @@ export const isBase64Char = (c: number): boolean => c < 128 && B64[c] === 1;
 
 /**
  * Runs of base64 alphabet at least BASE64_MIN long, with their `=` padding, by a char loop (a
- * regex tried at every offset of every word costs more on prose).
+ * regex tried at every offset of every word costs more on prose; RE2 pays an offset translation
+ * per match).
  */
 export function base64Runs(s: string, limit = Infinity): Array<[number, number]> {
   const out: Array<[number, number]> = [];
@@ -111,8 +114,8 @@ function take(budget: DecodeBudget, s: string): string {
   return out;
 }
 
-function decodeBase64(text: string, budget: DecodeBudget, out: string[], hidden: Finding[]): void {
-  for (const [start, end] of base64Runs(text, MAX_RUNS)) {
+function decodeBase64(text: string, runs: ReadonlyArray<[number, number]>, budget: DecodeBudget, out: string[], hidden: Finding[]): void {
+  for (const [start, end] of runs) {
     if (budget.chars <= 0) return;
     let run = text.slice(start, end);
     // Base64 of prose mixes cases; identifiers, hex digests and paths mostly do not.
@@ -127,8 +130,63 @@ function decodeBase64(text: string, budget: DecodeBudget, out: string[], hidden:
   }
 }
 
-const PERCENT_ESCAPE = /%[0-9A-Fa-f]{2}/g;
 const isSpace = (c: number) => c === 0x20 || (c >= 0x09 && c <= 0x0d);
+const isHex = (c: number) => (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66);
+function hexSpan(s: string, a: number, b: number): boolean {
+  for (let i = a; i < b; i++) if (!isHex(s.charCodeAt(i))) return false;
+  return true;
+}
+
+/**
+ * Hex-encoded text (`xxd -p`, `Buffer#toString('hex')`): base64-alphabet runs (`runs`, from
+ * base64Runs) made only of hex digits, joined across the line break or space `xxd -p` puts every
+ * 60 digits (and its short last line), decoded when the bytes are `readable` (prose by default).
+ * Digests and ids decode to binary and are dropped. Offsets are those of the digits in `text`.
+ */
+export function hexDecoded(
+  text: string,
+  runs: ReadonlyArray<[number, number]>,
+  readable: (buf: Buffer) => string | undefined = readableText,
+): Array<{ start: number; end: number; text: string }> {
+  const out: Array<{ start: number; end: number; text: string }> = [];
+  for (let i = 0; i < runs.length; i++) {
+    const [a, first] = runs[i]!;
+    if (!hexSpan(text, a, first)) continue;
+    const parts = [text.slice(a, first)];
+    let b = first;
+    for (;;) {
+      let c = b;
+      if (text.charCodeAt(c) === 0x0d) c++;
+      if (!isSpace(text.charCodeAt(c))) break;
+      c++;
+      let d = c;
+      while (d < text.length && isHex(text.charCodeAt(d))) d++;
+      if (d === c || (d < text.length && isBase64Char(text.charCodeAt(d)))) break;
+      parts.push(text.slice(c, d));
+      b = d;
+      while (i + 1 < runs.length && runs[i + 1]![0] < b) i++;
+      if (parts.length > 4096) break;
+    }
+    let digits = parts.join('');
+    if (digits.length % 2) digits = digits.slice(0, -1);
+    const decoded = readable(Buffer.from(digits.slice(0, MAX_RUN_CHARS), 'hex'));
+    if (decoded !== undefined) out.push({ start: a, end: b, text: decoded });
+    if (out.length >= MAX_RUNS) break;
+  }
+  return out;
+}
+
+function decodeHex(text: string, runs: ReadonlyArray<[number, number]>, budget: DecodeBudget, out: string[], hidden: Finding[]): void {
+  for (const h of hexDecoded(text, runs)) {
+    if (budget.chars <= 0) return;
+    out.push(take(budget, h.text));
+    if (!hidden.some((f) => f.rule === 'obfuscation.hex')) {
+      hidden.push({ category: 'obfuscation', rule: 'obfuscation.hex', severity: 'low', start: h.start, end: h.end, excerpt: h.text.replace(/[\p{Cc}\p{Cf}]/gu, ' ').slice(0, 60) });
+    }
+  }
+}
+
+const PERCENT_ESCAPE = /%[0-9A-Fa-f]{2}/g;
 
 /** The whitespace-delimited tokens that carry %XX escapes, decoded and joined (each token once). */
 function decodePercent(text: string): string | undefined {
@@ -159,17 +217,20 @@ function decodePercent(text: string): string | undefined {
 /** Small texts are decoded whole; in large ones only the neighbourhood of the references. */
 const ENTITY_WHOLE_TEXT = 16 * 1024;
 
+/** The character an HTML reference's groups of ENTITY stand for, if any. */
+export function entityText(hex: string | undefined, dec: string | undefined, name: string | undefined): string | undefined {
+  if (hex === undefined && dec === undefined) return NAMED[name!.toLowerCase()];
+  const cp = hex !== undefined ? parseInt(hex, 16) : parseInt(dec!, 10);
+  return cp > 0 && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff) ? String.fromCodePoint(cp) : undefined;
+}
+
 function decodeEntities(text: string): string | undefined {
   if (text.indexOf('&') < 0) return undefined;
   const ranges: Array<[number, number]> = text.length <= ENTITY_WHOLE_TEXT ? [[0, text.length]] : hitWindows(text, ENTITY, { minHits: 1, radius: 300 });
   let hits = 0;
   const parts = ranges.map(([a, b]) =>
     text.slice(a, b).replace(ENTITY, (m, hex: string | undefined, dec: string | undefined, name: string | undefined) => {
-      let r: string | undefined;
-      if (hex !== undefined || dec !== undefined) {
-        const cp = hex !== undefined ? parseInt(hex, 16) : parseInt(dec!, 10);
-        r = cp > 0 && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff) ? String.fromCodePoint(cp) : undefined;
-      } else r = NAMED[name!.toLowerCase()];
+      const r = entityText(hex, dec, name);
       if (r === undefined) return m;
       hits++;
       return r;
@@ -185,7 +246,9 @@ function decodeEntities(text: string): string | undefined {
 export function decodeLayer(text: string, budget: DecodeBudget, hidden: Finding[]): string[] {
   const out: string[] = [];
   if (budget.chars <= 0) return out;
-  decodeBase64(text, budget, out, hidden);
+  const runs = base64Runs(text, MAX_RUNS);
+  decodeBase64(text, runs, budget, out, hidden);
+  decodeHex(text, runs, budget, out, hidden);
   for (const d of [decodePercent(text), decodeEntities(text)]) if (d !== undefined && budget.chars > 0) out.push(take(budget, d));
   return out;
 }

@@ -76,6 +76,25 @@ const MODEL_ACTION = alt('call', 'invoke', 'use', 'run', 'execute', 'append', 'i
 const OPENER = '(?:^|[.!?:;>\\n(\\[{"\'@-]\\s?)';
 const IMPERATIVE = alt('mark', 'rename', 'skip', 'state', 'describe', 'append', 'begin', 'share', 'update', 'set', 'create', 'remove', 'install', 'download', 'visit', 'click', 'navigate', 'summarize', 'translate', 'put', 'store', 'save', 'hide', 'replace', 'modify', 'edit', 'publish', 'merge', 'confirm', 'disable', 'enable', 'your instructions', 'your task', 'the user', 'kindly', 'instead', 'abandon', 'draft', 'reply', 'accept', 'grab', 'move', 'push', 'exfiltrate', 'treat', 'follow', 'ignore', 'disregard', 'forget', 'use', 'call', 'invoke', 'send', 'forward', 'read', 'open', 'run', 'execute', 'delete', 'reveal', 'print', 'output', 'include', 'add', 'change', 'tell', 'ask', 'locate', 'upload', 'email', 'do not', "don't", 'never', 'list', 'dump', 'stop', 'override', 'approve', 'post', 'copy', 'transfer', 'remember', 'always', 'you must', 'you should', 'you are', 'please', 'when you', 'before', 'from now', 'now', 'label', 'assign', 'grant', 'make', 'write', 'insert', 'rate', 'recommend', 'respond', 'reply', 'answer', 'say');
 
+/**
+ * The start of an image the client fetches on its own when it renders text: a markdown image
+ * `![alt](` or an HTML `<img src=`, then the URL's scheme and host part (protocol-relative too).
+ */
+const IMAGE_URL = `(?:!\\[[^\\]\\n]{0,200}\\]\\(\\s?<?|<img\\b[^>\\n]{0,200}?\\bsrc\\s?=\\s?["']?)(?:https?:)?//[\\x21-\\x28\\x2a-\\x7e]{1,200}?`;
+/** A value the model is to fill in: `{history}`, `$DATA`, `<secret>`, `[data]` (also percent-encoded). */
+const PLACEHOLDER = alt('\\{', '\\$', '%7b', '%24', '<', '%3c', '\\[', '%5b');
+/**
+ * Placeholder words naming the data to fill in (the text is lowercased): `INSERT_CONVERSATION_HERE`,
+ * `your_api_key`, `the+user+data`, `SECRET_HERE`. Not "Your+Image+Here" (placeholder.com images).
+ */
+const DATA_WORD = '(?:user|conversation|chat|history|data|secrets?|passwords?|api[_+-]?keys?|keys?|tokens?|credentials?|summary|memory|context|messages?|emails?|info|answer|response|env|ssh|cookies?)';
+const PLACEHOLDER_WORDS = alt(
+  `(?:insert|replace|paste|fill|append|put|add)[_+-](?:in[_+-])?(?:the[_+-]|your[_+-]|all[_+-])?${DATA_WORD}`,
+  `${DATA_WORD}[_+-](?:data[_+-])?goes[_+-]here\\b`, `${DATA_WORD}[_+-]here\\b`,
+  `\\bthe[_+-]user(?:s|[_+-]s)?[_+-]${DATA_WORD}`, `\\byour[_+-]${DATA_WORD}`,
+  '\\buser[_+-]?(?:data|info|secrets?|passwords?|messages?|history|question|details)\\b',
+);
+
 export const INJECTION_RULES: readonly InjectionRule[] = [
   // --- instruction override
   { id: 'injection.ignore-previous', family: 'override', severity: 'high', mention: true,
@@ -261,8 +280,11 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     pattern: `\\b${alt('send', 'post', 'upload', 'forward', 'transmit', 'exfiltrate', 'submit', 'email', 'mail', 'export', 'copy', 'share', 'leak', 'transfer', 'move', 'push')}(?:s|es|ing|ed)?${S}${fill(6)}${alt('to', 'at', 'into')}${S}(?:the${S})?${alt('https?://', 'ftp://', '[\\w.+-]{1,64}@[\\w-]{1,64}\\.[a-z]{2,}', PUBLIC_DEST, 'shared public folder')}`,
     note: '"send ... to https://" — API docs say it too' },
   { id: 'injection.markdown-image-exfil', family: 'exfiltration', severity: 'high',
-    pattern: `!\\[[^\\]\\n]*\\]\\(\\s?https?://[\\x21-\\x28\\x2a-\\x7e]{1,200}?[?&][\\w.-]{1,40}=${alt('\\{', '\\$', '%7b', '%24', '<', '%3c', '\\[', '%5b')}|!\\[[^\\]\\n]*\\]\\(\\s?https?://[\\x21-\\x28\\x2a-\\x7e]{1,200}?[?&][\\w.-]{0,40}${alt('secret', 'password', 'api_?key', 'conversation', 'chat_?history', 'user_?data', 'ssh', 'credentials?')}[\\w.-]{0,20}=`,
-    note: 'markdown image whose URL carries a placeholder for data (zero-click exfiltration)' },
+    pattern: `${IMAGE_URL}[?&][\\w.-]{1,40}=${PLACEHOLDER}|${IMAGE_URL}/${alt('\\{', '%7b', '<', '%3c', '\\$\\{', '\\[')}|${IMAGE_URL}[?&][\\w.-]{0,40}${alt('secret', 'passw(?:or)?d', 'api_?key', 'conversation', 'chat_?history', 'history', 'user_?data', 'ssh', 'credentials?', 'memory', 'cookies?', 'private')}[\\w.-]{0,20}=|${IMAGE_URL}[?&][\\w.-]{1,40}=[\\w.%+-]{0,40}?${PLACEHOLDER_WORDS}`,
+    note: 'markdown or HTML image whose URL carries a placeholder for data (zero-click exfiltration: the client fetches it when it renders the answer)' },
+  { id: 'injection.image-data-url', family: 'exfiltration', severity: 'medium',
+    pattern: `${IMAGE_URL}[?&][\\w.-]{1,40}=[a-z0-9+/_=-]{24,}`,
+    note: 'an image whose query carries a long encoded value: data already filled in (flagged; DLP reads the value for secrets)' },
   { id: 'injection.markdown-link-exfil', family: 'exfiltration', severity: 'medium',
     pattern: `\\]\\(\\s?https?://[\\x21-\\x28\\x2a-\\x7e]{1,200}?[?&][\\w.-]{1,40}=${alt('\\{', '\\$', '%7b', '%24', '<', '%3c', '\\[', '%5b')}`,
     note: 'markdown link with a data placeholder (needs a click; template docs use it too)' },
@@ -330,6 +352,15 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
   { id: 'injection.exfil-intl', family: 'exfiltration', severity: 'medium',
     pattern: `${alt('envía', 'envia', 'envie', 'manda', 'mande', 'reenvía', 'schicke', 'schick', 'sende', 'senden sie', 'leite', 'envoie', 'envoyez', 'transfère', 'transférez', 'invia', 'inoltra', '发送', '发到', '传送', '傳送', '發送', '發到', '送信', '転送')}${gap(80)}${URL_OR_MAIL}|${alt('发送', '发到', '传送', '傳送', '發送', '發到', '送信', '転送')}.{0,40}?${URL_OR_MAIL}`,
     note: '"send ... to <address>" in Spanish, German, French, Italian, Chinese, Japanese (medium, like English)' },
+  { id: 'injection.ignore-previous-nl', family: 'override', severity: 'high',
+    pattern: `\\b${alt('negeer', 'negeert', 'negeren', 'ignoreer', 'vergeet', 'vergeten', 'veronachtzaam')}${S}${fill(3)}${alt('vorige', 'eerdere', 'voorgaande', 'bovenstaande', 'oude', 'oorspronkelijke', 'alle', 'je', 'jouw', 'uw')}${S}${fill(1)}${alt('instructies', 'instructie', 'opdrachten', 'regels', 'aanwijzingen', 'richtlijnen', 'bevelen', 'prompts?', 'systeemprompt')}|\\b${alt('negeer', 'vergeet')}${S}${alt('alles', 'al het')}${S}${alt('hierboven', 'wat hierboven staat', 'hiervoor', 'wat je is verteld', 'wat je werd verteld', 'wat je is gezegd')}`,
+    note: 'Dutch: "negeer alle vorige instructies", "vergeet alles hierboven"' },
+  { id: 'injection.hide-from-user-nl', family: 'hidden', severity: 'high',
+    pattern: `\\b${alt('vertel', 'zeg', 'meld')}${S}(?:dit${S}|het${S})?${alt('niets', 'niet')}${S}${alt('aan', 'tegen')}${S}de${S}gebruiker|\\b${alt('vertel', 'informeer', 'waarschuw')}${S}de${S}gebruiker${S}(?:hier${S}|dit${S}|daar${S})?${alt('niets', 'niet')}\\b|\\blaat${S}de${S}gebruiker${S}(?:dit${S}|het${S})?niet${S}weten|\\bzonder${S}dat${S}de${S}gebruiker${S}(?:het${S}|dit${S})?${alt('weet', 'merkt', 'ziet')}|\\b${alt('vergeet', 'negeer')}${S}${alt('wat de gebruiker', 'het verzoek van de gebruiker', 'de vraag van de gebruiker', 'de opdracht van de gebruiker')}`,
+    note: 'Dutch: "vertel de gebruiker niets", "zonder dat de gebruiker het merkt", "vergeet wat de gebruiker vroeg"' },
+  { id: 'injection.exfil-nl', family: 'exfiltration', severity: 'medium',
+    pattern: `\\b${alt('stuur', 'stuurt', 'verstuur', 'verzend', 'zend', 'kopieer', 'plak', 'doorsturen', 'versturen')}\\b${gap(80)}${URL_OR_MAIL}`,
+    note: 'Dutch: "stuur ... naar <address>" (medium, like English)' },
   { id: 'injection.ignore-previous-ru', family: 'override', severity: 'high',
     pattern: `${alt('игнорируй', 'игнорируйте', 'забудь', 'забудьте', 'проигнорируй')}${S}${fill(2)}${alt('предыдущие', 'прежние', 'предыдущие', 'все')}?(?:${S})?${alt('инструкции', 'указания', 'команды', 'правила')}`,
     note: 'Russian (words with letters that are not Latin look-alikes stay Cyrillic after folding)' },

@@ -7,7 +7,8 @@
  * (base64 is case-sensitive), each decoded layer normalized the same way, at most MAX_DEPTH deep;
  * (3) NFKC folds fullwidth, mathematical and circled letters to ASCII; (4) lowercase; (5)
  * confusables fold Cyrillic/Greek look-alikes inside words that mix them with Latin letters;
- * (6) whitespace collapses (a newline run stays one newline so line-start rules still work).
+ * (6) whitespace collapses (a newline run stays one newline so line-start rules still work);
+ * (7) re-spellings are appended: letter-spaced, leetspeak and reversed text read forwards.
  *
  * Fast path: a single char-code scan; plain ASCII with no %, & or base64-looking run only pays
  * for the surface pass (lowercase, escapes, emphasis, whitespace) and two cheap regex checks for
@@ -103,6 +104,19 @@ function unleet(text: string): string | undefined {
     .join('\n');
 }
 
+/**
+ * ".snoitcurtsni suoiverp lla erongi": text written backwards, which a model reads back gladly.
+ * Keywords of the rules spelled backwards (no English word contains them) decide whether the
+ * reversed text is appended; one native scan otherwise.
+ */
+const REVERSED_HINT = /erongi|dragersid|tegrof |suoiverp|snoitcurtsni|snoitcirtser|tpmorp metsys|tnatsissa|resu eht|won morf|drowssap|slaitnederc|yek ipa/;
+function unreverse(text: string): string | undefined {
+  if (!REVERSED_HINT.test(text)) return undefined;
+  let out = '';
+  for (let i = text.length - 1; i >= 0; i--) out += text[i];
+  return out;
+}
+
 /** Cheap re-spellings appended as layers (they never replace the text itself). */
 function respellings(lowerRaw: string, surfaced: string): string[] {
   const out: string[] = [];
@@ -110,6 +124,8 @@ function respellings(lowerRaw: string, surfaced: string): string[] {
   if (spaced !== undefined) out.push(spaced);
   const leet = unleet(surfaced);
   if (leet !== undefined) out.push(leet);
+  const reversed = unreverse(surfaced);
+  if (reversed !== undefined) out.push(reversed);
   return out;
 }
 

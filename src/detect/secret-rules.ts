@@ -8,7 +8,8 @@
  * decides whether secretlint needs to run at all, and the strings that need it go to ONE
  * `lintSource` call per message, joined with a separator no rule can match across. The anchors
  * must stay a superset of the preset's patterns: test/unit/dlp.test.ts runs every fixture both
- * ways and fails if the prefilter hides a finding secretlint would make.
+ * ways and fails if the prefilter hides a finding secretlint would make. Large inputs are linted
+ * in calls of at most CHUNK characters (the preset's duplicate filter is quadratic per call).
  *
  * Configuration of the preset, and why:
  * - `filter-comments` is left out: it honours `secretlint-disable` comments in the scanned text,
@@ -75,37 +76,82 @@ export interface SecretSpan {
 
 /** Between joined strings: NUL matches no rule's character class, the newlines end every line rule. */
 const SEP = '\n\u0000\n';
+/**
+ * Content per `lintSource` call. secretlint's duplicate filter compares every finding of a call
+ * with every other (quadratic: 20,000 AWS key ids in one call took 8 s, 50,000 over a minute, the
+ * event loop blocked), so a hostile result is linted in calls of this size; each costs ~0.2 ms.
+ */
+const CHUNK = 32 * 1024;
+/** Pieces of a longer string overlap by this much: longer than any secret the preset matches (PEM keys are pem.ts's, read whole). */
+const OVERLAP = 1024;
+
+interface Piece {
+  item: number;
+  offset: number;
+  text: string;
+}
+
+/** The strings cut into pieces of at most CHUNK characters, overlapping, grouped into calls of about CHUNK. */
+function batches(texts: readonly string[]): Piece[][] {
+  const out: Piece[][] = [];
+  let batch: Piece[] = [];
+  let size = 0;
+  const add = (p: Piece) => {
+    if (size > 0 && size + p.text.length > CHUNK) {
+      out.push(batch);
+      batch = [];
+      size = 0;
+    }
+    batch.push(p);
+    size += p.text.length + SEP.length;
+  };
+  texts.forEach((t, item) => {
+    for (let offset = 0; ; offset += CHUNK - OVERLAP) {
+      add({ item, offset, text: t.slice(offset, offset + CHUNK) });
+      if (offset + CHUNK >= t.length) break;
+    }
+  });
+  if (batch.length) out.push(batch);
+  return out;
+}
 
 /**
- * Runs the preset once over several strings (each already known to hold an anchor) and maps every
- * finding back to its string and offsets.
+ * Runs the preset over several strings (each already known to hold an anchor), in as few calls
+ * as CHUNK allows, and maps every finding back to its string and offsets. The overlap of two
+ * pieces may report a secret twice: the caller merges findings of one label that overlap.
  */
 export async function lintStrings(texts: readonly string[]): Promise<SecretSpan[]> {
-  if (!texts.length) return [];
-  const starts: number[] = [];
-  let pos = 0;
-  for (const t of texts) {
-    starts.push(pos);
-    pos += t.length + SEP.length;
-  }
-  const content = texts.join(SEP);
-  const r = await lintSource({ source: { filePath: 'inspect.txt', content, contentType: 'text' }, options: { config: LINT_CONFIG, noPhysicFilePath: true } });
   const out: SecretSpan[] = [];
-  for (const m of r.messages) {
-    let [s, e] = m.range;
-    // The AWS secret-key rule reports the start of `aws_secret_access_key = ` with the key's
-    // length: the span is wrong. Its data carries the key; find it after that start.
-    const key = (m.data as { KEY?: unknown } | undefined)?.KEY;
-    if (m.messageId === 'AWSSecretAccessKey' && typeof key === 'string') {
-      const at = content.indexOf(key, s);
-      if (at >= 0) [s, e] = [at, at + key.length];
+  for (const batch of batches(texts)) {
+    const starts: number[] = [];
+    let pos = 0;
+    for (const p of batch) {
+      starts.push(pos);
+      pos += p.text.length + SEP.length;
     }
-    let item = starts.length - 1;
-    while (item > 0 && starts[item]! > s) item--;
-    const base = starts[item]!;
-    const len = texts[item]!.length;
-    if (s - base >= len) continue; // inside a separator: cannot happen, never trusted
-    out.push({ item, label: labelOf(m.messageId ?? m.ruleId), start: s - base, end: Math.min(e - base, len) });
+    const content = batch.map((p) => p.text).join(SEP);
+    const r = await lintSource({ source: { filePath: 'inspect.txt', content, contentType: 'text' }, options: { config: LINT_CONFIG, noPhysicFilePath: true } });
+    for (const m of r.messages) {
+      let [s, e] = m.range;
+      // The AWS secret-key rule reports the start of `aws_secret_access_key = ` with the key's
+      // length: the span is wrong. Its data carries the key; find it after that start.
+      const key = (m.data as { KEY?: unknown } | undefined)?.KEY;
+      if (m.messageId === 'AWSSecretAccessKey' && typeof key === 'string') {
+        const at = content.indexOf(key, s);
+        if (at >= 0) [s, e] = [at, at + key.length];
+      }
+      let lo = 0;
+      let hi = starts.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (starts[mid]! <= s) lo = mid;
+        else hi = mid - 1;
+      }
+      const p = batch[lo]!;
+      const base = starts[lo]!;
+      if (s - base >= p.text.length) continue; // inside a separator: cannot happen, never trusted
+      out.push({ item: p.item, label: labelOf(m.messageId ?? m.ruleId), start: p.offset + s - base, end: p.offset + Math.min(e - base, p.text.length) });
+    }
   }
   return out;
 }

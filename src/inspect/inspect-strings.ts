@@ -13,6 +13,7 @@ import { SEVERITY_RANK, type Finding } from '../detect/finding.ts';
 import { scanInjection } from '../detect/injection.ts';
 import { redactSpans, type Span } from '../detect/redact-spans.ts';
 import { stripTerminalControls } from '../detect/terminal-controls.ts';
+import { readTogether } from './read-together.ts';
 import type { Leaf } from './string-leaves.ts';
 
 export type Direction = 'result' | 'argument';
@@ -52,7 +53,10 @@ export async function inspectLeaves(leaves: readonly Leaf[], cfg: Inspection, di
   const secretsOff = (dir === 'result' ? cfg.dlp.secrets : cfg.dlp.argumentSecrets) === 'off';
   const piiOff = (dir === 'result' ? cfg.dlp.pii : cfg.dlp.argumentPii) === 'off';
   const dlp = dlpOn && !(secretsOff && piiOff)
-    ? await scanDlp(leaves.map((l, i) => ({ text: texts[i]!, path: l.path })), { secrets: !secretsOff, piiTypes: piiOff ? [] : cfg.dlp.piiTypes })
+    ? await scanDlp(
+        readTogether(leaves).map((joinWith, i) => ({ text: texts[i]!, path: leaves[i]!.path, joinWith })),
+        { secrets: !secretsOff, piiTypes: piiOff ? [] : cfg.dlp.piiTypes },
+      )
     : undefined;
   const found = leaves.map((l, i) => [...scanInjection(texts[i]!, l.path), ...(dlp?.[i] ?? [])]);
   if (classifier) await classify(classifier, leaves, texts, found);

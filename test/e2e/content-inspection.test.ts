@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { ANSI_TEXT, BENIGN_TEXT, FAKE_AWS_ID, FAKE_JWT, INJECTED_PAGE } from '../fixtures/servers/content-server.ts';
+import { ANSI_TEXT, BENIGN_TEXT, FAKE_AWS_ID, FAKE_JWT, FIXTURE_DUMP, GITHUB_TOKEN as DUMP_TOKEN, INJECTED_PAGE, SHORT_PEM, SPLIT_KEY } from '../fixtures/servers/content-server.ts';
 import { BIN, NODE, readAudit, ROOT, startGateway, stopProcess, textOf, writeConfig, type RunningGateway } from '../helpers/gateway-process.ts';
 import { explain, firstText, inspector, stopInspectors, type InspectorRun } from '../helpers/inspector-cli.ts';
 
@@ -132,6 +132,52 @@ describe('through portcullis wrap, driven by the Inspector CLI', () => {
     assert.equal(firstText(benign), BENIGN_TEXT);
     assert.ok(!audit.some((r) => r.tool === 'benign' && r.event !== 'tool_invoked'));
     assert.equal(audit.find((r) => r.tool === 'benign')?.reason, undefined);
+  });
+});
+
+describe('field defect: a short PEM private key (and a key split over two blocks)', () => {
+  const cfg = writeConfig(config());
+  const target = ['--', NODE, BIN, 'wrap', '--config', cfg.path, '--', NODE, SERVER];
+  const call = (tool: string, ...args: string[]) => inspector(['--method', 'tools/call', '--tool-name', tool, ...args, ...target]);
+  let dump: InspectorRun, split: InspectorRun, pemArg: InspectorRun, spelledArg: InspectorRun;
+  let audit: Record<string, unknown>[];
+
+  before(async () => {
+    // One at a time: on a loaded machine parallel runs hit the Inspector's 15 s connect timeout.
+    dump = await call('read_fixture');
+    split = await call('read_split');
+    pemArg = await call('store', '--tool-arg', `value=${SHORT_PEM}`);
+    spelledArg = await call('store', '--tool-arg', `value=backup ${[...DUMP_TOKEN].reverse().join('')}`);
+    audit = readAudit(cfg.auditPath);
+  });
+
+  test('the whole PEM block is redacted in the result, with the AWS keys and the GitHub token beside it', () => {
+    assert.equal(dump.code, 0, explain(dump));
+    const text = String(firstText(dump));
+    assert.ok(SHORT_PEM.length < 140 && FIXTURE_DUMP.includes(SHORT_PEM));
+    assert.match(text, /^# deploy\/fixtures\.env\nAWS_ACCESS_KEY_ID=\[REDACTED:aws-access-key\]\n/);
+    assert.match(text, /GITHUB_TOKEN=\[REDACTED:github-token\]\nDEPLOY_KEY:\n\[REDACTED:private-key\]\nLOG_LEVEL=info$/);
+    assert.ok(!text.includes('PRIVATE KEY') && !text.includes(SHORT_PEM.split('\n')[1]!), text);
+    const rec = audit.find((r) => r.event === 'secret_redacted' && r.tool === 'read_fixture');
+    assert.ok(rec, `events: ${audit.map((r) => r.event).join(', ')}`);
+    const rules = new Set((rec.detail as { findings: Array<{ rule: string }> }).findings.map((f) => f.rule));
+    for (const r of ['secret.private-key', 'secret.aws-access-key', 'secret.aws-secret-key', 'secret.github-token']) assert.ok(rules.has(r), `${r} in ${[...rules]}`);
+  });
+
+  test('a key id split over two text blocks is redacted in both', () => {
+    assert.equal(split.code, 0, explain(split));
+    const blocks = (split.result?.content as Array<{ text: string }>).map((c) => c.text);
+    assert.deepEqual(blocks, ['key id: [REDACTED:aws-access-key]', '[REDACTED:aws-access-key] (eu-west-1)']);
+    assert.ok(!blocks.join('').includes(SPLIT_KEY[0]!.slice(8)));
+  });
+
+  test('the PEM key in an argument refuses the call, and so does a token written backwards', () => {
+    for (const [run, rule] of [[pemArg, 'secret.private-key'], [spelledArg, 'secret.github-token']] as const) {
+      assert.notEqual(run.code, 0, explain(run));
+      assert.equal(run.result, undefined);
+      assert.ok(audit.some((r) => r.event === 'policy_violation' && r.tool === 'store' && r.code === 'CONTENT_BLOCKED' && r.rule === rule), `${rule}: ${JSON.stringify(audit.filter((r) => r.tool === 'store'))}`);
+    }
+    assert.ok(!audit.some((r) => JSON.stringify(r).includes(SHORT_PEM.split('\n')[1]!)), 'the key is not in the audit log');
   });
 });
 

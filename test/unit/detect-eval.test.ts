@@ -39,3 +39,20 @@ describe('injection detection on the labelled corpus', () => {
     assert.ok(r.overall.fpRate <= 0.01, `FP ${r.overall.fpRate}: ${JSON.stringify(r.falsePositives.slice(0, 5))}`);
   });
 });
+
+/**
+ * Secrets (any finding counts: DLP acts per category): every family of the preset and of the own
+ * rules, PEM keys of any length, tokens spelled another way and split over two strings are found;
+ * the look-alikes (public keys, certificates, placeholders, references, encoded benign text) are
+ * not. Written together with the rules: a regression floor, not a measure of generalization.
+ */
+describe('secret detection on the labelled corpus', () => {
+  it('finds every attack file at >= 99% and flags no look-alike', async () => {
+    const r = (await evaluateCategory('secret'))!;
+    for (const [file, s] of Object.entries(r.byFile)) {
+      if (file.startsWith('attack-')) assert.ok(s.recall >= 0.99, `${file}: ${s.recall} ${JSON.stringify(r.misses.slice(0, 3))}`);
+      if (file.startsWith('benign-')) assert.equal(s.fp, 0, `${file}: ${JSON.stringify(r.falsePositives)}`);
+    }
+    assert.ok(loadCategory('secret').some((s) => s.parts), 'split samples are in the corpus');
+  });
+});

@@ -18,7 +18,9 @@ test('the anchor prefilter never hides a finding secretlint makes on its own', a
     const filtered = (await scanSecrets(text)).filter((f) => f.category === 'secret' && f.rule !== 'secret.jwt');
     const all = await scanSecretsUnfiltered(text);
     assert.ok(all.length > 0, `secretlint finds ${name}`);
-    assert.deepEqual(filtered.map((f) => [f.start, f.end]), all.map((s) => [s.start, s.end]), name);
+    // Each of secretlint's findings is reported, over at least its span (own rules may find the same
+    // secret too, pem.ts a PEM block: those are merged into one finding, never dropped).
+    for (const s of all) assert.ok(filtered.some((f) => f.rule === `secret.${s.label}` && f.start! <= s.start && f.end! >= s.end), `${name}: ${JSON.stringify(s)} in ${JSON.stringify(filtered)}`);
   }
 });
 

@@ -13,6 +13,9 @@ import { configSchema } from '../../src/config/schema.ts';
 import { GatewayError } from '../../src/errors.ts';
 import { QuarantineStore } from '../../src/quarantine/quarantine-store.ts';
 import { callContext } from '../helpers/call-context.ts';
+import { readTogether } from '../../src/inspect/read-together.ts';
+import { collectLeaves } from '../../src/inspect/string-leaves.ts';
+import { fakePemKeys, fakeSecrets } from '../helpers/fake-secrets.ts';
 import { tempDir } from '../helpers/gateway-process.ts';
 
 function context(result: Record<string, unknown>, overrides: Record<string, unknown> = {}, method = 'tools/call') {
@@ -173,4 +176,44 @@ test('every forwarded method is inspected: completions are redacted, a quarantin
   const q = context({ completion: { values: [INJECTION] } }, {}, 'completion/complete');
   await assert.rejects(Promise.resolve(inspectResult(q.ctx, next)), (e: GatewayError) => e.code === 'CONTENT_BLOCKED');
   assert.ok(q.events.some((e) => e.event === 'content_quarantined'));
+});
+
+test('a key split over two text blocks is redacted in both; over two arguments the call is refused', async () => {
+  const aws = fakeSecrets()['aws-access-key']!;
+  const result = { content: [{ type: 'text', text: `key id: ${aws.slice(0, 10)}` }, { type: 'text', text: `${aws.slice(10)}\nregion: eu-west-1` }] };
+  const { ctx, events } = context(result);
+  await inspectResult(ctx, next);
+  const r = ctx.response!.result as typeof result;
+  assert.deepEqual(r.content.map((c) => c.text), ['key id: [REDACTED:aws-access-key]', '[REDACTED:aws-access-key]\nregion: eu-west-1']);
+  assert.deepEqual(events.map((e) => e.event), ['secret_redacted']);
+  const gh = fakeSecrets()['github-classic']!;
+  const args = context({ part1: gh.slice(0, 19), part2: gh.slice(19) });
+  await assert.rejects(Promise.resolve(inspectArguments(args.ctx, next)), (e: GatewayError) => e.code === 'CONTENT_BLOCKED');
+  assert.equal(args.ctx.audit.rule, 'secret.github-token');
+});
+
+test('a short PEM key in a result is redacted whole; in an argument, spelled any way, the call is refused', async () => {
+  const pem = fakePemKeys()['rsa-short']!;
+  const { ctx } = context({ content: [{ type: 'text', text: `cfg:\n${pem}\nend` }] });
+  await inspectResult(ctx, next);
+  assert.equal((ctx.response!.result as { content: Array<{ text: string }> }).content[0]!.text, 'cfg:\n[REDACTED:private-key]\nend');
+  const token = fakeSecrets()['github-classic']!;
+  const spellings = [pem, pem.replace(/\n/g, ' '), `${token.slice(0, 5)}\u200b${token.slice(5)}`, Buffer.from(token).toString('base64'), Buffer.from(token).toString('hex'),
+    [...token].reverse().join(''), token.replace('_', '%5F'), [...token].map((c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0)).join('')];
+  for (const value of spellings) {
+    const a = context({ value: `note: ${value}` });
+    await assert.rejects(Promise.resolve(inspectArguments(a.ctx, next)), (e: GatewayError) => e.code === 'CONTENT_BLOCKED', value);
+    assert.match(a.ctx.audit.rule!, /^secret\./);
+  }
+});
+
+test('readTogether pairs consecutive text blocks and sibling arguments, nothing else', () => {
+  const leaves = collectLeaves({ content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }, { type: 'image', data: 'x', mimeType: 'image/png' }], structuredContent: { k: 'c', nested: { deeper: 'd' } } });
+  const byPath = (p: string) => leaves.findIndex((l) => l.path === p);
+  const pairs = readTogether(leaves);
+  assert.equal(pairs[byPath('/content/0/text')], byPath('/content/1/text'));
+  assert.equal(pairs[byPath('/content/1/text')], undefined, 'an image block in between is not text read on');
+  assert.equal(pairs[byPath('/structuredContent/k')], undefined, 'a sibling object is not a string read right after');
+  const args = collectLeaves({ a: 'x', b: 'y' }, '/arguments');
+  assert.deepEqual(readTogether(args), [1, undefined]);
 });

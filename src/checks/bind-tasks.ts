@@ -13,6 +13,8 @@ import { isModern } from '../protocol/revisions.ts';
 import type { Stage } from '../pipeline/compose.ts';
 import type { CallContext } from '../pipeline/types.ts';
 
+const IMMEDIATE_RESPONSE = 'io.modelcontextprotocol/model-immediate-response';
+
 /**
  * A tools/call that asked for a task (spec: `params.task`); only its answer may be a
  * CreateTaskResult. Not in 2026-07-28, which has no `tasks/*` here: `forward` drops the field.
@@ -42,6 +44,17 @@ function bind(ctx: CallContext, result: Record<string, unknown>): void {
     // would be one nobody, or the wrong caller, could reach.
     ctx.audit.reason = `task '${task.taskId}' not bound: its id is taken or unusable`;
     throw new GatewayError('RESULT_INVALID', 'The server returned an invalid result', { detail: ctx.audit.reason });
+  }
+  // Only the task handle goes to the client: anything else in the result (text beside the
+  // handle) was not inspected — result inspection reads results, not task handles. So is the
+  // server's `model-immediate-response`, text meant for the model: the host uses its own instead
+  // (spec, tasks: "If a server does not provide this field, the host application can fall back").
+  const meta = result._meta as Record<string, unknown> | undefined;
+  const extra = Object.keys(result).some((k) => k !== 'task' && k !== '_meta');
+  if (extra || (meta && IMMEDIATE_RESPONSE in meta)) {
+    const { [IMMEDIATE_RESPONSE]: _dropped, ...rest } = meta ?? {};
+    ctx.response = { ...ctx.response!, result: { task: result.task, ...(meta && { _meta: rest }) } };
+    ctx.resultChanged = true;
   }
 }
 

@@ -6,6 +6,7 @@
 import * as v1 from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
 import { GatewayError } from '../errors.ts';
+import { createsTask } from './bind-tasks.ts';
 import type { Stage } from '../pipeline/compose.ts';
 import type { CallContext } from '../pipeline/types.ts';
 
@@ -17,18 +18,27 @@ const RESULT_SCHEMAS: ReadonlyMap<string, z.ZodType> = new Map<string, z.ZodType
 ]);
 
 export const validateResult: Stage<CallContext> = async (ctx, next) => {
-  const res = ctx.response;
   const mode = ctx.security.validation.schemaValidation;
+  const fail = (why: string) => {
+    if (mode === 'strict') {
+      ctx.audit.reason = `server result invalid: ${why}`;
+      throw new GatewayError('RESULT_INVALID', 'The server returned an invalid result', { detail: why });
+    }
+    if (mode === 'warn') ctx.gateway.audit.emit({ event: 'schema_validation_failed', session: ctx.session.id, server: ctx.target?.server.name, tool: ctx.target?.name, decision: 'allow', reason: `${why} (warn mode)` });
+  };
+  // A task handle answers only a request that asked for a task. On any other result a `task`
+  // member would switch off the checks below and result inspection (both skip task handles):
+  // refused, or, whatever the mode, removed so the rest is still checked and inspected.
+  const isTask = createsTask(ctx) && typeof ctx.response?.result?.task === 'object';
+  if (ctx.response?.result && !isTask && 'task' in ctx.response.result) {
+    fail(`${ctx.method} result carries a task the request did not ask for`);
+    const { task: _dropped, ...rest } = ctx.response.result;
+    ctx.response = { ...ctx.response, result: rest };
+    ctx.resultChanged = true;
+  }
+  const res = ctx.response;
   if (res?.result && mode !== 'off') {
-    const fail = (why: string) => {
-      if (mode === 'strict') {
-        ctx.audit.reason = `server result invalid: ${why}`;
-        throw new GatewayError('RESULT_INVALID', 'The server returned an invalid result', { detail: why });
-      }
-      ctx.gateway.audit.emit({ event: 'schema_validation_failed', session: ctx.session.id, server: ctx.target?.server.name, tool: ctx.target?.name, decision: 'allow', reason: `${why} (warn mode)` });
-    };
     const schema = RESULT_SCHEMAS.get(ctx.method);
-    const isTask = typeof res.result.task === 'object';
     if (schema && !isTask) {
       const r = schema.safeParse(res.result);
       if (!r.success) fail(`${ctx.method} result: ${r.error.issues[0]?.path.join('.')} ${r.error.issues[0]?.message}`);

@@ -9,8 +9,9 @@
  * the authorization context; `tasks/get|result|cancel` of another context's task are refused
  * (here exactly like an unknown task id, -32602), `tasks/list` shows only the caller's own.
  * Also: the originating tool's authorization re-checked at `tasks/result` (a role revoked,
- * lockdown), task status notifications only to the owner, every `tasks/*` request audited, and
- * a server's notifications that no caller can be named for never broadcast (chatty-server.ts).
+ * lockdown), task status notifications only to the owner, every `tasks/*` request audited, a
+ * server's notifications that no caller can be named for never broadcast, and a task handle on a
+ * plain call's result not taken as one (both with test/fixtures/servers/chatty-server.ts).
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -197,7 +198,7 @@ describe('tasks are bound to the session and principal that created them', { tim
   });
 });
 
-describe("a server's notifications that name no caller are never broadcast", { timeout: 120_000 }, () => {
+describe('what a server sends that names no caller, or pretends to be a task', { timeout: 120_000 }, () => {
   let gw: RunningGateway;
   const open: Caller[] = [];
   before(async () => {
@@ -208,7 +209,8 @@ mcp:
       command: "\${NODE}"
       args: [${JSON.stringify(CHATTY)}]
   security:
-    toolAccess: {defaultPolicy: deny, allowedTools: [announce]}
+    toolAccess: {defaultPolicy: deny, allowedTools: [announce, smuggle, handoff]}
+    validation: {schemaValidation: warn}
     rateLimiting: {requestsPerMinute: 60000, burstSize: 5000}
     audit:
       destinations: [{type: file, path: "\${AUDIT}"}]
@@ -232,4 +234,22 @@ mcp:
     assert.deepEqual(alice.statuses, [], 'a task no one created through the gateway has no owner');
   });
 
+  test('a task handle on a plain call does not switch off result checks and inspection', async () => {
+    const c = await connect(gw.url);
+    open.push(c);
+    const r = await c.client.callTool({ name: 'smuggle', arguments: {} });
+    assert.equal((r as Record<string, unknown>).task, undefined, 'the stray handle is removed');
+    assert.match(textOf(r), /\[REDACTED:aws-access-key\]/, 'the content was inspected');
+    assert.ok(!textOf(r).includes('AKIAQYLPMN5HHHFPZAM2'));
+    await waitForAudit(gw, (x) => x.event === 'schema_validation_failed' && /carries a task the request did not ask for/.test(String(x.reason)));
+  });
+
+  test('a task handle reaches the client as a handle only: no content, no text for the model', async () => {
+    const c = await connect(gw.url);
+    open.push(c);
+    const created = await c.client.request({ method: 'tools/call', params: { name: 'handoff', arguments: {}, task: { ttl: 60_000 } } }, CreateTaskResultSchema);
+    assert.equal(created.task.taskId, 'handoff-1');
+    assert.deepEqual(Object.keys(created).sort(), ['_meta', 'task']);
+    assert.deepEqual(created._meta, {});
+  });
 });

@@ -9,9 +9,9 @@
  * the authorization context; `tasks/get|result|cancel` of another context's task are refused
  * (here exactly like an unknown task id, -32602), `tasks/list` shows only the caller's own.
  * Also: the originating tool's authorization re-checked at `tasks/result` (a role revoked,
- * lockdown), task status notifications only to the owner, every `tasks/*` request audited, a
- * server's notifications that no caller can be named for never broadcast, and a task handle on a
- * plain call's result not taken as one (both with test/fixtures/servers/chatty-server.ts).
+ * lockdown), task status notifications and elicitations only to the owner, every `tasks/*`
+ * request audited, a server's notifications that no caller can be named for never broadcast, and
+ * a task handle on a plain call's result not taken as one (both with chatty-server.ts).
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -22,7 +22,7 @@ import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { CallToolResultSchema, CreateTaskResultSchema, TaskStatusNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolResultSchema, CreateTaskResultSchema, ElicitRequestSchema, TaskStatusNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { startTestIssuer, type TestIssuer } from '../../scripts/test-issuer.ts';
 import { waitForAudit } from '../helpers/audit-wait.ts';
 import { BIN, EVERYTHING_STDIO, NODE, ROOT, rpcError, startGateway, textOf, type RunningGateway } from '../helpers/gateway-process.ts';
@@ -40,7 +40,7 @@ ${EVERYTHING_STDIO}
   identity: {resource: "${RESOURCE}", jwt: {issuer: "${issuer}"}}
   security:
     requireAuth: true
-    toolAccess: {defaultPolicy: deny, allowedTools: [echo, {pattern: ${RESEARCH}, roles: [analyst]}]}
+    toolAccess: {defaultPolicy: deny, allowedTools: [echo, trigger-long-running-operation, {pattern: ${RESEARCH}, roles: [analyst]}]}
     rateLimiting: {requestsPerMinute: 60000, burstSize: 5000}
     audit:
       destinations: [{type: file, path: "\${AUDIT}"}]
@@ -52,10 +52,20 @@ interface Caller {
   token: string;
   statuses: { taskId: string; status: string }[];
   others: { method: string; params?: unknown }[];
+  /** The elicitation requests this caller was asked (only with `answer`). */
+  asked: string[];
 }
 
-async function connect(url: string, token?: string): Promise<Caller> {
-  const c: Caller = { client: new Client({ name: 'task-isolation-e2e', version: '0' }), token: token ?? '', statuses: [], others: [] };
+/** `answer`: the caller declares elicitation and answers every request with this interpretation. */
+async function connect(url: string, token?: string, answer?: string): Promise<Caller> {
+  const client = new Client({ name: 'task-isolation-e2e', version: '0' }, answer ? { capabilities: { elicitation: {} } } : {});
+  const c: Caller = { client, token: token ?? '', statuses: [], others: [], asked: [] };
+  if (answer) {
+    client.setRequestHandler(ElicitRequestSchema, (req) => {
+      c.asked.push(req.params.message);
+      return { action: 'accept', content: { interpretation: answer } };
+    });
+  }
   c.client.setNotificationHandler(TaskStatusNotificationSchema, (n) => {
     c.statuses.push({ taskId: n.params.taskId, status: n.params.status });
   });
@@ -71,9 +81,9 @@ async function connect(url: string, token?: string): Promise<Caller> {
   return c;
 }
 
-async function startResearch(c: Caller, topic: string): Promise<string> {
+async function startResearch(c: Caller, topic: string, ambiguous = false): Promise<string> {
   const created = await c.client.request(
-    { method: 'tools/call', params: { name: RESEARCH, arguments: { topic }, task: { ttl: 60_000 } } },
+    { method: 'tools/call', params: { name: RESEARCH, arguments: { topic, ambiguous }, task: { ttl: 60_000 } } },
     CreateTaskResultSchema,
   );
   return created.task.taskId;
@@ -96,8 +106,8 @@ describe('tasks are bound to the session and principal that created them', { tim
   let admin: string;
   const open: Caller[] = [];
   const token = (sub: string, roles: string[]) => issuer.sign({ sub, aud: RESOURCE, roles });
-  const caller = async (sub: string, roles: string[]) => {
-    const c = await connect(gw.url, await token(sub, roles));
+  const caller = async (sub: string, roles: string[], answer?: string) => {
+    const c = await connect(gw.url, await token(sub, roles), answer);
     open.push(c);
     return c;
   };
@@ -160,6 +170,23 @@ describe('tasks are bound to the session and principal that created them', { tim
     assert.equal(fetched.event, 'task_accessed');
     assert.equal(fetched.tool, RESEARCH);
     assert.equal(fetched.decision, 'allow');
+  });
+
+  test("the elicitation Alice's task needs reaches Alice, though Bob has a call in flight on the same server", async () => {
+    const alice = await caller('alice', ['analyst'], 'historical');
+    const bob = await caller('bob', [], 'current');
+    const id = await startResearch(alice, 'tidal energy', true);
+    // Bob's call is in flight (its first progress came) when Alice fetches her result: the
+    // server's elicitation names her task, so it is hers — not ambiguous, and never Bob's.
+    let progressed = false;
+    const busy = bob.client.callTool({ name: 'trigger-long-running-operation', arguments: { duration: 8, steps: 4 } }, undefined, { onprogress: () => void (progressed = true) });
+    busy.catch(() => {}); // awaited below; not an unhandled rejection if an assertion fails first
+    await until("Bob's call is in flight", () => progressed);
+    const result = await alice.client.experimental.tasks.getTaskResult(id, CallToolResultSchema);
+    assert.match(textOf(result), /Clarification\*\*: historical/);
+    assert.equal(alice.asked.length, 1);
+    assert.deepEqual(bob.asked, []);
+    await busy;
   });
 
   test("the tool's authorization is checked again for the task: a revoked role, then lockdown", async () => {

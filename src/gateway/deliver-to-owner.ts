@@ -4,11 +4,12 @@
  * a custom audit trail of a call), and sending it to every session hands it to all the others.
  * Only the list changes, which say nothing about any caller, go to everyone (gateway.ts).
  *
- * One tied to a task (`notifications/tasks/status`, or `_meta` related-task) goes to the task's
- * owner (task-table.ts) or to no one. Any other goes where the server's log lines go: the one
- * session with work in flight on that server (or the one `wrap` client), else to no one.
+ * One tied to a task (`notifications/tasks/status`, or `_meta` related-task, log lines included)
+ * goes to the task's owner (task-table.ts) or to no one. Any other goes where the server's log
+ * lines go: the one session with work in flight on that server (or the one `wrap` client), else
+ * to no one.
  */
-import type { JsonRpcNotification } from '../protocol/envelope.ts';
+import type { JsonRpcId, JsonRpcNotification } from '../protocol/envelope.ts';
 import type { Upstream } from '../upstream/upstream.ts';
 import { ServerRequestRouter } from './server-requests.ts';
 import type { Session } from './session.ts';
@@ -22,13 +23,16 @@ export interface OwnerContext {
 
 export function deliverToOwner(gw: OwnerContext, up: Upstream, msg: JsonRpcNotification): void {
   if (msg.method === 'notifications/tasks/status') return gw.tasks.deliverStatus(up.name, msg);
-  const taskId = relatedTaskId(msg.params);
-  if (taskId !== undefined) {
-    gw.tasks.owner(up.name, taskId)?.send(JSON.stringify(msg));
-    return;
-  }
-  const owner = ServerRequestRouter.pickSession(up, gw.sessions, gw.mode === 'wrap');
+  const owner = ownerOf(gw, up, msg.params);
   owner?.session.send(JSON.stringify(msg), owner.related);
+}
+
+/** The one session a server notification is for (log lines too), or none. */
+export function ownerOf(gw: OwnerContext, up: Upstream, params: Record<string, unknown> | undefined): { session: Session; related?: JsonRpcId } | undefined {
+  const taskId = relatedTaskId(params);
+  if (taskId === undefined) return ServerRequestRouter.pickSession(up, gw.sessions, gw.mode === 'wrap');
+  const session = gw.tasks.owner(up.name, taskId);
+  return session && { session };
 }
 
 /**

@@ -36,7 +36,7 @@ import { classifierFor } from '../inspect/classifier-for.ts';
 import { inspectServerRequest, INSPECTED_SERVER_REQUESTS } from '../inspect/inspect-server-request.ts';
 import { ServerRequestRouter } from './server-requests.ts';
 import type { Principal, Session } from './session.ts';
-import { candidatesFor, deliverToOwner } from './deliver-to-owner.ts';
+import { candidatesFor, deliverToOwner, ownerOf } from './deliver-to-owner.ts';
 import { TaskTable } from './task-table.ts';
 
 export const GATEWAY_NAME = 'portcullis';
@@ -579,7 +579,7 @@ export class Gateway {
       case 'notifications/message': {
         // A shared server's log lines can describe one tenant's calls: they go only to the session
         // that owns the server's current work (or the one wrap client), never to everyone.
-        const owner = ServerRequestRouter.pickSession(up, this.sessions, this.mode === 'wrap');
+        const owner = ownerOf(this, up, p);
         if (owner && levelAtLeast(p.level, owner.session.logLevel)) owner.session.send(JSON.stringify(msg), owner.related);
         return;
       }

@@ -248,7 +248,7 @@ mcp:
     await gw?.stop();
   });
 
-  test("an unknown notification goes only to the session whose call is in flight; an unknown task's status to no one", async () => {
+  test("an unknown notification goes only to the session whose call is in flight; an unknown task's status and log to no one", async () => {
     const alice = await connect(gw.url);
     const bob = await connect(gw.url);
     open.push(alice, bob);
@@ -259,6 +259,7 @@ mcp:
     assert.deepEqual(bob.others, [], 'nothing of Alice reaches Bob');
     assert.deepEqual(bob.statuses, []);
     assert.deepEqual(alice.statuses, [], 'a task no one created through the gateway has no owner');
+    assert.deepEqual(alice.others.map((n) => n.method), ['notifications/acme/audit_trail'], "not even the log line of that task goes to the caller in flight");
   });
 
   test('a task handle on a plain call does not switch off result checks and inspection', async () => {

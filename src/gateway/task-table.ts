@@ -157,6 +157,8 @@ export class TaskTable {
 
   /** A closed session's tasks cannot be reached by anyone again: forget them. */
   dropSession(session: Session): void {
+    // Most sessions own no task (every stateless 2026-07-28 request is a session): no scan for them.
+    if (!this.perSession.has(session)) return;
     for (const [k, e] of this.entries) if (e.session === session) this.remove(k);
   }
 

@@ -23,6 +23,7 @@ export type GatewayErrorCode =
   | 'UNKNOWN_TOOL'
   | 'UNKNOWN_PROMPT'
   | 'UNKNOWN_RESOURCE'
+  | 'UNKNOWN_TASK'
   | 'NOT_INITIALIZED'
   | 'RATE_LIMITED'
   | 'POLICY_DENIED'
@@ -66,6 +67,9 @@ export const ERROR_TABLE: Readonly<Record<GatewayErrorCode, WireMapping>> = Obje
   UNKNOWN_PROMPT: { rpc: -32602, http: 200 },
   // MCP's "Resource not found".
   UNKNOWN_RESOURCE: { rpc: -32002, http: 200 },
+  // The spec's error for a nonexistent task id; another caller's task gets the same (tasks are
+  // bound to their creator, gateway/task-table.ts).
+  UNKNOWN_TASK: { rpc: -32602, http: 200 },
   NOT_INITIALIZED: { rpc: -32600, http: 400 },
   RATE_LIMITED: { rpc: -32010, http: 200 },
   // Argument-level policy: the call is refused as a whole ("invalid params" for this caller);

@@ -10,6 +10,7 @@ const BY_EVENT: Readonly<Record<string, Severity>> = {
   connection_established: 'info',
   connection_closed: 'info',
   tool_invoked: 'info',
+  task_accessed: 'info',
   gateway_started: 'info',
   gateway_stopped: 'info',
   audit_checkpoint: 'info',

@@ -16,7 +16,15 @@ const SCHEMA_CODES: ReadonlySet<GatewayErrorCode> = new Set([
 ]);
 const UPSTREAM_CODES: ReadonlySet<GatewayErrorCode> = new Set(['REQUEST_TIMEOUT', 'UPSTREAM_UNAVAILABLE', 'UPSTREAM_PROTOCOL_ERROR', 'RESULT_TOO_LARGE']);
 
+/** Every request about a task is audited, whatever its outcome (spec, tasks: Audit and Logging). */
+const TASK_METHODS: ReadonlySet<string> = new Set(['tasks/get', 'tasks/result', 'tasks/list', 'tasks/cancel']);
+
 export function eventFor(ctx: CallContext): AuditEventName | undefined {
+  const event = decisionEvent(ctx);
+  return event ?? (TASK_METHODS.has(ctx.method) ? 'task_accessed' : undefined);
+}
+
+function decisionEvent(ctx: CallContext): AuditEventName | undefined {
   const err = ctx.error;
   if (!err) return ctx.method === 'tools/call' ? 'tool_invoked' : undefined;
   if (err.code === 'CANCELLED') return ctx.method === 'tools/call' ? 'tool_invoked' : undefined;
@@ -25,7 +33,10 @@ export function eventFor(ctx: CallContext): AuditEventName | undefined {
   if (SCHEMA_CODES.has(err.code)) return 'schema_validation_failed';
   if (UPSTREAM_CODES.has(err.code)) return 'upstream_error';
   if (ctx.method === 'tools/call' && (err.code === 'UNKNOWN_TOOL' || err.code === 'LOCKDOWN')) return 'tool_denied';
-  if (err.code === 'UNKNOWN_TOOL' || err.code === 'UNKNOWN_PROMPT' || err.code === 'UNKNOWN_RESOURCE' || err.code === 'UNAUTHENTICATED' || err.code === 'INSUFFICIENT_SCOPE') {
+  if (
+    err.code === 'UNKNOWN_TOOL' || err.code === 'UNKNOWN_PROMPT' || err.code === 'UNKNOWN_RESOURCE' || err.code === 'UNKNOWN_TASK' ||
+    err.code === 'UNAUTHENTICATED' || err.code === 'INSUFFICIENT_SCOPE' || err.code === 'LOCKDOWN'
+  ) {
     return 'policy_violation';
   }
   return err.code === 'INTERNAL' ? 'upstream_error' : undefined;
@@ -58,10 +69,17 @@ export const auditCall: Stage<CallContext> = async (ctx, next) => {
         argument: ctx.audit.argument,
         latencyMs: Math.round((performance.now() - ctx.startedAt) * 1000) / 1000,
         args: ctx.method === 'tools/call' ? (ctx.auditArguments ?? p?.arguments) : undefined,
-        detail: ctx.gateway.audit.level === 'debug' && ctx.responseBytes ? { resultBytes: ctx.responseBytes.length } : undefined,
+        detail: detailOf(ctx),
       });
     }
     // Metrics see every request, audited or not (lists, pings).
     ctx.gateway.monitor?.requestDone(ctx);
   }
 };
+
+function detailOf(ctx: CallContext): Record<string, unknown> | undefined {
+  const d: Record<string, unknown> = {};
+  if (ctx.audit.task !== undefined) d.taskId = ctx.audit.task;
+  if (ctx.gateway.audit.level === 'debug' && ctx.responseBytes) d.resultBytes = ctx.responseBytes.length;
+  return Object.keys(d).length ? d : undefined;
+}

@@ -10,16 +10,21 @@ import type { CallContext } from '../pipeline/types.ts';
 
 export const authorize: Stage<CallContext> = async (ctx, next) => {
   const t = ctx.target;
-  if (!t || !t.name || (t.kind !== 'tool' && t.kind !== 'prompt' && t.kind !== 'resource')) {
+  // A task is authorized like the tool call that created it, again on every request: a role
+  // revoked since, or a rule changed, ends access to the task too. Cancelling is left to its
+  // owner whatever the policy now says: it can only stop work, never reveal any.
+  const kind = t?.kind === 'task' && ctx.method !== 'tasks/cancel' ? 'tool' : t?.kind;
+  if (!t || !t.name || (kind !== 'tool' && kind !== 'prompt' && kind !== 'resource')) {
     await next();
     return;
   }
-  const d = ctx.gateway.decide(t.kind, t.server.name, t.name, ctx.session.principal);
+  const d = ctx.gateway.decide(kind, t.server.name, t.name, ctx.session.principal);
   if (!d.allowed) {
     ctx.audit.decision = 'deny';
     ctx.audit.rule = d.rule;
-    ctx.audit.reason = `${t.kind} '${t.name}' on '${t.server.name}' denied by ${d.rule}`;
+    ctx.audit.reason = `${kind} '${t.name}' on '${t.server.name}' denied by ${d.rule}`;
     if (d.rule === ANONYMOUS_REFUSED) throw new GatewayError('UNAUTHENTICATED', 'Authentication required');
+    if (t.kind === 'task') throw new GatewayError('UNKNOWN_TASK', 'Failed to retrieve task: Task not found');
     if (t.kind === 'tool') throw new GatewayError('UNKNOWN_TOOL', `Unknown tool: ${t.exposed}`);
     if (t.kind === 'prompt') throw new GatewayError('UNKNOWN_PROMPT', `Unknown prompt: ${t.exposed}`);
     throw new GatewayError('UNKNOWN_RESOURCE', `Resource not found: ${t.exposed}`, { data: { uri: t.exposed } });
@@ -31,7 +36,7 @@ export const authorize: Stage<CallContext> = async (ctx, next) => {
     const rule = d.matchedRule && typeof d.matchedRule !== 'string' ? d.matchedRule : undefined;
     const scope = [...new Set([...(ctx.session.principal.scopes ?? []), ...(rule?.requiredScopes ?? [])])];
     ctx.audit.decision = 'deny';
-    ctx.audit.reason = `${t.kind} '${t.name}' on '${t.server.name}': missing scope(s) ${d.missingScopes.join(' ')} required by ${d.rule}`;
+    ctx.audit.reason = `${kind} '${t.name}' on '${t.server.name}': missing scope(s) ${d.missingScopes.join(' ')} required by ${d.rule}`;
     throw new GatewayError('INSUFFICIENT_SCOPE', 'Insufficient scope', { data: { scope } });
   }
   await next();

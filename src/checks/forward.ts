@@ -23,7 +23,11 @@ export function upstreamParams(ctx: CallContext): { params: Params | undefined; 
   // 2026 retry fields describe the client's hop to the gateway; a 2025 server never sees them.
   delete params.inputResponses;
   delete params.requestState;
-  if (t.name !== undefined && t.exposed !== undefined && t.name !== t.exposed) {
+  // 2026-07-28 has no tasks/* here (revisions.ts): a task created for such a caller could be
+  // neither polled nor bound to it. The call runs as a plain call instead.
+  if (isModern(ctx.protocolVersion)) delete params.task;
+  // A task request names its task, not its tool (the target's name is the tool, for policy).
+  if (t.kind !== 'task' && t.name !== undefined && t.exposed !== undefined && t.name !== t.exposed) {
     if (ctx.method === 'completion/complete') {
       const ref = { ...(src.ref as Record<string, unknown>) };
       if (ref.type === 'ref/prompt') ref.name = t.name;

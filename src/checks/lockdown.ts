@@ -12,7 +12,9 @@ import type { CallContext } from '../pipeline/types.ts';
 
 export const lockdown: Stage<CallContext> = async (ctx, next) => {
   const t = ctx.target;
-  if (ctx.method === 'tools/call' && t) {
+  // A task's result and status are its tool call's output, delivered late: refused like the call
+  // itself (a task is allowed when its tool is). Cancelling stays open: it is what an incident wants.
+  if ((ctx.method === 'tools/call' || (ctx.method.startsWith('tasks/') && ctx.method !== 'tasks/cancel')) && t) {
     const l = ctx.gateway.incident.lockdown();
     if (l.active) {
       const allowedBy = t.name !== undefined ? l.allowed({ kind: 'tool', server: t.server.name, name: t.name, servers: ctx.gateway.namespacer.serverNames }) : undefined;

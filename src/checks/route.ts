@@ -1,6 +1,7 @@
 /**
  * Which server a request goes to, and under which name. A name that matches no server, or no
  * tool/prompt of that server, is an unknown tool/prompt/resource: the same error a denial gives.
+ * A task goes to the server that created it, for its owner only (gateway/task-table.ts).
  */
 import { GatewayError } from '../errors.ts';
 import type { Stage } from '../pipeline/compose.ts';
@@ -55,8 +56,25 @@ export const route: Stage<CallContext> = async (ctx, next) => {
       ctx.target = { kind: ref.type === 'ref/prompt' ? 'prompt' : 'resource', server: t.server, upstream: t.upstream, catalog: t.catalog, name, exposed: ref.type === 'ref/prompt' ? ref.name : ref.uri };
       break;
     }
+    case 'tasks/get':
+    case 'tasks/result':
+    case 'tasks/cancel': {
+      // The task table knows the server, and whether the task is the caller's: a task of another
+      // session, or one the gateway never bound, is unknown and never reaches a server.
+      const taskId = p.taskId;
+      ctx.audit.task = typeof taskId === 'string' ? taskId : undefined;
+      const found = gw.tasks.find(taskId, ctx.session, gw.servers.keys());
+      if ('refused' in found) {
+        ctx.audit.decision = 'deny';
+        ctx.audit.reason = found.refused;
+        throw new GatewayError('UNKNOWN_TASK', 'Failed to retrieve task: Task not found');
+      }
+      const t = await gw.ready(gw.servers.get(found.entry.server)!);
+      ctx.target = { kind: 'task', server: t.server, upstream: t.upstream, catalog: t.catalog, name: found.entry.tool, exposed: found.entry.exposed };
+      break;
+    }
     default: {
-      // Methods without a name to route by (tasks/*, future methods): only unambiguous with one server.
+      // Methods without a name to route by (tasks/list, future methods): only unambiguous with one server.
       const only = gw.soleServer();
       if (!only) throw new GatewayError('METHOD_NOT_FOUND', `Method not found: ${ctx.method}`);
       ctx.target = { kind: ctx.method.startsWith('tasks/') ? 'task' : 'other', server: only.server, upstream: only.upstream, catalog: only.catalog };

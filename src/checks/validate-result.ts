@@ -6,7 +6,7 @@
  * Nothing the server writes into its result chooses which checks apply:
  * - a `task` (CreateTaskResult) is the answer to a task-augmented request only (2025-11-25,
  *   basic/utilities/tasks); to a request that asked for no task it is a protocol violation, and
- *   the result is checked as the method's result all the same;
+ *   the result is checked as the method's result all the same, with the `task` member removed;
  * - `resultType` is 2026-07-28's. The gateway speaks to servers in 2025-11-25 at most
  *   (upstream.ts initializes them), where every result is complete, and its own `input_required`
  *   (forward.ts) never passes this chain; a server's is dropped, so that no client honours it (a
@@ -15,6 +15,7 @@
 import * as v1 from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
 import { GatewayError } from '../errors.ts';
+import { createsTask, reduceToHandle } from './bind-tasks.ts';
 import type { Stage } from '../pipeline/compose.ts';
 import type { CallContext } from '../pipeline/types.ts';
 
@@ -29,34 +30,43 @@ const TASK_RESULT = v1.CreateTaskResultSchema as unknown as z.ZodType;
 const isObject = (v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 export const validateResult: Stage<CallContext> = async (ctx, next) => {
-  const res = ctx.response;
-  if (res?.result && Object.hasOwn(res.result, 'resultType')) {
-    const { resultType: _dropped, ...rest } = res.result;
-    ctx.response = { ...res, result: rest };
+  const res0 = ctx.response;
+  if (res0?.result && Object.hasOwn(res0.result, 'resultType')) {
+    const { resultType: _dropped, ...rest } = res0.result;
+    ctx.response = { ...res0, result: rest };
     ctx.resultChanged = true;
     ctx.audit.reason = [ctx.audit.reason, 'server result carried a resultType (2026-07-28 only): dropped'].filter(Boolean).join('; ');
   }
-  const result = ctx.response?.result;
   const mode = ctx.security.validation.schemaValidation;
-  if (result && mode !== 'off') {
-    const fail = (why: string) => {
-      if (mode === 'strict') {
-        ctx.audit.reason = `server result invalid: ${why}`;
-        throw new GatewayError('RESULT_INVALID', 'The server returned an invalid result', { detail: why });
-      }
-      ctx.gateway.audit.emit({ event: 'schema_validation_failed', session: ctx.session.id, server: ctx.target?.server.name, tool: ctx.target?.name, decision: 'allow', reason: `${why} (warn mode)` });
-    };
-    const isTask = 'task' in result && isObject(ctx.req.params?.task);
-    if ('task' in result && !isTask) fail(`${ctx.method} result: a task to a request that asked for none`);
+  const fail = (why: string) => {
+    if (mode === 'strict') {
+      ctx.audit.reason = `server result invalid: ${why}`;
+      throw new GatewayError('RESULT_INVALID', 'The server returned an invalid result', { detail: why });
+    }
+    if (mode === 'warn') ctx.gateway.audit.emit({ event: 'schema_validation_failed', session: ctx.session.id, server: ctx.target?.server.name, tool: ctx.target?.name, decision: 'allow', reason: `${why} (warn mode)` });
+  };
+  // A task handle answers only a request that asked for a task. On any other result a `task`
+  // member is a protocol violation: refused in strict mode, and, whatever the mode, removed so the
+  // rest is still checked and inspected as the method's result.
+  const isTask = createsTask(ctx) && isObject(ctx.response?.result?.task);
+  if (ctx.response?.result && !isTask && 'task' in ctx.response.result) {
+    fail(`${ctx.method} result carries a task the request did not ask for (it asked for none)`);
+    const { task: _dropped, ...rest } = ctx.response.result;
+    ctx.response = { ...ctx.response, result: rest };
+    ctx.resultChanged = true;
+  }
+  if (isTask) reduceToHandle(ctx);
+  const res = ctx.response;
+  if (res?.result && mode !== 'off') {
     const schema = isTask ? TASK_RESULT : RESULT_SCHEMAS.get(ctx.method);
     if (schema) {
-      const r = schema.safeParse(result);
+      const r = schema.safeParse(res.result);
       if (!r.success) fail(`${ctx.method} result: ${r.error.issues[0]?.path.join('.')} ${r.error.issues[0]?.message}`);
     }
     const out = ctx.target?.tool?.output();
-    if (out && !isTask && result.isError !== true) {
-      if (result.structuredContent === undefined) fail('tool has an outputSchema but returned no structuredContent');
-      else if (!out(result.structuredContent)) fail(`structuredContent violates outputSchema: ${out.errors}`);
+    if (out && !isTask && res.result.isError !== true) {
+      if (res.result.structuredContent === undefined) fail('tool has an outputSchema but returned no structuredContent');
+      else if (!out(res.result.structuredContent)) fail(`structuredContent violates outputSchema: ${out.errors}`);
     }
   }
   await next();

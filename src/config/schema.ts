@@ -29,6 +29,8 @@ export const AUDIT_EVENTS = [
   'connection_closed',
   'tool_invoked',
   'tool_denied',
+  // tasks/get, tasks/result, tasks/list, tasks/cancel answered (a refusal is a policy_violation).
+  'task_accessed',
   'policy_violation',
   'rate_limit_exceeded',
   'schema_validation_failed',

@@ -37,6 +37,8 @@ import { classifierFor } from '../inspect/classifier-for.ts';
 import { inspectServerRequest, INSPECTED_SERVER_REQUESTS } from '../inspect/inspect-server-request.ts';
 import { ServerRequestRouter } from './server-requests.ts';
 import type { Principal, Session } from './session.ts';
+import { candidatesFor, deliverToOwner, ownerOf } from './deliver-to-owner.ts';
+import { TaskTable } from './task-table.ts';
 
 export const GATEWAY_NAME = 'portcullis';
 export const GATEWAY_VERSION = '0.1.0';
@@ -80,6 +82,8 @@ export class Gateway {
   readonly sessions = new Set<Session>();
   readonly listeners = new Listeners();
   readonly inputRequired = new InputRequiredTable();
+  /** Which session and principal own each task a server created (task-table.ts). */
+  readonly tasks = new TaskTable();
   readonly localHandlers: Map<string, LocalHandler>;
   readonly servers = new Map<string, ServerRuntime>();
   readonly log: (line: string) => void;
@@ -306,6 +310,7 @@ export class Gateway {
     session.closed = true;
     this.sessions.delete(session);
     this.serverRequests.dropSession(session);
+    this.tasks.dropSession(session);
     for (const end of [...session.listens.values()]) end();
     for (const [, call] of session.inflight) {
       if (call.upstreamId !== undefined) {
@@ -542,7 +547,7 @@ export class Gateway {
   }
 
   private routeServerRequest(up: Upstream, msg: JsonRpcRequest): void {
-    const refusal = this.serverRequests.deliver(up, msg, this.sessions, this.mode === 'wrap');
+    const refusal = this.serverRequests.deliver(up, msg, candidatesFor(this, up, msg.params), this.mode === 'wrap');
     if (refusal) {
       this.audit.emit({ event: 'policy_violation', server: up.name, method: msg.method, decision: 'deny', reason: `server request refused: ${refusal.error!.message}` });
       void up.send(refusal).catch(() => {});
@@ -581,7 +586,7 @@ export class Gateway {
       case 'notifications/message': {
         // A shared server's log lines can describe one tenant's calls: they go only to the session
         // that owns the server's current work (or the one wrap client), never to everyone.
-        const owner = ServerRequestRouter.pickSession(up, this.sessions, this.mode === 'wrap');
+        const owner = ownerOf(this, up, p);
         if (owner && levelAtLeast(p.level, owner.session.logLevel)) owner.session.send(JSON.stringify(msg), owner.related);
         return;
       }
@@ -593,7 +598,8 @@ export class Gateway {
         return;
       }
       default:
-        return this.broadcast(msg);
+        // Never broadcast: tasks/status and anything unknown go to their owner only.
+        return deliverToOwner(this, up, msg);
     }
   }
 

@@ -77,6 +77,14 @@ export class Metrics {
       },
     });
     new client.Gauge({
+      name: 'portcullis_tasks',
+      help: 'Tasks bound to the session that created them (bounded: see docs/identity.md, Tasks).',
+      registers,
+      collect() {
+        this.set(self.gw?.tasks.size ?? 0);
+      },
+    });
+    new client.Gauge({
       name: 'portcullis_lockdown',
       help: 'Whether the emergency lockdown is in force.',
       registers,

@@ -16,10 +16,13 @@
  *                         is refused before anything reads the caller's identity.
  *   4. answerLocally      handshake, ping and lists are the gateway's own; lists are filtered by the
  *                         same decision as calls (step 6), so listing and calling agree.
- *   5. route              which server and which name; unknown names fail like denied ones.
- *   5b. lockdown          the operator's emergency switch: every tool call refused but the
- *                         allowlist; after route so patterns can name tools, before any policy.
+ *   5. route              which server and which name; unknown names fail like denied ones; a task
+ *                         only for the session that created it, else it is an unknown task.
+ *   5b. lockdown          the operator's emergency switch: every tool call (and task result or
+ *                         status) refused but the allowlist; after route so patterns can name
+ *                         tools, before any policy.
  *   6. authorize          tool / prompt / resource policy; deny wins; denial is opaque on the wire.
+ *                         A task is authorized as its tool, again on every request.
  *   7. throttle           rate limit, after authorization so refused calls do not spend tokens, and
  *                         before argument validation so floods stay cheap.
  *   8. validateArguments  the server's own size/depth limits (stage 0 knew only the global ones),
@@ -38,8 +41,10 @@
  *   1. validateResult     MCP result schema and the tool's outputSchema, before anything reads it.
  *   2. inspectResult      one pass over every string of the answer (result or JSON-RPC error, whatever
  *                         shape it claims): strip terminal controls, redact secrets/PII, quarantine
- *                         or block prompt injection. Last, so it reads only well-formed results;
- *                         untouched results keep the server's bytes (splice).
+ *                         or block prompt injection. After validation, so it reads only well-formed
+ *                         results; untouched results keep the server's bytes (splice).
+ *   3. bindTasks          a CreateTaskResult binds its task to the caller; tasks/list keeps only the
+ *                         caller's own. Last, so only a result that reaches the caller binds a task.
  *   The audit record is written by step 1 above, once the answer is final.
  *
  * Server -> client requests (sampling/createMessage, elicitation/create) are not answers to a
@@ -48,6 +53,7 @@
  */
 import { answerLocally } from '../checks/answer-locally.ts';
 import { auditCall } from '../checks/audit-call.ts';
+import { bindTasks } from '../checks/bind-tasks.ts';
 import { authenticate } from '../checks/authenticate.ts';
 import { authorize } from '../checks/authorize.ts';
 import { constrainArguments } from '../checks/constrain-arguments.ts';
@@ -65,7 +71,7 @@ import { compose } from './compose.ts';
 import type { CallContext } from './types.ts';
 
 export const REQUEST_STAGES = [auditCall, validateMessage, authenticate, revocation, answerLocally, route, lockdown, authorize, throttle, validateArguments, inspectArguments, constrainArguments, forward] as const;
-export const RESPONSE_STAGES = [validateResult, inspectResult] as const;
+export const RESPONSE_STAGES = [validateResult, inspectResult, bindTasks] as const;
 
 export const runRequestChain = compose<CallContext>(REQUEST_STAGES);
 export const runResponseChain = compose<CallContext>(RESPONSE_STAGES);

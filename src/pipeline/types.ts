@@ -18,7 +18,7 @@ export interface Target {
   server: ResolvedServer;
   upstream: Upstream;
   catalog: Catalog;
-  /** The name (tool, prompt) or URI (resource) as the server knows it. */
+  /** The name (tool, prompt) or URI (resource) as the server knows it; for a task, the tool it runs. */
   name?: string;
   /** The name or URI as the client sees it. */
   exposed?: string;
@@ -53,6 +53,6 @@ export interface CallContext {
   /** The client withdrew the request (notifications/cancelled): it gets no answer (spec, utilities/cancellation). */
   cancelled?: boolean;
   /** What the audit record says about the decision. */
-  audit: { decision?: 'allow' | 'deny' | 'error'; reason?: string; rule?: string; event?: string; argument?: string };
+  audit: { decision?: 'allow' | 'deny' | 'error'; reason?: string; rule?: string; event?: string; argument?: string; task?: string };
   startedAt: number;
 }

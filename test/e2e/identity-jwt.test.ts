@@ -22,7 +22,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { base64url, SignJWT } from 'jose';
 import { startTestIssuer, type TestIssuer } from '../../scripts/test-issuer.ts';
 import { waitForAudit } from '../helpers/audit-wait.ts';
-import { BIN, EVERYTHING, NODE, readAudit, rpcError, startGateway, textOf, wrapCommand, writeConfig, type RunningGateway } from '../helpers/gateway-process.ts';
+import { BIN, EVERYTHING, NODE, readAudit, rpcError, runCli, startGateway, textOf, wrapCommand, writeConfig, type RunningGateway } from '../helpers/gateway-process.ts';
 
 const RESOURCE = 'https://gw.test.example/mcp';
 const METADATA = 'https://gw.test.example/.well-known/oauth-protected-resource/mcp';
@@ -309,7 +309,7 @@ describe('portcullis run as an OAuth 2.1 resource server', { timeout: 180_000 },
     const tokenFile = join(gw.dir, 'admin.token');
     writeFileSync(tokenFile, ADMIN_TOKEN + '\n', { mode: 0o600 });
     const admin = /admin listener on (http:\/\/[\d.:]+)/.exec(gw.stderr())![1];
-    const r = spawnSync(NODE, [BIN, 'revoke', '--subject', 'rita', '--reason', 'e2e', '--url', admin, '--token-file', tokenFile], { encoding: 'utf8' });
+    const r = await runCli(['revoke', '--subject', 'rita', '--reason', 'e2e', '--url', admin, '--token-file', tokenFile]);
     assert.equal(r.status, 0, r.stdout + r.stderr);
     const refused = await post(gw.url, INIT, { token: old });
     assert.equal(refused.status, 401, JSON.stringify(refused.body));

@@ -15,7 +15,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { waitForAudit } from '../helpers/audit-wait.ts';
-import { BIN, EVERYTHING, NODE, readAudit, rpcError, startGateway, tempDir, textOf, wrapCommand, writeConfig, type RunningGateway } from '../helpers/gateway-process.ts';
+import { BIN, EVERYTHING, NODE, readAudit, rpcError, runCli, startGateway, tempDir, textOf, wrapCommand, writeConfig, type RunningGateway } from '../helpers/gateway-process.ts';
 
 const TOKEN = 'e2e-admin-token-3f1c9a7b5d';
 const TOKEN_HASH = `sha256:${createHash('sha256').update(TOKEN).digest('hex')}`;
@@ -51,7 +51,7 @@ describe('incident response on a running gateway', () => {
   writeFileSync(tokenFile, TOKEN + '\n', { mode: 0o600 });
   let gw: RunningGateway;
   let admin: string;
-  const cli = (...args: string[]) => spawnSync(NODE, [BIN, ...args, '--url', admin, '--token-file', tokenFile], { encoding: 'utf8' });
+  const cli = (...args: string[]) => runCli([...args, '--url', admin, '--token-file', tokenFile]);
   const start = async () => {
     gw = await startGateway(CONFIG, [], { dir });
     admin = /admin listener on (http:\/\/[\d.:]+)/.exec(gw.stderr())![1];
@@ -85,7 +85,7 @@ describe('incident response on a running gateway', () => {
       while (!stop) outcomes.push(await echo(client).then(() => 'ok', (e: { code?: number }) => String(e.code)));
     })();
     while (outcomes.length < 5) await new Promise((r) => setTimeout(r, 20));
-    const on = cli('lockdown', 'on', '--allow', 'get-sum', '--reason', 'e2e incident');
+    const on = await cli('lockdown', 'on', '--allow', 'get-sum', '--reason', 'e2e incident');
     assert.equal(on.status, 0, on.stderr);
     assert.match(on.stdout, /lockdown ON via http/);
     // The admin API answers after the switch is in force: the very next call is refused.
@@ -115,9 +115,9 @@ describe('incident response on a running gateway', () => {
     const again = await connect(gw.url);
     assert.equal((await rpcError(echo(again))).data?.reason, 'LOCKDOWN');
     await waitForAudit(gw, (r) => r.event === 'lockdown_enabled' && Boolean((r.detail as { atStart?: boolean }).atStart));
-    const status = spawnSync(NODE, [BIN, 'lockdown', 'status', '--state-dir', join(dir, 'portcullis-state')], { encoding: 'utf8' });
+    const status = await runCli(['lockdown', 'status', '--state-dir', join(dir, 'portcullis-state')]);
     assert.equal(JSON.parse(status.stdout).enabled, true);
-    const off = cli('lockdown', 'off');
+    const off = await cli('lockdown', 'off');
     assert.equal(off.status, 0, off.stderr);
     assert.match(textOf(await echo(again, 'back')), /back/);
     await waitForAudit(gw, (r) => r.event === 'lockdown_disabled');
@@ -139,7 +139,7 @@ describe('incident response on a running gateway', () => {
   test('revoke --all ends the session: the client must start over', async () => {
     const client = await connect(gw.url);
     await echo(client);
-    const r = cli('revoke', '--all', '--reason', 'e2e');
+    const r = await cli('revoke', '--all', '--reason', 'e2e');
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /revoked everything via http.*[1-9]\d* session\(s\) ended/);
     await assert.rejects(echo(client), /404|Session not found|session/i);
@@ -153,14 +153,14 @@ describe('incident response on a running gateway', () => {
 
   test('server disable isolates the upstream (not listed, not called, not restarted); enable restores it', async () => {
     const client = await connect(gw.url);
-    assert.equal(cli('server', 'disable', 'everything', '--reason', 'compromised').status, 0);
+    assert.equal((await cli('server', 'disable', 'everything', '--reason', 'compromised')).status, 0);
     const err = await rpcError(echo(client));
     assert.equal(err.data?.reason, 'UPSTREAM_UNAVAILABLE');
     assert.deepEqual((await client.listTools()).tools, []);
     const ready = await fetch(`${admin}/readyz`, { headers: { authorization: `Bearer ${TOKEN}` } });
     assert.equal(ready.status, 503);
     assert.deepEqual(await ready.json(), { status: 'not ready', servers: { everything: 'disabled' } });
-    assert.equal(cli('server', 'enable', 'everything').status, 0);
+    assert.equal((await cli('server', 'enable', 'everything')).status, 0);
     assert.match(textOf(await echo(client, 'restored')), /restored/);
     await waitForAudit(gw, (r) => r.event === 'server_disabled' && r.reason === 'compromised');
     await waitForAudit(gw, (r) => r.event === 'server_enabled');

@@ -195,3 +195,20 @@ export function resourceText(result: { contents: ({ text: string } | { blob: str
   const c = result.contents[0];
   return c && 'text' in c ? c.text : '';
 }
+
+/**
+ * Run the portcullis CLI without blocking the test's event loop (spawnSync would: an SDK client's
+ * idle keep-alive socket can then be closed by the gateway under it, and its next call fails
+ * with "other side closed" on a loaded machine).
+ */
+export function runCli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(NODE, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    child.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    child.once('error', reject);
+    child.once('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}

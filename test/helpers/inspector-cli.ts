@@ -24,7 +24,9 @@ const running = new Set<ChildProcess>();
 
 /** Run the Inspector CLI once (argv array, Node 24 first on PATH) and collect what it printed. */
 export function inspector(args: string[]): Promise<InspectorRun> {
-  const child = spawn(INSPECTOR, ['--cli', '--format', 'json', '-q', ...args], {
+  // The Inspector's own connect timeout is 15 s; a `portcullis wrap` started on a loaded 2-core
+  // machine (CI, other work) can take longer than that to answer initialize. No timing is asserted.
+  const child = spawn(INSPECTOR, ['--cli', '--format', 'json', '-q', '--connect-timeout', '90000', ...args], {
     env: { ...process.env, PATH: `${dirname(NODE)}:${process.env.PATH ?? ''}` },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

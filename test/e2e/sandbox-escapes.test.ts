@@ -137,6 +137,15 @@ describe('sandbox escapes (bubblewrap): each attempt fails, the gateway stays he
     assert.match(r.unshare_cmd.stderr, /Operation not permitted|No space left/);
   });
 
+  test('io_uring answers ENOSYS inside (its rings would bypass seccomp); AF_ALG, AF_VSOCK and the kernel log are refused', async () => {
+    const ENOSYS = 38;
+    const inside = (await call(client, 'hostile__kernel_surface')).report as Sys;
+    const outside = (await call(client, 'control__kernel_surface')).report as Sys;
+    assert.notEqual(outside.io_uring_setup.errno, ENOSYS, 'without the sandbox this kernel runs io_uring_setup (EFAULT on NULL params, or EPERM if disabled by sysctl)');
+    assert.deepEqual(inside.io_uring_setup, { ret: -1, errno: ENOSYS });
+    for (const k of ['af_alg_socket', 'af_vsock_socket', 'syslog_size']) assert.deepEqual(inside[k], { ret: -1, errno: EPERM }, k);
+  });
+
   test('after every attempt the gateway and both servers answer', async () => {
     assert.equal(gw.proc.exitCode, null);
     assert.equal(((await call(client, 'hostile__echo', { text: 'still here' })).report as { echo: string }).echo, 'still here');

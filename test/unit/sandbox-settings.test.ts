@@ -159,6 +159,9 @@ test('docker/podman: the same settings as engine flags; allowlist and a missing 
   const profile = seccompProfile(true) as { defaultAction: string; syscalls: { names: string[] }[] };
   assert.equal(profile.defaultAction, 'SCMP_ACT_ALLOW');
   assert.ok(profile.syscalls[0].names.includes('ptrace') && profile.syscalls[0].names.includes('bpf'));
+  // The file replaces the engine's default profile (which denies io_uring): ours must deny it too.
+  const enosys = profile.syscalls.find((r) => (r as { errnoRet?: number }).errnoRet === 38);
+  assert.deepEqual(enosys?.names, ['clone3', 'io_uring_setup', 'io_uring_enter', 'io_uring_register']);
 });
 
 test('restart policy: first retry at once, then doubling to 30 s, crash loop at 5, a stable run resets', () => {

@@ -70,7 +70,7 @@ describe('sandbox escapes (bubblewrap): each attempt fails, the gateway stays he
     assert.ok(started, 'sandbox_started is audited');
     const detail = started.detail as { sandboxed: boolean; limits: Record<string, string>; seccomp: string };
     assert.equal(detail.sandboxed, true);
-    assert.match(detail.limits.memory, /1g \((cgroup v2 memory\.max|rlimit RLIMIT_DATA)/, 'the memory mechanism in force is named');
+    assert.match(detail.limits.memory, /1g \((cgroup v2 memory\.max|watchdog: PSS)/, 'the memory mechanism in force is named');
     assert.match(detail.seccomp, /ptrace/);
   });
 

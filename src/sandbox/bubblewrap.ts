@@ -137,8 +137,20 @@ export async function bubblewrapLaunch(input: BackendInput, bwrap: BwrapInfo = p
     for (const d of data) fd(d.fd)!.end(d.bytes);
     if (!handshake) return;
     const pid = (await readInfo(fd(fdInfo)!))['child-pid'];
-    cgroup?.attach(pid);
-    if (limits.memoryWatchdog !== undefined) watchdog = await startWatchdog(pid, limits.memoryWatchdog, s.memoryLimit!, input, ctl);
+    try {
+      cgroup?.attach(pid);
+      if (limits.memoryWatchdog !== undefined) watchdog = await startWatchdog(pid, limits.memoryWatchdog, s.memoryLimit!, input, ctl);
+    } catch (err) {
+      // The sandbox's init is still held on --block-fd, before --die-with-parent takes effect:
+      // killing only bwrap's outer process (what a failed start does) would leave it behind.
+      // Its parent is alive and has not reaped it, so the pid is still that process.
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+      throw err;
+    }
     fd(fdBlock)!.end('x');
   };
   const network =

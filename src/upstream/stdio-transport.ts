@@ -96,6 +96,10 @@ export class StdioTransport implements UpstreamTransport {
         return;
       }
       this.child = child;
+      // The setup descriptors (seccomp program, files, bwrap's info and block pipes) go when the
+      // child goes; a reset on one of them then is no error of the server's, and unhandled it
+      // would take the gateway down.
+      for (let i = 3; i < child.stdio.length; i++) (child.stdio[i] as NodeJS.EventEmitter | null)?.on('error', () => {});
       this.wireOutput(child);
       child.once('spawn', () => {
         if (!spec.onSpawn) return resolve();

@@ -7,7 +7,15 @@
  *
  * Fast path: copy with sorted keys and let the native JSON.stringify write it (about twice as
  * fast). JS objects enumerate integer-like keys ("9", "10") first, in numeric order, whatever
- * the insertion order, so a value holding such a key takes the slow, explicit path.
+ * the insertion order, so a value holding such a key takes the slow, explicit path. A key named
+ * `__proto__` is defined, not assigned: `out["__proto__"] = v` would set the copy's prototype (or
+ * do nothing) instead of adding the key, and the member would vanish from the hashed bytes. (A
+ * null-prototype copy would also do, but V8 keeps those in dictionary mode: measured 1.6x slower.)
+ *
+ * Deliberate deviations from RFC 8785, kept because an audit record must always be written:
+ * NaN and the infinities serialize as `null` and a lone surrogate as a `\udxxx` escape (both as
+ * JSON.stringify writes them) where the RFC says to fail. Everything else matches the RFC's
+ * own vectors (test/fixtures/canonical-json).
  */
 const INDEX_KEY = /^(?:0|[1-9]\d*)$/;
 const BAIL = Symbol('integer-like key');
@@ -25,7 +33,8 @@ function sortedCopy(v: unknown): unknown {
   const out: Record<string, unknown> = {};
   for (const k of keys) {
     if (INDEX_KEY.test(k)) throw BAIL;
-    out[k] = sortedCopy(src[k]);
+    if (k === '__proto__') Object.defineProperty(out, k, { value: sortedCopy(src[k]), enumerable: true, writable: true, configurable: true });
+    else out[k] = sortedCopy(src[k]);
   }
   return out;
 }

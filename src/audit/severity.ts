@@ -29,6 +29,7 @@ const BY_EVENT: Readonly<Record<string, Severity>> = {
   sandbox_crash_loop: 'high',
   sandbox_refused: 'high',
   sandbox_killed: 'medium',
+  sandbox_memory_exceeded: 'medium',
   lockdown_enabled: 'high',
   tokens_revoked: 'high',
   server_disabled: 'high',

@@ -1,7 +1,7 @@
 /** `portcullis check --config FILE`: validate without running; list problems and what is not enforced. */
 import { findUnenforced } from '../config/enforcement.ts';
 import { requireAuthProblems } from '../config/identity-schema.ts';
-import { ConfigError, formatProblem, loadConfigFile } from '../config/load.ts';
+import { ConfigError, formatProblem, loadConfigFile, notFromUnsetEnv } from '../config/load.ts';
 import { symlinkWarnings } from '../config/symlink-warnings.ts';
 import { sandboxReadiness } from '../sandbox/readiness.ts';
 import { transportSecurityProblems } from '../tls/readiness.ts';
@@ -28,10 +28,12 @@ export const checkCommand: Command = {
     if (!values.config) throw new CliError(`--config is required\n\n${usage}`);
     const file = values.config as string;
     try {
-      const loaded = loadConfigFile(file);
+      // An unset ${VAR} is one problem among the others, not the end of the check (run and wrap
+      // still refuse to start on it): all of them are listed in one run.
+      const loaded = loadConfigFile(file, process.env, { allowUnsetEnv: true });
       // Settings valid in themselves that `run` would refuse on this host (transport: files that
       // cannot be read, mtls toward a plain-http upstream); each names its key and the fix.
-      const problems = [...requireAuthProblems(loaded.config), ...transportSecurityProblems(loaded)];
+      const problems = [...loaded.unsetEnv, ...[...requireAuthProblems(loaded.config), ...transportSecurityProblems(loaded)].filter(notFromUnsetEnv(loaded.unsetEnv))];
       const unenforced = findUnenforced(loaded.config, 'check');
       // Enforced by this build, but is the backend on this host? (See also `portcullis doctor`.)
       const sandbox = sandboxReadiness(loaded);
@@ -44,7 +46,7 @@ export const checkCommand: Command = {
       }
       const out = valid
         ? [`${file}: valid (${loaded.servers.length} server(s))`]
-        : [`${file}: ${problems.length} problem(s) that \`run\` would refuse:`, ...problems.map((p) => `  ${p.path}: ${p.message}${'fix' in p ? `\n    fix: ${p.fix}` : ''}`)];
+        : [`${file}: ${problems.length} problem(s) that \`run\` would refuse:`, ...problems.map((p) => `  ${p.path}${'line' in p && p.line ? ` (line ${p.line})` : ''}: ${p.message}${'fix' in p ? `\n    fix: ${p.fix}` : ''}`)];
       for (const n of loaded.notes) out.push(`note:${formatProblem(file, n).slice(1)}`);
       for (const w of warnings) out.push(`warning: ${w.path}: ${w.message}\n    fix: ${w.fix}`);
       if (unenforced.length) {

@@ -15,9 +15,9 @@ import type { Command } from './main.ts';
 const usage = `Usage: portcullis doctor [--config FILE] [--json]
 
 Report what this host supports for sandboxing stdio MCP servers: bubblewrap, user namespaces,
-seccomp, cgroup v2 delegation (else rlimits), util-linux prlimit/taskset, docker and podman —
-each tried, not guessed — and which mechanism enforces each limit. With --config, also whether
-the backend of every sandboxed server in that file is available here.
+seccomp, cgroup v2 delegation (else the memory watchdog and rlimits), util-linux prlimit/taskset,
+docker and podman — each tried, not guessed — and which mechanism enforces each limit. With
+--config, also whether the backend of every sandboxed server in that file is available here.
 
 Exit 0 when the default backend (bubblewrap) works and every configured sandbox can start (or is
 required: false); 1 otherwise.

@@ -49,11 +49,24 @@ export interface LoadedConfig {
   servers: ResolvedServer[];
   /** Non-fatal remarks (e.g. a skill override naming no server). */
   notes: ConfigProblem[];
+  /**
+   * `${VAR}`s that were not set (only with `allowUnsetEnv`; each reads as ""). Without that
+   * option an unset variable is a ConfigError, listed with every other problem of the file.
+   */
+  unsetEnv: ConfigProblem[];
+}
+
+export interface LoadOptions {
+  /**
+   * `portcullis check`: load a file whose `${VAR}`s are not all set, so that every other problem
+   * can be found in the same run; they come back in `unsetEnv`. Never for a gateway that runs.
+   */
+  allowUnsetEnv?: boolean;
 }
 
 const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
 
-export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env, opts: LoadOptions = {}): LoadedConfig {
   let text: string;
   try {
     const st = statSync(file);
@@ -65,10 +78,10 @@ export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.en
     if (err instanceof ConfigError) throw err;
     throw new ConfigError(file, [{ path: '', message: `cannot read: ${(err as Error).message}`, fix: 'check the --config path' }]);
   }
-  return loadConfigText(text, file, env);
+  return loadConfigText(text, file, env, opts);
 }
 
-export function loadConfigText(text: string, file = '<inline>', env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+export function loadConfigText(text: string, file = '<inline>', env: NodeJS.ProcessEnv = process.env, opts: LoadOptions = {}): LoadedConfig {
   const lineCounter = new LineCounter();
   // Aliases are allowed but capped: a YAML "billion laughs" must not expand without bound.
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
@@ -101,13 +114,17 @@ export function loadConfigText(text: string, file = '<inline>', env: NodeJS.Proc
   }
   if (raw === null || raw === undefined) raw = {};
 
-  interpolate(raw, [], env, problems, lineOf);
-  if (problems.length) throw new ConfigError(file, problems);
+  // An unset variable does not stop the load: every other problem of the file is found in the
+  // same run. What an empty value provokes at the variable's own key is not reported twice.
+  const unsetEnv: ConfigProblem[] = [];
+  interpolate(raw, [], env, unsetEnv, lineOf);
+  const own = notFromUnsetEnv(unsetEnv);
+  const fail = (found: ConfigProblem[]): never => {
+    throw new ConfigError(file, [...unsetEnv, ...found.filter(own)]);
+  };
 
   const parsed = configSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new ConfigError(file, parsed.error.issues.map((i) => issueToProblem(i, lineOf)));
-  }
+  if (!parsed.success) return fail(parsed.error.issues.map((i) => issueToProblem(i, lineOf)));
   const config = parsed.data;
   const notes: ConfigProblem[] = [];
   const seen = new Set<string>();
@@ -127,7 +144,7 @@ export function loadConfigText(text: string, file = '<inline>', env: NodeJS.Proc
       });
     }
   });
-  if (problems.length) throw new ConfigError(file, problems);
+  if (problems.length) fail(problems);
 
   const servers = config.mcp.servers.map((s): ResolvedServer => {
     const skillOverrides = config.mcp.skills.filter((k) => k.name === s.name).map((k) => k.security);
@@ -138,8 +155,14 @@ export function loadConfigText(text: string, file = '<inline>', env: NodeJS.Proc
   for (const p of sandboxSettingProblems(config.mcp.security.sandbox, servers)) problems.push({ path: p.path, line: lineOf(p.at), message: p.message, fix: p.fix });
   for (const p of classifierProblems(config.mcp.security.inspection.injection.classifier)) problems.push({ ...p, line: lineOf(p.path.split('.')) });
   for (const p of validationOverrideProblems(config)) problems.push({ path: p.path, line: lineOf(p.at), message: p.message, fix: p.fix });
-  if (problems.length) throw new ConfigError(file, problems);
-  return deepFreeze({ file, config, servers, notes });
+  if (problems.filter(own).length || (unsetEnv.length && !opts.allowUnsetEnv)) fail(problems);
+  return deepFreeze({ file, config, servers, notes, unsetEnv });
+}
+
+/** A problem that is not merely the echo of an unset `${VAR}`'s empty value at (or under) its key. */
+export function notFromUnsetEnv(unsetEnv: readonly ConfigProblem[]): (p: { path: string }) => boolean {
+  const paths = unsetEnv.map((u) => u.path);
+  return (p) => !paths.some((u) => p.path === u || p.path.startsWith(`${u}.`));
 }
 
 /**

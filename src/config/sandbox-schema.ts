@@ -50,7 +50,7 @@ export const sandboxSchema = z.strictObject({
     .default([])
     .describe('Capabilities kept (inside the sandbox user namespace); every other is dropped.'),
   readOnlyRoot: z.boolean().default(true).describe('The sandbox root (its system directories are always read-only) cannot be written.'),
-  memoryLimit: size('memoryLimit').optional().describe('cgroup v2 memory.max when delegated, else RLIMIT_DATA per process (`portcullis doctor` says which).'),
+  memoryLimit: size('memoryLimit').optional().describe('cgroup v2 memory.max when delegated, else the memory watchdog: the PSS of all the sandbox\'s processes, polled, the sandbox killed over it (`portcullis doctor` says which).'),
   cpuLimit: z.number().positive().optional().describe('CPUs: cgroup v2 cpu.max when delegated, else pinned to ceil(cpuLimit) CPUs.'),
   timeoutSeconds: z
     .number()

@@ -54,6 +54,7 @@ export const AUDIT_EVENTS = [
   'sandbox_started',
   'sandbox_refused',
   'sandbox_killed',
+  'sandbox_memory_exceeded',
   'certificate_pin_mismatch',
   // Alerts and the operator's incident actions (always audited).
   'alert_raised',

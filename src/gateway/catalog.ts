@@ -2,17 +2,15 @@
  * What one upstream offers: its tools, prompts, resources and resource templates, fetched with
  * pagination and cached until the server says `notifications/*\/list_changed`.
  *
- * Tool `inputSchema`/`outputSchema` validators are compiled once per list, lazily on first use.
- * A schema that does not compile (or is absurdly large) yields a validator that refuses
- * everything: a server cannot switch validation off by sending a broken schema.
+ * Tool `inputSchema`/`outputSchema` validators are compiled once per list, lazily on first use,
+ * and freed when the list is replaced (schema-validators.ts).
  */
-import { Ajv } from 'ajv';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
-import type { ValidateFunction } from 'ajv';
 import { GatewayError } from '../errors.ts';
 import type { Params } from '../protocol/envelope.ts';
 import type { Upstream } from '../upstream/upstream.ts';
+import { ValidatorGeneration, type Validator } from './schema-validators.ts';
+
+export type { Validator } from './schema-validators.ts';
 
 export interface ToolDef {
   name: string;
@@ -20,11 +18,6 @@ export interface ToolDef {
   inputSchema?: Record<string, unknown>;
   outputSchema?: Record<string, unknown>;
   [k: string]: unknown;
-}
-
-export interface Validator {
-  (value: unknown): boolean;
-  errors?: string;
 }
 
 export interface ToolEntry {
@@ -42,51 +35,15 @@ const LIST_METHOD: Record<ListKind, string> = {
 };
 const CAPABILITY: Record<ListKind, string> = { tools: 'tools', prompts: 'prompts', resources: 'resources', resourceTemplates: 'resources' };
 const MAX_PAGES = 100;
-const MAX_SCHEMA_BYTES = 256 * 1024;
 
-// MCP's default dialect is JSON Schema 2020-12 (2025-11-25); servers built on zod still declare
-// draft-07, so each schema is compiled by the engine of the dialect it names.
-const OPTIONS = { strict: false, allErrors: false, validateSchema: true, code: { optimize: 1 } } as const;
-const ajv2020 = new Ajv2020(OPTIONS);
-const ajv07 = new Ajv(OPTIONS);
-(addFormats as unknown as (a: unknown) => void)(ajv2020);
-(addFormats as unknown as (a: unknown) => void)(ajv07);
-
-function engineFor(schema: Record<string, unknown>): Ajv | Ajv2020 {
-  const dialect = typeof schema.$schema === 'string' ? schema.$schema : '';
-  return /draft-0[4-7]/.test(dialect) ? ajv07 : ajv2020;
-}
-
-function compile(schema: unknown, what: string): Validator {
-  let fn: ValidateFunction;
-  try {
-    if (JSON.stringify(schema).length > MAX_SCHEMA_BYTES) throw new Error(`schema over ${MAX_SCHEMA_BYTES} bytes`);
-    // Each tool gets its own compile; `$id`s from servers must not collide in the shared cache.
-    const { $id: _ignored, $schema: _dialect, ...rest } = (schema ?? {}) as Record<string, unknown>;
-    const ajv = engineFor(schema as Record<string, unknown>);
-    fn = ajv.compile(rest);
-  } catch (err) {
-    const v: Validator = () => false;
-    v.errors = `the server's ${what} does not compile: ${(err as Error).message}`;
-    return v;
-  }
-  const ajv = engineFor(schema as Record<string, unknown>);
-  const v: Validator = (value) => {
-    const ok = fn(value) as boolean;
-    v.errors = ok ? undefined : ajv.errorsText(fn.errors, { dataVar: 'arguments' });
-    return ok;
-  };
-  return v;
-}
-
-function toolEntry(def: ToolDef): ToolEntry {
+function toolEntry(def: ToolDef, gen: ValidatorGeneration): ToolEntry {
   let input: Validator | undefined;
   let output: Validator | null | undefined;
   return {
     def,
-    input: () => (input ??= compile(def.inputSchema ?? { type: 'object' }, 'inputSchema')),
+    input: () => (input ??= gen.compile(def.inputSchema ?? { type: 'object' }, 'inputSchema')),
     output: () => {
-      if (output === undefined) output = def.outputSchema ? compile(def.outputSchema, 'outputSchema') : null;
+      if (output === undefined) output = def.outputSchema ? gen.compile(def.outputSchema, 'outputSchema') : null;
       return output ?? undefined;
     },
   };
@@ -95,6 +52,8 @@ function toolEntry(def: ToolDef): ToolEntry {
 export class Catalog {
   readonly upstream: Upstream;
   private tools?: Map<string, ToolEntry>;
+  /** The validators of the current tools list (schema-validators.ts), freed when it is replaced. */
+  private generation = new ValidatorGeneration();
   private lists: Partial<Record<Exclude<ListKind, 'tools'>, Record<string, unknown>[]>> = {};
   private inflight: Partial<Record<ListKind, Promise<unknown>>> = {};
   private readonly timeoutMs: number;
@@ -112,7 +71,11 @@ export class Catalog {
 
   /** Forget a list (on list_changed, or when the server restarts). */
   invalidate(kind?: ListKind): void {
-    if (!kind || kind === 'tools') this.tools = undefined;
+    if (!kind || kind === 'tools') {
+      this.tools = undefined;
+      this.generation.retire();
+      this.generation = new ValidatorGeneration();
+    }
     if (kind && kind !== 'tools') delete this.lists[kind];
     if (!kind) this.lists = {};
   }
@@ -126,7 +89,8 @@ export class Catalog {
     const fetched = await this.fetch('tools');
     const items = this.review?.('tools', fetched) ?? fetched;
     const m = new Map<string, ToolEntry>();
-    for (const t of items as ToolDef[]) if (t && typeof t.name === 'string') m.set(t.name, toolEntry(t));
+    const gen = this.generation;
+    for (const t of items as ToolDef[]) if (t && typeof t.name === 'string') m.set(t.name, toolEntry(t, gen));
     this.tools = m;
     return m;
   }

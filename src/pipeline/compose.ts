@@ -1,36 +1,58 @@
 /**
  * A paranoid composer for security stages: `(ctx, next) => Promise<void>`.
  *
- * A stage that calls `next()` twice is a bug that could run a call twice or skip a check on the
- * second pass: it throws. A stage that resolves without awaiting the `next()` it started would let
- * the rest of the chain run after the outer stages (audit!) have finished: the composer awaits
- * every started `next()` before it resolves, and reports a stage that forgot to.
+ * The onion order is what makes the chain safe: a stage's code after `await next()` (the audit
+ * record, the response checks) must run only once everything inside it has finished. So:
+ *
+ * - `next()` called twice is an error: it could run a call twice or skip a check on the second pass.
+ * - A stage that resolves (or throws) before the `next()` it started has settled is an error: an
+ *   outer stage would otherwise go on while `forward` is still running (the audit record written
+ *   before the answer exists). The error is raised only once that inner `next()` has settled, so
+ *   the outer stages still never overtake the inner ones; what they see is the error, not success.
+ * - `next()` called after its stage finished (from a timer, say) is an error and runs nothing: the
+ *   rest of the chain would run with no outer stage around it.
  */
 export type Stage<C> = (ctx: C, next: () => Promise<void>) => Promise<void> | void;
 
+export class ComposeError extends Error {
+  override name = 'ComposeError';
+}
+
+const nameOf = (s: { name: string }, i: number): string => s.name || `#${i}`;
+
 export function compose<C>(stages: readonly Stage<C>[]): (ctx: C) => Promise<void> {
   for (const s of stages) if (typeof s !== 'function') throw new TypeError('every stage must be a function');
-  return async function run(ctx: C): Promise<void> {
+  return function run(ctx: C): Promise<void> {
     let index = -1;
-    const started: Promise<void>[] = [];
-    const dispatch = (i: number): Promise<void> => {
-      if (i <= index) return Promise.reject(new Error('next() called more than once'));
+    const dispatch = async (i: number): Promise<void> => {
+      if (i <= index) throw new ComposeError('next() called more than once');
       index = i;
       const stage = stages[i];
-      if (!stage) return Promise.resolve();
+      if (!stage) return;
+      let inner: Promise<void> | undefined;
+      let innerSettled = false;
+      let finished = false;
+      const next = (): Promise<void> => {
+        if (inner) return Promise.reject(new ComposeError('next() called more than once'));
+        if (finished) return Promise.reject(new ComposeError(`stage ${nameOf(stage, i)} called next() after it had finished`));
+        inner = dispatch(i + 1);
+        // Attached before the stage can await `inner`, so it runs first when `inner` settles.
+        inner.then(() => void (innerSettled = true), () => void (innerSettled = true));
+        return inner;
+      };
       try {
-        const p = Promise.resolve(stage(ctx, () => {
-          const n = dispatch(i + 1);
-          started[i + 1] = n;
-          return n;
-        }));
-        return p;
+        await stage(ctx, next);
       } catch (err) {
-        return Promise.reject(err);
+        finished = true;
+        if (inner && !innerSettled) await inner.catch(() => undefined);
+        throw err;
+      }
+      finished = true;
+      if (inner && !innerSettled) {
+        await inner.catch(() => undefined);
+        throw new ComposeError(`stage ${nameOf(stage, i)} finished before the next() it called (it must await next())`);
       }
     };
-    await dispatch(0);
-    // A stage that did not await its next(): wait for the rest of the chain before resolving.
-    for (const p of started) if (p) await p;
+    return dispatch(0);
   };
 }

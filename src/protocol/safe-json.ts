@@ -21,12 +21,13 @@ export interface ParseLimits {
   maxDepth: number;
 }
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const LBRACE = 0x7b;
-const LBRACKET = 0x5b;
-const RBRACE = 0x7d;
-const RBRACKET = 0x5d;
+/** JSON's structural bytes, for the scans that run before (or instead of) parsing. */
+export const QUOTE = 0x22;
+export const BACKSLASH = 0x5c;
+export const LBRACE = 0x7b;
+export const LBRACKET = 0x5b;
+export const RBRACE = 0x7d;
+export const RBRACKET = 0x5d;
 
 /** Nesting depth by a byte scan that skips string contents; true when it exceeds maxDepth. */
 function tooDeep(buf: Uint8Array, maxDepth: number): boolean {

@@ -7,8 +7,9 @@
  *
  * Descriptors, numbered from 3 with no gaps (an unused one would leak into the sandbox): the
  * seccomp program, /etc/passwd, /etc/group, /etc/hosts without host networking (each written
- * then closed), then with a cgroup bwrap's info (the sandbox's first pid) and the block bwrap
- * waits on until that pid is in the cgroup: nothing of the server runs outside its limits.
+ * then closed), then, with a cgroup or the memory watchdog, bwrap's info (the sandbox's first
+ * pid) and the block bwrap waits on until that pid is in the cgroup and the watchdog measures
+ * the sandbox: nothing of the server runs outside its limits.
  * A root gateway spawns all of it as `hostUid:hostGid`: uid 0 on the host is exempt from
  * RLIMIT_NPROC and owns every root file a bind might expose.
  */
@@ -25,8 +26,10 @@ import { EgressProxy } from './egress-proxy.ts';
 import { sandboxEnv } from './env-scrub.ts';
 import { ETC_FILES, ETC_NETWORK_FILES, hostUserCan, isUnder, resolveAllowedPaths, resolveExecutable, SandboxSetupError, sandboxCwd, SYSTEM_DIRS, systemEntries } from './host-access.ts';
 import { parseSize, planLimits } from './limits.ts';
+import { MemoryWatchdog, sandboxProcDir } from './memory-watchdog.ts';
 import { buildSeccompFilter } from './seccomp-filter.ts';
 import { hostSeccompArch } from './syscalls.ts';
+import type { LaunchSpec } from '../upstream/stdio-transport.ts';
 import type { BackendInput, SandboxLaunch } from './types.ts';
 
 const BRIDGE_SRC = join(dirname(fileURLToPath(import.meta.url)), 'egress-bridge.ts');
@@ -102,6 +105,7 @@ export async function bubblewrapLaunch(input: BackendInput, bwrap: BwrapInfo = p
   const data = files.map((f, i) => ({ ...f, fd: FD_SECCOMP + 1 + i }));
   const fdInfo = FD_SECCOMP + 1 + data.length;
   const fdBlock = fdInfo + 1;
+  const handshake = Boolean(cgroup) || limits.memoryWatchdog !== undefined;
   const argv = bwrapArgs({
     system: systemEntries(),
     etc: s.network === 'host' ? [...ETC_FILES, ...ETC_NETWORK_FILES] : ETC_FILES,
@@ -113,8 +117,8 @@ export async function bubblewrapLaunch(input: BackendInput, bwrap: BwrapInfo = p
     capabilities: s.capabilities.map((c) => (c.startsWith('CAP_') ? c : `CAP_${c}`)),
     disableUserns: bwrap.disableUserns,
     seccompFd: FD_SECCOMP,
-    infoFd: cgroup ? fdInfo : undefined,
-    blockFd: cgroup ? fdBlock : undefined,
+    infoFd: handshake ? fdInfo : undefined,
+    blockFd: handshake ? fdBlock : undefined,
     chdir: cwd,
     command: inner,
   });
@@ -126,16 +130,29 @@ export async function bubblewrapLaunch(input: BackendInput, bwrap: BwrapInfo = p
   }
   const [command, ...args] = taskset ? [taskset, '--cpu-list', limits.cpuList!, bwrap.path, ...argv] : [bwrap.path, ...argv];
 
-  const onSpawn = async (child: ChildProcess) => {
+  let watchdog: MemoryWatchdog | undefined;
+  const onSpawn: LaunchSpec['onSpawn'] = async (child, ctl) => {
     const fd = (n: number) => child.stdio[n] as (Writable & Readable) | null;
     fd(FD_SECCOMP)!.end(seccomp.bytes);
     for (const d of data) fd(d.fd)!.end(d.bytes);
-    if (!cgroup) return;
-    const info = await readInfo(fd(fdInfo)!);
-    cgroup.attach(info['child-pid']);
+    if (!handshake) return;
+    const pid = (await readInfo(fd(fdInfo)!))['child-pid'];
+    try {
+      cgroup?.attach(pid);
+      if (limits.memoryWatchdog !== undefined) watchdog = await startWatchdog(pid, limits.memoryWatchdog, s.memoryLimit!, input, ctl);
+    } catch (err) {
+      // The sandbox's init is still held on --block-fd, before --die-with-parent takes effect:
+      // killing only bwrap's outer process (what a failed start does) would leave it behind.
+      // Its parent is alive and has not reaped it, so the pid is still that process.
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+      throw err;
+    }
     fd(fdBlock)!.end('x');
   };
-
   const network =
     s.network === 'none' ? 'none (own network namespace, loopback only)' : s.network === 'host' ? 'host network' : `allowlist via egress proxy: ${(s.allowedHosts ?? []).join(', ') || '(empty: nothing)'}`;
   return {
@@ -145,9 +162,10 @@ export async function bubblewrapLaunch(input: BackendInput, bwrap: BwrapInfo = p
       env: sandboxEnv({ base: input.baseEnv, passEnv: s.passEnv, serverEnv: server.env, fixed: fixedEnv }),
       uid: runAs?.uid,
       gid: runAs?.gid,
-      extraFds: 1 + data.length + (cgroup ? 2 : 0),
+      extraFds: 1 + data.length + (handshake ? 2 : 0),
       onSpawn,
       cleanup: () => {
+        watchdog?.stop();
         cgroup?.remove();
         cleanup();
       },
@@ -162,6 +180,25 @@ export async function bubblewrapLaunch(input: BackendInput, bwrap: BwrapInfo = p
       paths: binds.map((b) => `${b.dest}${b.src !== b.dest ? ` (${b.src})` : ''} ${b.writable ? 'rw' : 'ro'}`),
     },
   };
+}
+
+/**
+ * The memory watchdog on the sandbox's own procfs (memory-watchdog.ts), started while bwrap still
+ * blocks: a sandbox it cannot measure does not run. Over the limit: audited, then killed whole.
+ */
+async function startWatchdog(pid: number, limitBytes: number, limit: string, input: BackendInput, ctl: { kill(reason: string, wire?: string): void }): Promise<MemoryWatchdog> {
+  const procDir = await sandboxProcDir(pid);
+  const w = new MemoryWatchdog({
+    procDir,
+    limitBytes,
+    onExceeded: (r) => {
+      input.onMemoryExceeded?.(r, limitBytes);
+      const used = `${Math.round(r.bytes / 1024 ** 2)} MiB ${r.measure.toUpperCase()} in ${r.processes} process(es)`;
+      ctl.kill(`sandbox memory limit exceeded: ${used}, memoryLimit ${limit}`, `it exceeded its memory limit (${limit})`);
+    },
+  });
+  if (!w.start()) throw new Error(`the memory watchdog cannot read the sandbox's processes (${procDir}), so memoryLimit could not be enforced`);
+  return w;
 }
 
 /** bwrap's --info-fd JSON (`{"child-pid": N, ...}`), bounded in size and time. */

@@ -6,7 +6,8 @@
  *   and its in-sandbox bridge exist for bubblewrap only; see settings-problems.ts)
  *   readOnlyRoot → --read-only; /tmp → --tmpfs /tmp:rw,noexec,nosuid,nodev,size=tmpSize
  *   capabilities → --cap-drop ALL (+ --cap-add each); --security-opt no-new-privileges
- *   seccomp → the engine's own default profile plus ours, as a JSON profile file (same deny list)
+ *   seccomp → our profile as a JSON file (the rules of seccomp-filter.ts); it replaces the engine's
+ *   default profile, which is why it must carry every one of those rules itself
  *   memoryLimit → --memory (and --memory-swap equal: no swap); cpuLimit → --cpus;
  *   maxProcesses → --pids-limit; maxOpenFiles / maxFileSize → --ulimit nofile / fsize
  *   allowedPaths → -v path:path:ro|rw; env → -e NAME (values passed in the client's environment,
@@ -22,18 +23,23 @@ import { which } from './detect.ts';
 import { sandboxEnv } from './env-scrub.ts';
 import { resolveAllowedPaths, SandboxSetupError } from './host-access.ts';
 import { parseSize } from './limits.ts';
-import { ALWAYS_DENIED, AF_INET, AF_INET6, AF_PACKET, CLONE_NEWUSER, SOCK_RAW } from './seccomp-filter.ts';
+import { ABSENT, ALWAYS_DENIED, AF_INET, AF_INET6, AF_PACKET, CLONE_NEWUSER, DENIED_SOCKET_FAMILIES, SOCK_RAW } from './seccomp-filter.ts';
 import type { BackendInput, SandboxLaunch } from './types.ts';
 
 export type Engine = 'docker' | 'podman';
 
-/** The seccomp deny list as an OCI/libseccomp JSON profile (default allow; listed calls → EPERM). */
+/**
+ * The seccomp deny list as an OCI/libseccomp JSON profile (default allow; listed calls → EPERM,
+ * ABSENT ones → ENOSYS). It replaces the engine's default profile, so it must carry every rule
+ * of seccomp-filter.ts itself.
+ */
 export function seccompProfile(denyRawSockets: boolean): object {
   const errno = { action: 'SCMP_ACT_ERRNO', errnoRet: 1 };
   const syscalls: object[] = [
     { names: [...ALWAYS_DENIED], ...errno },
     { names: ['clone', 'unshare'], ...errno, args: [{ index: 0, value: CLONE_NEWUSER, valueTwo: CLONE_NEWUSER, op: 'SCMP_CMP_MASKED_EQ' }] },
-    { names: ['clone3'], action: 'SCMP_ACT_ERRNO', errnoRet: 38 },
+    { names: [...ABSENT], action: 'SCMP_ACT_ERRNO', errnoRet: 38 },
+    ...DENIED_SOCKET_FAMILIES.map((f) => ({ names: ['socket'], ...errno, args: [{ index: 0, value: f, op: 'SCMP_CMP_EQ' }] })),
   ];
   if (denyRawSockets) {
     syscalls.push(

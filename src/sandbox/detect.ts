@@ -97,7 +97,7 @@ export function probeSeccomp(): Probe {
 export function probeCgroup(): Probe & { controllers: string[] } {
   const d = inspectDelegation();
   const ok = Boolean(d.dir) || Boolean(d.movable);
-  return { ok, detail: d.detail + (ok ? '' : ' → memory and process limits fall back to rlimits'), controllers: [...d.controllers] };
+  return { ok, detail: d.detail + (ok ? '' : ' → memory is enforced by the watchdog (PSS of the sandbox), processes by RLIMIT_NPROC'), controllers: [...d.controllers] };
 }
 
 export function probeTool(name: string, why: string): Probe {

@@ -16,6 +16,7 @@ import { bubblewrapLaunch } from './bubblewrap.ts';
 import { engineLaunch } from './container-engine.ts';
 import { probeBwrap, probeEngine, type BwrapInfo, type Probe } from './detect.ts';
 import type { EgressDecision } from './egress-proxy.ts';
+import type { MemoryReading } from './memory-watchdog.ts';
 import { sandboxEnv } from './env-scrub.ts';
 import { SandboxSetupError } from './host-access.ts';
 import type { BackendInput, SandboxLaunch, SandboxReport } from './types.ts';
@@ -50,9 +51,14 @@ export class SandboxLauncher {
     return probe;
   }
 
-  async launch(input: Omit<BackendInput, 'baseEnv' | 'onEgress'>): Promise<LaunchSpec> {
+  async launch(input: Omit<BackendInput, 'baseEnv' | 'onEgress' | 'onMemoryExceeded'>): Promise<LaunchSpec> {
     const { server, settings: s } = input;
-    const full: BackendInput = { ...input, baseEnv: this.opts.baseEnv ?? process.env, onEgress: (d) => this.egress(server.name, d) };
+    const full: BackendInput = {
+      ...input,
+      baseEnv: this.opts.baseEnv ?? process.env,
+      onEgress: (d) => this.egress(server.name, d),
+      onMemoryExceeded: (r, limitBytes) => this.memoryExceeded(server.name, r, limitBytes),
+    };
     const probe = this.backend(s.container);
     if (!probe.ok) {
       if (s.required) {
@@ -79,6 +85,12 @@ export class SandboxLauncher {
     this.opts.log(`server '${server}' NOT started: ${reason}\n  fix: ${fix}`);
     this.opts.audit.emit({ event: 'sandbox_refused', server, decision: 'deny', reason, detail: { fix } });
     throw new GatewayError('UPSTREAM_UNAVAILABLE', `Server '${server}' is unavailable`, { detail: `sandbox: ${reason}` });
+  }
+
+  private memoryExceeded(server: string, r: MemoryReading, limitBytes: number): void {
+    const reason = `${Math.round(r.bytes / 1024 ** 2)} MiB (${r.measure.toUpperCase()}, ${r.processes} process(es)) over the memory limit of ${Math.round(limitBytes / 1024 ** 2)} MiB`;
+    this.opts.log(`server '${server}': ${reason}; the sandbox is killed`);
+    this.opts.audit.emit({ event: 'sandbox_memory_exceeded', server, decision: 'deny', reason, detail: { usedBytes: r.bytes, limitBytes, processes: r.processes, measure: r.measure, mechanism: 'watchdog' } });
   }
 
   private egress(server: string, d: EgressDecision): void {

@@ -3,11 +3,13 @@
  *
  * With a delegated cgroup v2 (memory and pids controllers), memory is `memory.max` (resident
  * memory of the whole sandbox, swap off), processes are `pids.max`, and CPU is `cpu.max`. Without
- * one, the fallbacks are per-process rlimits set by util-linux `prlimit` inside the sandbox
- * (argv, no shell), and CPU affinity for `cpuLimit`:
- *   - memory → RLIMIT_DATA (heap and private anonymous memory). Not RLIMIT_AS: V8, the JVM and Go
- *     reserve gigabytes of address space they never touch, and would not start. V8 also reserves
- *     its code range as data, so a Node server needs ~640m of RLIMIT_DATA to start at all;
+ * one, memory is watched, and the other fallbacks are per-process rlimits set by util-linux
+ * `prlimit` inside the sandbox (argv, no shell), and CPU affinity for `cpuLimit`:
+ *   - memory → the memory watchdog (memory-watchdog.ts): the PSS of every process of the sandbox,
+ *     polled, the sandbox killed over the limit. Not an rlimit: RLIMIT_AS and RLIMIT_DATA count
+ *     address space V8, the JVM and Go only reserve — Node 22+ does not even start under
+ *     RLIMIT_DATA 256m (V8's code range). RLIMIT_DATA stays only as a backstop far above the limit
+ *     (4x, at least 2 GiB), bounding what one process can take between two polls;
  *   - processes → RLIMIT_NPROC, applied inside the sandbox's user namespace, where the kernel
  *     counts only that sandbox's tasks (set outside it, it would count every process of the host
  *     user). It never binds a process whose host uid is 0: hence a root gateway runs its sandboxes
@@ -18,6 +20,7 @@
  * would write the server's secrets to disk) are rlimits in both cases.
  */
 import type { Security } from '../config/schema.ts';
+import { WATCHDOG_INTERVAL_MS, WATCHDOG_NEAR_INTERVAL_MS } from './memory-watchdog.ts';
 
 export type SandboxSettings = Security['sandbox'];
 
@@ -42,6 +45,8 @@ export interface LimitPlan {
   cgroup?: CgroupLimits;
   /** CPUs to pin to (taskset list), when cpuLimit is enforced by affinity. */
   cpuList?: string;
+  /** memoryLimit in bytes, when the memory watchdog enforces it (no cgroup v2 memory controller). */
+  memoryWatchdog?: number;
   /** Human-readable: each limit and what enforces it (logged, audited, shown by doctor). */
   inForce: Record<string, string>;
 }
@@ -56,6 +61,13 @@ export interface LimitHost {
 
 export const CPU_PERIOD_US = 100_000;
 
+/** RLIMIT_DATA beside the watchdog: far above the limit, so only a runaway between polls meets it. */
+export function dataBackstop(memoryBytes: number): number {
+  return Math.max(4 * memoryBytes, 2 * 1024 ** 3);
+}
+
+const mib = (n: number): string => (n % 1024 ** 3 === 0 ? `${n / 1024 ** 3}g` : `${Math.round(n / 1024 ** 2)}m`);
+
 export function planLimits(s: SandboxSettings, host: LimitHost): LimitPlan {
   const useCgroup = host.cgroupControllers.has('memory') && host.cgroupControllers.has('pids');
   const inForce: Record<string, string> = {};
@@ -64,6 +76,7 @@ export function planLimits(s: SandboxSettings, host: LimitHost): LimitPlan {
   inForce.fileSize = `${s.maxFileSize} (RLIMIT_FSIZE)`;
   let cgroup: CgroupLimits | undefined;
   let cpuList: string | undefined;
+  let memoryWatchdog: number | undefined;
   const memory = s.memoryLimit ? parseSize(s.memoryLimit) : undefined;
   if (useCgroup) {
     cgroup = { pidsMax: s.maxProcesses, memoryMax: memory };
@@ -75,8 +88,9 @@ export function planLimits(s: SandboxSettings, host: LimitHost): LimitPlan {
     prlimit.push(`--nproc=${s.maxProcesses}`);
     inForce.processes = `${s.maxProcesses} (RLIMIT_NPROC in the sandbox's user namespace; no delegated cgroup v2 pids controller)`;
     if (memory) {
-      prlimit.push(`--data=${memory}`);
-      inForce.memory = `${s.memoryLimit} (rlimit RLIMIT_DATA per process; no delegated cgroup v2 memory controller)`;
+      memoryWatchdog = memory;
+      prlimit.push(`--data=${dataBackstop(memory)}`);
+      inForce.memory = `${s.memoryLimit} (watchdog: PSS of all the sandbox's processes, polled every ${WATCHDOG_INTERVAL_MS} ms, ${WATCHDOG_NEAR_INTERVAL_MS} ms past half the limit, sandbox killed over it; RLIMIT_DATA ${mib(dataBackstop(memory))} per process as a backstop; no delegated cgroup v2 memory controller)`;
     } else {
       inForce.memory = 'not limited (no memoryLimit)';
     }
@@ -96,5 +110,5 @@ export function planLimits(s: SandboxSettings, host: LimitHost): LimitPlan {
       }
     }
   }
-  return { prlimit, cgroup, cpuList, inForce };
+  return { prlimit, cgroup, cpuList, memoryWatchdog, inForce };
 }

@@ -56,7 +56,15 @@ export type SyscallName =
   | 'acct'
   | 'iopl'
   | 'ioperm'
-  | 'sched_setaffinity';
+  | 'sched_setaffinity'
+  | 'io_uring_setup'
+  | 'io_uring_enter'
+  | 'io_uring_register'
+  | 'open_tree_attr'
+  | 'kcmp'
+  | 'pidfd_getfd'
+  | 'process_madvise'
+  | 'syslog';
 
 /** `undefined`: the syscall does not exist on that architecture (iopl/ioperm are x86-only). */
 export const SYSCALLS: Readonly<Record<SyscallName, Readonly<Record<SeccompArch, number | undefined>>>> = {
@@ -99,6 +107,14 @@ export const SYSCALLS: Readonly<Record<SyscallName, Readonly<Record<SeccompArch,
   iopl: { x64: 172, arm64: undefined },
   ioperm: { x64: 173, arm64: undefined },
   sched_setaffinity: { x64: 203, arm64: 122 },
+  io_uring_setup: { x64: 425, arm64: 425 },
+  io_uring_enter: { x64: 426, arm64: 426 },
+  io_uring_register: { x64: 427, arm64: 427 },
+  open_tree_attr: { x64: 467, arm64: 467 },
+  kcmp: { x64: 312, arm64: 272 },
+  pidfd_getfd: { x64: 438, arm64: 438 },
+  process_madvise: { x64: 440, arm64: 440 },
+  syslog: { x64: 103, arm64: 116 },
 };
 
 /** The architecture of this process, if the filter supports it. */

@@ -5,6 +5,7 @@
 import type { SandboxConfig } from '../config/sandbox-schema.ts';
 import type { LaunchSpec } from '../upstream/stdio-transport.ts';
 import type { EgressDecision } from './egress-proxy.ts';
+import type { MemoryReading } from './memory-watchdog.ts';
 
 export interface SandboxedServer {
   name: string;
@@ -20,6 +21,8 @@ export interface BackendInput {
   /** The gateway's own environment (only the allowlist and `passEnv` cross into the sandbox). */
   baseEnv: NodeJS.ProcessEnv;
   onEgress?: (d: EgressDecision) => void;
+  /** The memory watchdog found the sandbox over `limitBytes` (it is killed right after). */
+  onMemoryExceeded?: (reading: MemoryReading, limitBytes: number) => void;
 }
 
 export interface SandboxReport {

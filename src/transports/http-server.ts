@@ -23,9 +23,11 @@ import type { Gateway } from '../gateway/gateway.ts';
 import { Session, type Principal } from '../gateway/session.ts';
 import { HttpAuthenticator } from '../identity/http-authenticator.ts';
 import type { Classified, JsonRpcId } from '../protocol/envelope.ts';
+import { frameId } from '../protocol/frame-id.ts';
 import { LEGACY_VERSIONS, META, MODERN_VERSIONS } from '../protocol/revisions.ts';
 import { listenerTlsOptions, watchCertificates, type Reloader } from '../tls/listener-context.ts';
 import { tlsInfo } from '../tls/peer-info.ts';
+import { readRequestBody } from './read-body.ts';
 import { requestGuard, type RequestGuard } from './request-guard.ts';
 
 interface RequestStream {
@@ -186,36 +188,18 @@ export async function serveHttp(gw: Gateway): Promise<HttpServerHandle> {
     return session;
   };
 
-  const readBody = (req: IncomingMessage, max: number): Promise<Buffer | null> =>
-    new Promise((resolve, reject_) => {
-      const declared = Number(req.headers['content-length'] ?? 0);
-      if (declared > max) return resolve(null);
-      const parts: Buffer[] = [];
-      let n = 0;
-      req.on('data', (c: Buffer) => {
-        n += c.length;
-        if (n > max) {
-          req.removeAllListeners('data');
-          req.resume();
-          resolve(null);
-          return;
-        }
-        parts.push(c);
-      });
-      req.on('end', () => resolve(Buffer.concat(parts, n)));
-      req.on('error', reject_);
-    });
-
   const onPost = async (req: IncomingMessage, res: ServerResponse) => {
     // Before the body is read: an unauthenticated caller costs no buffering.
     const principal = await identify(req, res);
     if (!principal) return req.resume();
     const max = gw.config.mcp.security.validation.maxMessageSize;
-    const body = await readBody(req, max);
-    if (body === null) {
-      gw.audit.emit({ event: 'schema_validation_failed', connection: `http:${req.socket.remoteAddress}`, decision: 'deny', reason: `body over ${max} bytes`, code: 'MESSAGE_TOO_LARGE' });
-      return reject(res, new GatewayError('MESSAGE_TOO_LARGE', `Message exceeds the limit of ${max} bytes`));
+    const read = await readRequestBody(req, max);
+    if ('head' in read) {
+      const id = frameId(read.head, read.tail);
+      gw.audit.emit({ event: 'schema_validation_failed', connection: `http:${req.socket.remoteAddress}`, requestId: id ?? undefined, decision: 'deny', reason: `body over ${max} bytes`, code: 'MESSAGE_TOO_LARGE' });
+      return reject(res, new GatewayError('MESSAGE_TOO_LARGE', `Message exceeds the limit of ${max} bytes`), id);
     }
+    const body = read.body;
     const sid = header(req, 'mcp-session-id');
     let session = sid ? boundSession(req, sid, principal) : undefined;
     if (sid && !session) return reject(res, new GatewayError('SESSION_NOT_FOUND', 'Session not found'));

@@ -1,9 +1,11 @@
 /**
  * The client side of `portcullis wrap`: MCP over our own stdin/stdout. stdout carries only
  * protocol messages; everything else goes to stderr. Lines over `maxMessageSize` are refused
- * before they are parsed (or even kept in memory).
+ * before they are parsed (or even kept in memory); the refusal carries the request's id, read
+ * from the line's first and last bytes (protocol/frame-id.ts), so the client's call ends at once.
  */
 import { GatewayError } from '../errors.ts';
+import { frameId, ID_PREFIX_BYTES, ID_SUFFIX_BYTES } from '../protocol/frame-id.ts';
 import { Gateway } from '../gateway/gateway.ts';
 import { Session } from '../gateway/session.ts';
 import { LineSplitter } from '../upstream/line-splitter.ts';
@@ -29,11 +31,14 @@ export function serveStdio(gw: Gateway, input: NodeJS.ReadableStream = process.s
   const splitter = new LineSplitter(
     max,
     (line) => void gw.handleBytes(session, line),
-    (n) => {
+    (n, tail, head) => {
       const e = new GatewayError('MESSAGE_TOO_LARGE', `Message of ${n} bytes exceeds the limit of ${max}`);
-      gw.audit.emit({ event: 'schema_validation_failed', session: session.id, connection: session.connection, decision: 'deny', reason: e.message, code: e.code });
-      session.send(JSON.stringify({ jsonrpc: '2.0', id: null, error: e.toJsonRpcError() }));
+      const id = frameId(head, tail);
+      gw.audit.emit({ event: 'schema_validation_failed', session: session.id, connection: session.connection, requestId: id ?? undefined, decision: 'deny', reason: e.message, code: e.code });
+      session.send(JSON.stringify({ jsonrpc: '2.0', id, error: e.toJsonRpcError() }));
     },
+    undefined,
+    { head: ID_PREFIX_BYTES, tail: ID_SUFFIX_BYTES },
   );
   return new Promise<void>((resolve) => {
     input.on('data', (c: Buffer) => splitter.push(c));

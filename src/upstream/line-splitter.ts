@@ -12,10 +12,11 @@ export class LineSplitter {
   private readonly maxBytes: number;
   private readonly onLine: (line: Buffer) => void;
   private readonly onOversize: (bytes: number, tail: Buffer, head: Buffer) => void;
-  /** The first bytes of a discarded line: whether it began as a response or a notification. */
+  /** The first bytes of a discarded line: whether it began as a response, and where its id may be. */
   private head: Buffer = Buffer.alloc(0);
   /** The last bytes of a discarded line: where a JSON-RPC serializer usually puts the `id`. */
   private tail: Buffer = Buffer.alloc(0);
+  private readonly edges: { head: number; tail: number };
   private readonly runaway?: { maxBytes: number; onRunaway: (bytes: number, tail: Buffer, head: Buffer) => void };
   private runawayReported = false;
 
@@ -24,8 +25,10 @@ export class LineSplitter {
     onLine: (line: Buffer) => void,
     onOversize: (bytes: number, tail: Buffer, head: Buffer) => void,
     runaway?: { maxBytes: number; onRunaway: (bytes: number, tail: Buffer, head: Buffer) => void },
+    edges: { head: number; tail: number } = { head: 64, tail: 128 },
   ) {
     this.maxBytes = maxBytes;
+    this.edges = edges;
     this.onLine = onLine;
     this.onOversize = onOversize;
     this.runaway = runaway;
@@ -58,7 +61,8 @@ export class LineSplitter {
     }
     if (this.pending + part.length > this.maxBytes) {
       this.discarding = true;
-      this.head = Buffer.concat([...this.chunks, part.subarray(0, 64)]).subarray(0, 64);
+      this.head = Buffer.from(Buffer.concat([...this.chunks, part.subarray(0, this.edges.head)]).subarray(0, this.edges.head));
+      for (const c of this.chunks) this.keepTail(c);
       this.chunks = [];
       this.pending += part.length;
       this.keepTail(part);
@@ -69,8 +73,9 @@ export class LineSplitter {
   }
 
   private keepTail(part: Buffer): void {
-    const t = Buffer.concat([this.tail, part.subarray(Math.max(0, part.length - 128))]);
-    this.tail = t.subarray(Math.max(0, t.length - 128));
+    const n = this.edges.tail;
+    const t = Buffer.concat([this.tail, part.subarray(Math.max(0, part.length - n))]);
+    this.tail = t.subarray(Math.max(0, t.length - n));
   }
 
   private endLine(): void {

@@ -23,8 +23,11 @@ export interface LaunchSpec {
   gid?: number;
   /** How many extra pipes the child gets after stdio (fd 3, 4, ...); `onSpawn` feeds them. */
   extraFds?: number;
-  /** Runs once the process exists; rejecting kills it. */
-  onSpawn?: (child: ChildProcess) => Promise<void>;
+  /**
+   * Runs once the process exists; rejecting kills it. `kill` stops it later (the memory
+   * watchdog): `reason` goes to the log and audit, `wire` to the calls it ends.
+   */
+  onSpawn?: (child: ChildProcess, ctl: { kill(reason: string, wire?: string): void }) => Promise<void>;
   /** Runs once it has exited (or failed to start). */
   cleanup?: () => void;
 }
@@ -65,7 +68,7 @@ export class StdioTransport implements UpstreamTransport {
   onclose?: (reason: string) => void;
   onoversize?: (bytes: number, tail: Buffer, head?: Buffer) => void;
   private batcher?: WriteBatcher;
-  onkill?: (reason: string) => void;
+  onkill?: (reason: string, wire?: string) => void;
   private child?: ChildProcess;
   private exited = false;
   private killReason?: string;
@@ -93,10 +96,14 @@ export class StdioTransport implements UpstreamTransport {
         return;
       }
       this.child = child;
+      // The setup descriptors (seccomp program, files, bwrap's info and block pipes) go when the
+      // child goes; a reset on one of them then is no error of the server's, and unhandled it
+      // would take the gateway down.
+      for (let i = 3; i < child.stdio.length; i++) (child.stdio[i] as NodeJS.EventEmitter | null)?.on('error', () => {});
       this.wireOutput(child);
       child.once('spawn', () => {
         if (!spec.onSpawn) return resolve();
-        spec.onSpawn(child).then(resolve, (err: Error) => {
+        spec.onSpawn(child, { kill: (reason, wire) => this.kill(reason, wire) }).then(resolve, (err: Error) => {
           this.kill(`sandbox setup failed: ${err.message}`);
           reject(err);
         });
@@ -169,11 +176,14 @@ export class StdioTransport implements UpstreamTransport {
     clearTimeout(t2);
   }
 
-  /** SIGKILL; `reason` becomes the close reason (audited). A sandbox dies whole with its first process. */
-  kill(reason?: string): void {
+  /**
+   * SIGKILL; `reason` becomes the close reason (audited), `wire` what the calls it ends are told.
+   * A sandbox dies whole with its first process.
+   */
+  kill(reason?: string, wire?: string): void {
     if (reason && !this.exited && !this.killReason) {
       this.killReason = reason;
-      this.onkill?.(reason);
+      this.onkill?.(reason, wire);
     }
     this.child?.kill('SIGKILL');
   }

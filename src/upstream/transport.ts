@@ -18,9 +18,12 @@ export interface UpstreamTransport {
   /** The connection ended (process exit, stream closed). */
   onclose?: (reason: string) => void;
   /** Stop the server now (a process transport); `reason` is reported through `onkill` and `onclose`. */
-  kill?(reason: string): void;
-  /** The transport killed its server on purpose (e.g. runaway output), before `onclose`. */
-  onkill?: (reason: string) => void;
+  kill?(reason: string, wire?: string): void;
+  /**
+   * The transport killed its server on purpose (runaway output, memory limit), before `onclose`;
+   * `wire`, when given, is what the calls that ended with it are told.
+   */
+  onkill?: (reason: string, wire?: string) => void;
   /** Set once the protocol version is negotiated (Streamable HTTP sends it as a header). */
   setProtocolVersion?(version: string): void;
 }

@@ -58,6 +58,8 @@ export class Upstream {
   private readonly maxMessageBytes: number;
   private readonly events: UpstreamEvents;
   lastError?: string;
+  /** What the calls in flight are told when the transport stopped its server on purpose. */
+  private killedWith?: string;
 
   /** After a request times out, a server that does not answer a ping within this is killed. */
   private readonly killUnresponsiveMs?: number;
@@ -140,7 +142,10 @@ export class Upstream {
     t.onmessage = (bytes) => this.receive(bytes);
     t.onerror = (err) => this.events.onProtocolError?.(this, new GatewayError('UPSTREAM_PROTOCOL_ERROR', err.message));
     t.onoversize = (bytes, tail, head) => this.failOversized(bytes, tail, head);
-    t.onkill = (reason) => this.events.onKilled?.(this, reason);
+    t.onkill = (reason, wire) => {
+      this.killedWith = wire;
+      this.events.onKilled?.(this, reason);
+    };
     t.onclose = (reason) => {
       if (this.transport === t) this.down(reason);
     };
@@ -176,7 +181,10 @@ export class Upstream {
     this.lastError = reason;
     this.transport = undefined;
     this.init = undefined;
-    const err = new GatewayError('UPSTREAM_UNAVAILABLE', `Server '${this.name}' is unavailable`, { detail: reason });
+    // A server stopped on purpose says why to the calls it ends (e.g. over its memory limit).
+    const message = this.killedWith ? `Server '${this.name}' was stopped: ${this.killedWith}` : `Server '${this.name}' is unavailable`;
+    this.killedWith = undefined;
+    const err = new GatewayError('UPSTREAM_UNAVAILABLE', message, { detail: reason });
     for (const [id, p] of this.pending) {
       clearTimeout(p.timer);
       this.pending.delete(id);

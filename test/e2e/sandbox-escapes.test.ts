@@ -70,7 +70,7 @@ describe('sandbox escapes (bubblewrap): each attempt fails, the gateway stays he
     assert.ok(started, 'sandbox_started is audited');
     const detail = started.detail as { sandboxed: boolean; limits: Record<string, string>; seccomp: string };
     assert.equal(detail.sandboxed, true);
-    assert.match(detail.limits.memory, /1g \((cgroup v2 memory\.max|rlimit RLIMIT_DATA)/, 'the memory mechanism in force is named');
+    assert.match(detail.limits.memory, /1g \((cgroup v2 memory\.max|watchdog: PSS)/, 'the memory mechanism in force is named');
     assert.match(detail.seccomp, /ptrace/);
   });
 
@@ -135,6 +135,15 @@ describe('sandbox escapes (bubblewrap): each attempt fails, the gateway stays he
     }
     assert.notEqual(r.unshare_cmd.status, 0, 'unshare --user fails');
     assert.match(r.unshare_cmd.stderr, /Operation not permitted|No space left/);
+  });
+
+  test('io_uring answers ENOSYS inside (its rings would bypass seccomp); AF_ALG, AF_VSOCK and the kernel log are refused', async () => {
+    const ENOSYS = 38;
+    const inside = (await call(client, 'hostile__kernel_surface')).report as Sys;
+    const outside = (await call(client, 'control__kernel_surface')).report as Sys;
+    assert.notEqual(outside.io_uring_setup.errno, ENOSYS, 'without the sandbox this kernel runs io_uring_setup (EFAULT on NULL params, or EPERM if disabled by sysctl)');
+    assert.deepEqual(inside.io_uring_setup, { ret: -1, errno: ENOSYS });
+    for (const k of ['af_alg_socket', 'af_vsock_socket', 'syslog_size']) assert.deepEqual(inside[k], { ret: -1, errno: EPERM }, k);
   });
 
   test('after every attempt the gateway and both servers answer', async () => {

@@ -13,7 +13,9 @@ import type { RunningGateway } from '../helpers/gateway-process.ts';
 import { call, eventually, FIXTURE_DIR, HOSTILE, sandboxDir, sandboxGateway, type SandboxGateway } from '../helpers/sandbox-fixtures.ts';
 
 const MAX_PROCESSES = 64;
-const MEMORY_MB = 768;
+// With the watchdog (no delegated cgroup) a Node server starts under 256m; under the old
+// RLIMIT_DATA fallback it needed 768m just to reserve V8's code range.
+const MEMORY_MB = 256;
 
 describe('sandbox limits (bubblewrap)', () => {
   let env: SandboxGateway;
@@ -50,10 +52,18 @@ describe('sandbox limits (bubblewrap)', () => {
   });
 
   test('a memory bomb stops at memoryLimit (allocation refused, or the server killed and restarted)', async (t) => {
+    const before = spawns();
     const r = await call(client, 'memory_bomb', { maxMb: 8192 });
     t.diagnostic(`memory bomb: ${JSON.stringify(r.report ?? r.error)}`);
     if (r.report) assert.ok((r.report.allocatedMb as number) < MEMORY_MB, `allocated ${r.report.allocatedMb} MB`);
-    else assert.equal(r.error?.data?.reason, 'UPSTREAM_UNAVAILABLE', JSON.stringify(r.error));
+    else {
+      // Killed over the limit (and the call told so); on a slow host the call's own timeout may
+      // answer first, and the kill follows.
+      assert.ok(['UPSTREAM_UNAVAILABLE', 'REQUEST_TIMEOUT'].includes(String(r.error?.data?.reason)), JSON.stringify(r.error));
+      await eventually(() => spawns() > before, 'the server is restarted after the memory bomb');
+    }
+    const over = gw.audit().find((e) => e.event === 'sandbox_memory_exceeded');
+    if (over) t.diagnostic(`watchdog: ${over.reason}`);
     await eventually(echo, 'the server answers after the memory bomb');
   });
 

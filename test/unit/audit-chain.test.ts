@@ -79,6 +79,24 @@ describe('audit chain over a file', () => {
     assert.match(r.problem!.message, /contents changed/);
   });
 
+  it('a member named __proto__ is written and hashed like any other: editing it is found', async () => {
+    // Parsed JSON holds `__proto__` as an own key; the canonical form must keep it, or the
+    // member would vanish from the line and nothing would protect what it said.
+    const path = fresh();
+    const log = fileLog(path);
+    log.emit({ event: 'tool_invoked', requestId: 1, detail: JSON.parse('{"__proto__":{"role":"admin"},"note":"x"}') as Record<string, unknown> });
+    await log.close();
+    const ls = lines(path);
+    const at = lineOf(path, 1);
+    assert.match(ls[at - 1], /"__proto__":\{"role":"admin"\}/);
+    assert.equal((await verifyAuditFiles([path], { verifier })).ok, true);
+    ls[at - 1] = ls[at - 1].replace('"admin"', '"guest"');
+    save(path, ls);
+    const r = await verifyAuditFiles([path], { verifier });
+    assert.equal(r.ok, false);
+    assert.equal(r.problem!.where, `${path}:${at}`);
+  });
+
   it('an edited hash, or an edit that breaks the JSON, is found', async () => {
     const path = fresh();
     await writeLog(path, 5);

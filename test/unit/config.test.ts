@@ -75,6 +75,68 @@ test('a missing ${VAR} is an error naming the variable, the path and the line', 
   );
 });
 
+test('portcullis check on the seed without its ${VAR}: the unset variable and every other problem, in one run', () => {
+  const env = { ...process.env };
+  delete env.AUDIT_WEBHOOK_TOKEN;
+  const r = spawnSync(NODE, [BIN, 'check', '--config', SEED, '--json'], { env, encoding: 'utf8' });
+  assert.equal(r.status, 1, r.stderr);
+  const out = JSON.parse(r.stdout) as { valid: boolean; problems: { path: string; line?: number; message: string }[]; unenforced: unknown[] };
+  assert.equal(out.valid, false);
+  assert.deepEqual(out.problems.map((p) => p.path), [
+    'mcp.security.audit.destinations.1.headers.Authorization',
+    'mcp.security.requireAuth',
+    'mcp.security.mtls.clientCertPath',
+    'mcp.security.mtls.clientKeyPath',
+    'mcp.security.mtls.caCertPath',
+  ]);
+  assert.match(out.problems[0].message, /AUDIT_WEBHOOK_TOKEN/);
+  assert.equal(out.problems[0].line, 75);
+  const text = spawnSync(NODE, [BIN, 'check', '--config', SEED], { env, encoding: 'utf8' });
+  assert.match(text.stdout, /5 problem\(s\)/);
+});
+
+test('unset ${VAR}s are listed with the schema problems of the same file, without echoes from their empty values', () => {
+  const text = `mcp:
+  listen: { port: "eighty" }
+  security:
+    audit:
+      destinations:
+        - { type: webhook, url: "\${HOOK_URL}", headers: { Authorization: "Bearer \${HOOK_TOKEN}" } }
+`;
+  assert.throws(
+    () => loadConfigText(text, 'x.yaml', {}),
+    (e: unknown) => {
+      assert.ok(e instanceof ConfigError);
+      // The empty url is no separate "invalid url" problem: the unset variable is the problem there.
+      assert.deepEqual(e.problems.map((p) => p.path), ['mcp.security.audit.destinations.0.url', 'mcp.security.audit.destinations.0.headers.Authorization', 'mcp.listen.port']);
+      return true;
+    },
+  );
+});
+
+test('run and wrap still refuse to start when a ${VAR} is unset, and say which', () => {
+  // In the audit settings, like the seed's token: wrap replaces mcp.servers, not the rest.
+  const cfg = writeConfig(`mcp:
+  servers:
+    - { name: s, command: "${NODE}", args: ["-e", ""] }
+  security:
+    audit:
+      destinations:
+        - { type: webhook, url: "http://127.0.0.1:9/hook", headers: { Authorization: "Bearer \${PORTCULLIS_TEST_UNSET_VAR}" } }
+`);
+  const env = { ...process.env };
+  delete env.PORTCULLIS_TEST_UNSET_VAR;
+  for (const argv of [['run', '--config', cfg.path], ['wrap', '--config', cfg.path, '--', NODE, '-e', '']]) {
+    const r = spawnSync(NODE, [BIN, ...argv], { env, encoding: 'utf8', timeout: 60_000, input: '' });
+    assert.notEqual(r.status, 0, argv[0]);
+    assert.match(r.stderr + r.stdout, /PORTCULLIS_TEST_UNSET_VAR is not set/, argv[0]);
+    assert.doesNotMatch(r.stdout, /listening on/, argv[0]);
+  }
+  const check = spawnSync(NODE, [BIN, 'check', '--config', cfg.path], { env, encoding: 'utf8' });
+  assert.equal(check.status, 1);
+  assert.match(check.stdout, /PORTCULLIS_TEST_UNSET_VAR is not set/);
+});
+
 test('every problem is listed with its path, line and a fix; check exits 1', () => {
   const bad = writeConfig(`mcp:
   listen:

@@ -97,6 +97,23 @@ for (const arch of ['x64', 'arm64'] as SeccompArch[]) {
     assert.equal(run(prog, data(A, nr('clone3'), [0])), ENOSYS);
   });
 
+  test(`${arch}: io_uring answers ENOSYS (its rings would bypass the filter), as a kernel without it would`, () => {
+    for (const n of ['io_uring_setup', 'io_uring_enter', 'io_uring_register'] as const) assert.equal(run(prog, data(A, nr(n))), ENOSYS, n);
+    const host = decode(buildSeccompFilter({ arch, denyRawSockets: false, denySetAffinity: false }).bytes);
+    assert.equal(run(host, data(A, nr('io_uring_setup'))), ENOSYS, 'whatever the network setting');
+  });
+
+  test(`${arch}: what Docker's default profile refuses an unprivileged container and we now do too`, () => {
+    for (const n of ['kcmp', 'pidfd_getfd', 'process_madvise', 'syslog', 'open_tree_attr'] as const) assert.equal(run(prog, data(A, nr(n))), EPERM, n);
+    const host = decode(buildSeccompFilter({ arch, denyRawSockets: false, denySetAffinity: false }).bytes);
+    for (const p of [prog, host]) {
+      assert.equal(run(p, data(A, nr('socket'), [38, 5, 0])), EPERM, 'AF_ALG');
+      assert.equal(run(p, data(A, nr('socket'), [40, 1, 0])), EPERM, 'AF_VSOCK');
+      assert.equal(run(p, data(A, nr('socket'), [39, 1, 0])), SECCOMP_RET_ALLOW, 'AF_NFC (Docker allows it too)');
+      assert.equal(run(p, data(A, nr('socket'), [2, 1, 0])), SECCOMP_RET_ALLOW, 'TCP');
+    }
+  });
+
   test(`${arch}: with the network off, packet and raw IP sockets are refused; TCP, UDP, unix and netlink pass`, () => {
     const sock = (domain: number, type: number) => run(prog, data(A, nr('socket'), [domain, type, 0]));
     assert.equal(sock(17, 3), EPERM, 'AF_PACKET');

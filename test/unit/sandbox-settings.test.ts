@@ -13,7 +13,7 @@ import { sandboxEnv } from '../../src/sandbox/env-scrub.ts';
 import { parseTarget } from '../../src/sandbox/egress-proxy.ts';
 import { HostAllowlist, isForbiddenAddress } from '../../src/sandbox/host-allowlist.ts';
 import { resolveAllowedPaths } from '../../src/sandbox/host-access.ts';
-import { parseSize, planLimits } from '../../src/sandbox/limits.ts';
+import { dataBackstop, parseSize, planLimits } from '../../src/sandbox/limits.ts';
 import { isCrashLoop, RESTART, restartDelayMs, wasStable } from '../../src/upstream/restart-policy.ts';
 
 test('an override sets only what it names: a per-server memoryLimit does not turn the global sandbox off', () => {
@@ -50,13 +50,16 @@ test('sizes', () => {
   assert.equal(parseSize('100'), 100);
 });
 
-test('limits: without a delegated cgroup, rlimits inside the user namespace and CPU affinity, each named', () => {
+test('limits: without a delegated cgroup, the memory watchdog, rlimits inside the user namespace and CPU affinity, each named', () => {
   const s = { ...SANDBOX_DEFAULTS, memoryLimit: '768m', cpuLimit: 1.5, maxProcesses: 64 };
   const p = planLimits(s, { cgroupControllers: new Set(), cpuCount: 4, cpuOffset: 3 });
-  assert.deepEqual(p.prlimit, ['--nofile=1024', `--fsize=${1024 ** 3}`, '--core=0', '--nproc=64', `--data=${768 * 1024 ** 2}`]);
+  // RLIMIT_DATA only as a backstop far above the limit: at the limit, V8 cannot even reserve its code range.
+  assert.deepEqual(p.prlimit, ['--nofile=1024', `--fsize=${1024 ** 3}`, '--core=0', '--nproc=64', `--data=${3 * 1024 ** 3}`]);
+  assert.equal(p.memoryWatchdog, 768 * 1024 ** 2);
+  assert.equal(dataBackstop(256 * 1024 ** 2), 2 * 1024 ** 3);
   assert.equal(p.cgroup, undefined);
   assert.equal(p.cpuList, '3,0');
-  assert.match(p.inForce.memory, /RLIMIT_DATA/);
+  assert.match(p.inForce.memory, /watchdog: PSS/);
   assert.match(p.inForce.processes, /RLIMIT_NPROC/);
   assert.match(p.inForce.cpu, /affinity/);
   const all = planLimits({ ...s, cpuLimit: 8 }, { cgroupControllers: new Set(), cpuCount: 4, cpuOffset: 0 });
@@ -68,6 +71,7 @@ test('limits: with a delegated cgroup v2, memory.max, pids.max and cpu.max', () 
   const p = planLimits(s, { cgroupControllers: new Set(['memory', 'pids', 'cpu']), cpuCount: 4, cpuOffset: 0 });
   assert.deepEqual(p.cgroup, { memoryMax: 512 * 1024 ** 2, pidsMax: 256, cpuMax: { quota: 50_000, period: 100_000 } });
   assert.ok(!p.prlimit.some((a) => a.startsWith('--data')));
+  assert.equal(p.memoryWatchdog, undefined, 'the kernel enforces memory.max: no watchdog');
   assert.equal(p.cpuList, undefined);
   assert.match(p.inForce.memory, /cgroup v2 memory\.max/);
 });
@@ -159,6 +163,9 @@ test('docker/podman: the same settings as engine flags; allowlist and a missing 
   const profile = seccompProfile(true) as { defaultAction: string; syscalls: { names: string[] }[] };
   assert.equal(profile.defaultAction, 'SCMP_ACT_ALLOW');
   assert.ok(profile.syscalls[0].names.includes('ptrace') && profile.syscalls[0].names.includes('bpf'));
+  // The file replaces the engine's default profile (which denies io_uring): ours must deny it too.
+  const enosys = profile.syscalls.find((r) => (r as { errnoRet?: number }).errnoRet === 38);
+  assert.deepEqual(enosys?.names, ['clone3', 'io_uring_setup', 'io_uring_enter', 'io_uring_register']);
 });
 
 test('restart policy: first retry at once, then doubling to 30 s, crash loop at 5, a stable run resets', () => {

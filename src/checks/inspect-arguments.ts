@@ -10,6 +10,7 @@
  */
 import { GatewayError } from '../errors.ts';
 import { classifierFor } from '../inspect/classifier-for.ts';
+import { calledTool } from '../inspect/custom-rules.ts';
 import { inspectLeaves } from '../inspect/inspect-strings.ts';
 import { reportFindings } from '../inspect/report-findings.ts';
 import { collectLeaves, withLeaves } from '../inspect/string-leaves.ts';
@@ -21,7 +22,7 @@ export const inspectArguments: Stage<CallContext> = async (ctx, next) => {
   const params = ctx.req.params;
   const args = params?.arguments;
   if (cfg.enabled && params && args && typeof args === 'object' && (ctx.method === 'tools/call' || ctx.method === 'prompts/get')) {
-    const v = await inspectLeaves(collectLeaves(args, '/arguments'), cfg, 'argument', classifierFor(ctx.gateway, cfg.injection.classifier));
+    const v = await inspectLeaves(collectLeaves(args, '/arguments'), cfg, 'argument', classifierFor(ctx.gateway, cfg.injection.classifier), calledTool(ctx));
     if (v.acted.length) reportFindings(ctx, v, 'argument');
     // The audit record keeps the arguments (level detailed): never with the secret it refused or flagged.
     if (v.auditChanges.length) ctx.auditArguments = withLeaves(args, v.auditChanges);

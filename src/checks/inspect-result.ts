@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { GatewayError } from '../errors.ts';
 import type { Finding } from '../detect/finding.ts';
 import { classifierFor } from '../inspect/classifier-for.ts';
+import { calledTool } from '../inspect/custom-rules.ts';
 import { inspectLeaves, type Verdict } from '../inspect/inspect-strings.ts';
 import { reportFindings } from '../inspect/report-findings.ts';
 import { collectLeaves, withLeaves, type Leaf } from '../inspect/string-leaves.ts';
@@ -62,7 +63,7 @@ export const inspectResult: Stage<CallContext> = async (ctx, next) => {
   const cfg = ctx.security.inspection;
   const res = ctx.response;
   if (cfg.enabled && res && (res.result || res.error)) {
-    const v = await inspectLeaves(leavesOf(res), cfg, 'result', classifierFor(ctx.gateway, cfg.injection.classifier));
+    const v = await inspectLeaves(leavesOf(res), cfg, 'result', classifierFor(ctx.gateway, cfg.injection.classifier), calledTool(ctx));
     const withhold = (verdict: Verdict, quarantineId?: string): never => {
       reportFindings(ctx, verdict, 'result', quarantineId);
       ctx.audit.decision = 'deny';

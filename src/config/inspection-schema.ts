@@ -12,6 +12,7 @@
  * PII in arguments is only flagged: sending an e-mail to an address is what e-mail tools are for.
  */
 import { z } from 'zod';
+import { customRuleSchema } from './custom-rule-schema.ts';
 import { PII_TYPES } from '../detect/pii-rules.ts';
 import { classifierSchema } from './classifier-schema.ts';
 import { definedOnly, overrideOf } from './override-schema.ts';
@@ -66,7 +67,21 @@ export const inspectionSchema = z.strictObject({
   injection: defaulted(injectionSchema),
   dlp: defaulted(dlpSchema),
   quarantine: defaulted(quarantineSchema),
+  customRules: z
+    .array(customRuleSchema)
+    .default([])
+    .superRefine(uniqueIds)
+    .describe('Operator patterns (RE2 syntax) checked with the built-in rules; a match is a finding `custom.<id>` with its own severity and action. A server\'s own list is added to this one.'),
 });
+
+/** Two rules with one id would share one `custom.<id>` in the audit record: which one fired would be unknowable. */
+function uniqueIds(rules: ReadonlyArray<{ id: string }>, ctx: z.RefinementCtx): void {
+  const seen = new Set<string>();
+  rules.forEach((r, i) => {
+    if (seen.has(r.id)) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `duplicate custom rule id '${r.id}'`, params: { fix: 'give each rule its own id' } });
+    seen.add(r.id);
+  });
+}
 
 export const INSPECTION_DEFAULTS = inspectionSchema.parse({});
 
@@ -75,6 +90,7 @@ export const inspectionOverrideSchema = z.strictObject({
   sanitizeOutput: z.boolean().optional(),
   injection: z.strictObject({ results: overrideOf(injectionSchema.shape.results.unwrap()).optional(), arguments: overrideOf(injectionSchema.shape.arguments.unwrap()).optional() }).optional(),
   dlp: overrideOf(dlpSchema).optional(),
+  customRules: z.array(customRuleSchema).superRefine(uniqueIds).optional().describe('Added to the global `customRules` for this server (a global rule cannot be lifted).'),
 });
 
 export type Inspection = z.infer<typeof inspectionSchema>;
@@ -96,5 +112,6 @@ export function mergeInspection(base: Inspection, o: InspectionOverride | undefi
       arguments: { ...base.injection.arguments, ...definedOnly(o.injection?.arguments) },
     },
     dlp: { ...base.dlp, ...definedOnly(o.dlp) },
+    customRules: [...base.customRules, ...(o.customRules ?? [])],
   };
 }

@@ -265,7 +265,8 @@ function issueToProblem(i: z.core.$ZodIssue, lineOf: (p: (string | number)[]) =>
     case 'invalid_union':
       return { path, line, message: 'matches none of the allowed forms', fix: 'see docs/config-reference.md for the allowed forms of this key' };
     default:
-      return { path, line, message: i.message, fix: 'see docs/config-reference.md' };
+      // A refinement that knows the fix says it (`params.fix`: a custom rule's RE2 pattern).
+      return { path, line, message: i.message, fix: (i.code === 'custom' && typeof i.params?.fix === 'string' ? i.params.fix : undefined) ?? 'see docs/config-reference.md' };
   }
 }
 

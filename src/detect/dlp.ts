@@ -65,7 +65,7 @@ function compile(): Compiled {
 /** Characters of each neighbour joined across a boundary: longer than any token the rules know. */
 const JOIN_WINDOW = 512;
 /** Own rules that only say "a secret-looking value": a named family found on the same span wins. */
-const WEAK = new Set(['generic-secret', 'password', 'url-password', 'database-password']);
+const WEAK = new Set(['generic-secret', 'password', 'credential-assignment', 'url-password', 'database-password']);
 
 export interface DlpOptions {
   secrets?: boolean;

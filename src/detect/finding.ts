@@ -15,6 +15,7 @@ export type FindingCategory =
   | 'secret' // credentials, keys, tokens
   | 'pii' // e-mail, phone, card, IBAN, national IDs
   | 'obfuscation' // invisible Unicode, bidi/ANSI control, padding, encoded blobs
+  | 'custom' // the operator's inspection.customRules (src/inspect/custom-rules.ts)
   | 'metadata'; // icons and `_meta` URLs pointing off the server (detect/metadata-urls.ts)
 
 export interface Finding {

@@ -17,7 +17,7 @@
  */
 import type { Severity } from './finding.ts';
 
-export type RuleFamily = 'override' | 'address' | 'role' | 'hidden' | 'bypass' | 'persistence' | 'tool' | 'exfiltration' | 'credentials' | 'jailbreak' | 'leak';
+export type RuleFamily = 'override' | 'address' | 'role' | 'hidden' | 'bypass' | 'persistence' | 'tool' | 'exfiltration' | 'credentials' | 'jailbreak' | 'leak' | 'code';
 
 export interface InjectionRule {
   id: string;

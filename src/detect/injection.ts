@@ -23,7 +23,12 @@
 import RE2 from 're2';
 import { SEVERITY_RANK, type Finding, type Severity } from './finding.ts';
 import { normalize } from './normalize.ts';
+import { CODE_RULES, type CodeRule } from './code-rules.ts';
+import { looksLikeCode } from './code-context.ts';
 import { INJECTION_RULES, type InjectionRule } from './injection-rules.ts';
+
+/** Injection phrasing and code-execution shapes (code-rules.ts), one set: one pass per string. */
+const RULES: ReadonlyArray<InjectionRule & Partial<Pick<CodeRule, 'inCode'>>> = [...INJECTION_RULES, ...CODE_RULES];
 
 const LEVELS: readonly Severity[] = ['low', 'medium', 'high', 'critical'];
 const lower = (s: Severity): Severity => LEVELS[Math.max(0, SEVERITY_RANK[s] - 2)];
@@ -54,7 +59,7 @@ let compiled: Compiled | undefined;
 
 function compile(): Compiled {
   if (compiled) return compiled;
-  const sources = INJECTION_RULES.map((r) => r.pattern);
+  const sources = RULES.map((r) => r.pattern);
   // The whole set compiles within 32 MiB (bounded repeats use ASCII classes: a repeated Unicode
   // class is a large UTF-8 automaton); 64 MiB leaves room for the DFA cache on long inputs.
   compiled = { set: new RE2.Set(sources, 'u', { maxMem: 64 << 20 }), each: sources.map((s) => new RE2(s, 'u')) };
@@ -113,12 +118,14 @@ export function scanInjection(text: string, path?: string): Finding[] {
   const hits = set.match(buf);
   if (hits.length === 0) return findings;
   const located: Array<{ family: string; severity: Severity; start: number }> = [];
+  let code: boolean | undefined;
   for (const index of hits.sort((a, b) => a - b)) {
-    const rule = INJECTION_RULES[index];
+    const rule = RULES[index];
     const m = each[index].exec(buf);
     const start = m?.index ?? 0;
     const end = start + (m?.[0].length ?? 0);
-    const severity = adjust(rule, slice(buf, start - CONTEXT, start), slice(buf, start, end), slice(buf, end, end + 48));
+    // A context-dependent code rule is lowered inside source code (the original text: normalization collapsed its lines).
+    const severity = rule.inCode && (code ??= looksLikeCode(text)) ? rule.inCode : adjust(rule, slice(buf, start - CONTEXT, start), slice(buf, start, end), slice(buf, end, end + 48));
     if (SEVERITY_RANK[severity] >= SEVERITY_RANK.medium) located.push({ family: rule.family, severity, start });
     const f: Finding = { category: 'injection', rule: rule.id, severity, excerpt: excerptOf(buf, start, end) };
     if (path !== undefined) f.path = path;
@@ -135,5 +142,5 @@ export function scanInjection(text: string, path?: string): Finding[] {
 
 /** The rule table, for docs and the evaluation script. */
 export function injectionRuleIds(): string[] {
-  return INJECTION_RULES.map((r) => r.id);
+  return RULES.map((r) => r.id);
 }

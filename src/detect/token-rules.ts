@@ -67,6 +67,23 @@ export const randomValue = (v: string) =>
 const passwordValue = (v: string) => v.length >= 8 && kinds(v) >= 3 && notPlaceholder(v) && !/^[0-9.:/-]+$/.test(v);
 const urlPassword = (v: string) => v.length >= 3 && notPlaceholder(v) && !/^(?:pass(?:word)?|secret|pwd|x+)$/i.test(v);
 
+/**
+ * What a key-value line names when it is not giving a value: a type (`password: string`), a
+ * requirement (`api_key: required`), a switch or a source (`secret: env`).
+ */
+const NOT_A_VALUE = /^(?:str(?:ing)?|text|required|optional|bool(?:ean)?|int(?:eger)?|number|float|object|array|hidden|masked|secret|password|passwd|none|nil|empty|yes|no|on|off|enabled?|disabled?|env|environment|file|prompt|default|unset|sensitive|encrypted|base64|header|query|bearer|basic|type|value|omitted|hashed|set|n\/a)$/i;
+/** The docs' stand-in password (`password: 'secret123'`, `'secret!'` in README samples: measured on benign-package-docs). */
+const DOC_PASSWORD = /^(?:secret|password|pass|passw0rd|pwd|test|admin)[0-9!]{0,4}$/i;
+/**
+ * A literal given to a secret-named key on its own (`password: hunter2` on a line of its own, the
+ * JSON `"api_key": "7f3a9c2e1b"`): what the generic rules leave when the value is too short or too
+ * plain to look random. Letters only need 8+ characters (`secret: mysecretvalue`; `password:
+ * required` is a type), anything with a digit or a symbol 4+.
+ */
+const literalValue = (v: string) => notPlaceholder(v) && !NOT_A_VALUE.test(v) && !DOC_PASSWORD.test(v) && v.length >= (/^[A-Za-z]+$/.test(v) ? 8 : 4);
+/** Keys that name one credential (not `token`: `token: 3600` is a lifetime, `max_tokens: 1000` a limit). */
+const CREDENTIAL_KEY = String.raw`passw(?:or)?d|pwd|passphrase|api[_.-]?key|apikey|secret|client[_.-]?secret|secret[_.-]?key|access[_.-]?token|auth[_.-]?token|api[_.-]?token|private[_.-]?key`;
+
 /** Ends a token: the next character cannot continue it. */
 const END = String.raw`(?:[^0-9A-Za-z_-]|$)`;
 const SECRET_NAME = String.raw`api[_.-]?key|apikey|api[_.-]?token|access[_.-]?key|access[_.-]?token|auth[_.-]?token|auth[_.-]?key|client[_.-]?secret|secret[_.-]?key|app[_.-]?secret|private[_.-]?key|bearer[_.-]?token|refresh[_.-]?token|session[_.-]?token|secret|token|credentials?`;
@@ -109,7 +126,14 @@ export const TOKEN_RULES: readonly TokenRule[] = [
   { label: 'heroku-key', source: String.raw`\b(HRKU-AA[0-9A-Za-z_-]{58})${END}` },
   { label: 'brevo-key', source: String.raw`\b(xkeysib-[a-f0-9]{64}-[A-Za-z0-9]{16})\b` },
   { label: 'square-token', source: String.raw`\b(sq0(?:atp|csp)-[0-9A-Za-z_-]{22,60})` },
-  // --- generic assignments (last: the named families above label a value better)
+  // --- generic assignments (last: the named families above label a value better; the plainest last of all)
   { label: 'password', source: String.raw`(?i)(?:\b|_)(?:passw(?:or)?d|pwd|passphrase)(?:[_.-][a-z0-9]{1,12})?${ASSIGN}([^\s'"\x60;,<>(){}\[\]]{8,64})`, confirm: passwordValue },
   { label: 'generic-secret', source: String.raw`(?i)(?:\b|_|[a-z0-9])(?:${SECRET_NAME})(?:[_.-]?[a-z0-9]{1,12})?${ASSIGN}([A-Za-z0-9_+/.~-]{16,150}={0,2})`, confirm: randomValue },
+  // The value is the whole rest of its line or JSON member (a closing quote, `,`, `;`, `}`, `&` or the line end
+  // follows): "password: must be 8 characters" is prose, not a value.
+  {
+    label: 'credential-assignment',
+    source: String.raw`(?im)(?:^|[^a-z0-9])(?:[a-z0-9]{1,20}[_.-])?(?:${CREDENTIAL_KEY})${ASSIGN}([^\s'"\x60,;{}<>()\[\]&]{4,128})(?:\\?["'\x60]|[ \t]*(?:$|[,;}\]&]))`,
+    confirm: literalValue,
+  },
 ];

@@ -13,6 +13,8 @@ import { SEVERITY_RANK, type Finding } from '../detect/finding.ts';
 import { scanInjection } from '../detect/injection.ts';
 import { redactSpans, type Span } from '../detect/redact-spans.ts';
 import { stripTerminalControls } from '../detect/terminal-controls.ts';
+import type { NameRef } from '../policy/name-match.ts';
+import { customActionOf, scanCustom } from './custom-rules.ts';
 import { readTogether } from './read-together.ts';
 import type { Leaf } from './string-leaves.ts';
 
@@ -37,6 +39,11 @@ function actionFor(f: Finding, cfg: Inspection, dir: Direction): Action | undefi
   let a: string;
   if (f.category === 'secret') a = dir === 'result' ? cfg.dlp.secrets : cfg.dlp.argumentSecrets;
   else if (f.category === 'pii') a = dir === 'result' ? cfg.dlp.pii : cfg.dlp.argumentPii;
+  else if (f.category === 'custom') {
+    const own = customActionOf(cfg.customRules, f);
+    // Arguments have no quarantine: the call is refused instead.
+    a = own === 'quarantine' && dir === 'argument' ? 'block' : (own ?? (dir === 'result' ? cfg.injection.results[f.severity] : cfg.injection.arguments[f.severity]));
+  }
   else a = dir === 'result' ? cfg.injection.results[f.severity] : cfg.injection.arguments[f.severity];
   return a === 'off' || a === 'allow' ? undefined : (a as Action);
 }
@@ -46,7 +53,8 @@ const RANK: Readonly<Record<Action, number>> = { flag: 1, redact: 2, quarantine:
 /** The label a redaction shows: the rule id without its category (`[REDACTED:aws-access-key]`). */
 export const labelOf = (f: Finding) => f.rule.slice(f.rule.indexOf('.') + 1);
 
-export async function inspectLeaves(leaves: readonly Leaf[], cfg: Inspection, dir: Direction, classifier?: Classifier): Promise<Verdict> {
+/** `tool`: the tool called, when there is one (custom rules may be scoped to tools). */
+export async function inspectLeaves(leaves: readonly Leaf[], cfg: Inspection, dir: Direction, classifier?: Classifier, tool?: NameRef): Promise<Verdict> {
   const v: Verdict = { changes: [], acted: [], sanitized: [], auditChanges: [] };
   const texts = leaves.map((l) => (dir === 'result' && cfg.sanitizeOutput && l.isText ? stripTerminalControls(l.text) : l.text));
   const dlpOn = dir === 'result' || cfg.dlp.scanArguments;
@@ -58,7 +66,7 @@ export async function inspectLeaves(leaves: readonly Leaf[], cfg: Inspection, di
         { secrets: !secretsOff, piiTypes: piiOff ? [] : cfg.dlp.piiTypes },
       )
     : undefined;
-  const found = leaves.map((l, i) => [...scanInjection(texts[i]!, l.path), ...(dlp?.[i] ?? [])]);
+  const found = leaves.map((l, i) => [...scanInjection(texts[i]!, l.path), ...(dlp?.[i] ?? []), ...scanCustom(cfg.customRules, texts[i]!, l.path, dir, tool)]);
   if (classifier) await classify(classifier, leaves, texts, found);
   let top: Action | undefined;
   for (let i = 0; i < leaves.length; i++) {
@@ -72,7 +80,8 @@ export async function inspectLeaves(leaves: readonly Leaf[], cfg: Inspection, di
       v.acted.push({ finding: f, action });
       const span = { start: f.start ?? 0, end: f.end ?? text.length, label: labelOf(f) };
       if (action === 'redact') spans.push(span);
-      if (dir === 'argument' && (f.category === 'secret' || f.category === 'pii')) auditSpans.push(span);
+      // An operator's pattern may match a credential of their own format: kept out of the audit record as secrets are.
+      if (dir === 'argument' && (f.category === 'secret' || f.category === 'pii' || f.category === 'custom')) auditSpans.push(span);
       if (!top || RANK[action] > RANK[top]) {
         top = action;
         if (action === 'block') v.block = f;

@@ -29,7 +29,10 @@ export function emitFindings(audit: AuditLog, base: FindingSubject, v: Verdict, 
   const decision = outcome ? ('deny' as const) : ('allow' as const);
   // The monitoring rule pages at the first injection_attempt: a flagged low or medium finding (a
   // stray zero-width space in a scraped page) rides on the call's record instead.
-  const injection = v.acted.filter((a) => a.finding.category !== 'secret' && a.finding.category !== 'pii' && (a.action !== 'flag' || SEVERITY_RANK[a.finding.severity] >= SEVERITY_RANK.high));
+  // A custom rule that redacts is reported as a redaction (below), as secrets are.
+  const injection = v.acted.filter(
+    (a) => a.finding.category !== 'secret' && a.finding.category !== 'pii' && !(a.finding.category === 'custom' && a.action === 'redact') && (a.action !== 'flag' || SEVERITY_RANK[a.finding.severity] >= SEVERITY_RANK.high),
+  );
   if (injection.length) {
     audit.emit({
       ...base,
@@ -40,7 +43,7 @@ export function emitFindings(audit: AuditLog, base: FindingSubject, v: Verdict, 
       detail: { direction: dir, findings: describe(injection) },
     });
   }
-  const redacted = v.acted.filter((a) => a.action === 'redact' && (a.finding.category === 'secret' || a.finding.category === 'pii'));
+  const redacted = v.acted.filter((a) => a.action === 'redact' && (a.finding.category === 'secret' || a.finding.category === 'pii' || a.finding.category === 'custom'));
   if (redacted.length && !outcome) {
     audit.emit({
       ...base,

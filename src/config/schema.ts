@@ -11,6 +11,7 @@
  * `mcp.servers[]`, `mcp.timeouts` and `mcp.identity`.
  */
 import { z } from 'zod';
+import { REQUEST_METHODS } from '../protocol/methods.ts';
 import { adminSchema, alertingSchema, loggingSchema, postgresDestination, signingSchema, sqliteDestination, stateSchema, webhookDestination } from './monitoring-schema.ts';
 import { argumentGuardsSchema, ARGUMENT_GUARD_DEFAULTS, flowRuleSchema, promptLabelsSchema, resourceLabelsSchema, toolDenyRuleObject, toolLabelsSchema, toolRuleObject } from './argument-policy-schema.ts';
 import { IDENTITY_DEFAULTS, identitySchema } from './identity-schema.ts';
@@ -122,6 +123,12 @@ const validationSchema = z.strictObject({
     .default('strict')
     .describe(
       '`strict`: MCP schema, tool `inputSchema` and `outputSchema` violations are refused. `warn`: tool schema violations are audited but pass. `off`: only the JSON-RPC envelope and limits.',
+    ),
+  allowedMethods: z
+    .array(z.enum(REQUEST_METHODS))
+    .optional()
+    .describe(
+      'Request methods that may pass, in both directions: client to server, and server to client (`sampling/createMessage`, `elicitation/create`, `roots/list`). Any other is refused with -32601 (METHOD_NOT_FOUND) and audited with rule `validation.allowedMethods`. Unset: every method the negotiated revision defines. `initialize`, `ping` and `server/discover` are always allowed; a server\'s list applies on top of the global one (both must allow).',
     ),
 });
 

@@ -1,6 +1,7 @@
 /**
  * The outermost stage: every request leaves exactly one audit record when it is worth one
- * (tool calls, denials, violations, failures), whatever the inner stages did or threw.
+ * (tool calls, denials, violations, failures; at level `full`, or when `events` names them, also
+ * successful reads, lists and other requests), whatever the inner stages did or threw.
  * The record holds the real reason; the client only ever saw the opaque error.
  */
 import type { AuditEventName } from '../config/schema.ts';
@@ -14,9 +15,18 @@ const SCHEMA_CODES: ReadonlySet<GatewayErrorCode> = new Set([
 ]);
 const UPSTREAM_CODES: ReadonlySet<GatewayErrorCode> = new Set(['REQUEST_TIMEOUT', 'UPSTREAM_UNAVAILABLE', 'UPSTREAM_PROTOCOL_ERROR', 'RESULT_TOO_LARGE']);
 
+/** A successful request's event: tool calls always; the others only where selected (TRANSACTION_EVENTS). */
+function servedEvent(method: string): AuditEventName | undefined {
+  if (method === 'tools/call') return 'tool_invoked';
+  if (method === 'resources/read') return 'resource_read';
+  if (method === 'prompts/get') return 'prompt_fetched';
+  if (method.endsWith('/list')) return 'list_served';
+  return method === 'ping' ? undefined : 'request_served';
+}
+
 export function eventFor(ctx: CallContext): AuditEventName | undefined {
   const err = ctx.error;
-  if (!err) return ctx.method === 'tools/call' ? 'tool_invoked' : undefined;
+  if (!err) return servedEvent(ctx.method);
   if (err.code === 'CANCELLED') return ctx.method === 'tools/call' ? 'tool_invoked' : undefined;
   if (err.code === 'RATE_LIMITED' || err.code === 'QUOTA_EXCEEDED') return 'rate_limit_exceeded';
   if (err.code === 'POLICY_DENIED' || err.code === 'CONTENT_BLOCKED') return 'policy_violation';
@@ -36,7 +46,8 @@ export const auditCall: Stage<CallContext> = async (ctx, next) => {
     ctx.error = asGatewayError(err);
   } finally {
     const event = eventFor(ctx);
-    if (event) {
+    // A read or list nobody selected is not even built: the default level costs nothing more.
+    if (event && (ctx.error || event === 'tool_invoked' || ctx.gateway.audit.records(event))) {
       const err = ctx.error;
       const p = ctx.req.params as { arguments?: unknown } | undefined;
       ctx.gateway.audit.emit({
@@ -55,7 +66,7 @@ export const auditCall: Stage<CallContext> = async (ctx, next) => {
         rule: ctx.audit.rule,
         argument: ctx.audit.argument,
         latencyMs: Math.round((performance.now() - ctx.startedAt) * 1000) / 1000,
-        args: ctx.method === 'tools/call' ? (ctx.auditArguments ?? p?.arguments) : undefined,
+        args: ctx.method === 'tools/call' || ctx.method === 'prompts/get' ? (ctx.auditArguments ?? p?.arguments) : undefined,
         detail: ctx.gateway.audit.level === 'debug' && ctx.responseBytes ? { resultBytes: ctx.responseBytes.length } : undefined,
       });
     }

@@ -64,8 +64,25 @@ export const AUDIT_EVENTS = [
   // Identity (src/identity/): a refused credential, a session id presented by another caller.
   'authentication_failed',
   'session_principal_mismatch',
+  // Operator re-enabling revoked credentials (src/incident/).
+  'credentials_reinstated',
+  // Successful requests other than tool calls: the seed's every-transaction log. Written at level
+  // `full`/`debug` or when `events` names them (TRANSACTION_EVENTS), not by default.
+  'resource_read',
+  'prompt_fetched',
+  'list_served',
+  'request_served',
 ] as const;
 export type AuditEventName = (typeof AUDIT_EVENTS)[number];
+
+/**
+ * Successful reads, lists and other non-tool requests. Not in the default `events`: level
+ * `detailed` writes what it always wrote (one record per tool call, denial, failure), since a
+ * record per list and read would multiply the audit's cost on the hot path. Level `full` (and
+ * `debug`) adds them, and so does naming them in `events`.
+ */
+export const TRANSACTION_EVENTS: readonly AuditEventName[] = ['resource_read', 'prompt_fetched', 'list_served', 'request_served'];
+export const DEFAULT_AUDIT_EVENTS: readonly AuditEventName[] = AUDIT_EVENTS.filter((e) => !TRANSACTION_EVENTS.includes(e));
 
 const glob = z.string().min(1).describe('A glob: `*` matches any run of characters, `?` one character.');
 
@@ -140,9 +157,11 @@ const fileDestination = z.strictObject({
 const auditSchema = z.strictObject({
   enabled: z.boolean().default(true),
   level: z
-    .enum(['summary', 'detailed', 'debug'])
+    .enum(['summary', 'detailed', 'full', 'debug'])
     .default('detailed')
-    .describe('`summary`: no arguments. `detailed`: redacted arguments. `debug`: redacted arguments and result sizes.'),
+    .describe(
+      '`summary`: no arguments. `detailed`: redacted arguments. `full`: as `detailed`, plus a record for every successful read, list and other request (`resource_read`, `prompt_fetched`, `list_served`, `request_served`). `debug`: as `full`, plus result sizes.',
+    ),
   destinations: z
     .array(z.discriminatedUnion('type', [fileDestination, sqliteDestination, postgresDestination, webhookDestination]))
     .default([{ type: 'file', path: './portcullis-audit.log', rotation: 'daily' }])
@@ -150,7 +169,10 @@ const auditSchema = z.strictObject({
       message: 'at most one event store (sqlite or postgres) destination',
     })
     .describe('Without a sqlite or postgres destination, events also go to SQLite at `mcp.state.dir`/events.db.'),
-  events: z.array(z.enum(AUDIT_EVENTS)).default([...AUDIT_EVENTS]),
+  events: z
+    .array(z.enum(AUDIT_EVENTS))
+    .default([...DEFAULT_AUDIT_EVENTS])
+    .describe('Events written to the destinations (alerts see every event). Default: all but the successful-request events (`resource_read`, `prompt_fetched`, `list_served`, `request_served`), which level `full` adds or which can be named here.'),
   signing: signingSchema,
 });
 

@@ -541,6 +541,8 @@ export class Gateway {
     if (refusal) {
       this.audit.emit({ event: 'policy_violation', server: up.name, method: msg.method, decision: 'deny', reason: `server request refused: ${refusal.error!.message}` });
       void up.send(refusal).catch(() => {});
+    } else if (this.audit.records('request_served')) {
+      this.audit.emit({ event: 'request_served', server: up.name, method: msg.method, decision: 'allow', detail: { direction: 'server-to-client' } });
     }
   }
 

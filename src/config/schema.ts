@@ -19,6 +19,7 @@ import { overrideOf } from './override-schema.ts';
 import { SANDBOX_DEFAULTS, sandboxOverrideSchema, sandboxSchema } from './sandbox-schema.ts';
 import { listenSecurityFields } from './tls-schema.ts';
 import { upstreamSecurityFields } from './upstream-tls-schema.ts';
+import { rateLimitingSchema } from './rate-limit-schema.ts';
 import { PINNING_DEFAULTS, pinningOverrideSchema, pinningSchema } from './pinning-schema.ts';
 import { INSPECTION_DEFAULTS, inspectionOverrideSchema, inspectionSchema } from './inspection-schema.ts';
 
@@ -111,13 +112,6 @@ const mtlsSchema = z.strictObject({
   caCertPath: z.string().optional(),
   verifyServer: z.boolean().default(true),
   serverName: z.string().optional(),
-});
-
-const rateLimitingSchema = z.strictObject({
-  enabled: z.boolean().default(true),
-  requestsPerMinute: z.number().positive().default(60).describe('Bucket refill rate, tokens per minute.'),
-  burstSize: z.number().int().positive().default(20).describe('Bucket capacity.'),
-  cooldownSeconds: z.number().min(0).default(60).describe('Once a bucket is empty, calls are refused for this long.'),
 });
 
 const validationSchema = z.strictObject({

@@ -66,7 +66,8 @@ export const auditCall: Stage<CallContext> = async (ctx, next) => {
         rule: ctx.audit.rule,
         argument: ctx.audit.argument,
         latencyMs: Math.round((performance.now() - ctx.startedAt) * 1000) / 1000,
-        args: ctx.method === 'tools/call' || ctx.method === 'prompts/get' ? (ctx.auditArguments ?? p?.arguments) : undefined,
+        // A fetched prompt's arguments too (level full); a refused one's record stays as it was.
+        args: ctx.method === 'tools/call' || event === 'prompt_fetched' ? (ctx.auditArguments ?? p?.arguments) : undefined,
         detail: ctx.gateway.audit.level === 'debug' && ctx.responseBytes ? { resultBytes: ctx.responseBytes.length } : undefined,
       });
     }

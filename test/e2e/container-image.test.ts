@@ -7,7 +7,8 @@
  *    Node 24, the volumes, and that every path its build stage copies exists and passes
  *    .dockerignore.
  * 2. The runtime stage's filesystem, assembled the way the Dockerfile describes it and run under
- *    bubblewrap as the image's user (uid 10001, started by an unprivileged host user): the files
+ *    bubblewrap as the image's user (uid 10001, started by an unprivileged host user where it can
+ *    read the checkout): the files
  *    the build stage copies, the production dependencies only (what `npm ci --omit=dev` keeps:
  *    package-lock.json entries without `dev`), the default configuration at
  *    /etc/portcullis/portcullis.yaml, a read-only root with the two volumes and /tmp writable.
@@ -105,6 +106,14 @@ function gatewayPid(pid: number): number {
 
 const BWRAP = spawnSync('bwrap', ['--version']).status === 0;
 const NOBODY = 65534;
+/**
+ * bubblewrap is started by an unprivileged host user when that user can read the checkout (it
+ * may sit under a directory only root can enter, as in some CI layouts); else by this user. The
+ * image's uid 10001 and read-only root are the same either way.
+ */
+const AS_NOBODY = ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups'];
+const hostUser = spawnSync(AS_NOBODY[0], [...AS_NOBODY.slice(1), 'test', '-r', join(ROOT, 'node_modules', 'node', 'package.json')]).status === 0 ? AS_NOBODY : [];
+const hostUid = hostUser.length ? NOBODY : process.getuid!();
 
 /** Production packages as `npm ci --omit=dev` installs them: top-level lock entries not marked dev. */
 function productionPackages(): string[] {
@@ -125,7 +134,7 @@ describe('the runtime stage, assembled as the Dockerfile says and run as its use
   const entry = JSON.parse(one(runtime, 'ENTRYPOINT')[0].args) as string[];
   const cmd = JSON.parse(one(runtime, 'CMD')[0].args) as string[];
 
-  /** argv that runs `argv` in the image's filesystem as uid 10001, started by host user nobody. */
+  /** argv that runs `argv` in the image's filesystem as uid 10001 (started by `hostUser`). */
   const inImage = (argv: string[], env: Record<string, string>): string[] => {
     const binds: string[] = [];
     for (const c of buildCopies) for (const src of c.slice(0, -1)) binds.push('--ro-bind', join(ROOT, src), join('/app', c.length > 2 || c.at(-1)!.endsWith('/') ? src : c.at(-1)!));
@@ -133,7 +142,7 @@ describe('the runtime stage, assembled as the Dockerfile says and run as its use
     const etc = ['passwd', 'group', 'hosts', 'resolv.conf', 'nsswitch.conf', 'ld.so.cache', 'ssl'].filter((f) => existsSync(join('/etc', f)));
     const config = join(dir, 'portcullis.yaml');
     return [
-      'setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups',
+      ...hostUser,
       'bwrap', '--unshare-user', '--uid', '10001', '--gid', '10001', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--die-with-parent',
       ...['/usr', '/bin', '/sbin', '/lib', '/lib64'].filter((d) => existsSync(d)).flatMap((d) => ['--ro-bind', d, d]),
       '--tmpfs', '/etc', ...etc.flatMap((f) => ['--ro-bind', join('/etc', f), join('/etc', f)]), '--dir', '/etc/portcullis', '--ro-bind', config, '/etc/portcullis/portcullis.yaml', '--remount-ro', '/etc',
@@ -153,20 +162,23 @@ describe('the runtime stage, assembled as the Dockerfile says and run as its use
     chmodSync(dir, 0o755); // the unprivileged host user reads the configuration from it
     for (const v of Object.values(volumes)) {
       mkdirSync(v, { mode: 0o700 });
-      chownSync(v, NOBODY, NOBODY);
+      chownSync(v, hostUid, hostUid);
     }
     upstream = await startEverythingHttp();
-    port = await freePort();
-    // The image's default configuration, on a free port (tests share this machine's network).
-    const text = readFileSync(join(ROOT, 'examples', 'container.yaml'), 'utf8').replace(/port: 9470/, `port: ${port}`);
-    writeFileSync(join(dir, 'portcullis.yaml'), text);
+    await useFreePort();
   });
+  /** The image's default configuration, on a port free a moment ago (tests share this machine's network). */
+  const useFreePort = async () => {
+    port = await freePort();
+    writeFileSync(join(dir, 'portcullis.yaml'), readFileSync(join(ROOT, 'examples', 'container.yaml'), 'utf8').replace(/port: 9470/, `port: ${port}`));
+  };
   after(async () => {
     if (gateway) await stopProcess(gateway);
     await upstream?.stop();
   });
 
-  test('the root is read-only, the volumes and /tmp are writable, and the user is 10001', () => {
+  test('the root is read-only, the volumes and /tmp are writable, and the user is 10001', (t) => {
+    t.diagnostic(`bubblewrap started by host uid ${hostUid}`);
     const probe = `const fs=require('node:fs');const w=(p)=>{try{fs.writeFileSync(p,'x');return 'writable'}catch(e){return e.code}};` +
       `console.log(JSON.stringify({uid:process.getuid(),app:w('/app/x'),etc:w('/etc/portcullis/x'),root:w('/x'),state:w('/var/lib/portcullis/x'),log:w('/var/log/portcullis/x'),tmp:w('/tmp/x')}))`;
     const argv = inImage([entry[2], '-e', probe], {});
@@ -186,14 +198,21 @@ describe('the runtime stage, assembled as the Dockerfile says and run as its use
   });
 
   test('its ENTRYPOINT and CMD serve a real client in front of a real server; audit and state land on the volumes', async (t) => {
-    const argv = portcullis(cmd);
-    gateway = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
-    gateway.stdout!.on('data', (c) => (out += c));
-    gateway.stderr!.on('data', (c) => (out += c));
-    for (const t0 = Date.now(); !/listening on/.test(out); ) {
-      assert.ok(Date.now() - t0 < 30_000 && gateway.exitCode === null, `the gateway did not start:\n${out}`);
-      await new Promise((r) => setTimeout(r, 50));
+    // Another process may take the port between freePort() and the bind: then a new one.
+    for (let attempt = 1; !/listening on/.test(out); attempt++) {
+      await useFreePort();
+      const argv = portcullis(cmd);
+      gateway = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+      out = '';
+      gateway.stdout!.on('data', (c) => (out += c));
+      gateway.stderr!.on('data', (c) => (out += c));
+      const t0 = Date.now();
+      while (!/listening on/.test(out) && gateway.exitCode === null && gateway.signalCode === null) {
+        assert.ok(Date.now() - t0 < 30_000, `the gateway did not start:\n${out}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.ok(/listening on/.test(out) || (attempt < 3 && /EADDRINUSE/.test(out)), `the gateway did not start:\n${out}`);
     }
     const client = await apiKeyClient(`http://127.0.0.1:${port}/mcp`, agent.key);
     try {
@@ -204,7 +223,7 @@ describe('the runtime stage, assembled as the Dockerfile says and run as its use
     // In the image tini forwards `docker stop`'s SIGTERM to the gateway; bubblewrap does not, so
     // the test sends it to the gateway's own process (a descendant it started) and waits.
     const exited = new Promise<number | null>((r) => gateway!.once('exit', (code) => r(code)));
-    const pid = gatewayPid(gateway.pid!);
+    const pid = gatewayPid(gateway!.pid!);
     process.kill(pid, 'SIGTERM');
     assert.equal(await exited, 0, `a clean shutdown (drain, flush, seal the audit chain):\n${out}`);
     gateway = undefined;

@@ -15,13 +15,13 @@
  * out of the sinks: an operator who trims the log must not switch off an alert by accident. The
  * operator's own actions and the alerts (`ALWAYS_AUDITED`) are recorded whatever the list says.
  */
-import type { AuditEventName } from '../config/schema.ts';
+import { TRANSACTION_EVENTS, type AuditEventName } from '../config/schema.ts';
 import { HashChain, type ChainEntry } from './hash-chain.ts';
 import { redactArguments } from './redact.ts';
 import { severityOf, type Severity } from './severity.ts';
 
 /** Lockdown, revocation, isolation and alerts: the audit of the audit's readers is not optional. */
-export const ALWAYS_AUDITED: readonly AuditEventName[] = ['alert_raised', 'lockdown_enabled', 'lockdown_disabled', 'tokens_revoked', 'server_disabled', 'server_enabled'];
+export const ALWAYS_AUDITED: readonly AuditEventName[] = ['alert_raised', 'lockdown_enabled', 'lockdown_disabled', 'tokens_revoked', 'credentials_reinstated', 'server_disabled', 'server_enabled'];
 
 export interface AuditRecord {
   time: string;
@@ -63,12 +63,15 @@ export { FileAuditSink, type FileAuditSinkOptions } from './file-audit-sink.ts';
 
 const toError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
 
-export type AuditLevel = 'summary' | 'detailed' | 'debug';
+export type AuditLevel = 'summary' | 'detailed' | 'full' | 'debug';
 
 export interface AuditLogOptions {
   sinks: AuditSink[];
   events: readonly AuditEventName[];
-  /** `summary` drops arguments; `detailed` and `debug` keep them redacted (`debug` callers add result sizes to `detail`). */
+  /**
+   * `summary` drops arguments; the others keep them redacted. `full` and `debug` also record the
+   * successful reads and lists (TRANSACTION_EVENTS); `debug` callers add result sizes to `detail`.
+   */
   level: AuditLevel;
   /** @default process.emitWarning */
   onError?: (err: Error) => void;
@@ -98,7 +101,8 @@ export class AuditLog {
 
   constructor(opts: AuditLogOptions) {
     this.sinks = [...opts.sinks];
-    this.events = new Set([...opts.events, ...ALWAYS_AUDITED]);
+    const transactions = opts.level === 'full' || opts.level === 'debug' ? TRANSACTION_EVENTS : [];
+    this.events = new Set([...opts.events, ...ALWAYS_AUDITED, ...transactions]);
     this.observers = [...(opts.observers ?? [])];
     this.level = opts.level;
     this.onError = opts.onError ?? ((err) => process.emitWarning(err));
@@ -146,6 +150,11 @@ export class AuditLog {
   /** Adds an observer after construction (the alert engine needs the log it writes alerts to). */
   observe(fn: AuditObserver): void {
     this.observers.push(fn);
+  }
+
+  /** Whether records of this event reach the destinations (a caller may skip building one that does not). */
+  records(event: AuditEventName): boolean {
+    return this.events.has(event) && this.sinks.length > 0;
   }
 
   emit(rec: Omit<AuditRecord, 'time'> & { time?: string }): void {

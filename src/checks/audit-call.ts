@@ -1,6 +1,7 @@
 /**
  * The outermost stage: every request leaves exactly one audit record when it is worth one
- * (tool calls, denials, violations, failures), whatever the inner stages did or threw.
+ * (tool calls, denials, violations, failures; at level `full`, or when `events` names them, also
+ * successful reads, lists and other requests), whatever the inner stages did or threw.
  * The record holds the real reason; the client only ever saw the opaque error.
  */
 import type { AuditEventName } from '../config/schema.ts';
@@ -19,6 +20,16 @@ const UPSTREAM_CODES: ReadonlySet<GatewayErrorCode> = new Set(['REQUEST_TIMEOUT'
 /** Every request about a task is audited, whatever its outcome (spec, tasks: Audit and Logging). */
 const TASK_METHODS: ReadonlySet<string> = new Set(['tasks/get', 'tasks/result', 'tasks/list', 'tasks/cancel']);
 
+/** A successful request's event: tool calls always; the others only where selected (TRANSACTION_EVENTS). */
+function servedEvent(method: string): AuditEventName | undefined {
+  if (method === 'tools/call') return 'tool_invoked';
+  if (TASK_METHODS.has(method)) return 'task_accessed';
+  if (method === 'resources/read') return 'resource_read';
+  if (method === 'prompts/get') return 'prompt_fetched';
+  if (method.endsWith('/list')) return 'list_served';
+  return method === 'ping' ? undefined : 'request_served';
+}
+
 export function eventFor(ctx: CallContext): AuditEventName | undefined {
   const event = decisionEvent(ctx);
   return event ?? (TASK_METHODS.has(ctx.method) ? 'task_accessed' : undefined);
@@ -26,7 +37,7 @@ export function eventFor(ctx: CallContext): AuditEventName | undefined {
 
 function decisionEvent(ctx: CallContext): AuditEventName | undefined {
   const err = ctx.error;
-  if (!err) return ctx.method === 'tools/call' ? 'tool_invoked' : undefined;
+  if (!err) return servedEvent(ctx.method);
   if (err.code === 'CANCELLED') return ctx.method === 'tools/call' ? 'tool_invoked' : undefined;
   if (err.code === 'RATE_LIMITED' || err.code === 'QUOTA_EXCEEDED') return 'rate_limit_exceeded';
   if (err.code === 'POLICY_DENIED' || err.code === 'CONTENT_BLOCKED') return 'policy_violation';
@@ -49,7 +60,8 @@ export const auditCall: Stage<CallContext> = async (ctx, next) => {
     ctx.error = asGatewayError(err);
   } finally {
     const event = eventFor(ctx);
-    if (event) {
+    // A read or list nobody selected is not even built: the default level costs nothing more.
+    if (event && (ctx.error || event === 'tool_invoked' || ctx.gateway.audit.records(event))) {
       const err = ctx.error;
       const p = ctx.req.params as { arguments?: unknown } | undefined;
       ctx.gateway.audit.emit({
@@ -68,7 +80,8 @@ export const auditCall: Stage<CallContext> = async (ctx, next) => {
         rule: ctx.audit.rule,
         argument: ctx.audit.argument,
         latencyMs: Math.round((performance.now() - ctx.startedAt) * 1000) / 1000,
-        args: ctx.method === 'tools/call' ? (ctx.auditArguments ?? p?.arguments) : undefined,
+        // A fetched prompt's arguments too (level full); a refused one's record stays as it was.
+        args: ctx.method === 'tools/call' || event === 'prompt_fetched' ? (ctx.auditArguments ?? p?.arguments) : undefined,
         detail: detailOf(ctx),
       });
     }

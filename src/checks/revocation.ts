@@ -1,8 +1,10 @@
 /**
- * Revocation (`portcullis revoke --all | --session ID | --subject SUB`): a session the operator
- * ended stays ended, and a token issued before its subject's (or everyone's) revocation is
- * refused even though it has not expired. Right after authentication, before anything else
- * reads the caller's identity. Token-based principals carry `issuedAt` (the token's `iat`).
+ * Revocation (`portcullis revoke --all | --session ID | --subject SUB | --api-key ID |
+ * --certificate FP`): a session the operator ended stays ended, and a credential — bearer token,
+ * API key or client certificate — that existed before a revocation covering it is refused even
+ * though it has not expired (incident/revocations.ts). Right after authentication, before
+ * anything else reads the caller's identity. Principals carry `issuedAt`: a token's `iat`, an API
+ * key's `createdAt`, a certificate's `notBefore`.
  */
 import { GatewayError } from '../errors.ts';
 import type { Stage } from '../pipeline/compose.ts';
@@ -15,11 +17,14 @@ export const revocation: Stage<CallContext> = async (ctx, next) => {
     ctx.audit.reason = 'session revoked by the operator';
     throw new GatewayError('UNAUTHENTICATED', 'Session revoked');
   }
-  const iat = s.principal.issuedAt;
-  if (iat !== undefined && ctx.gateway.incident.isTokenRevoked(s.principal.subject, iat)) {
+  const p = s.principal;
+  const hit = ctx.gateway.incident.revocationOf(p);
+  if (hit) {
+    const issued = p.issuedAt !== undefined ? `issued ${new Date(p.issuedAt * 1000).toISOString()}` : 'of unknown issue time, counted as issued';
     ctx.audit.decision = 'deny';
-    ctx.audit.reason = `token of '${s.principal.subject}' issued at ${new Date(iat * 1000).toISOString()}, before its revocation`;
-    throw new GatewayError('UNAUTHENTICATED', 'Token revoked');
+    ctx.audit.rule = 'revocation';
+    ctx.audit.reason = `${p.method} credential${p.credential ? ` '${p.credential}'` : ''} of '${p.subject}', ${issued} before its revocation (${hit.scope}, at ${hit.at})`;
+    throw new GatewayError('UNAUTHENTICATED', 'Credential revoked');
   }
   await next();
 };

@@ -25,7 +25,8 @@ generate     write the audit signing key pair (Ed25519 + ML-DSA-65) into DIR (de
 admin-token  create a bearer token for the admin listener; prints the tokenHash for mcp.admin
              (and the token, unless --out FILE writes it there, mode 0600).
 api-key      create an API key for a machine caller (sent as "Authorization: Bearer pcl_...");
-             prints the key once and the mcp.identity.apiKeys entry holding only its SHA-256.
+             prints the key once and the mcp.identity.apiKeys entry holding only its SHA-256
+             and when it was made (createdAt: a revocation refuses keys made before it).
 
 Options:
   -d, --dir DIR    where to write the key pair
@@ -93,7 +94,9 @@ function printApiKey(v: { subject?: string; roles?: string; id?: string }): numb
   const { key, hash } = generateApiKey();
   process.stdout.write(
     `API key (shown once; the client sends it as "Authorization: Bearer <key>"):\n  ${key}\n\n` +
-      `mcp:\n  identity:\n    apiKeys:\n      - id: ${id}\n        hash: ${hash}\n        subject: ${JSON.stringify(v.subject)}\n        roles: [${roles.map((r) => JSON.stringify(r)).join(', ')}]\n`,
+      `mcp:\n  identity:\n    apiKeys:\n      - id: ${id}\n        hash: ${hash}\n        subject: ${JSON.stringify(v.subject)}\n        roles: [${roles.map((r) => JSON.stringify(r)).join(', ')}]\n` +
+      // When it was made: `portcullis revoke` refuses keys that existed before a revocation.
+      `        createdAt: ${new Date().toISOString()}\n`,
   );
   return 0;
 }

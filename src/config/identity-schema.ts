@@ -73,6 +73,10 @@ export const apiKeySchema = z.strictObject({
   roles: z.array(name).default([]),
   groups: z.array(name).default([]),
   scopes: z.array(name).default([]).describe('Scopes this key grants (compared with `requiredScopes` like a token\'s).'),
+  createdAt: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .describe('When the key was made (`portcullis keys api-key` writes it). `portcullis revoke` refuses keys that existed before the revocation: a key without it, or with one in the future, counts as existing before every revocation.'),
 });
 
 export const mtlsIdentitySchema = z.strictObject({

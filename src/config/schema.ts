@@ -11,6 +11,7 @@
  * `mcp.servers[]`, `mcp.timeouts` and `mcp.identity`.
  */
 import { z } from 'zod';
+import { REQUEST_METHODS } from '../protocol/methods.ts';
 import { adminSchema, alertingSchema, loggingSchema, postgresDestination, signingSchema, sqliteDestination, stateSchema, webhookDestination } from './monitoring-schema.ts';
 import { argumentGuardsSchema, ARGUMENT_GUARD_DEFAULTS, flowRuleSchema, promptLabelsSchema, resourceLabelsSchema, toolDenyRuleObject, toolLabelsSchema, toolRuleObject } from './argument-policy-schema.ts';
 import { IDENTITY_DEFAULTS, identitySchema } from './identity-schema.ts';
@@ -18,6 +19,7 @@ import { overrideOf } from './override-schema.ts';
 import { SANDBOX_DEFAULTS, sandboxOverrideSchema, sandboxSchema } from './sandbox-schema.ts';
 import { listenSecurityFields } from './tls-schema.ts';
 import { upstreamSecurityFields } from './upstream-tls-schema.ts';
+import { rateLimitingSchema } from './rate-limit-schema.ts';
 import { PINNING_DEFAULTS, pinningOverrideSchema, pinningSchema } from './pinning-schema.ts';
 import { INSPECTION_DEFAULTS, inspectionOverrideSchema, inspectionSchema } from './inspection-schema.ts';
 
@@ -66,8 +68,25 @@ export const AUDIT_EVENTS = [
   // Identity (src/identity/): a refused credential, a session id presented by another caller.
   'authentication_failed',
   'session_principal_mismatch',
+  // Operator re-enabling revoked credentials (src/incident/).
+  'credentials_reinstated',
+  // Successful requests other than tool calls: the seed's every-transaction log. Written at level
+  // `full`/`debug` or when `events` names them (TRANSACTION_EVENTS), not by default.
+  'resource_read',
+  'prompt_fetched',
+  'list_served',
+  'request_served',
 ] as const;
 export type AuditEventName = (typeof AUDIT_EVENTS)[number];
+
+/**
+ * Successful reads, lists and other non-tool requests. Not in the default `events`: level
+ * `detailed` writes what it always wrote (one record per tool call, denial, failure), since a
+ * record per list and read would multiply the audit's cost on the hot path. Level `full` (and
+ * `debug`) adds them, and so does naming them in `events`.
+ */
+export const TRANSACTION_EVENTS: readonly AuditEventName[] = ['resource_read', 'prompt_fetched', 'list_served', 'request_served'];
+export const DEFAULT_AUDIT_EVENTS: readonly AuditEventName[] = AUDIT_EVENTS.filter((e) => !TRANSACTION_EVENTS.includes(e));
 
 const glob = z.string().min(1).describe('A glob: `*` matches any run of characters, `?` one character.');
 
@@ -98,13 +117,6 @@ const mtlsSchema = z.strictObject({
   serverName: z.string().optional(),
 });
 
-const rateLimitingSchema = z.strictObject({
-  enabled: z.boolean().default(true),
-  requestsPerMinute: z.number().positive().default(60).describe('Bucket refill rate, tokens per minute.'),
-  burstSize: z.number().int().positive().default(20).describe('Bucket capacity.'),
-  cooldownSeconds: z.number().min(0).default(60).describe('Once a bucket is empty, calls are refused for this long.'),
-});
-
 const validationSchema = z.strictObject({
   maxMessageSize: z
     .number()
@@ -126,6 +138,12 @@ const validationSchema = z.strictObject({
     .describe(
       '`strict`: MCP schema, tool `inputSchema` and `outputSchema` violations are refused. `warn`: tool schema violations are audited but pass. `off`: only the JSON-RPC envelope and limits. Per server: the tool schemas follow the server\'s value; the MCP message schema is checked when either the global or the server\'s value asks for it.',
     ),
+  allowedMethods: z
+    .array(z.enum(REQUEST_METHODS))
+    .optional()
+    .describe(
+      'Request methods that may pass, in both directions: client to server, and server to client (`sampling/createMessage`, `elicitation/create`, `roots/list`). Any other is refused with -32601 (METHOD_NOT_FOUND) and audited with rule `validation.allowedMethods`. Unset: every method the negotiated revision defines. `initialize`, `ping` and `server/discover` are always allowed; a server\'s list applies on top of the global one (both must allow).',
+    ),
 });
 
 const fileDestination = z.strictObject({
@@ -136,9 +154,11 @@ const fileDestination = z.strictObject({
 const auditSchema = z.strictObject({
   enabled: z.boolean().default(true),
   level: z
-    .enum(['summary', 'detailed', 'debug'])
+    .enum(['summary', 'detailed', 'full', 'debug'])
     .default('detailed')
-    .describe('`summary`: no arguments. `detailed`: redacted arguments. `debug`: redacted arguments and result sizes.'),
+    .describe(
+      '`summary`: no arguments. `detailed`: redacted arguments. `full`: as `detailed`, plus a record for every successful read, list and other request (`resource_read`, `prompt_fetched`, `list_served`, `request_served`). `debug`: as `full`, plus result sizes.',
+    ),
   destinations: z
     .array(z.discriminatedUnion('type', [fileDestination, sqliteDestination, postgresDestination, webhookDestination]))
     .default([{ type: 'file', path: './portcullis-audit.log', rotation: 'daily' }])
@@ -146,7 +166,10 @@ const auditSchema = z.strictObject({
       message: 'at most one event store (sqlite or postgres) destination',
     })
     .describe('Without a sqlite or postgres destination, events also go to SQLite at `mcp.state.dir`/events.db.'),
-  events: z.array(z.enum(AUDIT_EVENTS)).default([...AUDIT_EVENTS]),
+  events: z
+    .array(z.enum(AUDIT_EVENTS))
+    .default([...DEFAULT_AUDIT_EVENTS])
+    .describe('Events written to the destinations (alerts see every event). Default: all but the successful-request events (`resource_read`, `prompt_fetched`, `list_served`, `request_served`), which level `full` adds or which can be named here.'),
   signing: signingSchema,
 });
 

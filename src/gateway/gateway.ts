@@ -10,6 +10,7 @@ import { asGatewayError, GatewayError } from '../errors.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { NO_INCIDENT, type IncidentView } from '../incident/incident-control.ts';
 import { ANONYMOUS_REFUSED } from '../checks/authenticate.ts';
+import { refuseServerRequest } from '../checks/allowed-methods.ts';
 import { RateLimiter } from '../checks/rate-limit.ts';
 import { runRequestChain, runResponseChain } from '../pipeline/chain.ts';
 import type { CallContext } from '../pipeline/types.ts';
@@ -530,6 +531,7 @@ export class Gateway {
       void up.send({ jsonrpc: '2.0', id: msg.id, result: {} }).catch(() => {});
       return;
     }
+    if (refuseServerRequest(this, up, msg)) return; // validation.allowedMethods, server to client
     if (INSPECTED_SERVER_REQUESTS.has(msg.method)) {
       // Inspected like a result before any client sees it (src/inspect/inspect-server-request.ts).
       void inspectServerRequest(this, up, msg)
@@ -551,6 +553,8 @@ export class Gateway {
     if (refusal) {
       this.audit.emit({ event: 'policy_violation', server: up.name, method: msg.method, decision: 'deny', reason: `server request refused: ${refusal.error!.message}` });
       void up.send(refusal).catch(() => {});
+    } else if (this.audit.records('request_served')) {
+      this.audit.emit({ event: 'request_served', server: up.name, method: msg.method, decision: 'allow', detail: { direction: 'server-to-client' } });
     }
   }
 

@@ -14,7 +14,10 @@ export interface Principal {
   /** How the identity was established: 'local-user', 'anonymous', 'jwt', 'api-key', 'mtls'. */
   method: string;
   roles: string[];
-  /** When the credential was issued (a token's `iat`, seconds since the epoch): revocation rejects older ones. */
+  /**
+   * When the credential was issued, seconds since the epoch: a token's `iat`, an API key's
+   * `createdAt`, a certificate's `notBefore`. Revocation refuses credentials issued before it.
+   */
   issuedAt?: number;
   /** When the credential stops being valid (a token's `exp`, seconds since the epoch): open streams end then. */
   expiresAt?: number;

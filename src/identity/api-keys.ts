@@ -30,10 +30,10 @@ export function looksLikeApiKey(token: string): boolean {
 }
 
 export class ApiKeyVerifier {
-  private readonly entries: { digest: Buffer; key: ApiKeyConfig }[];
+  private readonly entries: { digest: Buffer; key: ApiKeyConfig; createdMs: number }[];
 
   constructor(keys: readonly ApiKeyConfig[]) {
-    this.entries = keys.map((key) => ({ digest: Buffer.from(key.hash.slice('sha256:'.length), 'hex'), key }));
+    this.entries = keys.map((key) => ({ digest: Buffer.from(key.hash.slice('sha256:'.length), 'hex'), key, createdMs: key.createdAt ? Date.parse(key.createdAt) : NaN }));
   }
 
   get size(): number {
@@ -44,9 +44,14 @@ export class ApiKeyVerifier {
   verify(token: string): Principal | undefined {
     if (!API_KEY_RE.test(token)) return undefined;
     const given = createHash('sha256').update(token).digest();
-    let found: ApiKeyConfig | undefined;
-    for (const e of this.entries) if (timingSafeEqual(given, e.digest) && !found) found = e.key;
-    if (!found) return undefined;
-    return { subject: found.subject, method: 'api-key', roles: [...found.roles], groups: [...found.groups], scopes: [...found.scopes], credential: found.id };
+    let hit: (typeof this.entries)[number] | undefined;
+    for (const e of this.entries) if (timingSafeEqual(given, e.digest) && !hit) hit = e;
+    if (!hit) return undefined;
+    const found = hit.key;
+    // The key's issue time, for revocation (incident/revocations.ts). One claimed in the future is
+    // not believed: it would outlive every revocation made until then.
+    const p: Principal = { subject: found.subject, method: 'api-key', roles: [...found.roles], groups: [...found.groups], scopes: [...found.scopes], credential: found.id };
+    if (hit.createdMs <= Date.now()) p.issuedAt = hit.createdMs / 1000;
+    return p;
   }
 }

@@ -42,5 +42,13 @@ export function certificatePrincipal(socket: Socket, cfg: MtlsIdentityConfig): P
   if (!cert || Object.keys(cert).length === 0) return undefined;
   const subject = subjectOfCertificate(cert, cfg.subjectFrom);
   if (!subject) return undefined;
-  return { subject, method: 'mtls', roles: [...(Object.hasOwn(cfg.roles, subject) ? cfg.roles[subject] : [])], credential: cert.fingerprint256 };
+  // notBefore is the certificate's issue time for revocation (incident/revocations.ts).
+  const notBefore = socket.getPeerX509Certificate()?.validFromDate?.getTime() ?? NaN;
+  return {
+    subject,
+    method: 'mtls',
+    roles: [...(Object.hasOwn(cfg.roles, subject) ? cfg.roles[subject] : [])],
+    credential: cert.fingerprint256,
+    issuedAt: Number.isFinite(notBefore) ? notBefore / 1000 : undefined,
+  };
 }

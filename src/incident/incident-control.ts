@@ -9,9 +9,10 @@
  */
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { Gateway } from '../gateway/gateway.ts';
-import type { Session } from '../gateway/session.ts';
+import type { Principal, Session } from '../gateway/session.ts';
 import { compileNamePattern, nameSubject, type NamePattern, type NameRef } from '../policy/name-match.ts';
 import type { IncidentData, IncidentState } from './incident-state.ts';
+import { applyRevoke, revocationChanges, revocationOf, sessionHit, type RevokeRequest } from './revocations.ts';
 
 /** What the checks ask. */
 export interface IncidentView {
@@ -21,23 +22,17 @@ export interface IncidentView {
    */
   lockdown(): { active: boolean; allowed: (tool: NameRef) => string | undefined; reason?: string };
   isServerDisabled(name: string): boolean;
-  /** A token issued at `issuedAtSeconds` (its `iat`) to `subject` was revoked after it was issued. */
-  isTokenRevoked(subject: string, issuedAtSeconds: number): boolean;
+  /** The revocation that refuses this principal's credential (incident/revocations.ts), if any. */
+  revocationOf(p: Principal): { at: string; scope: string } | undefined;
 }
 
 export const NO_INCIDENT: IncidentView = Object.freeze({
   lockdown: () => ({ active: false, allowed: () => undefined }),
   isServerDisabled: () => false,
-  isTokenRevoked: () => false,
+  revocationOf: () => undefined,
 });
 
-export interface RevokeRequest {
-  all?: boolean;
-  subject?: string;
-  session?: string;
-}
-
-const ms = (iso: string | undefined): number => (iso ? Date.parse(iso) : NaN);
+export type { RevokeRequest };
 
 export class IncidentControl implements IncidentView {
   readonly state: IncidentState;
@@ -76,10 +71,8 @@ export class IncidentControl implements IncidentView {
     return name in this.state.current.disabledServers;
   }
 
-  isTokenRevoked(subject: string, issuedAtSeconds: number): boolean {
-    const r = this.state.current.revocations;
-    const at = Math.max(ms(r.all) || 0, ms(r.subjects[subject]) || 0);
-    return at > 0 && issuedAtSeconds * 1000 <= at;
+  revocationOf(p: Principal): { at: string; scope: string } | undefined {
+    return revocationOf(this.state.current.revocations, p);
   }
 
   /** Binds to the gateway: applies the state found at start, then follows the file. */
@@ -108,14 +101,8 @@ export class IncidentControl implements IncidentView {
 
   revoke(req: RevokeRequest, opts: { by: string; reason?: string }): { sessionsEnded: number; state: IncidentData } {
     const now = this.clock().toISOString();
-    const ended = { n: 0 };
-    const { before, after } = this.state.update((s) => {
-      if (req.all) s.revocations.all = now;
-      if (req.subject) s.revocations.subjects[req.subject] = now;
-      if (req.session) s.revocations.sessions[req.session] = now;
-    });
-    ended.n = this.apply(before, after, opts.by, opts.reason);
-    return { sessionsEnded: ended.n, state: after };
+    const { before, after } = this.state.update((s) => applyRevoke(s, req, now));
+    return { sessionsEnded: this.apply(before, after, opts.by, opts.reason), state: after };
   }
 
   setServer(name: string, disabled: boolean, opts: { by: string; reason?: string }): IncidentData {
@@ -157,18 +144,27 @@ export class IncidentControl implements IncidentView {
   }
 
   private endRevokedSessions(before: IncidentData, after: IncidentData, by: string, reason?: string): number {
-    const rb = before.revocations;
-    const ra = after.revocations;
-    const newAll = ra.all !== rb.all ? ra.all : undefined;
-    const subjects = Object.keys(ra.subjects).filter((k) => ra.subjects[k] !== rb.subjects[k]);
-    const sessions = Object.keys(ra.sessions).filter((k) => ra.sessions[k] !== rb.sessions[k]);
-    if (!newAll && !subjects.length && !sessions.length) return 0;
-    const hit = (s: Session) => Boolean(newAll) || subjects.includes(s.principal.subject) || sessions.includes(s.id);
-    const victims = this.gw ? [...this.gw.sessions].filter(hit) : [];
+    const c = revocationChanges(before.revocations, after.revocations);
+    // Credentials are named `api-key:ID` / `certificate:FP` in a list: a detail key that says
+    // "key" would be redacted by the audit (audit/redact.ts).
+    const ids = (x: { apiKeys: string[]; certificates: string[] }) => [...x.apiKeys.map((k) => `api-key:${k}`), ...x.certificates.map((f) => `certificate:${f}`)];
+    const back = c.reinstated;
+    const backIds = ids(back);
+    if (back.subjects.length || backIds.length) {
+      const what = [...back.subjects.map((x) => `subject:${x}`), ...backIds].join(', ');
+      this.log(`reinstated ${what} by ${by}`);
+      this.audit.emit({ event: 'credentials_reinstated', principal: by, decision: 'allow', reason: reason ?? `reinstated ${what}`, detail: { subjects: back.subjects, reinstatedIds: backIds } });
+    }
+    const revokedIds = ids(c);
+    if (!c.all && !c.subjects.length && !c.sessions.length && !revokedIds.length) return 0;
+    const victims = this.gw ? [...this.gw.sessions].filter((s: Session) => sessionHit(c, s.id, s.principal)) : [];
     for (const s of victims) this.gw!.closeSession(s, 'revoked by the operator');
-    const scope = newAll ? 'all' : [...subjects.map((x) => `subject:${x}`), ...sessions.map((x) => `session:${x}`)].join(', ');
+    const scope = c.all ? 'all' : [...c.subjects.map((x) => `subject:${x}`), ...c.sessions.map((x) => `session:${x}`), ...revokedIds].join(', ');
     this.log(`revoked ${scope} (${victims.length} session(s) ended)`);
-    this.audit.emit({ event: 'tokens_revoked', principal: by, decision: 'deny', reason: reason ?? `revoked ${scope}`, detail: { all: Boolean(newAll), subjects, sessions, sessionsEnded: victims.length, revokedAt: newAll ?? ra.subjects[subjects[0]] ?? ra.sessions[sessions[0]] } });
+    const ra = after.revocations;
+    const revokedAt = c.all ?? [ra.subjects[c.subjects[0]], ra.sessions[c.sessions[0]], ra.apiKeys[c.apiKeys[0]], ra.certificates[c.certificates[0]]].find(Boolean);
+    const detail = { all: Boolean(c.all), subjects: c.subjects, sessions: c.sessions, revokedIds, sessionsEnded: victims.length, revokedAt };
+    this.audit.emit({ event: 'tokens_revoked', principal: by, decision: 'deny', reason: reason ?? `revoked ${scope}`, detail });
     return victims.length;
   }
 

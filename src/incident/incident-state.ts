@@ -1,5 +1,5 @@
 /**
- * The incident state: emergency lockdown, revocations and disabled servers, in one JSON file in
+ * The incident state: emergency lockdown, revocations (incident/revocations.ts) and disabled servers, in one JSON file in
  * the state directory (`incident.json`, mode 0600).
  *
  * It is the source of truth, so a lockdown survives a restart until it is lifted, and every
@@ -27,10 +27,19 @@ const stateSchema = z.strictObject({
     reason: z.string().optional(),
   }),
   revocations: z.strictObject({
-    /** Every token issued before this time (ISO) is rejected; every session started before it ended. */
+    /** Every credential that existed at this time (ISO) is refused; every session then open ended. */
     all: z.string().optional(),
     subjects: z.record(z.string(), z.string()),
     sessions: z.record(z.string(), z.string()),
+    // Added later: a file written before has neither, and means none (incident/revocations.ts).
+    /** API keys by `id`. */
+    apiKeys: z.record(z.string(), z.string()).default({}),
+    /** Client certificates by SHA-256 fingerprint (64 lowercase hex digits). */
+    certificates: z.record(z.string(), z.string()).default({}),
+    /** Exempt from every revocation made before the recorded time (`revoke --reinstate`). */
+    reinstated: z
+      .strictObject({ subjects: z.record(z.string(), z.string()), apiKeys: z.record(z.string(), z.string()), certificates: z.record(z.string(), z.string()) })
+      .default({ subjects: {}, apiKeys: {}, certificates: {} }),
   }),
   disabledServers: z.record(z.string(), z.strictObject({ since: z.string(), by: z.string().optional(), reason: z.string().optional() })),
 });
@@ -40,7 +49,7 @@ export type IncidentData = z.infer<typeof stateSchema>;
 export const EMPTY_STATE: IncidentData = Object.freeze({
   version: 1,
   lockdown: { enabled: false, allow: [] },
-  revocations: { subjects: {}, sessions: {} },
+  revocations: { subjects: {}, sessions: {}, apiKeys: {}, certificates: {}, reinstated: { subjects: {}, apiKeys: {}, certificates: {} } },
   disabledServers: {},
 }) as IncidentData;
 

@@ -7,7 +7,8 @@
  *   GET  /metrics                 Prometheus text format
  *   GET  /admin/state             lockdown, revocations, disabled servers
  *   POST /admin/lockdown          {"enabled": true, "allow": ["pattern"], "reason": "..."}
- *   POST /admin/revoke            {"all": true} | {"subject": "..."} | {"session": "..."}
+ *   POST /admin/revoke            {"all": true} | {"subject"|"session"|"apiKey"|"certificate": "..."}
+ *                                  (+ "reinstate": true for a subject, apiKey or certificate)
  *   POST /admin/servers/NAME/disable | /enable   {"reason": "..."}
  *   POST /admin/alerts/ID/ack     {"by": "..."}
  *
@@ -19,6 +20,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { z } from 'zod';
 import type { Gateway } from '../gateway/gateway.ts';
 import type { IncidentControl } from '../incident/incident-control.ts';
+import { normalizeFingerprint } from '../incident/revocations.ts';
 import type { EventStore } from '../store/event-store.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
@@ -27,9 +29,12 @@ const MAX_BODY = 64 * 1024;
 const MAX_TOKEN = 1024;
 
 const lockdownBody = z.strictObject({ enabled: z.boolean(), allow: z.array(z.string().min(1).max(256)).max(100).optional(), reason: z.string().max(500).optional() });
+const id256 = z.string().min(1).max(256).optional();
 const revokeBody = z
-  .strictObject({ all: z.boolean().optional(), subject: z.string().min(1).max(256).optional(), session: z.string().min(1).max(256).optional(), reason: z.string().max(500).optional() })
-  .refine((b) => Boolean(b.all) || b.subject !== undefined || b.session !== undefined, { message: 'one of all, subject, session' });
+  .strictObject({ all: z.boolean().optional(), subject: id256, session: id256, apiKey: id256, certificate: id256, reinstate: z.boolean().optional(), reason: z.string().max(500).optional() })
+  .refine((b) => Boolean(b.all) || [b.subject, b.session, b.apiKey, b.certificate].some((x) => x !== undefined), { message: 'one of all, subject, session, apiKey, certificate' })
+  .refine((b) => b.certificate === undefined || normalizeFingerprint(b.certificate) !== undefined, { message: 'certificate: a SHA-256 fingerprint (64 hex digits, colons allowed)' })
+  .refine((b) => !b.reinstate || (!b.all && b.session === undefined), { message: 'reinstate applies to a subject, an apiKey or a certificate' });
 const reasonBody = z.strictObject({ reason: z.string().max(500).optional(), by: z.string().max(256).optional() });
 
 export interface AdminServerOptions {
@@ -131,7 +136,8 @@ export async function startAdminServer(o: AdminServerOptions): Promise<AdminServ
     }
     if (path === '/admin/revoke') {
       const b = validate(revokeBody, body);
-      const r = o.incident.revoke({ all: b.all, subject: b.subject, session: b.session }, { by, reason: b.reason });
+      const { reason, ...req } = b;
+      const r = o.incident.revoke(req, { by, reason });
       return send(res, 200, { sessionsEnded: r.sessionsEnded, revocations: r.state.revocations });
     }
     const srv = /^\/admin\/servers\/([a-z0-9-]{1,63})\/(disable|enable)$/.exec(path);

@@ -8,7 +8,8 @@
  * Client -> server (each request):
  *   1. auditCall          outermost, so every outcome — allowed, denied, failed, thrown — is recorded.
  *   2. validateMessage    the MCP schema of the negotiated revision and the lifecycle; malformed input
- *                         never reaches policy code.
+ *                         never reaches policy code; then `validation.allowedMethods`, so a method
+                         the operator did not allow is refused like one that does not exist.
  *   3. authenticate       who is calling (established by the transport: HTTP credentials are verified
  *                         there, before dispatch, so refusals carry WWW-Authenticate); requireAuth
  *                         refuses anonymous callers here before any lookup.
@@ -18,6 +19,7 @@
  *                         same decision as calls (step 6), so listing and calling agree.
  *   5. route              which server and which name; unknown names fail like denied ones; a task
  *                         only for the session that created it, else it is an unknown task.
+ *   5a. methodAllowlist   the routed server's own `validation.allowedMethods`, once the server is known.
  *   5b. lockdown          the operator's emergency switch: every tool call (and task result or
  *                         status) refused but the allowlist; after route so patterns can name
  *                         tools, before any policy.
@@ -50,7 +52,10 @@
  * Server -> client requests (sampling/createMessage, elicitation/create) are not answers to a
  * client request, so they pass no chain: they are inspected like results before they are routed
  * (src/inspect/inspect-server-request.ts) — their text goes straight to the client's model or user.
+ * Before that, a method that `validation.allowedMethods` (global or the server's) does not name is
+ * refused to the server with -32601 (src/checks/allowed-methods.ts).
  */
+import { methodAllowlist } from '../checks/allowed-methods.ts';
 import { answerLocally } from '../checks/answer-locally.ts';
 import { auditCall } from '../checks/audit-call.ts';
 import { bindTasks } from '../checks/bind-tasks.ts';
@@ -70,7 +75,7 @@ import { validateResult } from '../checks/validate-result.ts';
 import { compose } from './compose.ts';
 import type { CallContext } from './types.ts';
 
-export const REQUEST_STAGES = [auditCall, validateMessage, authenticate, revocation, answerLocally, route, lockdown, authorize, throttle, validateArguments, inspectArguments, constrainArguments, forward] as const;
+export const REQUEST_STAGES = [auditCall, validateMessage, authenticate, revocation, answerLocally, route, methodAllowlist, lockdown, authorize, throttle, validateArguments, inspectArguments, constrainArguments, forward] as const;
 export const RESPONSE_STAGES = [validateResult, inspectResult, bindTasks] as const;
 
 export const runRequestChain = compose<CallContext>(REQUEST_STAGES);

@@ -55,6 +55,10 @@ mcp:
       maxNestingDepth: 8
       maxToolArguments: 4
       schemaValidation: strict
+      # Everything the revisions define but completion/complete (reject/method-not-allowed.json).
+      allowedMethods: [tools/list, tools/call, prompts/list, prompts/get, resources/list, resources/templates/list, resources/read,
+        resources/subscribe, resources/unsubscribe, subscriptions/listen, logging/setLevel, tasks/get, tasks/result, tasks/list, tasks/cancel,
+        sampling/createMessage, elicitation/create, roots/list]
     audit:
       destinations: [{ type: file, path: "\${AUDIT}" }]
 `;

@@ -79,6 +79,14 @@ describe('API keys', () => {
     assert.equal(v.verify(a.hash), undefined);
   });
 
+  test("createdAt becomes the key's issue time for revocation; one in the future is not believed", () => {
+    const k = generateApiKey();
+    const entry = (createdAt: string) => new ApiKeyVerifier([{ id: 'a', hash: k.hash, subject: 'bot', roles: [], groups: [], scopes: [], createdAt }]);
+    assert.equal(entry('2025-03-01T12:00:00.000Z').verify(k.key)?.issuedAt, Date.parse('2025-03-01T12:00:00Z') / 1000);
+    assert.equal(entry(new Date(Date.now() + 3_600_000).toISOString()).verify(k.key)?.issuedAt, undefined);
+    assert.throws(() => identitySchema.parse({ apiKeys: [{ id: 'a', hash: k.hash, subject: 's', createdAt: 'yesterday' }] }));
+  });
+
   test('duplicate ids or hashes are configuration errors', () => {
     const { hash } = generateApiKey();
     assert.throws(() => identitySchema.parse({ apiKeys: [{ id: 'a', hash, subject: 's' }, { id: 'b', hash, subject: 't' }] }), /duplicate API key hash/);

@@ -29,10 +29,23 @@ function control(path: string, now = new Date('2025-03-01T12:00:00Z')) {
   return { c: new IncidentControl(new IncidentState(path), { audit, log: () => {}, clock: () => clock.now }), events, clock };
 }
 
-function ctx(c: IncidentControl, over: { method?: string; server?: string; name?: string; exposed?: string; issuedAt?: number; subject?: string; closed?: boolean } = {}): CallContext {
+interface Over {
+  method?: string;
+  server?: string;
+  name?: string;
+  exposed?: string;
+  issuedAt?: number;
+  subject?: string;
+  closed?: boolean;
+  /** How the caller authenticated (default jwt) and which credential (key id, certificate fingerprint). */
+  auth?: string;
+  credential?: string;
+}
+
+function ctx(c: IncidentControl, over: Over = {}): CallContext {
   return {
     gateway: { incident: c, namespacer: { serverNames: ['files', 'ops', 'evil'] } } as unknown as CallContext['gateway'],
-    session: { closed: over.closed ?? false, stateless: false, principal: { subject: over.subject ?? 'alice', method: 'bearer', roles: [], issuedAt: over.issuedAt } } as unknown as CallContext['session'],
+    session: { closed: over.closed ?? false, stateless: false, principal: { subject: over.subject ?? 'alice', method: over.auth ?? 'jwt', roles: [], issuedAt: over.issuedAt, credential: over.credential } } as unknown as CallContext['session'],
     req: { jsonrpc: '2.0', id: 1, method: over.method ?? 'tools/call' },
     method: over.method ?? 'tools/call',
     security: {} as CallContext['security'],
@@ -87,8 +100,57 @@ describe('incident state', () => {
     clock.now = new Date('2025-03-01T13:00:00Z');
     c.revoke({ all: true }, { by: 'test' });
     assert.equal(await outcome(revocation, ctx(c, { subject: 'bob', issuedAt: t('2025-03-01T12:30:00Z') })), 'UNAUTHENTICATED');
-    assert.equal(await outcome(revocation, ctx(c, { subject: 'bob' })), 'passed', 'no token: nothing to compare');
+    assert.equal(await outcome(revocation, ctx(c, { subject: 'bob' })), 'UNAUTHENTICATED', 'a token without iat counts as issued before');
+    for (const auth of ['local-user', 'anonymous']) assert.equal(await outcome(revocation, ctx(c, { subject: 'bob', auth })), 'passed', `${auth}: no credential to revoke`);
     assert.equal(await outcome(revocation, ctx(c, { closed: true })), 'UNAUTHENTICATED', 'an ended session stays ended');
+  });
+
+  it('API keys and client certificates: by id, by fingerprint, by subject, by --all; reinstated; persisted', async () => {
+    const path = fresh();
+    const { c, clock, events } = control(path);
+    const t = (iso: string) => Date.parse(iso) / 1000;
+    const key = (id: string, issuedAt?: number, subject = 'ci') => ctx(c, { auth: 'api-key', credential: id, subject, issuedAt });
+    const FP = 'AB:'.repeat(31) + 'AB';
+    const cert = (fp: string, issuedAt: number, subject = 'spiffe://x/agent') => ctx(c, { auth: 'mtls', credential: fp, subject, issuedAt });
+    const before = t('2025-03-01T11:00:00Z');
+    c.revoke({ apiKey: 'k1' }, { by: 'test' });
+    assert.equal(await outcome(revocation, key('k1', before)), 'UNAUTHENTICATED');
+    assert.equal(await outcome(revocation, key('k2', before)), 'passed', 'another key of the same subject');
+    c.revoke({ certificate: 'sha256:' + 'ab'.repeat(32) }, { by: 'test' });
+    assert.equal(await outcome(revocation, cert(FP, before)), 'UNAUTHENTICATED', 'the fingerprint matches whatever its spelling');
+    assert.equal(await outcome(revocation, cert('CD:'.repeat(31) + 'CD', before)), 'passed');
+    assert.throws(() => c.revoke({ certificate: 'not-a-fingerprint' }, { by: 'test' }), RangeError);
+
+    clock.now = new Date('2025-03-01T12:30:00Z');
+    c.revoke({ all: true }, { by: 'test' });
+    assert.equal(await outcome(revocation, key('k2', before)), 'UNAUTHENTICATED', '--all: a key made before it');
+    assert.equal(await outcome(revocation, key('k3')), 'UNAUTHENTICATED', '--all: a key without createdAt counts as older');
+    assert.equal(await outcome(revocation, key('k4', t('2025-03-01T12:45:00Z'))), 'passed', 'a key made after it');
+    assert.equal(await outcome(revocation, cert('CD:'.repeat(31) + 'CD', before)), 'UNAUTHENTICATED', '--all: a certificate issued before it');
+    assert.equal(await outcome(revocation, cert('CD:'.repeat(31) + 'CD', t('2025-03-01T12:31:00Z'))), 'passed', 'a certificate issued after it');
+
+    clock.now = new Date('2025-03-01T13:00:00Z');
+    c.revoke({ apiKey: 'k2', reinstate: true }, { by: 'test' });
+    assert.equal(await outcome(revocation, key('k2', before)), 'passed', 'reinstated: exempt from revocations made before');
+    assert.equal(await outcome(revocation, key('k3')), 'UNAUTHENTICATED', 'only that key');
+    assert.throws(() => c.revoke({ all: true, reinstate: true }, { by: 'test' }), RangeError);
+    assert.ok(events.includes('credentials_reinstated:reinstated api-key:k2'), events.join('\n'));
+    // Survives a restart: another process reads the same state.
+    const again = control(path).c;
+    assert.equal(await outcome(revocation, ctx(again, { auth: 'api-key', credential: 'k2', subject: 'ci', issuedAt: before })), 'passed');
+    assert.equal(await outcome(revocation, ctx(again, { auth: 'api-key', credential: 'k1', subject: 'ci', issuedAt: before })), 'UNAUTHENTICATED');
+    clock.now = new Date('2025-03-01T14:00:00Z');
+    c.revoke({ subject: 'ci' }, { by: 'test' });
+    assert.equal(await outcome(revocation, key('k2', before)), 'UNAUTHENTICATED', 'a later revocation applies again');
+  });
+
+  it('a state file written before the credential kinds existed still loads', () => {
+    const path = fresh();
+    updateIncidentFile(path, () => {});
+    writeFileSync(path, '{"version":1,"lockdown":{"enabled":false,"allow":[]},"revocations":{"all":"2025-01-01T00:00:00.000Z","subjects":{},"sessions":{}},"disabledServers":{}}');
+    const s = readIncidentFile(path);
+    assert.deepEqual(s.revocations.apiKeys, {});
+    assert.deepEqual(s.revocations.reinstated, { subjects: {}, apiKeys: {}, certificates: {} });
   });
 
   it('a change written by another process (the CLI) is picked up and audited within the poll interval', async () => {

@@ -50,3 +50,18 @@ test('keys admin-token: a fresh token, written 0600, and the hash to configure',
   assert.equal(again.status, 1, 'never overwrites a token file');
   assert.match(again.stderr, /EEXIST/);
 });
+
+test('revoke without an admin listener writes the state file: a certificate by any spelling of its fingerprint, a key, a reinstatement', () => {
+  const dir = tempDir();
+  const fp = 'AB:'.repeat(31) + 'CD';
+  const r = cli('revoke', '--certificate', fp, '--state-dir', dir);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, new RegExp(`revoked certificate ${'ab'.repeat(31)}cd in `));
+  assert.equal(cli('revoke', '--api-key', 'ci', '--state-dir', dir).status, 0);
+  assert.equal(cli('revoke', '--reinstate', '--api-key', 'ci', '--state-dir', dir).status, 0);
+  const s = JSON.parse(readFileSync(join(dir, 'incident.json'), 'utf8')) as { revocations: { certificates: Record<string, string>; apiKeys: Record<string, string>; reinstated: { apiKeys: Record<string, string> } } };
+  assert.deepEqual(Object.keys(s.revocations.certificates), ['ab'.repeat(31) + 'cd']);
+  assert.ok(s.revocations.apiKeys.ci <= s.revocations.reinstated.apiKeys.ci, 'reinstated after it was revoked');
+  assert.equal(cli('revoke', '--certificate', 'abc', '--state-dir', dir).status, 2, 'not a fingerprint');
+  assert.equal(cli('revoke', '--reinstate', '--all', '--state-dir', dir).status, 2, '--all cannot be reinstated');
+});

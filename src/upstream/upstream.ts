@@ -139,6 +139,8 @@ export class Upstream {
     t.onmessage = (bytes) => this.receive(bytes);
     t.onerror = (err) => this.events.onProtocolError?.(this, new GatewayError('UPSTREAM_PROTOCOL_ERROR', err.message));
     t.onoversize = (bytes, tail, head) => this.failOversized(bytes, tail, head);
+    t.awaiting = (id) => this.pending.has(id);
+    t.onlost = (id, reason) => this.fail(id, new GatewayError('UPSTREAM_UNAVAILABLE', `Server '${this.name}' is unavailable`, { detail: `${this.name}: ${reason}` }));
     t.onkill = (reason) => this.events.onKilled?.(this, reason);
     t.onclose = (reason) => {
       if (this.transport === t) this.down(reason);
@@ -259,6 +261,15 @@ export class Upstream {
     this.pending.delete(id);
     clearTimeout(p.timer);
     p.reject(new GatewayError('RESULT_TOO_LARGE', `The server's answer (${bytes} bytes) exceeds the limit of ${this.maxMessageBytes}`));
+  }
+
+  /** Fail one pending request now. */
+  private fail(id: number, err: GatewayError): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.pending.delete(id);
+    clearTimeout(p.timer);
+    p.reject(err);
   }
 
   /** Send a raw message (notification, or the client's answer to a server request). */

@@ -131,12 +131,32 @@ async function suite(cli: string, url: string, outDir: string, extra: string[] =
 
 const total = (c: Counts) => Object.values(c).reduce((a, x) => ({ passed: a.passed + x.passed, failed: a.failed + x.failed }), { passed: 0, failed: 0 });
 
+const differing = (direct: Counts, through: Counts) =>
+  [...new Set([...Object.keys(direct), ...Object.keys(through)])].sort().filter((n) => JSON.stringify(direct[n]) !== JSON.stringify(through[n]));
+
 function differences(direct: Counts, through: Counts): string {
-  const names = [...new Set([...Object.keys(direct), ...Object.keys(through)])].sort();
-  return names
-    .filter((n) => JSON.stringify(direct[n]) !== JSON.stringify(through[n]))
+  return differing(direct, through)
     .map((n) => `  ${n}: direct ${JSON.stringify(direct[n])}, through portcullis ${JSON.stringify(through[n])}`)
     .join('\n');
+}
+
+/**
+ * The suite direct and through the gateway. A scenario that counts differently is run again on
+ * both sides (twice at most, and said so): a scenario of the suite itself is intermittent
+ * (elicitation-sep1330-enums has failed direct and through alike), and one flake must not pass
+ * for a difference. A difference that persists is one.
+ */
+async function compare(cli: string, directUrl: string, gatewayUrl: string, out: string): Promise<{ direct: Counts; through: Counts }> {
+  const direct = (await suite(cli, directUrl, `${out}-direct`)).counts;
+  const through = (await suite(cli, gatewayUrl, `${out}-gw`)).counts;
+  for (let attempt = 1; attempt <= 2; attempt++) {
+    for (const name of differing(direct, through)) {
+      console.log(`conformance: ${name} counted direct ${JSON.stringify(direct[name])}, through ${JSON.stringify(through[name])}; running it again (${attempt})`);
+      direct[name] = (await suite(cli, directUrl, `${out}-direct-${attempt}-${name}`, ['--scenario', name])).counts[name];
+      through[name] = (await suite(cli, gatewayUrl, `${out}-gw-${attempt}-${name}`, ['--scenario', name])).counts[name];
+    }
+  }
+  return { direct, through };
 }
 
 describe('the conformance server suite through portcullis run', { skip: existsSync(SHARED) ? false : `no ../shared/conformance (the suite's example servers) next to the repository` }, () => {
@@ -161,21 +181,19 @@ describe('the conformance server suite through portcullis run', { skip: existsSy
   });
 
   test(`suite ${OLD}: every scenario counts through portcullis what it counts direct`, async () => {
-    const direct = await suite(CLI_016, urls.old, join(work, 'out-old-direct'));
-    const through = await suite(CLI_016, urls.gwOld, join(work, 'out-old-gw'));
-    const [d, t] = [total(direct.counts), total(through.counts)];
+    const { direct, through } = await compare(CLI_016, urls.old, urls.gwOld, join(work, 'out-old'));
+    const [d, t] = [total(direct), total(through)];
     console.log(`conformance ${OLD}: direct ${d.passed} passed / ${d.failed} failed; through portcullis ${t.passed} passed / ${t.failed} failed`);
     assert.ok(d.passed > 0);
-    assert.deepEqual(through.counts, direct.counts, `differences:\n${differences(direct.counts, through.counts)}`);
+    assert.deepEqual(through, direct, `differences:\n${differences(direct, through)}`);
   });
 
   test('suite 0.2.x (newest that installs): every scenario counts through portcullis what it counts direct', async () => {
-    const direct = await suite(newCli.cli, urls.new, join(work, 'out-new-direct'));
-    const through = await suite(newCli.cli, urls.gwNew, join(work, 'out-new-gw'));
-    const [d, t] = [total(direct.counts), total(through.counts)];
+    const { direct, through } = await compare(newCli.cli, urls.new, urls.gwNew, join(work, 'out-new'));
+    const [d, t] = [total(direct), total(through)];
     console.log(`conformance ${newCli.version}: direct ${d.passed} passed / ${d.failed} failed; through portcullis ${t.passed} passed / ${t.failed} failed`);
     assert.ok(d.passed > 0);
-    assert.deepEqual(through.counts, direct.counts, `differences:\n${differences(direct.counts, through.counts)}`);
+    assert.deepEqual(through, direct, `differences:\n${differences(direct, through)}`);
   });
 
   test('suite 0.2.x, 2026-07-28 server-stateless: the SEP-2575 admission and status checks pass through as direct', async () => {

@@ -231,6 +231,37 @@ ${mallory.entry}
     assert.equal(answer?.result?.content?.[0]?.text, 'answered after the stream closed', JSON.stringify(answer));
   });
 
+  test('a client that never comes back: after ttlSeconds its call is cancelled upstream', async () => {
+    const slowServer = await startFixture(['--slow-ms', '20000'], procs);
+    const short = await startGateway(`
+mcp:
+  listen: { host: 127.0.0.1, port: 0, path: /mcp, resumability: { ttlSeconds: 1 } }
+  servers:
+    - { name: polling, url: "${slowServer}" }
+  security:
+    toolAccess: { defaultPolicy: allow }
+    rateLimiting: { enabled: false }
+    audit: { destinations: [{ type: file, path: "\${AUDIT}", rotation: none }] }
+`);
+    try {
+      const h = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+      const init = await fetch(short.url, { method: 'POST', headers: h, body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: LEGACY, capabilities: {}, clientInfo: { name: 'ttl', version: '1' } } }) });
+      await init.text();
+      const sid = init.headers.get('mcp-session-id')!;
+      const sh = { ...h, 'mcp-session-id': sid, 'mcp-protocol-version': LEGACY };
+      await (await fetch(short.url, { method: 'POST', headers: sh, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) })).text();
+      const res = await fetch(short.url, { method: 'POST', headers: sh, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'slow', arguments: { steps: 1 } } }) });
+      const ev = events(res);
+      assert.match((await ev.next())?.id ?? '', EVENT_ID, 'the priming event gave the client an id');
+      await ev.close();
+      // Not at the call's end (20 s): the stream's ttl (1 s) passed without a resume.
+      const rec = await waitForAudit(short, (a) => a.event === 'tool_invoked' && a.tool === 'slow', 15_000);
+      assert.equal(rec.code, 'CANCELLED', JSON.stringify(rec));
+    } finally {
+      await short.stop();
+    }
+  });
+
   test('an upstream stream that ends with nothing to resume from fails the call at once (-32012), not at its timeout', async () => {
     const sid = await session(alice.key);
     for (const name of ['nostore__poll', 'noget__poll']) {

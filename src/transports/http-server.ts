@@ -248,13 +248,15 @@ export async function serveHttp(gw: Gateway): Promise<HttpServerHandle> {
     // or with events evicted since) resumes nothing: no replay across sessions or tenants.
     const last = header(req, 'last-event-id');
     if (last !== undefined) {
-      if (state.resume(last, res, headers)) return;
-      gw.audit.emit({ event: 'policy_violation', session: session.id, connection: `http:${req.socket.remoteAddress}`, principal: principal.subject, decision: 'deny', reason: 'Last-Event-ID names no resumable stream of this session', code: 'INVALID_REQUEST' });
-      return reject(res, new GatewayError('INVALID_REQUEST', 'Bad Request: that stream cannot be resumed'));
+      if (!state.resume(last, res, headers)) {
+        gw.audit.emit({ event: 'policy_violation', session: session.id, connection: `http:${req.socket.remoteAddress}`, principal: principal.subject, decision: 'deny', reason: 'Last-Event-ID names no resumable stream of this session', code: 'INVALID_REQUEST' });
+        return reject(res, new GatewayError('INVALID_REQUEST', 'Bad Request: that stream cannot be resumed'));
+      }
+    } else if (!state.openGet(res, headers, (session.protocolVersion ?? '') >= RESUMABLE_FROM)) {
+      return void res.writeHead(409).end();
     }
-    if (!state.openGet(res, headers, (session.protocolVersion ?? '') >= RESUMABLE_FROM)) return void res.writeHead(409).end();
-    // A token that expires ends the stream it opened: every POST is re-authenticated, and a GET
-    // stream must not outlive its credential (the client reconnects with a fresh token).
+    // A token that expires ends the connection it opened (a new or a resumed stream): every POST is
+    // re-authenticated, and a GET must not outlive its credential (the client resumes with a fresh one).
     const expiry = principal.expiresAt !== undefined ? setTimeout(() => res.end(), Math.min(Math.max(0, principal.expiresAt * 1000 - Date.now()), 2 ** 31 - 1)) : undefined;
     res.on('close', () => clearTimeout(expiry));
   };

@@ -152,10 +152,13 @@ export class HttpTransport implements UpstreamTransport {
    */
   private async follow(body: Dispatcher.ResponseData['body'], signal: AbortSignal, requestId?: number): Promise<void> {
     const cursor: SseCursor = { events: 0 };
+    // Whether the request is still waiting is the owner's to say (Upstream); without it, no resume.
+    const waiting = requestId !== undefined && this.awaiting ? this.awaiting : undefined;
     let idle = 0;
-    for (;;) {
-      if ((await this.read(body, cursor)) === 'oversize') return;
-      if (requestId === undefined || signal.aborted || this.closed || !this.awaiting?.(requestId)) return;
+    for (let resumed = false; ; resumed = true) {
+      // A resumed stream is cut once answered: a server may keep it open after the answer.
+      if ((await this.read(body, cursor, resumed && waiting ? () => !waiting(requestId!) : undefined)) === 'oversize') return;
+      if (!waiting || signal.aborted || this.closed || !waiting(requestId!)) return;
       idle = cursor.events > 0 ? 0 : idle + 1;
       const next = await this.resume(cursor, signal, idle);
       if (signal.aborted) return;
@@ -164,7 +167,7 @@ export class HttpTransport implements UpstreamTransport {
         continue;
       }
       if ('gone' in next) return void this.onclose?.(next.gone);
-      if (this.awaiting?.(requestId)) this.onlost?.(requestId, next.refused);
+      if (waiting(requestId!)) this.onlost?.(requestId!, next.refused);
       return;
     }
   }
@@ -222,8 +225,8 @@ export class HttpTransport implements UpstreamTransport {
     })().catch(() => {});
   }
 
-  private async read(body: Dispatcher.ResponseData['body'], cursor: SseCursor): Promise<'ended' | 'oversize'> {
-    const end = await readSse(body, this.opts.maxMessageBytes, cursor, (bytes) => this.onmessage?.(bytes));
+  private async read(body: Dispatcher.ResponseData['body'], cursor: SseCursor, done?: () => boolean): Promise<'ended' | 'oversize'> {
+    const end = await readSse(body, this.opts.maxMessageBytes, cursor, (bytes) => this.onmessage?.(bytes), done);
     if (end === 'oversize') this.onerror?.(new Error(`upstream SSE event over ${this.opts.maxMessageBytes} bytes; stream dropped`));
     return end;
   }

@@ -16,8 +16,8 @@ export interface SseCursor {
 
 export type SseEnd = 'ended' | 'oversize';
 
-/** Read `body` to its end; `onData` gets each message's bytes. */
-export async function readSse(body: AsyncIterable<Buffer>, maxEventBytes: number, cursor: SseCursor, onData: (bytes: Buffer) => void): Promise<SseEnd> {
+/** Read `body` to its end, or until `done()` says nothing more is wanted; `onData` gets each message's bytes. */
+export async function readSse(body: AsyncIterable<Buffer>, maxEventBytes: number, cursor: SseCursor, onData: (bytes: Buffer) => void, done: () => boolean = () => false): Promise<SseEnd> {
   cursor.events = 0;
   const parser = createParser({
     onEvent: (ev) => {
@@ -43,6 +43,11 @@ export async function readSse(body: AsyncIterable<Buffer>, maxEventBytes: number
       return 'oversize';
     }
     parser.feed(text.decode(chunk, { stream: true }));
+    if (done()) {
+      // Answered: a server that keeps the (resumed) stream open does not keep our connection.
+      (body as unknown as { destroy?: () => void }).destroy?.();
+      return 'ended';
+    }
   }
   parser.feed(text.decode());
   return 'ended';

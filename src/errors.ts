@@ -47,7 +47,14 @@ export type GatewayErrorCode =
 
 interface WireMapping {
   rpc: number;
+  /**
+   * HTTP status when the listener refuses a message itself, before dispatch. The error answer of
+   * a dispatched request goes out over 200 on 2025 revisions (the error is in the body), except an
+   * authentication refusal, which keeps its 401/403 and challenge.
+   */
   http: number;
+  /** 2026-07-28 (SEP-2575) fixes the HTTP status of these errors wherever they are raised. */
+  http2026?: number;
 }
 
 export const ERROR_TABLE: Readonly<Record<GatewayErrorCode, WireMapping>> = Object.freeze({
@@ -58,8 +65,10 @@ export const ERROR_TABLE: Readonly<Record<GatewayErrorCode, WireMapping>> = Obje
   FORBIDDEN_KEY: { rpc: -32600, http: 400 },
   INVALID_REQUEST: { rpc: -32600, http: 400 },
   BATCH_NOT_SUPPORTED: { rpc: -32600, http: 400 },
-  METHOD_NOT_FOUND: { rpc: -32601, http: 200 },
-  INVALID_PARAMS: { rpc: -32602, http: 200 },
+  // 2026-07-28: an unknown or removed method is 404 (transports, protocol version header); a
+  // request missing a required `_meta` field is malformed, -32602 with 400 (basic, `_meta`).
+  METHOD_NOT_FOUND: { rpc: -32601, http: 200, http2026: 404 },
+  INVALID_PARAMS: { rpc: -32602, http: 200, http2026: 400 },
   TOO_MANY_ARGUMENTS: { rpc: -32602, http: 200 },
   ARGUMENTS_INVALID: { rpc: -32602, http: 200 },
   // Denied and unknown tools are indistinguishable on the wire: the spec's "Unknown tool" error.
@@ -87,10 +96,10 @@ export const ERROR_TABLE: Readonly<Record<GatewayErrorCode, WireMapping>> = Obje
   UPSTREAM_PROTOCOL_ERROR: { rpc: -32013, http: 200 },
   RESULT_TOO_LARGE: { rpc: -32014, http: 200 },
   RESULT_INVALID: { rpc: -32015, http: 200 },
-  HEADER_MISMATCH: { rpc: -32020, http: 400 },
+  HEADER_MISMATCH: { rpc: -32020, http: 400, http2026: 400 },
   SESSION_NOT_FOUND: { rpc: -32016, http: 404 },
   // 2026-07-28 defines -32022 (data: {supported, requested}).
-  UNSUPPORTED_PROTOCOL_VERSION: { rpc: -32022, http: 400 },
+  UNSUPPORTED_PROTOCOL_VERSION: { rpc: -32022, http: 400, http2026: 400 },
   SHUTTING_DOWN: { rpc: -32017, http: 503 },
   // The operator's emergency lockdown: said plainly (not disguised as an unknown tool), so
   // clients stop retrying and people know why.
@@ -128,6 +137,16 @@ export class GatewayError extends Error {
   toJsonRpcError(): { code: number; message: string; data: Record<string, unknown> } {
     return { code: this.rpcCode, message: this.message, data: { reason: this.code, ...this.data } };
   }
+}
+
+/**
+ * The HTTP status of an error on Streamable HTTP: `dispatched` for the error answer of a request
+ * the gateway took, `modern` for a 2026-07-28 request. The one place a status is chosen.
+ */
+export function httpStatusOf(code: GatewayErrorCode, opts: { modern: boolean; dispatched: boolean }): number {
+  const w = ERROR_TABLE[code];
+  if (opts.modern && w.http2026 !== undefined) return w.http2026;
+  return opts.dispatched ? 200 : w.http;
 }
 
 export function asGatewayError(err: unknown): GatewayError {

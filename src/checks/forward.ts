@@ -11,11 +11,12 @@ import type { JsonRpcId } from '../protocol/envelope.ts';
 import type { Stage } from '../pipeline/compose.ts';
 import type { CallContext } from '../pipeline/types.ts';
 import type { InflightCall } from '../gateway/session.ts';
+import type { ProgressToken } from '../gateway/progress.ts';
 import type { Params } from '../protocol/envelope.ts';
 
 const ENVELOPE_PREFIX = 'io.modelcontextprotocol/';
 
-export function upstreamParams(ctx: CallContext): { params: Params | undefined; progressToken?: string } {
+export function upstreamParams(ctx: CallContext): { params: Params | undefined; progressToken?: ProgressToken } {
   const t = ctx.target!;
   const src = ctx.req.params;
   if (!src) return { params: undefined };
@@ -36,7 +37,7 @@ export function upstreamParams(ctx: CallContext): { params: Params | undefined; 
     } else if (t.kind === 'resource') params.uri = t.name;
     else params.name = t.name;
   }
-  let progressToken: string | undefined;
+  let progressToken: ProgressToken | undefined;
   const meta = src._meta as Record<string, unknown> | undefined;
   if (meta) {
     const m: Record<string, unknown> = {};
@@ -45,7 +46,7 @@ export function upstreamParams(ctx: CallContext): { params: Params | undefined; 
       if (!k.startsWith(ENVELOPE_PREFIX)) m[k] = meta[k];
     }
     if (m.progressToken !== undefined) {
-      progressToken = ctx.gateway.progress.register(ctx.session, meta.progressToken as string | number, ctx.req.id, t.upstream);
+      progressToken = ctx.gateway.progress.register(ctx.session, meta.progressToken as ProgressToken, ctx.req.id, t.upstream);
       m.progressToken = progressToken;
     }
     if (Object.keys(m).length) params._meta = m;
@@ -64,7 +65,7 @@ export const forward: Stage<CallContext> = async (ctx) => {
   const src = ctx.req.params ?? {};
   let call: InflightCall;
   let pending: Promise<UpstreamResponse>;
-  let progressToken: string | undefined;
+  let progressToken: ProgressToken | undefined;
   const parked = modern && src.requestState !== undefined ? gw.inputRequired.take(src.requestState, ctx.session.principal.subject, ctx.method, t.name ?? '') : undefined;
   if (parked) {
     // A 2026 retry after input_required: answer the server's request, keep waiting on its call.
@@ -121,7 +122,7 @@ export const forward: Stage<CallContext> = async (ctx) => {
   } finally {
     ctx.cancelled = call.cancelled === true;
     ctx.session.inflight.delete(ctx.req.id);
-    if (progressToken) ctx.gateway.progress.release(progressToken);
+    if (progressToken !== undefined) ctx.gateway.progress.release(progressToken);
   }
   await ctx.gateway.responseChain(ctx);
 };

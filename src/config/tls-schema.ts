@@ -1,9 +1,11 @@
 /**
- * `mcp.listen.tls`, `mcp.listen.cors`, `mcp.listen.allowedOrigins|allowedHosts` and
- * `mcp.listen.limits`: the client-facing listener's transport security (src/transports/).
+ * `mcp.listen.tls`, `mcp.listen.cors`, `mcp.listen.allowedOrigins|allowedHosts`,
+ * `mcp.listen.limits` and `mcp.listen.resumability` (resumability-schema.ts): the client-facing
+ * listener's transport security (src/transports/).
  * Part of the configuration schema, the single source of truth.
  */
 import { z } from 'zod';
+import { resumabilitySchema } from './resumability-schema.ts';
 
 export const listenTlsSchema = z
   .strictObject({
@@ -59,6 +61,7 @@ export const listenSecurityFields = {
     .describe('`Host` header values accepted (`name` or `name:port`). Default: localhost, 127.0.0.1, [::1] and the bound host, with the listening port.'),
   cors: corsSchema.optional().describe('CORS for browser clients; off unless configured.'),
   limits: listenLimitsSchema.default(listenLimitsSchema.parse({})),
+  resumability: resumabilitySchema.default(resumabilitySchema.parse({})).describe('SSE resumability (Last-Event-ID) toward 2025-11-25 clients, with bounded per-session replay.'),
 };
 
 export type ListenTls = z.infer<typeof listenTlsSchema>;

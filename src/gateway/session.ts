@@ -32,8 +32,8 @@ export interface Principal {
 export interface InflightCall {
   upstream: Upstream;
   upstreamId?: number;
-  /** Gateway-side progress token that replaced the client's, if any. */
-  progressToken?: string;
+  /** The progress token the server was given for this call (the client's own, unless taken). */
+  progressToken?: string | number;
   cancelled?: boolean;
   /** 2026-07-28: the capabilities this request declared in its envelope (per request, not per session). */
   capabilities?: Record<string, unknown>;

@@ -3,12 +3,12 @@
  *
  * - 2025-06-18 / 2025-11-25: `initialize` creates a session (`Mcp-Session-Id`, 128 random bits);
  *   later requests must carry it; GET opens the session's notification stream; DELETE ends it.
- * - 2026-07-28: no session; each POST carries its own `_meta` envelope, and the
- *   `MCP-Protocol-Version` / `Mcp-Method` / `Mcp-Name` headers must agree with the body (-32020).
- *   Closing the request's stream cancels it.
- * A request's answer is JSON unless something related (progress, a server request) must go out
- * first; then the response turns into an SSE stream. Bodies are capped before buffering, headers
- * by Node's `maxHeaderSize`, and slow clients by request/header timeouts.
+ * - 2026-07-28: no session; each POST carries its own `_meta` envelope, admitted in the spec's
+ *   order of precedence (modern-admission.ts). Closing the request's stream cancels it.
+ * How an answer goes out (JSON or SSE, resumable with `Last-Event-ID` on 2025-11-25) is
+ * session-streams.ts; HTTP statuses come from the one error table (src/errors.ts). Bodies are
+ * capped before buffering, headers by Node's `maxHeaderSize`, and slow clients by request/header
+ * timeouts.
  *
  * Identity (src/identity/): every request (POST, GET, DELETE) is authenticated before anything else
  * reads it, so a 401/403 carries its `WWW-Authenticate` challenge; a session is bound to the
@@ -18,32 +18,22 @@
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { TLSSocket } from 'node:tls';
-import { GatewayError } from '../errors.ts';
+import { GatewayError, httpStatusOf } from '../errors.ts';
 import type { Gateway } from '../gateway/gateway.ts';
 import { Session, type Principal } from '../gateway/session.ts';
 import { HttpAuthenticator } from '../identity/http-authenticator.ts';
-import type { Classified, JsonRpcId } from '../protocol/envelope.ts';
+import type { JsonRpcId } from '../protocol/envelope.ts';
 import { frameId } from '../protocol/frame-id.ts';
-import { LEGACY_VERSIONS, META, MODERN_VERSIONS } from '../protocol/revisions.ts';
+import { LEGACY_VERSIONS } from '../protocol/revisions.ts';
 import { listenerTlsOptions, watchCertificates, type Reloader } from '../tls/listener-context.ts';
 import { tlsInfo } from '../tls/peer-info.ts';
+import { admitModern, header, isModernMessage } from './modern-admission.ts';
 import { readRequestBody } from './read-body.ts';
 import { requestGuard, type RequestGuard } from './request-guard.ts';
+import { OK_JSON, SessionStreams, type Status } from './session-streams.ts';
 
-interface RequestStream {
-  res: ServerResponse;
-  sse: boolean;
-  done: boolean;
-}
-
-interface HttpSessionState {
-  streams: Map<JsonRpcId, RequestStream>;
-  get?: ServerResponse;
-}
-
-const OK_JSON: [number, Record<string, string>] = [200, { 'content-type': 'application/json' }];
-
-const NAME_FROM: Record<string, 'name' | 'uri'> = { 'tools/call': 'name', 'prompts/get': 'name', 'resources/read': 'uri' };
+/** SEP-1699 resumability is a 2025-11-25 feature: earlier revisions get no priming events. */
+const RESUMABLE_FROM = '2025-11-25';
 
 export interface HttpServerHandle {
   server: Server;
@@ -55,7 +45,7 @@ export interface HttpServerHandle {
 
 export async function serveHttp(gw: Gateway): Promise<HttpServerHandle> {
   const { host, port, path } = gw.config.mcp.listen;
-  const states = new WeakMap<Session, HttpSessionState>();
+  const states = new WeakMap<Session, SessionStreams>();
   const byId = new Map<string, Session>();
   const idleMs = gw.config.mcp.timeouts.sessionIdleSeconds * 1000;
 
@@ -63,13 +53,16 @@ export async function serveHttp(gw: Gateway): Promise<HttpServerHandle> {
   let auth!: HttpAuthenticator;
   const requireAuth = gw.config.mcp.security.requireAuth;
 
+  const resumability = gw.config.mcp.listen.resumability;
   const makeSession = (req: IncomingMessage, stateless: boolean, principal: Principal): Session => {
-    const state: HttpSessionState = { streams: new Map() };
-    const session = new Session({
+    // 2026-07-28 removed resumability (SEP-2575): a stateless request's streams have no ids.
+    const policy = resumability.enabled && !stateless ? { ...resumability, ttlMs: resumability.ttlSeconds * 1000 } : undefined;
+    const state = new SessionStreams(policy, (id) => abandon(session, id));
+    const session: Session = new Session({
       principal,
       connection: `http:${req.socket.remoteAddress}:${req.socket.remotePort}`,
       stateless,
-      send: (message, related, final, error) => deliver(state, message, related, final, error && authStatus(error, session.principal)),
+      send: (message, related, final, error) => state.deliver(message, related, final, error && answerStatus(error, session)),
     });
     // The channel's properties (negotiated group, client certificate) go on the session's
     // connection_established audit record (local-handlers.ts).
@@ -79,53 +72,25 @@ export async function serveHttp(gw: Gateway): Promise<HttpServerHandle> {
     return session;
   };
 
-  const sse = (res: ServerResponse, message: string | Buffer, end: boolean) => {
-    res.write('event: message\ndata: ');
-    res.write(message);
-    if (end) res.end('\n\n');
-    else res.write('\n\n');
-  };
-
-  const deliver = (state: HttpSessionState, message: string | Buffer, related?: JsonRpcId, final?: boolean, status?: [number, Record<string, string>]) => {
-    const stream = related !== undefined ? state.streams.get(related) : undefined;
-    if (stream && !stream.done) {
-      if (final) {
-        stream.done = true;
-        state.streams.delete(related!);
-        if (stream.sse) {
-          sse(stream.res, message, true);
-        } else {
-          stream.res.writeHead(...(status ?? OK_JSON)).end(message);
-        }
-        return;
-      }
-      if (!stream.sse) {
-        stream.sse = true;
-        stream.res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-      }
-      sse(stream.res, message, false);
-      return;
+  /** The client of request `id` went away for good: the call is abandoned upstream. */
+  const abandon = (session: Session, id: JsonRpcId) => {
+    session.listens.get(id)?.();
+    const call = session.inflight.get(id);
+    if (call?.upstreamId !== undefined) {
+      call.upstream.forget(call.upstreamId);
+      void call.upstream.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: call.upstreamId, reason: 'client closed the stream' } }).catch(() => {});
     }
-    // A response whose request stream is gone (closed, cancelled) is dropped: the GET stream
-    // MUST NOT carry responses (spec, transports: listening for messages from the server).
-    if (final && related !== undefined) return;
-    // Unrelated messages (list_changed, logging) go on the session's GET stream, if it has one.
-    if (state.get && !state.get.writableEnded) sse(state.get, message, false);
   };
 
-  const endStream = (state: HttpSessionState, id: JsonRpcId) => {
-    const stream = state.streams.get(id);
-    if (!stream || stream.done) return;
-    stream.done = true;
-    state.streams.delete(id);
-    if (!stream.sse) stream.res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-    stream.res.end();
-  };
-
-  const reject = (res: ServerResponse, err: GatewayError, id: JsonRpcId | null = null, headers: Record<string, string> = {}) => {
+  const reject = (res: ServerResponse, err: GatewayError, id: JsonRpcId | null = null, headers: Record<string, string> = {}, modern = false) => {
     if (res.headersSent) return res.end();
-    res.writeHead(err.httpStatus, { 'content-type': 'application/json', ...headers }).end(JSON.stringify({ jsonrpc: '2.0', id, error: err.toJsonRpcError() }));
+    const status = httpStatusOf(err.code, { modern, dispatched: false });
+    res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify({ jsonrpc: '2.0', id, error: err.toJsonRpcError() }));
   };
+
+  /** The HTTP status of a dispatched request's error answer: the credential's, else the table's. */
+  const answerStatus = (err: GatewayError, session: Session): Status =>
+    authStatus(err, session.principal) ?? [httpStatusOf(err.code, { modern: session.stateless, dispatched: true }), OK_JSON[1]];
 
   /**
    * An in-chain refusal that is about the credential (`authenticate` under a per-server
@@ -209,21 +174,10 @@ export async function serveHttp(gw: Gateway): Promise<HttpServerHandle> {
       return void res.writeHead(parsed.error.httpStatus, { 'content-type': 'application/json' }).end(parsed.reply);
     }
     const modern = isModernMessage(parsed, req);
-    if (modern) {
-      const mismatch = headerMismatch(parsed, req);
-      if (mismatch) {
-        const id = parsed.kind === 'request' ? parsed.msg.id : null;
-        gw.audit.emit({ event: 'schema_validation_failed', connection: `http:${req.socket.remoteAddress}`, decision: 'deny', reason: `header mismatch: ${mismatch}`, code: 'HEADER_MISMATCH' });
-        return reject(res, new GatewayError('HEADER_MISMATCH', `Header mismatch: ${mismatch}`, { data: { mismatch } }), id);
-      }
-      // An envelope naming a version we do not speak is refused here, before dispatch: the
-      // 2026-07-28 UnsupportedProtocolVersionError says "For HTTP, the status MUST be 400".
-      const requested = parsed.kind === 'request' ? (parsed.msg.params?._meta as Record<string, unknown> | undefined)?.[META.protocolVersion] : undefined;
-      if (requested !== undefined && !MODERN_VERSIONS.includes(requested as string)) {
-        gw.audit.emit({ event: 'schema_validation_failed', connection: `http:${req.socket.remoteAddress}`, decision: 'deny', reason: `unsupported protocol version ${String(requested)}`, code: 'UNSUPPORTED_PROTOCOL_VERSION' });
-        const err = new GatewayError('UNSUPPORTED_PROTOCOL_VERSION', 'Unsupported protocol version', { data: { supported: [...MODERN_VERSIONS], requested } });
-        return reject(res, err, (parsed.msg as { id: JsonRpcId }).id);
-      }
+    const refusal = modern ? admitModern(parsed, req) : undefined;
+    if (refusal) {
+      gw.audit.emit({ event: 'schema_validation_failed', connection: `http:${req.socket.remoteAddress}`, decision: 'deny', reason: refusal.reason, code: refusal.error.code });
+      return reject(res, refusal.error, parsed.kind === 'request' ? parsed.msg.id : null, {}, true);
     }
     // 2025-06-18+ (transports, protocol version header): "an invalid or unsupported
     // MCP-Protocol-Version" MUST get 400 Bad Request.
@@ -233,7 +187,8 @@ export async function serveHttp(gw: Gateway): Promise<HttpServerHandle> {
       return reject(res, new GatewayError('INVALID_REQUEST', 'Bad Request: Unsupported protocol version'), parsed.kind === 'request' ? parsed.msg.id : null);
     }
     if (!session) {
-      const isInit = parsed.kind === 'request' && parsed.msg.method === 'initialize';
+      // A 2026-07-28 `initialize` is a removed method answered statelessly (404), not a session.
+      const isInit = !modern && parsed.kind === 'request' && parsed.msg.method === 'initialize';
       if (!isInit && !modern) return reject(res, new GatewayError('INVALID_REQUEST', 'Bad Request: Mcp-Session-Id header is required'));
       session = makeSession(req, !isInit, principal);
       // Stateless sessions are registered too, for as long as their one request runs, so a
@@ -244,27 +199,15 @@ export async function serveHttp(gw: Gateway): Promise<HttpServerHandle> {
     const state = states.get(session)!;
     if (parsed.kind !== 'request') {
       await gw.track(gw.dispatch(session, parsed));
-      // A cancelled request gets no response (spec, utilities/cancellation): its stream just ends.
-      if (parsed.kind === 'notification' && parsed.msg.method === 'notifications/cancelled') endStream(state, parsed.msg.params?.requestId as JsonRpcId);
+      if (parsed.kind === 'notification' && parsed.msg.method === 'notifications/cancelled') state.cancel(parsed.msg.params?.requestId as JsonRpcId);
       return void res.writeHead(202).end();
     }
     const id = parsed.msg.id;
-    if (state.streams.has(id)) return reject(res, new GatewayError('INVALID_REQUEST', 'Duplicate request id in flight'), id);
+    if (state.has(id)) return reject(res, new GatewayError('INVALID_REQUEST', 'Duplicate request id in flight'), id);
     if (!session.stateless) res.setHeader('mcp-session-id', session.id);
-    const stream: RequestStream = { res, sse: false, done: false };
-    state.streams.set(id, stream);
-    // The client went away before the answer: for 2026-07-28 that *is* the cancellation.
-    res.on('close', () => {
-      if (stream.done) return;
-      stream.done = true;
-      state.streams.delete(id);
-      session!.listens.get(id)?.();
-      const call = session!.inflight.get(id);
-      if (call?.upstreamId !== undefined) {
-        call.upstream.forget(call.upstreamId);
-        void call.upstream.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: call.upstreamId, reason: 'client closed the stream' } }).catch(() => {});
-      }
-    });
+    // A 2025-11-25 session's answer is a resumable stream when the client accepts one.
+    const resumable = !session.stateless && (session.protocolVersion ?? '') >= RESUMABLE_FROM && accepts(req, 'text/event-stream');
+    state.openRequest(id, res, resumable);
     await gw.track(gw.dispatch(session, parsed));
     if (session.stateless) gw.closeSession(session, 'request done');
     if (parsed.msg.method === 'initialize' && session.initialized === false) {
@@ -283,17 +226,23 @@ export async function serveHttp(gw: Gateway): Promise<HttpServerHandle> {
       return void res.writeHead(406, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32000, message: 'Not Acceptable: use Accept: text/event-stream' } }));
     }
     const state = states.get(session)!;
-    if (state.get && !state.get.writableEnded) return void res.writeHead(409).end();
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'mcp-session-id': session.id });
-    res.flushHeaders();
-    state.get = res;
-    // A token that expires ends the stream it opened: every POST is re-authenticated, and a GET
-    // stream must not outlive its credential (the client reconnects with a fresh token).
+    const headers = { 'mcp-session-id': session.id };
+    // Resumption (2025-11-25 transports): replay what the named stream sent after that event, then
+    // carry on. An id that is not this session's (another session's, another principal's, expired,
+    // or with events evicted since) resumes nothing: no replay across sessions or tenants.
+    const last = header(req, 'last-event-id');
+    if (last !== undefined) {
+      if (!state.resume(last, res, headers)) {
+        gw.audit.emit({ event: 'policy_violation', session: session.id, connection: `http:${req.socket.remoteAddress}`, principal: principal.subject, decision: 'deny', reason: 'Last-Event-ID names no resumable stream of this session', code: 'INVALID_REQUEST' });
+        return reject(res, new GatewayError('INVALID_REQUEST', 'Bad Request: that stream cannot be resumed'));
+      }
+    } else if (!state.openGet(res, headers, (session.protocolVersion ?? '') >= RESUMABLE_FROM)) {
+      return void res.writeHead(409).end();
+    }
+    // A token that expires ends the connection it opened (a new or a resumed stream): every POST is
+    // re-authenticated, and a GET must not outlive its credential (the client resumes with a fresh one).
     const expiry = principal.expiresAt !== undefined ? setTimeout(() => res.end(), Math.min(Math.max(0, principal.expiresAt * 1000 - Date.now()), 2 ** 31 - 1)) : undefined;
-    res.on('close', () => {
-      clearTimeout(expiry);
-      if (state.get === res) state.get = undefined;
-    });
+    res.on('close', () => clearTimeout(expiry));
   };
 
   const onDelete = async (req: IncomingMessage, res: ServerResponse) => {
@@ -303,7 +252,7 @@ export async function serveHttp(gw: Gateway): Promise<HttpServerHandle> {
     const session = sid ? boundSession(req, sid, principal) : undefined;
     if (!session) return reject(res, new GatewayError('SESSION_NOT_FOUND', 'Session not found'));
     byId.delete(session.id);
-    states.get(session)?.get?.end();
+    states.get(session)?.close();
     gw.closeSession(session, 'client ended the session');
     res.writeHead(200).end();
   };
@@ -361,7 +310,7 @@ export async function serveHttp(gw: Gateway): Promise<HttpServerHandle> {
     for (const [id, s] of byId) {
       if (s.lastSeen < cutoff && s.inflight.size === 0) {
         byId.delete(id);
-        states.get(s)?.get?.end();
+        states.get(s)?.close();
         gw.closeSession(s, 'idle timeout');
       }
     }
@@ -385,56 +334,13 @@ export async function serveHttp(gw: Gateway): Promise<HttpServerHandle> {
     close: async () => {
       reloader?.close();
       clearInterval(sweep);
-      for (const s of byId.values()) states.get(s)?.get?.end();
+      for (const s of byId.values()) states.get(s)?.close();
       await new Promise<void>((r) => server.close(() => r()));
     },
   };
 }
 
-function header(req: IncomingMessage, name: string): string | undefined {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v[0] : v;
-}
-
-function isModernMessage(parsed: Classified, req: IncomingMessage): boolean {
-  const pv = header(req, 'mcp-protocol-version');
-  if (pv && MODERN_VERSIONS.includes(pv)) return true;
-  if (parsed.kind === 'response') return false;
-  const meta = parsed.msg.params?._meta as Record<string, unknown> | undefined;
-  return meta?.[META.protocolVersion] !== undefined;
-}
-
-/** SEP-2243: the routing headers must say what the body says. */
-function headerMismatch(parsed: Classified, req: IncomingMessage): string | undefined {
-  if (parsed.kind === 'response') return undefined;
-  const pv = header(req, 'mcp-protocol-version');
-  const meta = parsed.msg.params?._meta as Record<string, unknown> | undefined;
-  const bodyVersion = meta?.[META.protocolVersion];
-  if (parsed.kind === 'request') {
-    if (!pv) return 'MCP-Protocol-Version header missing';
-    if (bodyVersion !== pv) return `MCP-Protocol-Version ${pv} != body ${String(bodyVersion)}`;
-    const m = header(req, 'mcp-method');
-    if (m !== parsed.msg.method) return `Mcp-Method ${m ?? '(missing)'} != body ${parsed.msg.method}`;
-    const field = NAME_FROM[parsed.msg.method];
-    if (field) {
-      const raw = header(req, 'mcp-name');
-      const name = raw === undefined ? undefined : decodeParamValue(raw);
-      const want = parsed.msg.params?.[field];
-      if (name !== want) return `Mcp-Name ${name ?? '(missing)'} != body ${String(want)}`;
-    }
-  } else if (pv && bodyVersion !== undefined && bodyVersion !== pv) {
-    return `MCP-Protocol-Version ${pv} != body ${String(bodyVersion)}`;
-  }
-  return undefined;
-}
-
-/** `=?base64?...?=` wraps values that are not plain ASCII (SEP-2243). */
-function decodeParamValue(v: string): string | undefined {
-  const m = /^=\?base64\?([A-Za-z0-9+/=]*)\?=$/.exec(v);
-  if (!m) return v;
-  try {
-    return Buffer.from(m[1], 'base64').toString('utf8');
-  } catch {
-    return undefined;
-  }
+/** Whether the request's `Accept` lists this media type. */
+function accepts(req: IncomingMessage, type: string): boolean {
+  return String(req.headers.accept ?? '').split(',').some((t) => t.split(';')[0].trim().toLowerCase() === type);
 }

@@ -3,12 +3,30 @@
  * SSE stream that carries related messages and then the response. After initialization a GET
  * stream carries the server's own notifications and requests, if the server offers one.
  * Every body is read with a byte cap; no client token ever goes upstream (only configured headers).
+ *
+ * A stream that ends early is resumed (2025-11-25 transports, resumability; SEP-1699 polling: a
+ * server may close the connection once it has sent an event id): after the server's `retry`, a GET
+ * with `Last-Event-ID`, bounded as `RESUME` says. A request whose stream ends with neither its
+ * answer nor an event id to resume from fails at once instead of waiting for its timeout.
  */
-import { createParser } from 'eventsource-parser';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request, type buildConnector, type Dispatcher } from 'undici';
 import { readCapped } from '../util/read-capped.ts';
+import { readSse, type SseCursor } from './sse-reader.ts';
 import type { TransportLimits, UpstreamTransport } from './transport.ts';
 import type { UpstreamCredentials } from './upstream-credentials.ts';
+
+/** Bounds on resuming a stream: every wait honours the server's `retry`, the request's timeout bounds the whole. */
+export const RESUME = Object.freeze({
+  /** Reconnections in a row that bring no event at all before the stream is given up. */
+  maxIdleAttempts: 3,
+  /** When the server names no `retry` (the SSE default is the client's choice). */
+  defaultRetryMs: 1000,
+  /** A server asking for a longer wait is not waited for: the request fails instead. */
+  maxRetryMs: 60_000,
+});
+
+type Resumed = { body: Dispatcher.ResponseData['body'] } | { gone: string } | { refused: string };
 
 export interface HttpOptions extends TransportLimits {
   url: string;
@@ -25,6 +43,8 @@ export class HttpTransport implements UpstreamTransport {
   onerror?: (err: Error) => void;
   onclose?: (reason: string) => void;
   onoversize?: (bytes: number, tail: Buffer, head?: Buffer) => void;
+  onlost?: (requestId: number, reason: string) => void;
+  awaiting?: (requestId: number) => boolean;
   private sessionId?: string;
   private protocolVersion?: string;
   private readonly agent: Dispatcher;
@@ -102,7 +122,7 @@ export class HttpTransport implements UpstreamTransport {
     }
     if (ctype.startsWith('text/event-stream')) {
       // Read the stream in the background: a long tool call must not block this send().
-      void this.readSse(res.body)
+      void this.follow(res.body, signal, requestId)
         .catch((err: Error) => {
           if (!signal.aborted) this.onerror?.(err);
         })
@@ -125,6 +145,58 @@ export class HttpTransport implements UpstreamTransport {
     return false;
   }
 
+  /**
+   * Read a request's answer stream until the answer came. A stream that ends before it is resumed
+   * from its last event id; one with no id to resume from, or that cannot be resumed, fails the
+   * request now (`onlost`).
+   */
+  private async follow(body: Dispatcher.ResponseData['body'], signal: AbortSignal, requestId?: number): Promise<void> {
+    const cursor: SseCursor = { events: 0 };
+    // Whether the request is still waiting is the owner's to say (Upstream); without it, no resume.
+    const waiting = requestId !== undefined && this.awaiting ? this.awaiting : undefined;
+    let idle = 0;
+    for (let resumed = false; ; resumed = true) {
+      // A resumed stream is cut once answered: a server may keep it open after the answer.
+      if ((await this.read(body, cursor, resumed && waiting ? () => !waiting(requestId!) : undefined)) === 'oversize') return;
+      if (!waiting || signal.aborted || this.closed || !waiting(requestId!)) return;
+      idle = cursor.events > 0 ? 0 : idle + 1;
+      const next = await this.resume(cursor, signal, idle);
+      if (signal.aborted) return;
+      if ('body' in next) {
+        body = next.body;
+        continue;
+      }
+      if ('gone' in next) return void this.onclose?.(next.gone);
+      if (waiting(requestId!)) this.onlost?.(requestId!, next.refused);
+      return;
+    }
+  }
+
+  /** After the server's `retry`, a GET with `Last-Event-ID` (2025-11-25: resumption is always a GET). */
+  private async resume(cursor: SseCursor, signal: AbortSignal, idle: number): Promise<Resumed> {
+    if (cursor.lastEventId === undefined) return { refused: 'the server ended the stream with no answer and no event id to resume from' };
+    if (idle >= RESUME.maxIdleAttempts) return { refused: `the stream was resumed ${idle} times without an event` };
+    const wait = cursor.retryMs ?? RESUME.defaultRetryMs;
+    if (wait > RESUME.maxRetryMs) return { refused: `the server asked to wait ${wait} ms before resuming` };
+    try {
+      await sleep(wait, undefined, { signal });
+      const res = await request(this.opts.url, {
+        method: 'GET',
+        dispatcher: this.agent,
+        signal,
+        headers: await this.headers({ accept: 'text/event-stream', 'last-event-id': cursor.lastEventId }),
+      });
+      const ctype = String(res.headers['content-type'] ?? '');
+      if (res.statusCode === 200 && ctype.startsWith('text/event-stream')) return { body: res.body };
+      await res.body.dump();
+      if (res.statusCode === 404 && this.sessionId) return { gone: 'upstream session expired (HTTP 404)' };
+      return { refused: `the server refused to resume the stream (HTTP ${res.statusCode})` };
+    } catch (err) {
+      return { refused: `resuming the stream failed: ${(err as Error).message}` };
+    }
+  }
+
+  /** The session's standalone GET stream, resumed when it ends (the server may close it at will). */
   private openGetStream(): void {
     const ac = new AbortController();
     this.getStream = ac;
@@ -140,29 +212,23 @@ export class HttpTransport implements UpstreamTransport {
         await res.body.dump();
         return;
       }
-      await this.readSse(res.body);
+      const cursor: SseCursor = { events: 0 };
+      let body = res.body;
+      let idle = 0;
+      for (;;) {
+        if ((await this.read(body, cursor)) === 'oversize' || ac.signal.aborted || this.closed) return;
+        idle = cursor.events > 0 ? 0 : idle + 1;
+        const next = await this.resume(cursor, ac.signal, idle);
+        if (!('body' in next)) return;
+        body = next.body;
+      }
     })().catch(() => {});
   }
 
-  private async readSse(body: AsyncIterable<Buffer>): Promise<void> {
-    let eventBytes = 0;
-    const parser = createParser({
-      onEvent: (ev) => {
-        if (ev.event && ev.event !== 'message') return;
-        if (ev.data) this.onmessage?.(Buffer.from(ev.data, 'utf8'));
-      },
-    });
-    for await (const chunk of body) {
-      eventBytes += chunk.length;
-      // The cap applies to one event; a blank line (event end) in this chunk resets the count.
-      if (chunk.includes('\n\n') || chunk.includes('\r\n\r\n')) eventBytes = chunk.length - chunk.lastIndexOf('\n');
-      if (eventBytes > this.opts.maxMessageBytes) {
-        this.onerror?.(new Error(`upstream SSE event over ${this.opts.maxMessageBytes} bytes; stream dropped`));
-        (body as unknown as { destroy?: () => void }).destroy?.();
-        return;
-      }
-      parser.feed(chunk.toString('utf8'));
-    }
+  private async read(body: Dispatcher.ResponseData['body'], cursor: SseCursor, done?: () => boolean): Promise<'ended' | 'oversize'> {
+    const end = await readSse(body, this.opts.maxMessageBytes, cursor, (bytes) => this.onmessage?.(bytes), done);
+    if (end === 'oversize') this.onerror?.(new Error(`upstream SSE event over ${this.opts.maxMessageBytes} bytes; stream dropped`));
+    return end;
   }
 
   async close(): Promise<void> {

@@ -15,6 +15,10 @@ export interface UpstreamTransport {
   onerror?: (err: Error) => void;
   /** A message over the size cap was dropped; `tail` is its last bytes (to find the request id). */
   onoversize?: (bytes: number, tail: Buffer, head?: Buffer) => void;
+  /** Request `requestId` can no longer be answered (its stream ended and cannot be resumed). */
+  onlost?: (requestId: number, reason: string) => void;
+  /** Set by the owner: whether request `requestId` still waits for its answer. */
+  awaiting?: (requestId: number) => boolean;
   /** The connection ended (process exit, stream closed). */
   onclose?: (reason: string) => void;
   /** Stop the server now (a process transport); `reason` is reported through `onkill` and `onclose`. */

@@ -142,6 +142,8 @@ export class Upstream {
     t.onmessage = (bytes) => this.receive(bytes);
     t.onerror = (err) => this.events.onProtocolError?.(this, new GatewayError('UPSTREAM_PROTOCOL_ERROR', err.message));
     t.onoversize = (bytes, tail, head) => this.failOversized(bytes, tail, head);
+    t.awaiting = (id) => this.pending.has(id);
+    t.onlost = (id, reason) => this.fail(id, new GatewayError('UPSTREAM_UNAVAILABLE', `Server '${this.name}' is unavailable`, { detail: `${this.name}: ${reason}` }));
     t.onkill = (reason, wire) => {
       this.killedWith = wire;
       this.events.onKilled?.(this, reason);
@@ -262,6 +264,15 @@ export class Upstream {
   private failPending(id: number | undefined, err: GatewayError): void {
     const p = id !== undefined ? this.pending.get(id) : undefined;
     if (!p || id === undefined) return;
+    this.pending.delete(id);
+    clearTimeout(p.timer);
+    p.reject(err);
+  }
+
+  /** Fail one pending request now. */
+  private fail(id: number, err: GatewayError): void {
+    const p = this.pending.get(id);
+    if (!p) return;
     this.pending.delete(id);
     clearTimeout(p.timer);
     p.reject(err);

@@ -172,6 +172,36 @@ describe('Streamable HTTP wire (portcullis run)', () => {
       assertHeaderMismatch(await post(url, body, headers), body.id);
     });
 
+    test('_meta missing, or missing protocolVersion or clientCapabilities: 400 / -32602, before any header comparison (SEP-2575)', async () => {
+      const { [`io.modelcontextprotocol/protocolVersion`]: _v, ...noVersion } = ENVELOPE;
+      const { [`io.modelcontextprotocol/clientCapabilities`]: _c, ...noCapabilities } = ENVELOPE;
+      for (const [what, params] of [['no _meta', {}], ['no protocolVersion', { _meta: noVersion }], ['no clientCapabilities', { _meta: noCapabilities }]] as const) {
+        const body = { jsonrpc: '2.0', id: nextId++, method: 'server/discover', params };
+        const r = await post(url, body, modernHeaders(body));
+        assert.equal(r.status, 400, `${what}: ${r.text}`);
+        assert.equal(r.json?.error?.code, -32602, `${what}: ${r.text}`);
+        assert.equal(r.json?.id, body.id);
+      }
+    });
+
+    test('removed and unknown methods: 404 / -32601 with the request id (2026-07-28 transports)', async () => {
+      for (const method of ['initialize', 'ping', 'logging/setLevel', 'resources/subscribe', 'resources/unsubscribe', 'no/such-method']) {
+        const body = modernBody(method, method === 'logging/setLevel' ? { level: 'info' } : method.startsWith('resources/') ? { uri: 'test://x' } : {});
+        const r = await post(url, body, modernHeaders(body));
+        assert.equal(r.status, 404, `${method}: ${r.text}`);
+        assert.equal(r.json?.error?.code, -32601, `${method}: ${r.text}`);
+        assert.equal(r.json?.id, body.id);
+        assert.equal(r.headers.get('mcp-session-id'), null, `${method} opened a session`);
+      }
+    });
+
+    test('a -32602 answered in the chain is 400 on 2026-07-28 (params that break the schema)', async () => {
+      const body = modernBody('tools/list', { cursor: 42 });
+      const r = await post(url, body, modernHeaders(body));
+      assert.equal(r.json?.error?.code, -32602, r.text);
+      assert.equal(r.status, 400, r.text);
+    });
+
     test('base64-sentinel Mcp-Name that decodes to params.name: 200', async () => {
       const body = modernBody('tools/call', { name: 'echo', arguments: { message: 'sentinel' } });
       const sentinel = `=?base64?${Buffer.from('echo', 'utf8').toString('base64')}?=`;

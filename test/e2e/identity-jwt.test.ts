@@ -87,7 +87,9 @@ async function post(url: string, body: unknown, opts: { token?: string; sid?: st
   }
   const res = await fetch(url + (opts.query ?? ''), { method: 'POST', headers, body: JSON.stringify(body) });
   const text = await res.text();
-  const json = text.startsWith('event:') ? text.split('\n').find((l) => l.startsWith('data: '))!.slice(6) : text;
+  // An SSE answer (2025-11-25: a priming event with empty data first): the answer is the last data.
+  const sse = (res.headers.get('content-type') ?? '').startsWith('text/event-stream');
+  const json = sse ? (text.split('\n').filter((l) => l.startsWith('data: ') && l.length > 6).at(-1)?.slice(6) ?? '') : text;
   return { status: res.status, challenge: res.headers.get('www-authenticate'), sid: res.headers.get('mcp-session-id'), body: json ? JSON.parse(json) : undefined };
 }
 

@@ -12,7 +12,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -177,7 +177,9 @@ describe('the conformance server suite through portcullis run', { skip: existsSy
 
   after(async () => {
     await Promise.all(gateways.map((g) => g.stop()));
-    for (const p of procs) if (p.exitCode === null) p.kill('SIGTERM');
+    await Promise.all(procs.filter((p) => p.exitCode === null && p.signalCode === null).map((p) => new Promise((r) => (p.once('exit', r), p.kill('SIGTERM')))));
+    // Two installed servers and a suite: about 180 MB.
+    rmSync(work, { recursive: true, force: true });
   });
 
   test(`suite ${OLD}: every scenario counts through portcullis what it counts direct`, async () => {

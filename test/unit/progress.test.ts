@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ProgressRouter } from '../../src/gateway/progress.ts';
+import { ProgressRouter, RETIRE } from '../../src/gateway/progress.ts';
 import type { Session } from '../../src/gateway/session.ts';
 import type { Upstream } from '../../src/upstream/upstream.ts';
 
@@ -58,4 +58,22 @@ test('only the server a token was given to can report progress on it; a released
   r.release(t);
   assert.equal(r.lookup(t, a), undefined);
   assert.equal(r.size, 0);
+});
+
+test("a released value is not handed out again for a while: a server's stale progress on it reaches no other call", () => {
+  let now = 0;
+  const r = new ProgressRouter(() => now);
+  const up = upstream('a');
+  assert.equal(r.register(session('a'), 6, 'cancelled-call', up), 6);
+  r.release(6);
+  // The server keeps reporting on the cancelled call's token: nobody gets it.
+  assert.equal(r.lookup(6, up), undefined);
+  // Another session's call that picked 6 gets a fresh token; stale progress on 6 still goes nowhere.
+  const fresh = r.register(session('b'), 6, 'new-call', up);
+  assert.notEqual(fresh, 6);
+  assert.equal(r.lookup(6, up), undefined);
+  assert.equal(r.lookup(fresh, up)?.token, 6);
+  // Long after, the value is free again.
+  now += RETIRE.ms + 1;
+  assert.equal(r.register(session('c'), 6, 'later-call', up), 6);
 });

@@ -10,42 +10,35 @@ import { asGatewayError, GatewayError } from '../errors.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { NO_INCIDENT, type IncidentView } from '../incident/incident-control.ts';
 import { ANONYMOUS_REFUSED } from '../checks/authenticate.ts';
-import { refuseServerRequest } from '../checks/allowed-methods.ts';
 import { RateLimiter } from '../checks/rate-limit.ts';
 import { runRequestChain, runResponseChain } from '../pipeline/chain.ts';
 import type { CallContext } from '../pipeline/types.ts';
 import type { PinGuard } from '../pins/pin-guard.ts';
 import { PolicyRuntime } from '../policy/policy-runtime.ts';
-import { NamePolicy, ToolPolicy, type AccessDecision, type Caller } from '../policy/tool-policy.ts';
-import { classify, salvageId, type Classified, type JsonRpcId, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse, type Params } from '../protocol/envelope.ts';
-import { isModern, META, MODERN_CACHEABLE, MODERN_VERSIONS, notificationSchema } from '../protocol/revisions.ts';
+import type { AccessDecision, Caller } from '../policy/tool-policy.ts';
+import { classify, salvageId, type Classified, type JsonRpcId, type JsonRpcRequest, type Params } from '../protocol/envelope.ts';
+import { META, MODERN_VERSIONS } from '../protocol/revisions.ts';
 import { parseJsonBytes } from '../protocol/safe-json.ts';
 import { rememberWireSize } from '../protocol/wire-size.ts';
-import { frameResult } from '../protocol/splice.ts';
 import { SandboxLauncher } from '../sandbox/launcher.ts';
 import { MemoryStore } from '../state/memory-store.ts';
-import { HttpTransport } from '../upstream/http-transport.ts';
-import { httpUpstreamOptions } from '../upstream/http-upstream-options.ts';
-import { scrubbedEnv, StdioTransport } from '../upstream/stdio-transport.ts';
-import { Upstream } from '../upstream/upstream.ts';
-import { Catalog } from './catalog.ts';
 import { buildLocalHandlers, type LocalHandler } from './local-handlers.ts';
 import { InputRequiredTable } from './input-required.ts';
 import { Listeners } from './listeners.ts';
 import { Namespacer } from './namespacing.ts';
 import { ProgressRouter } from './progress.ts';
 import { classifierFor } from '../inspect/classifier-for.ts';
-import { inspectServerRequest, INSPECTED_SERVER_REQUESTS } from '../inspect/inspect-server-request.ts';
 import { ServerRequestRouter } from './server-requests.ts';
 import type { Principal, Session } from './session.ts';
-import { candidatesFor, deliverToOwner, ownerOf } from './deliver-to-owner.ts';
+import { broadcast } from './server-traffic.ts';
+import { handleClientNotification, handleClientResponse } from './client-traffic.ts';
+import { Responder } from './responder.ts';
+import { buildServerRuntime, type ServerRuntime } from './server-runtime.ts';
 import { TaskTable } from './task-table.ts';
 
 export const GATEWAY_NAME = 'portcullis';
 export const GATEWAY_VERSION = '0.1.0';
 const GATEWAY_INFO = Object.freeze({ name: GATEWAY_NAME, version: GATEWAY_VERSION });
-/** A sandboxed server that cannot answer a ping this long after a timed-out call is killed. */
-const UNRESPONSIVE_KILL_MS = 5000;
 
 export interface GatewayOptions {
   mode: 'run' | 'wrap';
@@ -59,15 +52,6 @@ export interface GatewayOptions {
   monitor?: { requestDone(ctx: CallContext): void };
   /** Tool/prompt/template/launch pins and the poisoning scan (src/pins/); none: everything as listed. */
   pins?: PinGuard;
-}
-
-interface ServerRuntime {
-  server: ResolvedServer;
-  upstream: Upstream;
-  catalog: Catalog;
-  tools: ToolPolicy;
-  prompts: NamePolicy;
-  resources: NamePolicy;
 }
 
 export class Gateway {
@@ -97,6 +81,7 @@ export class Gateway {
   private wrapInit?: Params;
   private stopping = false;
   private readonly active = new Set<Promise<void>>();
+  private readonly responder = new Responder(this);
 
   constructor(loaded: LoadedConfig, opts: GatewayOptions) {
     this.loaded = loaded;
@@ -107,72 +92,19 @@ export class Gateway {
     this.monitor = opts.monitor;
     this.pins = opts.pins;
     // An operator's approval or revocation changes what is listed: clients are told to list again.
-    if (this.pins) this.pins.onListChanged = (kind) => this.broadcast({ jsonrpc: '2.0', method: `notifications/${kind === 'tool' ? 'tools' : kind === 'prompt' ? 'prompts' : 'resources'}/list_changed` });
+    if (this.pins) this.pins.onListChanged = (kind) => broadcast(this, { jsonrpc: '2.0', method: `notifications/${kind === 'tool' ? 'tools' : kind === 'prompt' ? 'prompts' : 'resources'}/list_changed` });
     this.rateLimiter = new RateLimiter({ store: new MemoryStore(), clock: opts.clock });
     this.policy = new PolicyRuntime(loaded);
     this.namespacer = new Namespacer(loaded.servers.map((s) => s.name));
     this.sandbox = new SandboxLauncher({ audit: this.audit, log: this.log });
     for (const server of loaded.servers) {
-      const sandboxed = Boolean(server.command) && server.effective.sandbox.enabled;
-      const upstream = new Upstream(server.name, () => this.makeTransport(server), {
-        maxMessageBytes: server.effective.validation.maxContextSize,
-        killUnresponsiveMs: sandboxed ? UNRESPONSIVE_KILL_MS : undefined,
-        events: {
-          onServerRequest: (up, msg) => this.onServerRequest(up, msg),
-          onNotification: (up, msg) => this.onServerNotification(up, msg),
-          onDown: (up, reason) => this.onServerDown(up, reason),
-          onKilled: (up, reason) => {
-            this.log(`server '${up.name}': ${reason}`);
-            this.audit.emit({ event: 'sandbox_killed', server: up.name, decision: 'deny', reason });
-          },
-          onCrashLoop: (up, failures, lastError) => {
-            this.log(`server '${up.name}' is crash-looping (${failures} consecutive failures, last: ${lastError}); marked unhealthy`);
-            this.audit.emit({ event: 'sandbox_crash_loop', server: up.name, decision: 'error', reason: lastError, detail: { failures, sandboxed } });
-          },
-          onProtocolError: (up, err) => {
-            this.log(`server '${up.name}': ${err.message}${err.detail ? ` (${err.detail})` : ''}`);
-            this.audit.emit({ event: 'upstream_error', server: up.name, decision: 'error', reason: err.detail ?? err.message, code: err.code });
-          },
-        },
-      });
-      const e = server.effective;
-      this.servers.set(server.name, {
-        server,
-        upstream,
-        catalog: new Catalog(upstream, this.timeoutMs(server), (kind, items) => this.pins?.review(server.name, kind, items)),
-        tools: new ToolPolicy(e.toolAccess),
-        prompts: new NamePolicy('prompt', e.promptAccess),
-        resources: new NamePolicy('resource', e.resourceAccess),
-      });
+      this.servers.set(server.name, buildServerRuntime(this, server));
     }
     this.localHandlers = buildLocalHandlers(this);
   }
 
   get config() {
     return this.loaded.config;
-  }
-
-  private makeTransport(s: ResolvedServer) {
-    const maxMessageBytes = s.effective.validation.maxContextSize;
-    if (s.url) {
-      return new HttpTransport(httpUpstreamOptions(s, { audit: this.audit, log: this.log, connectTimeoutMs: this.config.mcp.timeouts.connectSeconds * 1000 }));
-    }
-    // run: a scrubbed environment plus the configured one; wrap: the client started us with the
-    // environment it meant for the server (API keys in its config), so it is passed on.
-    const env = this.mode === 'wrap' ? { ...process.env, ...s.env } : scrubbedEnv(s.env);
-    const sb = s.effective.sandbox;
-    return new StdioTransport({
-      command: s.command!,
-      args: s.args,
-      env,
-      cwd: s.cwd,
-      maxMessageBytes,
-      onStderr: (line) => this.log(`[${s.name}] ${line}`),
-      ...(sb.enabled && {
-        launch: () => this.sandbox.launch({ server: { name: s.name, command: s.command!, args: s.args, env: s.env, cwd: s.cwd }, settings: sb }),
-        maxOutputBytes: Math.max(sb.maxOutputBytes, maxMessageBytes),
-      }),
-    });
   }
 
   timeoutMs(s: ResolvedServer): number {
@@ -374,8 +306,8 @@ export class Gateway {
   dispatch(session: Session, parsed: Classified): Promise<void> {
     session.lastSeen = Date.now();
     if (parsed.kind === 'request') return this.handleRequest(session, parsed.msg);
-    if (parsed.kind === 'notification') return this.handleNotification(session, parsed.msg);
-    return this.handleClientResponse(session, parsed.msg);
+    if (parsed.kind === 'notification') return handleClientNotification(this, session, parsed.msg);
+    return handleClientResponse(this, session, parsed.msg);
   }
 
   async handleRequest(session: Session, req: JsonRpcRequest): Promise<void> {
@@ -399,7 +331,7 @@ export class Gateway {
       }
     }
     try {
-      this.respond(ctx);
+      this.responder.respond(ctx);
     } catch (err) {
       // Every request gets an answer: a bug in building the response must not leave a client hanging.
       this.log(`internal error answering ${ctx.method}: ${(err as Error).stack ?? err}`);
@@ -430,56 +362,6 @@ export class Gateway {
     return version;
   }
 
-  private respond(ctx: CallContext): void {
-    const { session, req } = ctx;
-    // Spec (basic/utilities/cancellation): a request the client cancelled gets no response.
-    if (ctx.cancelled) return;
-    if (ctx.error) {
-      session.send(JSON.stringify({ jsonrpc: '2.0', id: req.id, error: ctx.error.toJsonRpcError() }), req.id, true, ctx.error);
-      return;
-    }
-    const res = ctx.response!;
-    if (res.result) {
-      if (this.namespacer.enabled && ctx.target && exposeUris(res.result, ctx.target.server.name, this.namespacer)) ctx.resultChanged = true;
-      if (ctx.method === 'resources/subscribe' && ctx.target?.exposed) session.subscriptions.add(ctx.target.exposed);
-      if (ctx.method === 'resources/unsubscribe' && ctx.target?.exposed) session.subscriptions.delete(ctx.target.exposed);
-      const fast = this.spliced(ctx, res.result);
-      if (fast) return session.send(fast, req.id, true);
-      if (isModern(ctx.protocolVersion)) this.modernize(ctx.method, res.result);
-    }
-    session.send(JSON.stringify(res), req.id, true);
-  }
-
-  /** The client's response built around the server's own result bytes, when they still apply. */
-  private spliced(ctx: CallContext, result: Record<string, unknown>): Buffer | undefined {
-    const raw = ctx.resultRaw;
-    if (!raw || ctx.resultChanged) return undefined;
-    if (!isModern(ctx.protocolVersion)) return frameResult(ctx.req.id, raw);
-    // 2026-07-28 additions go in front, when the server set none of them itself.
-    if ('resultType' in result || '_meta' in result || 'ttlMs' in result || 'cacheScope' in result) return undefined;
-    const cache = MODERN_CACHEABLE.has(ctx.method) ? '"ttlMs":0,"cacheScope":"private",' : '';
-    return frameResult(ctx.req.id, raw, `"resultType":"complete",${cache}"_meta":{${JSON.stringify(META.serverInfo)}:${this.serverInfoJson()}}`);
-  }
-
-  private serverInfoCache?: { info: unknown; json: string };
-  private serverInfoJson(): string {
-    const info = this.serverInfo();
-    if (this.serverInfoCache?.info !== info) this.serverInfoCache = { info, json: JSON.stringify(info) };
-    return this.serverInfoCache.json;
-  }
-
-  /** 2026-07-28 results carry `resultType`, cache hints and the server's identity. */
-  private modernize(method: string, result: Record<string, unknown>): void {
-    result.resultType ??= 'complete';
-    if (MODERN_CACHEABLE.has(method)) {
-      result.ttlMs ??= 0;
-      result.cacheScope ??= 'private';
-    }
-    const meta = { ...(result._meta as Record<string, unknown> | undefined) };
-    meta[META.serverInfo] ??= this.serverInfo();
-    result._meta = meta;
-  }
-
   /** The sole server's serverInfo as pins let clients see it (src/pins/server-presentation.ts). */
   serverInfo(): Record<string, unknown> {
     const only = this.soleServer();
@@ -490,133 +372,6 @@ export class Gateway {
 
   async responseChain(ctx: CallContext): Promise<void> {
     await runResponseChain(ctx);
-  }
-
-  private async handleNotification(session: Session, msg: JsonRpcNotification): Promise<void> {
-    const schema = notificationSchema(session.protocolVersion, msg.method);
-    if (!schema || !schema.safeParse(msg).success) {
-      this.audit.emit({ event: 'schema_validation_failed', session: session.id, method: msg.method, decision: 'deny', reason: schema ? 'invalid notification params' : `unknown notification ${msg.method}` });
-      return;
-    }
-    switch (msg.method) {
-      case 'notifications/initialized':
-        return;
-      case 'notifications/cancelled': {
-        session.listens.get(msg.params?.requestId as JsonRpcId)?.();
-        const call = session.inflight.get(msg.params?.requestId as JsonRpcId);
-        if (call?.upstreamId !== undefined) {
-          call.cancelled = true;
-          call.upstream.forget(call.upstreamId);
-          await call.upstream.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { ...msg.params, requestId: call.upstreamId } }).catch(() => {});
-        }
-        return;
-      }
-      case 'notifications/roots/list_changed':
-        for (const rt of this.servers.values()) if (rt.upstream.state === 'ready') await rt.upstream.send(msg).catch(() => {});
-        return;
-      default:
-        // Progress for a server's request, tasks status: single-server only (unambiguous).
-        await this.soleServer()?.upstream.send(msg).catch(() => {});
-    }
-  }
-
-  private async handleClientResponse(session: Session, res: JsonRpcResponse): Promise<void> {
-    const settled = this.serverRequests.settle(session, res);
-    if (!settled) return; // an answer to nothing we asked: dropped
-    await settled.upstream.send(settled.message).catch(() => {});
-  }
-
-  private onServerRequest(up: Upstream, msg: JsonRpcRequest): void {
-    if (msg.method === 'ping') {
-      void up.send({ jsonrpc: '2.0', id: msg.id, result: {} }).catch(() => {});
-      return;
-    }
-    if (refuseServerRequest(this, up, msg)) return; // validation.allowedMethods, server to client
-    if (INSPECTED_SERVER_REQUESTS.has(msg.method)) {
-      // Inspected like a result before any client sees it (src/inspect/inspect-server-request.ts).
-      void inspectServerRequest(this, up, msg)
-        .then((r) => {
-          if ('refusal' in r) return void up.send(r.refusal).catch(() => {});
-          this.routeServerRequest(up, r.msg);
-        })
-        .catch((err: Error) => {
-          this.audit.emit({ event: 'policy_violation', server: up.name, method: msg.method, decision: 'deny', reason: `server request refused: inspection failed: ${err.message}` });
-          void up.send({ jsonrpc: '2.0', id: msg.id, error: new GatewayError('INTERNAL', 'The gateway could not inspect this request').toJsonRpcError() }).catch(() => {});
-        });
-      return;
-    }
-    this.routeServerRequest(up, msg);
-  }
-
-  private routeServerRequest(up: Upstream, msg: JsonRpcRequest): void {
-    const refusal = this.serverRequests.deliver(up, msg, candidatesFor(this, up, msg.params), this.mode === 'wrap');
-    if (refusal) {
-      this.audit.emit({ event: 'policy_violation', server: up.name, method: msg.method, decision: 'deny', reason: `server request refused: ${refusal.error!.message}` });
-      void up.send(refusal).catch(() => {});
-    } else if (this.audit.records('request_served')) {
-      this.audit.emit({ event: 'request_served', server: up.name, method: msg.method, decision: 'allow', detail: { direction: 'server-to-client' } });
-    }
-  }
-
-  private onServerNotification(up: Upstream, msg: JsonRpcNotification): void {
-    const rt = this.servers.get(up.name)!;
-    const p = msg.params ?? {};
-    switch (msg.method) {
-      case 'notifications/progress': {
-        const e = this.progress.lookup(p.progressToken, up);
-        if (e) e.session.send(JSON.stringify({ ...msg, params: { ...p, progressToken: e.token } }), e.related);
-        return;
-      }
-      case 'notifications/cancelled': {
-        const t = this.serverRequests.downstreamIdFor(up, p.requestId);
-        if (t) t.session.send(JSON.stringify({ ...msg, params: { ...p, requestId: t.id } }));
-        return;
-      }
-      // With pins, the new list is fetched at once: drift is found (hidden, audited, alerted)
-      // even when no client lists again.
-      case 'notifications/tools/list_changed':
-        rt.catalog.invalidate('tools');
-        if (this.pins) void rt.catalog.getTools().catch(() => {});
-        return this.broadcast(msg);
-      case 'notifications/prompts/list_changed':
-        rt.catalog.invalidate('prompts');
-        if (this.pins) void rt.catalog.getList('prompts').catch(() => {});
-        return this.broadcast(msg);
-      case 'notifications/resources/list_changed':
-        rt.catalog.invalidate('resources');
-        rt.catalog.invalidate('resourceTemplates');
-        if (this.pins) for (const k of ['resources', 'resourceTemplates'] as const) void rt.catalog.getList(k).catch(() => {});
-        return this.broadcast(msg);
-      case 'notifications/message': {
-        // A shared server's log lines can describe one tenant's calls: they go only to the session
-        // that owns the server's current work (or the one wrap client), never to everyone.
-        const owner = ownerOf(this, up, p);
-        if (owner && levelAtLeast(p.level, owner.session.logLevel)) owner.session.send(JSON.stringify(msg), owner.related);
-        return;
-      }
-      case 'notifications/resources/updated': {
-        const uri = this.namespacer.exposeUri(up.name, String(p.uri));
-        const out = JSON.stringify({ ...msg, params: { ...p, uri } });
-        for (const s of this.sessions) if (s.subscriptions.has(uri)) s.send(out);
-        this.listeners.publish(msg, uri);
-        return;
-      }
-      default:
-        // Never broadcast: tasks/status and anything unknown go to their owner only.
-        return deliverToOwner(this, up, msg);
-    }
-  }
-
-  private broadcast(msg: JsonRpcNotification): void {
-    const out = JSON.stringify(msg);
-    for (const s of this.sessions) if (!s.stateless && s.initialized) s.send(out);
-    this.listeners.publish(msg);
-  }
-
-  private onServerDown(up: Upstream, reason: string): void {
-    this.servers.get(up.name)?.catalog.invalidate();
-    this.log(`server '${up.name}' went down: ${reason}`);
-    this.audit.emit({ event: 'upstream_error', server: up.name, decision: 'error', reason });
   }
 
   /** Clean shutdown: refuse new work, let in-flight calls finish (bounded), close servers, flush audit. */
@@ -637,34 +392,4 @@ export class Gateway {
   effectiveSecurity(server?: string): Security {
     return (server && this.servers.get(server)?.server.effective) || this.config.mcp.security;
   }
-}
-
-const LOG_LEVELS = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
-
-function levelAtLeast(level: unknown, min: string | undefined): boolean {
-  if (!min) return true;
-  return LOG_LEVELS.indexOf(String(level)) >= LOG_LEVELS.indexOf(min);
-}
-
-/** Multi-server: resource URIs inside results name the server they came from. True if any changed. */
-function exposeUris(result: Record<string, unknown>, server: string, ns: Namespacer): boolean {
-  let changed = false;
-  const fix = (o: unknown) => {
-    if (o && typeof o === 'object' && typeof (o as { uri?: unknown }).uri === 'string') {
-      (o as { uri: string }).uri = ns.exposeUri(server, (o as { uri: string }).uri);
-      changed = true;
-    }
-  };
-  for (const c of Array.isArray(result.content) ? result.content : []) {
-    const item = c as { type?: string; resource?: unknown };
-    if (item?.type === 'resource_link') fix(item);
-    else if (item?.type === 'resource') fix(item.resource);
-  }
-  for (const c of Array.isArray(result.contents) ? result.contents : []) fix(c);
-  for (const m of Array.isArray(result.messages) ? result.messages : []) {
-    const content = (m as { content?: { type?: string; resource?: unknown } })?.content;
-    if (content?.type === 'resource') fix(content.resource);
-    else if (content?.type === 'resource_link') fix(content);
-  }
-  return changed;
 }

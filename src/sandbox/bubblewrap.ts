@@ -50,7 +50,7 @@ export async function bubblewrapLaunch(input: BackendInput, bwrap: BwrapInfo = p
   const runAs = root ? { uid: s.hostUid, gid: s.hostGid } : undefined;
   const exe = resolveExecutable(server.command, server.env?.PATH ?? process.env.PATH ?? '', server.cwd);
   const binds: Bind[] = resolveAllowedPaths(s.allowedPaths);
-  if (!SYSTEM_DIRS.some((d) => isUnder(exe, d)) && !binds.some((b) => isUnder(exe, b.src))) binds.push({ src: exe, dest: exe, writable: false });
+  if (!SYSTEM_DIRS.some((d) => isUnder(exe, d)) && !binds.some((b) => isUnder(exe, b.dest))) binds.push({ src: exe, dest: exe, writable: false });
   const cwd = sandboxCwd(server.cwd, binds);
   if (runAs) {
     for (const b of binds) {
@@ -82,7 +82,7 @@ export async function bubblewrapLaunch(input: BackendInput, bwrap: BwrapInfo = p
     proxy = await EgressProxy.start({ socketPath: socket, allowedHosts: s.allowedHosts ?? [], onDecision: input.onEgress });
     const node = realpathSync(process.execPath);
     binds.push({ src: socket, dest: IN_SANDBOX.socket, writable: false }, { src: realpathSync(BRIDGE_SRC), dest: IN_SANDBOX.bridge, writable: false });
-    if (!SYSTEM_DIRS.some((d) => isUnder(node, d)) && !binds.some((b) => isUnder(node, b.src))) binds.push({ src: node, dest: node, writable: false });
+    if (!SYSTEM_DIRS.some((d) => isUnder(node, d)) && !binds.some((b) => isUnder(node, b.dest))) binds.push({ src: node, dest: node, writable: false });
     inner = [node, IN_SANDBOX.bridge, String(IN_SANDBOX.port), IN_SANDBOX.socket, '--', ...inner];
     const url = `http://127.0.0.1:${IN_SANDBOX.port}`;
     Object.assign(fixedEnv, { HTTP_PROXY: url, HTTPS_PROXY: url, http_proxy: url, https_proxy: url, NO_PROXY: 'localhost,127.0.0.1,::1', no_proxy: 'localhost,127.0.0.1,::1', NODE_USE_ENV_PROXY: '1' });

@@ -13,13 +13,14 @@
  * pass the gateway's response side and routing before the client's handlers see them. The client
  * object is guarded from the moment it is wrapped: there is no unguarded path left on it.
  */
-import { GatewayError, type GatewayErrorCode } from '../errors.ts';
+import { GatewayError } from '../errors.ts';
 import type { Gateway } from '../gateway/gateway.ts';
 import { Session, type Principal } from '../gateway/session.ts';
 import type { Params } from '../protocol/envelope.ts';
 import type { InitializeResult } from '../upstream/upstream.ts';
 import type { SdkTransport } from './sdk-client.ts';
 import type { SdkUpstreamTransport, ServerSide } from './sdk-upstream-transport.ts';
+import { refusal } from './refusal.ts';
 import { ServerView } from './server-view.ts';
 
 /** The id of the guard's own `initialize` on the session: a string, which the SDKs never use. */
@@ -140,11 +141,4 @@ export class ClientLink implements ServerSide {
     this.gw.closeSession(this.session, reason);
     this.onEnd(this);
   }
-}
-
-/** A JSON-RPC error from the gateway as the typed error the guard throws (same code as on the wire). */
-export function refusal(e: { code: number; message: string; data?: { reason?: string } }): GatewayError {
-  const code = (e.data?.reason ?? 'INTERNAL') as GatewayErrorCode;
-  const { reason: _reason, ...data } = (e.data ?? {}) as Record<string, unknown>;
-  return new GatewayError(code, e.message, { data });
 }

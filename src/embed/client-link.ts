@@ -136,8 +136,9 @@ export class ClientLink implements ServerSide {
   end(reason: string): void {
     if (this.ended) return;
     this.ended = true;
-    this.upstream?.closed(reason);
     this.upstream = undefined;
+    // Back to "no client wrapped": calls fail at once, nothing restarts it, a new wrap reopens it.
+    void this.gw.servers.get(this.server)?.upstream.isolate(reason);
     this.gw.closeSession(this.session, reason);
     this.onEnd(this);
   }

@@ -20,7 +20,6 @@ export interface ServerSide {
 
 export class SdkUpstreamTransport implements UpstreamTransport {
   onmessage?: (bytes: Buffer) => void;
-  onclose?: (reason: string) => void;
   private side?: ServerSide;
   private readonly server: string;
   private readonly find: () => ServerSide | undefined;
@@ -54,12 +53,6 @@ export class SdkUpstreamTransport implements UpstreamTransport {
   /** A message from the server, as the SDK's transport parsed it. */
   receive(message: unknown): void {
     this.onmessage?.(Buffer.from(JSON.stringify(message)));
-  }
-
-  /** The client's connection ended. */
-  closed(reason: string): void {
-    this.side = undefined;
-    this.onclose?.(reason);
   }
 
   async close(): Promise<void> {

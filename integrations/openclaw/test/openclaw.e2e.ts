@@ -25,7 +25,8 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { NODE, ROOT, rpcError, tempDir } from '../../../test/helpers/gateway-process.ts';
 
 const OPENCLAW_VERSION = '2026.9.6';
-const FIXTURE = join(ROOT, '..', 'shared', 'fixtures', 'openclaw-mcp-security.yaml');
+/** The seed's file (a byte-for-byte copy of /work/shared/fixtures/openclaw-mcp-security.yaml). */
+const FIXTURE = join(ROOT, 'test', 'fixtures', 'config', 'openclaw-mcp-security.yaml');
 const ROUTE = join(ROOT, 'integrations', 'openclaw', 'route-mcp-servers.mjs');
 const SKILL_SERVER = join(ROOT, 'integrations', 'openclaw', 'test', 'file-skill-server.ts');
 const AUDIT = '/var/log/openclaw/mcp-audit.log'; // named by the fixture
@@ -40,13 +41,15 @@ describe(`OpenClaw ${OPENCLAW_VERSION} with its MCP server routed through portcu
   let openclaw: string;
   const work = tempDir('portcullis-openclaw-');
 
+  const run = (state: string, args: string[]) =>
+    spawnSync(NODE, args, { env: { ...env, OPENCLAW_STATE_DIR: state, OPENCLAW_CONFIG_PATH: join(state, 'openclaw.json') }, encoding: 'utf8', timeout: 480_000 });
   const oc = (state: string, ...args: string[]) => {
-    const r = spawnSync(NODE, [openclaw, ...args], { env: { ...env, OPENCLAW_STATE_DIR: state, OPENCLAW_CONFIG_PATH: join(state, 'openclaw.json') }, encoding: 'utf8', timeout: 240_000 });
+    const r = run(state, [openclaw, ...args]);
     assert.equal(r.status, 0, `openclaw ${args.join(' ')}: ${r.stderr}`);
     return r.stdout;
   };
-  const route = (state: string, ...args: string[]) =>
-    spawnSync(NODE, [ROUTE, '--openclaw', openclaw, ...args], { env: { ...env, OPENCLAW_STATE_DIR: state, OPENCLAW_CONFIG_PATH: join(state, 'openclaw.json') }, encoding: 'utf8', timeout: 480_000 });
+  const route = (state: string, ...args: string[]) => run(state, [ROUTE, '--openclaw', openclaw, ...args]);
+  const show = (state: string) => (JSON.parse(oc(state, 'mcp', 'show', '--json')) as Record<string, { command: string; args: string[]; env: Record<string, string> }>)['file-system-mcp'];
   /** An OpenClaw state dir whose config has one stdio server named like the fixture's file skill. */
   const stateDir = (name: string) => {
     const dir = join(work, name);
@@ -71,15 +74,20 @@ describe(`OpenClaw ${OPENCLAW_VERSION} with its MCP server routed through portcu
     process.stderr.write(`openclaw@${OPENCLAW_VERSION} installed in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
   });
 
-  test('the seed configuration unchanged: the server is routed, its required docker sandbox is missing here, so OpenClaw gets no tool', () => {
+  test('the seed configuration unchanged: routed; its required docker sandbox is missing here, so the server is not started and OpenClaw gets no tool; --undo restores it', () => {
     const state = stateDir('unchanged');
     const r = route(state, '--config', FIXTURE);
     assert.equal(r.status, 0, r.stderr);
-    const def = (JSON.parse(oc(state, 'mcp', 'show', '--json')) as Record<string, { args: string[] }>)['file-system-mcp'];
-    assert.deepEqual(def.args.slice(1, 7), ['wrap', '--config', FIXTURE, '--name', 'file-system-mcp', '--']);
-    assert.deepEqual(probe(state).tools, []);
-    assert.equal(route(state, '--config', FIXTURE).status, 0, 'routing twice changes nothing');
-    assert.equal((JSON.parse(oc(state, 'mcp', 'show', '--json')) as Record<string, { args: string[] }>)['file-system-mcp'].args.filter((a) => a === 'wrap').length, 1);
+    assert.deepEqual(show(state).args.slice(1, 7), ['wrap', '--config', FIXTURE, '--name', 'file-system-mcp', '--']);
+    const probe = run(state, [openclaw, 'mcp', 'probe', 'file-system-mcp', '--json']);
+    assert.notEqual(probe.status, 0, 'the probe fails: Portcullis did not start the server');
+    assert.match(probe.stdout + probe.stderr, /failed to start server "file-system-mcp".*MCP error -32012: No server is available/s);
+    const again = route(state, '--config', FIXTURE, '--dry-run');
+    assert.equal(again.status, 0);
+    assert.match(again.stderr, /'file-system-mcp' is routed already/);
+    assert.equal(route(state, '--undo').status, 0);
+    const def = show(state);
+    assert.deepEqual([def.command, ...def.args], [NODE, SKILL_SERVER]);
   });
 
   test('sandbox off (the one change): OpenClaw lists file.read but not shell.exec; the denied call is refused and audited', async () => {
@@ -95,7 +103,7 @@ describe(`OpenClaw ${OPENCLAW_VERSION} with its MCP server routed through portcu
     const listed = auditSince(t0).find((r) => r.event === 'connection_established' && (r.detail as { client?: string }).client === 'openclaw-bundle-mcp');
     assert.ok(listed, "OpenClaw's own MCP client went through Portcullis");
 
-    const def = (JSON.parse(oc(state, 'mcp', 'show', '--json')) as Record<string, { command: string; args: string[]; env: Record<string, string> }>)['file-system-mcp'];
+    const def = show(state);
     const client = new Client({ name: 'openclaw-e2e', version: '1' });
     await client.connect(new StdioClientTransport({ command: def.command, args: def.args, env: { ...(env as Record<string, string>), ...def.env }, stderr: 'ignore' }));
     try {
@@ -110,13 +118,5 @@ describe(`OpenClaw ${OPENCLAW_VERSION} with its MCP server routed through portcu
     const denied = auditSince(t0).filter((r) => r.decision === 'deny');
     assert.ok(denied.some((r) => r.tool === 'file.read' && r.argument === 'path'), JSON.stringify(denied));
     assert.ok(denied.some((r) => r.event === 'tool_denied' && r.tool === 'shell.exec'));
-  });
-
-  test('--undo restores the server as it was', () => {
-    const state = stateDir('undo');
-    assert.equal(route(state, '--config', FIXTURE).status, 0);
-    assert.equal(route(state, '--undo').status, 0);
-    const def = (JSON.parse(oc(state, 'mcp', 'show', '--json')) as Record<string, { command: string; args: string[] }>)['file-system-mcp'];
-    assert.deepEqual([def.command, ...def.args], [NODE, SKILL_SERVER]);
   });
 });

@@ -6,7 +6,10 @@
 const path = require('node:path');
 const { spawn } = require('node:child_process');
 
-const entry = path.join(__dirname, '..', 'src', 'cli', 'main.ts');
+// Node does not strip types under node_modules: an installed package runs its build (dist/, made
+// by `npm run build` / prepack); a checkout runs its sources.
+const installed = __dirname.split(path.sep).includes('node_modules');
+const entry = installed ? path.join(__dirname, '..', 'dist', 'cli', 'main.js') : path.join(__dirname, '..', 'src', 'cli', 'main.ts');
 const major = Number(process.versions.node.split('.')[0]);
 
 if (major >= 24) {

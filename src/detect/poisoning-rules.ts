@@ -63,7 +63,7 @@ export const PATTERN_RULES: readonly PatternRule[] = [
   { id: 'obfuscation.encoded-blob', category: 'obfuscation', severity: 'medium', pattern: String.raw`[A-Za-z0-9+/]{80,}={0,2}|(?:[0-9a-fA-F]{2}){48,}` },
 ];
 
-export const PATTERN_SET = new RE2.Set(
+export const PATTERN_SET: InstanceType<typeof RE2.Set> = new RE2.Set(
   PATTERN_RULES.map((r) => r.pattern),
   'iu',
 );

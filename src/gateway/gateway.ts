@@ -35,6 +35,7 @@ import { handleClientNotification, handleClientResponse } from './client-traffic
 import { Responder } from './responder.ts';
 import { buildServerRuntime, type ServerRuntime } from './server-runtime.ts';
 import { TaskTable } from './task-table.ts';
+import type { UpstreamTransport } from '../upstream/transport.ts';
 
 export const GATEWAY_NAME = 'portcullis';
 export const GATEWAY_VERSION = '0.1.0';
@@ -52,6 +53,8 @@ export interface GatewayOptions {
   monitor?: { requestDone(ctx: CallContext): void };
   /** Tool/prompt/template/launch pins and the poisoning scan (src/pins/); none: everything as listed. */
   pins?: PinGuard;
+  /** Each server's connection, when not the gateway's own: the embedded guard's SDK client (src/embed/). */
+  upstreamTransport?: (server: ResolvedServer) => UpstreamTransport;
 }
 
 export class Gateway {
@@ -77,6 +80,7 @@ export class Gateway {
   readonly incident: IncidentView;
   readonly monitor: GatewayOptions['monitor'];
   readonly pins?: PinGuard;
+  readonly upstreamTransport?: (server: ResolvedServer) => UpstreamTransport;
   /** Client `initialize` params used to start upstreams in wrap mode (the client's own, for fidelity). */
   private wrapInit?: Params;
   private stopping = false;
@@ -91,6 +95,7 @@ export class Gateway {
     this.incident = opts.incident ?? NO_INCIDENT;
     this.monitor = opts.monitor;
     this.pins = opts.pins;
+    this.upstreamTransport = opts.upstreamTransport;
     // An operator's approval or revocation changes what is listed: clients are told to list again.
     if (this.pins) this.pins.onListChanged = (kind) => broadcast(this, { jsonrpc: '2.0', method: `notifications/${kind === 'tool' ? 'tools' : kind === 'prompt' ? 'prompts' : 'resources'}/list_changed` });
     this.rateLimiter = new RateLimiter({ store: new MemoryStore(), clock: opts.clock });

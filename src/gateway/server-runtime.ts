@@ -59,6 +59,7 @@ export function buildServerRuntime(gw: Gateway, server: ResolvedServer): ServerR
 }
 
 function makeTransport(gw: Gateway, s: ResolvedServer) {
+  if (gw.upstreamTransport) return gw.upstreamTransport(s);
   const maxMessageBytes = s.effective.validation.maxContextSize;
   if (s.url) {
     return new HttpTransport(httpUpstreamOptions(s, { audit: gw.audit, log: gw.log, connectTimeoutMs: gw.config.mcp.timeouts.connectSeconds * 1000 }));

@@ -32,7 +32,8 @@ import { hostSeccompArch } from './syscalls.ts';
 import type { LaunchSpec } from '../upstream/stdio-transport.ts';
 import type { BackendInput, SandboxLaunch } from './types.ts';
 
-const BRIDGE_SRC = join(dirname(fileURLToPath(import.meta.url)), 'egress-bridge.ts');
+// `.js` in the built package (dist/); bound into the sandbox under the `.ts` name, which Node runs either way.
+const BRIDGE_SRC = join(dirname(fileURLToPath(import.meta.url)), `egress-bridge${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`);
 const IN_SANDBOX = { socket: '/run/portcullis/proxy.sock', bridge: '/run/portcullis/egress-bridge.ts', port: 3128 };
 const SYSTEM_PATH = '/usr/bin:/bin:/usr/sbin:/sbin';
 

@@ -7,6 +7,9 @@
 import { Worker } from 'node:worker_threads';
 import type { AlertRow, EventRow, EventStore, Groupable, StoredAlert, StoredEvent, TimeRange } from './event-store.ts';
 
+/** `.ts` from the sources, `.js` from the built package (dist/): the worker is this module's sibling. */
+const OWN_EXT = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+
 interface Pending {
   resolve: (v: unknown) => void;
   reject: (e: Error) => void;
@@ -25,7 +28,7 @@ export class SqliteWorkerStore implements EventStore {
   }
 
   private start(): Worker {
-    const w = new Worker(new URL('./sqlite-worker.ts', import.meta.url), { workerData: { path: this.location } });
+    const w = new Worker(new URL(`./sqlite-worker${OWN_EXT}`, import.meta.url), { workerData: { path: this.location } });
     w.unref();
     w.on('message', (m: { id: number; result?: unknown; error?: string }) => {
       const p = this.pending.get(m.id);

@@ -1,0 +1,11 @@
+/**
+ * The package entry: Portcullis embedded in a TypeScript agent (docs/embedding.md). Named exports
+ * only; the gateway's internals stay internal. The CLI is `bin/portcullis.cjs`.
+ */
+export { Guard, GuardConfigError, type GuardOptions, type WrapOptions } from './embed/guard.ts';
+export { GuardUsageError } from './embed/sdk-client.ts';
+export { GUARD_EVENT_NAMES, type GuardEventName } from './embed/guard-events.ts';
+export { refusalOf } from './embed/refusal.ts';
+export { GatewayError, ERROR_TABLE, type GatewayErrorCode } from './errors.ts';
+export { ConfigError } from './config/load.ts';
+export type { AuditRecord } from './audit/audit-log.ts';

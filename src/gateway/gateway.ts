@@ -10,6 +10,7 @@ import { asGatewayError, GatewayError } from '../errors.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { NO_INCIDENT, type IncidentView } from '../incident/incident-control.ts';
 import { ANONYMOUS_REFUSED } from '../checks/authenticate.ts';
+import { stateDirApprovals, type ApprovalGate } from '../approvals/approval-gate.ts';
 import { RateLimiter } from '../checks/rate-limit.ts';
 import { runRequestChain, runResponseChain } from '../pipeline/chain.ts';
 import type { CallContext } from '../pipeline/types.ts';
@@ -52,6 +53,7 @@ export interface GatewayOptions {
   monitor?: { requestDone(ctx: CallContext): void };
   /** Tool/prompt/template/launch pins and the poisoning scan (src/pins/); none: everything as listed. */
   pins?: PinGuard;
+  approvals?: ApprovalGate; // human approvals (src/approvals/); default: the store in mcp.state.dir
 }
 
 export class Gateway {
@@ -77,6 +79,7 @@ export class Gateway {
   readonly incident: IncidentView;
   readonly monitor: GatewayOptions['monitor'];
   readonly pins?: PinGuard;
+  readonly approvals: ApprovalGate;
   /** Client `initialize` params used to start upstreams in wrap mode (the client's own, for fidelity). */
   private wrapInit?: Params;
   private stopping = false;
@@ -91,6 +94,7 @@ export class Gateway {
     this.incident = opts.incident ?? NO_INCIDENT;
     this.monitor = opts.monitor;
     this.pins = opts.pins;
+    this.approvals = opts.approvals ?? stateDirApprovals(loaded.config.mcp.state.dir, { audit: this.audit, log: this.log });
     // An operator's approval or revocation changes what is listed: clients are told to list again.
     if (this.pins) this.pins.onListChanged = (kind) => broadcast(this, { jsonrpc: '2.0', method: `notifications/${kind === 'tool' ? 'tools' : kind === 'prompt' ? 'prompts' : 'resources'}/list_changed` });
     this.rateLimiter = new RateLimiter({ store: new MemoryStore(), clock: opts.clock });
@@ -103,9 +107,7 @@ export class Gateway {
     this.localHandlers = buildLocalHandlers(this);
   }
 
-  get config() {
-    return this.loaded.config;
-  }
+  get config() { return this.loaded.config; } // prettier-ignore
 
   timeoutMs(s: ResolvedServer): number {
     const sec = Math.min(this.config.mcp.timeouts.requestSeconds, s.effective.sandbox.timeoutSeconds ?? Infinity);
@@ -243,6 +245,7 @@ export class Gateway {
     session.closed = true;
     this.sessions.delete(session);
     this.serverRequests.dropSession(session);
+    this.approvals.dropSession(session);
     this.tasks.dropSession(session);
     for (const end of [...session.listens.values()]) end();
     for (const [, call] of session.inflight) {
@@ -385,6 +388,7 @@ export class Gateway {
     await Promise.allSettled([...this.servers.values()].map((rt) => rt.upstream.close()));
     await this.policy.close();
     this.pins?.stop();
+    await this.approvals.close();
     this.audit.emit({ event: 'gateway_stopped', reason });
     await this.audit.close();
   }

@@ -11,6 +11,8 @@
  *                                  (+ "reinstate": true for a subject, apiKey or certificate)
  *   POST /admin/servers/NAME/disable | /enable   {"reason": "..."}
  *   POST /admin/alerts/ID/ack     {"by": "..."}
+ *   GET  /admin/approvals         calls waiting for a person's yes
+ *   POST /admin/approvals/ID/approve | /deny   {"reason": "..."}
  *
  * Everything but the probes needs `Authorization: Bearer <token>`; the configuration holds only
  * the token's SHA-256, compared in constant time. Bodies are capped at 64 KiB and validated.
@@ -18,6 +20,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { z } from 'zod';
+import { operatorDecision } from '../approvals/approval-store.ts';
 import type { Gateway } from '../gateway/gateway.ts';
 import type { IncidentControl } from '../incident/incident-control.ts';
 import { normalizeFingerprint } from '../incident/revocations.ts';
@@ -127,6 +130,7 @@ export async function startAdminServer(o: AdminServerOptions): Promise<AdminServ
     const by = `admin-api@${req.socket.remoteAddress ?? '?'}`;
     if (req.method === 'GET' && path === '/metrics') return send(res, 200, await o.metrics.registry.metrics(), o.metrics.registry.contentType);
     if (req.method === 'GET' && path === '/admin/state') return send(res, 200, o.incident.state.current);
+    if (req.method === 'GET' && path === '/admin/approvals') return send(res, 200, { approvals: await o.gateway.approvals.store.list() });
     if (req.method !== 'POST') return send(res, 404, { error: 'not found' });
     const body = await readJson(req);
     if (path === '/admin/lockdown') {
@@ -146,6 +150,13 @@ export async function startAdminServer(o: AdminServerOptions): Promise<AdminServ
       if (!o.gateway.servers.has(srv[1])) return send(res, 404, { error: `no server named '${srv[1]}'` });
       const s = o.incident.setServer(srv[1], srv[2] === 'disable', { by, reason: b.reason });
       return send(res, 200, { disabledServers: s.disabledServers });
+    }
+    const ap = /^\/admin\/approvals\/([^/]{1,64})\/(approve|deny)$/.exec(path);
+    if (ap) {
+      const b = validate(reasonBody, body);
+      const out = await operatorDecision(o.gateway.approvals.store, ap[1], ap[2] === 'approve', { by: b.by ?? by, via: 'admin-api', reason: b.reason });
+      if (!out) return send(res, 404, { error: 'no such approval waiting' });
+      return send(res, 200, { id: ap[1], approved: out.decision.approved, by: out.decision.by, first: out.first });
     }
     const ack = /^\/admin\/alerts\/(\d{1,15})\/ack$/.exec(path);
     if (ack && o.store) {

@@ -107,7 +107,7 @@ export class Gateway {
     this.localHandlers = buildLocalHandlers(this);
   }
 
-  get config() { return this.loaded.config; } // prettier-ignore
+  get config() { return this.loaded.config; }
 
   timeoutMs(s: ResolvedServer): number {
     const sec = Math.min(this.config.mcp.timeouts.requestSeconds, s.effective.sandbox.timeoutSeconds ?? Infinity);

@@ -119,6 +119,16 @@ describe('the operator console in headless Chromium', { skip: existsSync(CHROMIU
     assert.equal(e.data?.reason, 'UNKNOWN_TOOL');
     await page.waitForSelector('#events-body tr[data-event="tool_denied"][data-tool="get-env"]');
     await shot('1-live-events');
+    // Filtered by decision and tool: only that record is shown, and a new matching one arrives live.
+    await page.selectOption('pc-events select[name="decision"]', 'deny');
+    await page.fill('pc-events input[name="tool"]', 'get-env');
+    await page.click('pc-events button:text("Apply filters")');
+    await page.waitForSelector('#events-state:text("(live)")');
+    await page.waitForSelector('#events-body tr[data-event="tool_denied"]');
+    await rpcError(client.callTool({ name: 'everything__get-env', arguments: { again: true } }));
+    await page.waitForFunction(() => document.querySelectorAll('#events-body tr').length >= 2);
+    const shown = await page.$$eval('#events-body tr', (rows) => rows.map((r) => `${r.className}/${r.getAttribute('data-tool')}`));
+    assert.ok(shown.every((x) => x === 'deny/get-env'), shown.join(', '));
   });
 
   test('a pending call is approved in the browser and completes', async () => {

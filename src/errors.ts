@@ -3,7 +3,8 @@
  *
  * `GatewayError.code` is a stable string; tests assert it. `ERROR_TABLE` is the only place a
  * JSON-RPC code or HTTP status is chosen. Standard JSON-RPC codes are used where they fit; the
- * gateway's own conditions use -32001 (request timeout, as the SDKs do) and -32010..-32019,
+ * gateway's own conditions use -32001 (request timeout, as the SDKs do), -32008 (human approval)
+ * and -32010..-32019,
  * outside the range MCP reserves (-32020..-32099 in 2026-07-28), except -32020 which that
  * revision defines for a header/body mismatch. `data.reason` carries the string code so a
  * client can branch on it; the human message never reveals policy internals.
@@ -41,6 +42,8 @@ export type GatewayErrorCode =
   | 'SHUTTING_DOWN'
   | 'LOCKDOWN'
   | 'CONTENT_BLOCKED'
+  | 'APPROVAL_DENIED'
+  | 'APPROVAL_TIMEOUT'
   | 'CANCELLED'
   | 'ORIGIN_REJECTED'
   | 'INTERNAL';
@@ -107,6 +110,11 @@ export const ERROR_TABLE: Readonly<Record<GatewayErrorCode, WireMapping>> = Obje
   // Content inspection refused an argument or withheld a result (injection, secret, PII): one
   // opaque code; the rule and JSON path go to the audit record only.
   CONTENT_BLOCKED: { rpc: -32019, http: 200 },
+  // A call that needed a person's yes (approval: required) and got a no, or no answer in time
+  // (src/approvals/). Said plainly, like a lockdown: the caller asked a person, so it may know the
+  // answer; `data.reason` tells a refusal from a timeout. The audit record names who, how, when.
+  APPROVAL_DENIED: { rpc: -32008, http: 200 },
+  APPROVAL_TIMEOUT: { rpc: -32008, http: 200 },
   // The client cancelled: nothing is sent (spec), the code only labels the audit record.
   CANCELLED: { rpc: -32001, http: 200 },
   // An Origin or Host header this listener does not accept (DNS rebinding): refused before

@@ -21,7 +21,7 @@ import { redactArguments } from './redact.ts';
 import { severityOf, type Severity } from './severity.ts';
 
 /** Lockdown, revocation, isolation and alerts: the audit of the audit's readers is not optional. */
-export const ALWAYS_AUDITED: readonly AuditEventName[] = ['alert_raised', 'lockdown_enabled', 'lockdown_disabled', 'tokens_revoked', 'credentials_reinstated', 'server_disabled', 'server_enabled'];
+export const ALWAYS_AUDITED: readonly AuditEventName[] = ['alert_raised', 'lockdown_enabled', 'lockdown_disabled', 'tokens_revoked', 'credentials_reinstated', 'server_disabled', 'server_enabled', 'approval_granted', 'approval_denied'];
 
 export interface AuditRecord {
   time: string;

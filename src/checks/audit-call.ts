@@ -43,7 +43,7 @@ function decisionEvent(ctx: CallContext): AuditEventName | undefined {
   if (err.code === 'POLICY_DENIED' || err.code === 'CONTENT_BLOCKED') return 'policy_violation';
   if (SCHEMA_CODES.has(err.code)) return 'schema_validation_failed';
   if (UPSTREAM_CODES.has(err.code)) return 'upstream_error';
-  if (ctx.method === 'tools/call' && (err.code === 'UNKNOWN_TOOL' || err.code === 'LOCKDOWN')) return 'tool_denied';
+  if (ctx.method === 'tools/call' && (err.code === 'UNKNOWN_TOOL' || err.code === 'LOCKDOWN' || err.code === 'APPROVAL_DENIED' || err.code === 'APPROVAL_TIMEOUT')) return 'tool_denied';
   if (
     err.code === 'UNKNOWN_TOOL' || err.code === 'UNKNOWN_PROMPT' || err.code === 'UNKNOWN_RESOURCE' || err.code === 'UNKNOWN_TASK' ||
     err.code === 'UNAUTHENTICATED' || err.code === 'INSUFFICIENT_SCOPE' || err.code === 'LOCKDOWN'
@@ -93,6 +93,7 @@ export const auditCall: Stage<CallContext> = async (ctx, next) => {
 function detailOf(ctx: CallContext): Record<string, unknown> | undefined {
   const d: Record<string, unknown> = {};
   if (ctx.audit.task !== undefined) d.taskId = ctx.audit.task;
+  if (ctx.audit.approval) d.approval = ctx.audit.approval;
   if (ctx.gateway.audit.level === 'debug' && ctx.responseBytes) d.resultBytes = ctx.responseBytes.length;
   return Object.keys(d).length ? d : undefined;
 }

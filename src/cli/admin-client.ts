@@ -35,6 +35,7 @@ export interface AdminTarget {
   url?: string;
   token?: string;
   stateFile: string;
+  stateDir: string;
 }
 
 export function adminTarget(values: Record<string, string | boolean | string[] | undefined>): AdminTarget {
@@ -54,35 +55,44 @@ export function adminTarget(values: Record<string, string | boolean | string[] |
       throw new CliError(`${String(values['token-file'])}: cannot read the token: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 1);
     }
   }
-  return { url, token, stateFile: join(stateDir ?? './portcullis-state', INCIDENT_FILE) };
+  const dir = stateDir ?? './portcullis-state';
+  return { url, token, stateFile: join(dir, INCIDENT_FILE), stateDir: dir };
 }
 
 export type AdminOutcome = { via: 'admin-api'; url: string; body: Record<string, unknown> } | { via: 'state-file'; path: string; state: IncidentData };
 
 /** POSTs to the admin API; without a listener, applies `offline` to the state file. */
 export async function adminCall(t: AdminTarget, path: string, body: Record<string, unknown>, offline: (s: IncidentData) => void): Promise<AdminOutcome> {
-  if (t.url) {
-    if (!t.token) throw new CliError('the admin API needs a token: --token-file FILE or PORTCULLIS_ADMIN_TOKEN', 1);
-    let res: Response | undefined;
-    try {
-      res = await fetch(new URL(path, t.url), {
-        method: 'POST',
-        headers: { authorization: `Bearer ${t.token}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(5000),
-        redirect: 'error',
-      });
-    } catch (err) {
-      const code = (err as { cause?: { code?: string } }).cause?.code;
-      if (code !== 'ECONNREFUSED') throw new CliError(`${t.url}: ${code ?? (err as Error).message}`, 1);
-      process.stderr.write(`portcullis: no admin listener at ${t.url}; writing the state file instead (gateways pick it up within a second, or at their next start)\n`);
-    }
-    if (res) {
-      const out = (await res.json().catch(() => ({}))) as Record<string, unknown>;
-      if (res.status === 401) throw new CliError(`${t.url}: the admin token was refused`, 1);
-      if (!res.ok) throw new CliError(`${t.url}${path}: HTTP ${res.status}: ${String(out.error ?? '')}`, 1);
-      return { via: 'admin-api', url: t.url, body: out };
-    }
-  }
+  const out = await adminRequest(t, 'POST', path, body);
+  if (out) return { via: 'admin-api', url: out.url, body: out.body as Record<string, unknown> };
   return { via: 'state-file', path: t.stateFile, state: updateIncidentFile(t.stateFile, offline) };
+}
+
+/**
+ * One request to the admin API: its JSON answer, or `undefined` when no admin listener is
+ * configured or none answers (the caller then uses the state directory). A refused token or any
+ * other HTTP error is a CliError, never a reason to fall back.
+ */
+export async function adminRequest(t: AdminTarget, method: 'GET' | 'POST', path: string, body?: Record<string, unknown>): Promise<{ url: string; body: unknown } | undefined> {
+  if (!t.url) return undefined;
+  if (!t.token) throw new CliError('the admin API needs a token: --token-file FILE or PORTCULLIS_ADMIN_TOKEN', 1);
+  let res: Response;
+  try {
+    res = await fetch(new URL(path, t.url), {
+      method,
+      headers: { authorization: `Bearer ${t.token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+      signal: AbortSignal.timeout(5000),
+      redirect: 'error',
+    });
+  } catch (err) {
+    const code = (err as { cause?: { code?: string } }).cause?.code;
+    if (code !== 'ECONNREFUSED') throw new CliError(`${t.url}: ${code ?? (err as Error).message}`, 1);
+    process.stderr.write(`portcullis: no admin listener at ${t.url}; using the state directory instead (gateways pick a change up within a second, or at their next start)\n`);
+    return undefined;
+  }
+  const out = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+  if (res.status === 401) throw new CliError(`${t.url}: the admin token was refused`, 1);
+  if (!res.ok) throw new CliError(`${t.url}${path}: HTTP ${res.status}: ${String(out.error ?? '')}`, 1);
+  return { url: t.url, body: out };
 }

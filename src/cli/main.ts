@@ -2,6 +2,7 @@
  * `portcullis <command>`: one file per command; this file only dispatches and prints help.
  */
 import { alertsCommand } from './alerts.ts';
+import { approvalsCommand } from './approvals.ts';
 import { auditCommand } from './audit.ts';
 import { checkCommand } from './check.ts';
 import { demoCommand } from './demo.ts';
@@ -33,6 +34,7 @@ const COMMANDS: Record<string, Command> = {
   audit: auditCommand,
   report: reportCommand,
   alerts: alertsCommand,
+  approvals: approvalsCommand,
   lockdown: lockdownCommand,
   revoke: revokeCommand,
   server: serverCommand,

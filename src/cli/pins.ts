@@ -7,9 +7,8 @@
 import { userInfo } from 'node:os';
 import { loadConfigFile } from '../config/load.ts';
 import { configSchema } from '../config/schema.ts';
-import { PIN_KINDS, PIN_VERSION, type PinKind } from '../pins/pin-definition.ts';
-import { definitionDiff } from '../pins/pin-diff.ts';
-import { getEntry, readPinFile, setEntry, updatePinFile, type PinFileData } from '../pins/pin-file.ts';
+import { PIN_KINDS } from '../pins/pin-definition.ts';
+import { decidePins, diffPins, listPins, lockPins, parsePinTarget, trustFileOf, type PinTarget } from '../pins/pin-operations.ts';
 import { pinPaths } from '../pins/pins-from-config.ts';
 import { StateFileError } from '../util/locked-json-file.ts';
 import { CliError, loadOrExplain, parse } from './common.ts';
@@ -39,39 +38,6 @@ Where:
       --state-dir DIR   the state directory (default from --config, else ./portcullis-state)
   -h, --help            this help`;
 
-interface Target {
-  key?: string;
-  name?: string;
-  kind?: PinKind;
-}
-
-function target(arg: string | undefined, kind: string | undefined): Target {
-  if (kind !== undefined && !(PIN_KINDS as readonly string[]).includes(kind)) throw new CliError(`--kind: expected one of ${PIN_KINDS.join(', ')}`);
-  if (!arg) return { kind: kind as PinKind | undefined };
-  const i = arg.indexOf('__');
-  return i > 0 ? { key: arg.slice(0, i), name: arg.slice(i + 2), kind: kind as PinKind | undefined } : { key: arg, kind: kind as PinKind | undefined };
-}
-
-interface Row {
-  key: string;
-  kind: PinKind;
-  name: string;
-}
-
-function rows(d: PinFileData, t: Target): Row[] {
-  const out = new Map<string, Row>();
-  for (const tree of [d.servers, d.observed] as Record<string, Partial<Record<PinKind, Record<string, unknown>>>>[]) {
-    for (const [key, kinds] of Object.entries(tree)) {
-      if (t.key && key !== t.key) continue;
-      for (const kind of PIN_KINDS) {
-        if (t.kind && kind !== t.kind) continue;
-        for (const name of Object.keys(kinds[kind] ?? {})) if (!t.name || name === t.name) out.set(`${key}\u0000${kind}\u0000${name}`, { key, kind, name });
-      }
-    }
-  }
-  return [...out.values()].sort((a, b) => `${a.key}${a.kind}${a.name}`.localeCompare(`${b.key}${b.kind}${b.name}`));
-}
-
 export const pinsCommand: Command = {
   summary: 'tool/prompt/resource/server pins: list, diff, approve, revoke, lock',
   usage,
@@ -81,24 +47,20 @@ export const pinsCommand: Command = {
     if (extra !== undefined) throw new CliError(`one SERVER[__NAME] at a time\n\n${usage}`);
     const config = values.config ? loadOrExplain(() => loadConfigFile(values.config as string)).config : configSchema.parse({ mcp: {} });
     const paths = pinPaths(config, values['state-dir'] as string | undefined);
-    const trustFile = paths.mode === 'lockfile' ? paths.lockfile : paths.stateFile;
-    const t = target(arg, values.kind as string | undefined);
-    const by = `${userInfo().username} (portcullis pins)`;
-    const now = new Date().toISOString();
+    let t: PinTarget;
     try {
-      const state = readPinFile(paths.stateFile);
-      const trust = paths.mode === 'lockfile' ? readPinFile(paths.lockfile) : state;
-      const found = rows({ version: 1, servers: trust.servers, observed: state.observed }, t);
+      t = parsePinTarget(arg, values.kind as string | undefined);
+    } catch (err) {
+      throw new CliError(`--${(err as Error).message}`);
+    }
+    const by = `${userInfo().username} (portcullis pins)`;
+    try {
       switch (sub) {
         case 'list': {
-          const list = found.map((r) => {
-            const pin = getEntry(trust.servers, r.key, r.kind, r.name);
-            const obs = getEntry(state.observed, r.key, r.kind, r.name);
-            return { server: r.key, kind: r.kind, name: r.name, state: obs?.state ?? (pin?.revoked ? 'revoked' : 'pinned'), origin: pin?.origin, pinnedAt: pin?.pinnedAt, findings: obs?.findings ?? [] };
-          });
+          const list = listPins(paths, t);
           if (values.json) process.stdout.write(JSON.stringify(list, null, 2) + '\n');
           else {
-            process.stdout.write(`pins (${paths.mode}: ${trustFile})\n`);
+            process.stdout.write(`pins (${paths.mode}: ${trustFileOf(paths)})\n`);
             for (const r of list) {
               process.stdout.write(`${r.state.padEnd(8)} ${r.server}  ${r.kind}  ${r.name}${r.origin === 'operator' ? '  (approved)' : ''}\n`);
               for (const f of r.findings) process.stdout.write(`         ${f.severity} ${f.rule} at ${f.path ?? '?'}: ${f.excerpt ?? ''}\n`);
@@ -108,49 +70,28 @@ export const pinsCommand: Command = {
         }
         case 'diff': {
           if (!t.key) throw new CliError(`diff needs SERVER[__NAME]\n\n${usage}`);
-          let shown = 0;
-          for (const r of found) {
-            const obs = getEntry(state.observed, r.key, r.kind, r.name);
-            if (!obs) continue;
-            const pin = getEntry(trust.servers, r.key, r.kind, r.name);
-            process.stdout.write(`${r.key} ${r.kind} ${r.name}: ${obs.state} (seen ${obs.seenAt})\n  pinned:   ${pin?.hash ?? '(none)'}\n  observed: ${obs.hash}\n`);
-            for (const l of definitionDiff(pin?.def, obs.def)) process.stdout.write(`  ${l}\n`);
-            for (const f of obs.findings) process.stdout.write(`  finding: ${f.severity} ${f.rule} at ${f.path ?? '?'}: ${f.excerpt ?? ''}\n`);
-            shown++;
+          const diffs = diffPins(paths, t);
+          for (const d of diffs) {
+            process.stdout.write(`${d.server} ${d.kind} ${d.name}: ${d.state} (seen ${d.seenAt})\n  pinned:   ${d.pinnedHash ?? '(none)'}\n  observed: ${d.observedHash}\n`);
+            for (const l of d.lines) process.stdout.write(`  ${l}\n`);
+            for (const f of d.findings) process.stdout.write(`  finding: ${f.severity} ${f.rule} at ${f.path ?? '?'}: ${f.excerpt ?? ''}\n`);
           }
-          if (!shown) process.stdout.write(`nothing waiting for approval under ${arg}\n`);
+          if (!diffs.length) process.stdout.write(`nothing waiting for approval under ${arg}\n`);
           return 0;
         }
         case 'approve':
         case 'revoke': {
           if (!t.key) throw new CliError(`${sub} needs SERVER[__NAME]\n\n${usage}`);
-          const done: string[] = [];
-          updatePinFile(trustFile, (d) => {
-            for (const r of found) {
-              const obs = getEntry(state.observed, r.key, r.kind, r.name);
-              const pin = getEntry(d.servers, r.key, r.kind, r.name);
-              if (sub === 'approve' && obs) setEntry(d.servers, r.key, r.kind, r.name, { hash: obs.hash, def: obs.def, pinnedAt: now, origin: 'operator', by, v: PIN_VERSION });
-              else if (sub === 'approve' && pin?.revoked) setEntry(d.servers, r.key, r.kind, r.name, { ...pin, revoked: undefined, origin: 'operator', pinnedAt: now, by });
-              else if (sub === 'revoke' && pin && !pin.revoked) setEntry(d.servers, r.key, r.kind, r.name, { ...pin, revoked: { at: now, by, reason: values.reason as string | undefined } });
-              else continue;
-              done.push(`${r.key} ${r.kind} ${r.name}`);
-            }
-            return done.length > 0;
-          });
+          const done = decidePins(paths, t, sub, { by, reason: values.reason as string | undefined });
           if (!done.length) throw new CliError(`nothing to ${sub} for ${arg}${t.kind ? ` (${t.kind})` : ''}; see portcullis pins list`, 1);
-          // Approved: no longer waiting. (A gateway re-observes anything still untrusted.)
-          if (sub === 'approve') updatePinFile(paths.stateFile, (d) => { for (const r of found) setEntry(d.observed, r.key, r.kind, r.name, undefined); });
           for (const l of done) process.stdout.write(`${sub === 'approve' ? 'approved' : 'revoked'}: ${l}\n`);
-          process.stdout.write(`written to ${trustFile}; running gateways apply it within a second\n`);
+          process.stdout.write(`written to ${trustFileOf(paths)}; running gateways apply it within a second\n`);
           return 0;
         }
         case 'lock': {
           const out = (values.out as string | undefined) ?? paths.lockfile;
-          updatePinFile(out, (d) => {
-            d.servers = structuredClone(trust.servers);
-            d.observed = {};
-          });
-          process.stdout.write(`${found.length} pin(s) written to ${out}; commit it and set mcp.security.pinning.mode: lockfile\n`);
+          const n = lockPins(paths, out);
+          process.stdout.write(`${n} pin(s) written to ${out}; commit it and set mcp.security.pinning.mode: lockfile\n`);
           return 0;
         }
         default:

@@ -8,10 +8,10 @@
  * an item (the original included) without changing it.
  */
 import { userInfo } from 'node:os';
-import { join } from 'node:path';
 import { loadConfigFile } from '../config/load.ts';
 import { createLogger } from '../monitor/logger.ts';
 import { QUARANTINE_ID, QuarantineStore } from '../quarantine/quarantine-store.ts';
+import { quarantineDirOf, releaseQuarantined } from '../quarantine/quarantine-release.ts';
 import { CliError, loadOrExplain, monitoringOrExplain, parse } from './common.ts';
 import type { Command } from './main.ts';
 
@@ -48,7 +48,7 @@ export const quarantineCommand: Command = {
     if (sub !== 'list' && sub !== 'show' && sub !== 'release') throw new CliError(`expected 'list', 'show ID' or 'release ID'\n\n${usage}`);
     const loaded = values.config ? loadOrExplain(() => loadConfigFile(values.config as string)) : undefined;
     const q = loaded?.config.mcp.security.inspection.quarantine;
-    const dir = (values.dir as string | undefined) ?? (loaded ? (q!.dir ?? join(loaded.config.mcp.state.dir, 'quarantine')) : undefined);
+    const dir = (values.dir as string | undefined) ?? (loaded ? quarantineDirOf(loaded.config) : undefined);
     if (!dir) throw new CliError(`give --config FILE or --dir DIR\n\n${usage}`);
     const store = new QuarantineStore(dir, q ?? { maxBytes: Infinity, maxTotalBytes: Infinity });
     const out = (v: unknown, text: string) => process.stdout.write(values.json ? JSON.stringify(v, null, 2) + '\n' : text);
@@ -68,9 +68,8 @@ export const quarantineCommand: Command = {
     }
     if (!loaded) throw new CliError('release needs --config FILE: it is audited to the configured destinations');
     const by = (values.by as string | undefined) ?? userInfo().username;
-    const item = store.release(id, by)!;
     const m = await monitoringOrExplain(loaded, 'wrap', createLogger({ mode: 'wrap' }));
-    m.audit.emit({ event: 'quarantine_released', principal: by, decision: 'allow', server: item.server, tool: item.tool, rule: item.findings[0]?.rule, reason: `quarantined result ${id} released by ${by}`, detail: { id, quarantinedAt: item.time } });
+    const item = releaseQuarantined(store, id, by, m.audit)!;
     await m.audit.close();
     await m.close();
     out(item, `${describe(item)}\nreleased by ${item.released!.by} at ${item.released!.time} (the call was answered with the notice; nothing is re-sent)\n--- original result ---\n${item.original}\n`);

@@ -75,6 +75,11 @@ export const toolRuleObject = z
     allowedPorts: z.array(z.number().int().min(1).max(65535)).optional().describe('Ports a URL argument may name (the scheme\'s default when none is written).'),
     allowPrivateAddresses: z.boolean().optional().describe('Let URL arguments reach loopback, private, link-local and metadata addresses.'),
     operands: z.array(z.string().min(1)).optional().describe('Arguments passed to a command as operands: a value starting with `-` is refused (option injection).'),
+    approval: z
+      .enum(['required'])
+      .optional()
+      .describe('`required`: a call this rule allows waits for a person\'s yes: the caller\'s user through elicitation when the client declared it, else an operator (`portcullis approvals`, the console). No answer in time: refused (docs/console.md).'),
+    approvalTimeoutSeconds: z.number().positive().max(86_400).optional().describe('How long a call of this rule waits for approval; default: `toolAccess.approvalTimeoutSeconds`.'),
   })
   .superRefine((r, ctx) => {
     if (r.when !== undefined) {

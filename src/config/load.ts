@@ -183,6 +183,7 @@ export function mergeSecurity(base: Security, o: SecurityOverride): Security {
       defaultPolicy: ta?.defaultPolicy ?? base.toolAccess.defaultPolicy,
       allowedTools: ta?.allowedTools ?? base.toolAccess.allowedTools,
       deniedTools: [...base.toolAccess.deniedTools, ...(ta?.deniedTools ?? [])],
+      approvalTimeoutSeconds: ta?.approvalTimeoutSeconds ?? base.toolAccess.approvalTimeoutSeconds,
     },
     // Labels per pattern: the server's own win. Flow rules add up: a global one cannot be lifted.
     toolLabels: { ...base.toolLabels, ...o.toolLabels },

@@ -70,6 +70,10 @@ export const AUDIT_EVENTS = [
   'session_principal_mismatch',
   // Operator re-enabling revoked credentials (src/incident/).
   'credentials_reinstated',
+  // Human approval of a call (src/approvals/): asked, then granted or denied (by whom, how, when).
+  'approval_requested',
+  'approval_granted',
+  'approval_denied',
   // Successful requests other than tool calls: the seed's every-transaction log. Written at level
   // `full`/`debug` or when `events` names them (TRANSACTION_EVENTS), not by default.
   'resource_read',
@@ -93,6 +97,13 @@ const glob = z.string().min(1).describe('A glob: `*` matches any run of characte
 export const toolRuleSchema = z.union([glob, toolRuleObject]);
 export const toolDenySchema = z.union([glob, toolDenyRuleObject]);
 
+const APPROVAL_TIMEOUT = z
+  .number()
+  .positive()
+  .max(86_400)
+  .default(120)
+  .describe('How long a call whose allow rule says `approval: required` waits for a yes before it is refused (APPROVAL_TIMEOUT); a rule\'s own `approvalTimeoutSeconds` wins.');
+
 const toolAccessSchema = z.strictObject({
   defaultPolicy: z
     .enum(['allow', 'deny'])
@@ -100,6 +111,7 @@ const toolAccessSchema = z.strictObject({
     .describe('What happens to a tool that no rule names. `deny`: nothing is callable unless allowed.'),
   allowedTools: z.array(toolRuleSchema).default([]).describe('Allow rules: a glob, or an object with `pattern` and constraints. Matched exactly; `<server>__…` matches only that server\'s tools.'),
   deniedTools: z.array(toolDenySchema).default([]).describe('Deny rules: a glob, or `{pattern, subjects/roles/groups/scopes}` for some callers. Deny always wins over allow; matched case-insensitively (NFKC) against every spelling of the name.'),
+  approvalTimeoutSeconds: APPROVAL_TIMEOUT,
 });
 
 const nameAccessSchema = z.strictObject({
@@ -182,7 +194,7 @@ export const securitySchema = z.strictObject({
   resourceAccess: nameAccessSchema
     .default({ defaultPolicy: 'allow', allowed: [], denied: [] })
     .describe('Which resources (by URI) and resource templates are listed and may be read.'),
-  toolAccess: toolAccessSchema.default({ defaultPolicy: 'deny', allowedTools: [], deniedTools: [] }),
+  toolAccess: toolAccessSchema.default({ defaultPolicy: 'deny', allowedTools: [], deniedTools: [], approvalTimeoutSeconds: 120 }),
   toolLabels: toolLabelsSchema.default({}),
   promptLabels: promptLabelsSchema.default({}),
   resourceLabels: resourceLabelsSchema.default({}),
@@ -212,6 +224,7 @@ export const securityOverrideSchema = z.strictObject({
       defaultPolicy: z.enum(['allow', 'deny']).optional(),
       allowedTools: z.array(toolRuleSchema).optional(),
       deniedTools: z.array(toolDenySchema).optional(),
+      approvalTimeoutSeconds: APPROVAL_TIMEOUT.unwrap().optional(),
     })
     .optional(),
   toolLabels: toolLabelsSchema.optional().describe('Merged over the global labels, per pattern.'),

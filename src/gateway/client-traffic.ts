@@ -19,6 +19,7 @@ export async function handleClientNotification(gw: Gateway, session: Session, ms
       return;
     case 'notifications/cancelled': {
       session.listens.get(msg.params?.requestId as JsonRpcId)?.();
+      if (gw.approvals.cancel(session, msg.params?.requestId)) return; // waiting for approval: nothing upstream yet
       const call = session.inflight.get(msg.params?.requestId as JsonRpcId);
       if (call?.upstreamId !== undefined) {
         call.cancelled = true;
@@ -37,6 +38,7 @@ export async function handleClientNotification(gw: Gateway, session: Session, ms
 }
 
 export async function handleClientResponse(gw: Gateway, session: Session, res: JsonRpcResponse): Promise<void> {
+  if (gw.approvals.asks.settle(session, res)) return; // an answer to the gateway's own question
   const settled = gw.serverRequests.settle(session, res);
   if (!settled) return; // an answer to nothing we asked: dropped
   await settled.upstream.send(settled.message).catch(() => {});

@@ -10,6 +10,7 @@ import { asGatewayError, GatewayError } from '../errors.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { NO_INCIDENT, type IncidentView } from '../incident/incident-control.ts';
 import { ANONYMOUS_REFUSED } from '../checks/authenticate.ts';
+import { stateDirApprovals, type ApprovalGate } from '../approvals/approval-gate.ts';
 import { RateLimiter } from '../checks/rate-limit.ts';
 import { runRequestChain, runResponseChain } from '../pipeline/chain.ts';
 import type { CallContext } from '../pipeline/types.ts';
@@ -55,6 +56,7 @@ export interface GatewayOptions {
   pins?: PinGuard;
   /** Each server's connection, when not the gateway's own: the embedded guard's SDK client (src/embed/). */
   upstreamTransport?: (server: ResolvedServer) => UpstreamTransport;
+  approvals?: ApprovalGate; // human approvals (src/approvals/); default: the store in mcp.state.dir
 }
 
 export class Gateway {
@@ -81,6 +83,7 @@ export class Gateway {
   readonly monitor: GatewayOptions['monitor'];
   readonly pins?: PinGuard;
   readonly upstreamTransport?: (server: ResolvedServer) => UpstreamTransport;
+  readonly approvals: ApprovalGate;
   /** Client `initialize` params used to start upstreams in wrap mode (the client's own, for fidelity). */
   private wrapInit?: Params;
   private stopping = false;
@@ -96,6 +99,7 @@ export class Gateway {
     this.monitor = opts.monitor;
     this.pins = opts.pins;
     this.upstreamTransport = opts.upstreamTransport;
+    this.approvals = opts.approvals ?? stateDirApprovals(loaded.config.mcp.state.dir, { audit: this.audit, log: this.log });
     // An operator's approval or revocation changes what is listed: clients are told to list again.
     if (this.pins) this.pins.onListChanged = (kind) => broadcast(this, { jsonrpc: '2.0', method: `notifications/${kind === 'tool' ? 'tools' : kind === 'prompt' ? 'prompts' : 'resources'}/list_changed` });
     this.rateLimiter = new RateLimiter({ store: new MemoryStore(), clock: opts.clock });
@@ -108,9 +112,7 @@ export class Gateway {
     this.localHandlers = buildLocalHandlers(this);
   }
 
-  get config() {
-    return this.loaded.config;
-  }
+  get config() { return this.loaded.config; }
 
   timeoutMs(s: ResolvedServer): number {
     const sec = Math.min(this.config.mcp.timeouts.requestSeconds, s.effective.sandbox.timeoutSeconds ?? Infinity);
@@ -248,6 +250,7 @@ export class Gateway {
     session.closed = true;
     this.sessions.delete(session);
     this.serverRequests.dropSession(session);
+    this.approvals.dropSession(session);
     this.tasks.dropSession(session);
     for (const end of [...session.listens.values()]) end();
     for (const [, call] of session.inflight) {
@@ -390,6 +393,7 @@ export class Gateway {
     await Promise.allSettled([...this.servers.values()].map((rt) => rt.upstream.close()));
     await this.policy.close();
     this.pins?.stop();
+    await this.approvals.close();
     this.audit.emit({ event: 'gateway_stopped', reason });
     await this.audit.close();
   }

@@ -18,14 +18,23 @@ import { collectLeaves, withLeaves } from './string-leaves.ts';
 
 export const INSPECTED_SERVER_REQUESTS: ReadonlySet<string> = new Set(['sampling/createMessage', 'elicitation/create']);
 
-export async function inspectServerRequest(gw: Gateway, up: Upstream, msg: JsonRpcRequest): Promise<{ msg: JsonRpcRequest } | { refusal: JsonRpcResponse }> {
-  const cfg = gw.effectiveSecurity(up.name).inspection;
+export function inspectServerRequest(gw: Gateway, up: Upstream, msg: JsonRpcRequest): Promise<{ msg: JsonRpcRequest } | { refusal: JsonRpcResponse }> {
+  return inspectOutgoingRequest(gw, up.name, msg);
+}
+
+/**
+ * The same inspection for any request bound for a client on behalf of `server`: the gateway's
+ * own approval question (src/approvals/) quotes the call's arguments to the user, so it is
+ * inspected like a request from that server.
+ */
+export async function inspectOutgoingRequest(gw: Gateway, server: string, msg: JsonRpcRequest): Promise<{ msg: JsonRpcRequest } | { refusal: JsonRpcResponse }> {
+  const cfg = gw.effectiveSecurity(server).inspection;
   const params = msg.params;
   if (!cfg.enabled || !params || !INSPECTED_SERVER_REQUESTS.has(msg.method)) return { msg };
   const v = await inspectLeaves(collectLeaves(params, '/params', { skipRootMeta: true }), cfg, 'result', classifierFor(gw, cfg.injection.classifier));
   if (!v.acted.length && !v.changes.length) return { msg };
   const stop = v.block ?? v.quarantine;
-  emitFindings(gw.audit, { server: up.name, method: msg.method, requestId: msg.id as string | number }, v, 'server-request');
+  emitFindings(gw.audit, { server, method: msg.method, requestId: msg.id as string | number }, v, 'server-request');
   if (stop) {
     const err = new GatewayError('CONTENT_BLOCKED', 'The gateway refused this request');
     return { refusal: { jsonrpc: '2.0', id: msg.id, error: err.toJsonRpcError() } };

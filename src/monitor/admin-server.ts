@@ -3,39 +3,32 @@
  * MCP listener, so the MCP port can be exposed while this one stays on a management network.
  *
  *   GET  /healthz, /readyz        liveness and readiness (open: probes carry no token; they
- *                                  answer a status word, details only with the token)
+ *                                 answer a status word, details only when authenticated)
+ *   GET  /                        the operator console (docs/console.md): its sign-in page
+ *                                 without a session
+ *   POST /console/login           form field `token`: sets the session cookie (admin-auth.ts)
+ *   POST /console/logout          ends it
+ *   GET  /console/session         the session's CSRF token, for the console's scripts
  *   GET  /metrics                 Prometheus text format
- *   GET  /admin/state             lockdown, revocations, disabled servers
- *   POST /admin/lockdown          {"enabled": true, "allow": ["pattern"], "reason": "..."}
- *   POST /admin/revoke            {"all": true} | {"subject"|"session"|"apiKey"|"certificate": "..."}
- *                                  (+ "reinstate": true for a subject, apiKey or certificate)
- *   POST /admin/servers/NAME/disable | /enable   {"reason": "..."}
- *   POST /admin/alerts/ID/ack     {"by": "..."}
+ *   /admin/...                    the admin API (admin-api.ts, admin-views.ts)
  *
- * Everything but the probes needs `Authorization: Bearer <token>`; the configuration holds only
- * the token's SHA-256, compared in constant time. Bodies are capped at 64 KiB and validated.
+ * Everything but the probes, the sign-in page and its stylesheet needs `Authorization: Bearer
+ * <token>` or a console session; a state-changing request made with a session also needs its
+ * CSRF token. Bodies are capped at 64 KiB and validated.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { z } from 'zod';
 import type { Gateway } from '../gateway/gateway.ts';
 import type { IncidentControl } from '../incident/incident-control.ts';
-import { normalizeFingerprint } from '../incident/revocations.ts';
 import type { EventStore } from '../store/event-store.ts';
+import { adminApi, type Actor } from './admin-api.ts';
+import { bearerAuthorized, clearedCookie, ConsoleSessions, sameOrigin, sessionCookie } from './admin-auth.ts';
+import { EventStream } from './admin-events.ts';
+import { HttpError, readBody, send } from './admin-http.ts';
+import { ConsoleAssets } from './console-assets.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 
-const MAX_BODY = 64 * 1024;
-const MAX_TOKEN = 1024;
-
-const lockdownBody = z.strictObject({ enabled: z.boolean(), allow: z.array(z.string().min(1).max(256)).max(100).optional(), reason: z.string().max(500).optional() });
-const id256 = z.string().min(1).max(256).optional();
-const revokeBody = z
-  .strictObject({ all: z.boolean().optional(), subject: id256, session: id256, apiKey: id256, certificate: id256, reinstate: z.boolean().optional(), reason: z.string().max(500).optional() })
-  .refine((b) => Boolean(b.all) || [b.subject, b.session, b.apiKey, b.certificate].some((x) => x !== undefined), { message: 'one of all, subject, session, apiKey, certificate' })
-  .refine((b) => b.certificate === undefined || normalizeFingerprint(b.certificate) !== undefined, { message: 'certificate: a SHA-256 fingerprint (64 hex digits, colons allowed)' })
-  .refine((b) => !b.reinstate || (!b.all && b.session === undefined), { message: 'reinstate applies to a subject, an apiKey or a certificate' });
-const reasonBody = z.strictObject({ reason: z.string().max(500).optional(), by: z.string().max(256).optional() });
+export { hashToken } from './admin-auth.ts';
 
 export interface AdminServerOptions {
   host: string;
@@ -53,56 +46,6 @@ export interface AdminServer {
   close(): Promise<void>;
 }
 
-/** `sha256:<hex>` of a token, as `mcp.admin.tokenHash` holds it. */
-export const hashToken = (token: string): string => `sha256:${createHash('sha256').update(token).digest('hex')}`;
-
-function authorized(req: IncomingMessage, tokenHash: string): boolean {
-  const h = req.headers.authorization;
-  if (typeof h !== 'string' || h.length > MAX_TOKEN + 7) return false;
-  const m = /^Bearer (\S+)$/.exec(h);
-  if (!m) return false;
-  // Both sides are SHA-256 digests of equal length: the comparison leaks nothing about the token.
-  const given = createHash('sha256').update(m[1]).digest();
-  const expected = Buffer.from(tokenHash.slice('sha256:'.length), 'hex');
-  return expected.length === given.length && timingSafeEqual(given, expected);
-}
-
-function send(res: ServerResponse, status: number, body: unknown, type = 'application/json'): void {
-  const text = typeof body === 'string' ? body : JSON.stringify(body);
-  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' }).end(text);
-}
-
-function readJson(req: IncomingMessage): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    let n = 0;
-    const parts: Buffer[] = [];
-    req.on('data', (c: Buffer) => {
-      n += c.length;
-      if (n > MAX_BODY) {
-        reject(Object.assign(new Error('body too large'), { status: 413 }));
-        req.destroy();
-        return;
-      }
-      parts.push(c);
-    });
-    req.on('end', () => {
-      if (!n) return resolve({});
-      try {
-        resolve(JSON.parse(Buffer.concat(parts).toString('utf8')));
-      } catch {
-        reject(Object.assign(new Error('body is not JSON'), { status: 400 }));
-      }
-    });
-    req.on('error', reject);
-  });
-}
-
-function validate<T>(schema: z.ZodType<T>, body: unknown): T {
-  const r = schema.safeParse(body);
-  if (!r.success) throw Object.assign(new Error(`invalid body: ${r.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')}`), { status: 400 });
-  return r.data;
-}
-
 export function readiness(gw: Gateway): { ready: boolean; servers: Record<string, string> } {
   const servers: Record<string, string> = {};
   for (const [name, rt] of gw.servers) servers[name] = gw.incident.isServerDisabled(name) ? 'disabled' : rt.upstream.state;
@@ -110,56 +53,64 @@ export function readiness(gw: Gateway): { ready: boolean; servers: Record<string
 }
 
 export async function startAdminServer(o: AdminServerOptions): Promise<AdminServer> {
+  const assets = new ConsoleAssets();
+  const sessions = new ConsoleSessions();
+  const events = new EventStream(o.gateway.audit);
+
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://admin');
     const path = url.pathname;
-    const authed = authorized(req, o.tokenHash);
+    const remote = req.socket.remoteAddress ?? '?';
+    const bearer = bearerAuthorized(req, o.tokenHash);
+    const session = bearer ? undefined : sessions.of(req);
     if (req.method === 'GET' && path === '/healthz') return send(res, 200, { status: 'ok' });
     if (req.method === 'GET' && path === '/readyz') {
       const r = readiness(o.gateway);
-      return send(res, r.ready ? 200 : 503, authed ? { status: r.ready ? 'ready' : 'not ready', servers: r.servers } : { status: r.ready ? 'ready' : 'not ready' });
+      return send(res, r.ready ? 200 : 503, bearer || session ? { status: r.ready ? 'ready' : 'not ready', servers: r.servers } : { status: r.ready ? 'ready' : 'not ready' });
     }
-    if (!authed) {
-      o.logger.warn({ path, remote: req.socket.remoteAddress }, 'admin request refused: missing or wrong bearer token');
+    if (req.method === 'GET' && path === '/') {
+      const page = assets.page(session ? 'index.html' : 'login.html');
+      return send(res, 200, page.body, page.type);
+    }
+    if (req.method === 'GET' && path === '/console/console.css') return send(res, 200, assets.get(path)!.body, 'text/css; charset=utf-8');
+    if (req.method === 'POST' && path === '/console/login') {
+      // A sign-in from another site's form would plant that site's session (login CSRF).
+      if (!sameOrigin(req)) return send(res, 403, { error: 'cross-origin sign-in refused' });
+      const token = new URLSearchParams((await readBody(req)).toString('utf8')).get('token') ?? '';
+      const s = sessions.signIn(token, o.tokenHash, remote);
+      if (s === 'throttled' || s === 'refused') {
+        o.logger.warn({ remote }, `console sign-in refused${s === 'throttled' ? ': too many failures' : ''}`);
+        const page = assets.loginWith(s === 'throttled' ? 'Too many failed sign-ins: wait a minute.' : 'That token was refused.');
+        return send(res, s === 'throttled' ? 429 : 401, page.body, page.type);
+      }
+      o.logger.info({ remote }, 'console session started');
+      return send(res, 303, '', 'text/plain', { location: '/', 'set-cookie': sessionCookie(s, req) });
+    }
+    if (!bearer && !session) {
+      o.logger.warn({ path, remote }, 'admin request refused: missing or wrong bearer token, and no console session');
       res.setHeader('www-authenticate', 'Bearer realm="portcullis-admin"');
       return send(res, 401, { error: 'unauthorized' });
     }
-    const by = `admin-api@${req.socket.remoteAddress ?? '?'}`;
-    if (req.method === 'GET' && path === '/metrics') return send(res, 200, await o.metrics.registry.metrics(), o.metrics.registry.contentType);
-    if (req.method === 'GET' && path === '/admin/state') return send(res, 200, o.incident.state.current);
-    if (req.method !== 'POST') return send(res, 404, { error: 'not found' });
-    const body = await readJson(req);
-    if (path === '/admin/lockdown') {
-      const b = validate(lockdownBody, body);
-      const s = o.incident.setLockdown(b.enabled, { allow: b.allow, by, reason: b.reason });
-      return send(res, 200, { lockdown: s.lockdown });
+    if (session && req.method !== 'GET' && !sessions.csrfOk(req, session)) {
+      o.logger.warn({ path, remote }, 'console request refused: missing or wrong CSRF token, or another origin');
+      return send(res, 403, { error: 'CSRF check failed' });
     }
-    if (path === '/admin/revoke') {
-      const b = validate(revokeBody, body);
-      const { reason, ...req } = b;
-      const r = o.incident.revoke(req, { by, reason });
-      return send(res, 200, { sessionsEnded: r.sessionsEnded, revocations: r.state.revocations });
+    if (session && req.method === 'GET' && path === '/console/session') return send(res, 200, { csrf: session.csrf, expires: new Date(session.expires).toISOString() });
+    if (session && req.method === 'POST' && path === '/console/logout') {
+      sessions.signOut(session);
+      return send(res, 200, { signedOut: true }, 'application/json', { 'set-cookie': clearedCookie(req) });
     }
-    const srv = /^\/admin\/servers\/([a-z0-9-]{1,63})\/(disable|enable)$/.exec(path);
-    if (srv) {
-      const b = validate(reasonBody, body);
-      if (!o.gateway.servers.has(srv[1])) return send(res, 404, { error: `no server named '${srv[1]}'` });
-      const s = o.incident.setServer(srv[1], srv[2] === 'disable', { by, reason: b.reason });
-      return send(res, 200, { disabledServers: s.disabledServers });
-    }
-    const ack = /^\/admin\/alerts\/(\d{1,15})\/ack$/.exec(path);
-    if (ack && o.store) {
-      const b = validate(reasonBody, body);
-      const ok = await o.store.acknowledgeAlert(Number(ack[1]), b.by ?? by, new Date());
-      return send(res, ok ? 200 : 404, ok ? { acknowledged: Number(ack[1]) } : { error: 'no such unacknowledged alert' });
-    }
-    return send(res, 404, { error: 'not found' });
+    const asset = req.method === 'GET' ? assets.get(path) : undefined;
+    if (asset) return send(res, 200, asset.body, asset.type);
+    const actor: Actor = bearer ? { by: `admin-api@${remote}`, via: 'admin-api' } : { by: `console@${remote}`, via: 'console' };
+    return adminApi({ o, events, actor }, req, res, url);
   };
 
   const server: Server = createServer((req, res) => {
-    route(req, res).catch((err: Error & { status?: number }) => {
-      if (!err.status) o.logger.error({ err: err.message }, 'admin request failed');
-      if (!res.headersSent) send(res, err.status ?? 500, { error: err.status ? err.message : 'internal error' });
+    route(req, res).catch((err: Error) => {
+      const status = err instanceof HttpError ? err.status : undefined;
+      if (!status) o.logger.error({ err: err.message }, 'admin request failed');
+      if (!res.headersSent) send(res, status ?? 500, { error: status ? err.message : 'internal error' });
     });
   });
   server.requestTimeout = 10_000;
@@ -176,6 +127,7 @@ export async function startAdminServer(o: AdminServerOptions): Promise<AdminServ
     url: `http://${host}:${port}`,
     close: () =>
       new Promise<void>((resolve) => {
+        events.close();
         server.close(() => resolve());
         server.closeAllConnections();
       }),

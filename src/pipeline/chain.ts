@@ -37,7 +37,12 @@
  *                         values have their declared types; last, so only calls that pass
  *                         everything spend quota. After the answer, it taints the session (flow);
  *                         resources/read and prompts/get pass their flow rules here too.
- *  11. forward            to the server with gateway ids; then the response chain below.
+ *  11. requireApproval    a call whose allow rule says `approval: required` waits for a person's
+ *                         yes (the caller's user via elicitation, else an operator) or is refused
+ *                         at its timeout. Last before forward: nobody is asked about a call that
+ *                         a cheaper stage would refuse anyway; quota is spent before the question,
+ *                         so a quota also caps how many questions a caller can raise.
+ *  12. forward            to the server with gateway ids; then the response chain below.
  *
  * Server -> client (each answer to a forwarded request):
  *   1. validateResult     MCP result schema and the tool's outputSchema, before anything reads it.
@@ -66,6 +71,7 @@ import { forward } from '../checks/forward.ts';
 import { inspectArguments } from '../checks/inspect-arguments.ts';
 import { inspectResult } from '../checks/inspect-result.ts';
 import { lockdown } from '../checks/lockdown.ts';
+import { requireApproval } from '../checks/require-approval.ts';
 import { revocation } from '../checks/revocation.ts';
 import { route } from '../checks/route.ts';
 import { throttle } from '../checks/throttle.ts';
@@ -75,7 +81,7 @@ import { validateResult } from '../checks/validate-result.ts';
 import { compose } from './compose.ts';
 import type { CallContext } from './types.ts';
 
-export const REQUEST_STAGES = [auditCall, validateMessage, authenticate, revocation, answerLocally, route, methodAllowlist, lockdown, authorize, throttle, validateArguments, inspectArguments, constrainArguments, forward] as const;
+export const REQUEST_STAGES = [auditCall, validateMessage, authenticate, revocation, answerLocally, route, methodAllowlist, lockdown, authorize, throttle, validateArguments, inspectArguments, constrainArguments, requireApproval, forward] as const;
 export const RESPONSE_STAGES = [validateResult, inspectResult, bindTasks] as const;
 
 export const runRequestChain = compose<CallContext>(REQUEST_STAGES);

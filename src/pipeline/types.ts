@@ -53,6 +53,10 @@ export interface CallContext {
   /** The client withdrew the request (notifications/cancelled): it gets no answer (spec, utilities/cancellation). */
   cancelled?: boolean;
   /** What the audit record says about the decision. */
-  audit: { decision?: 'allow' | 'deny' | 'error'; reason?: string; rule?: string; event?: string; argument?: string; task?: string };
+  audit: {
+    decision?: 'allow' | 'deny' | 'error'; reason?: string; rule?: string; event?: string; argument?: string; task?: string;
+    /** The human approval this call waited for (checks/require-approval.ts): who decided, how, when. */
+    approval?: { id: string; approved: boolean; by: string; via: string; at: string; askedVia: string };
+  };
   startedAt: number;
 }

@@ -120,7 +120,7 @@ const patternOf = (r: ToolRule | ToolDenyRule): string => (typeof r === 'string'
 export class ToolPolicy {
   private readonly policy: PatternPolicy<ToolRule, ToolDenyRule>;
 
-  constructor(access: Security['toolAccess']) {
+  constructor(access: Pick<Security['toolAccess'], 'defaultPolicy' | 'allowedTools' | 'deniedTools'>) {
     this.policy = new PatternPolicy(
       access.defaultPolicy,
       compileEntries('tool', 'deniedTools', access.deniedTools, patternOf),

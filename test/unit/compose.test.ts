@@ -106,6 +106,6 @@ test('a stage that throws stops the chain', async () => {
 });
 
 test('the fixed order is the documented one', () => {
-  assert.deepEqual(REQUEST_STAGES.map((s) => s.name), ['auditCall', 'validateMessage', 'authenticate', 'revocation', 'answerLocally', 'route', 'methodAllowlist', 'lockdown', 'authorize', 'throttle', 'validateArguments', 'inspectArguments', 'constrainArguments', 'forward']);
+  assert.deepEqual(REQUEST_STAGES.map((s) => s.name), ['auditCall', 'validateMessage', 'authenticate', 'revocation', 'answerLocally', 'route', 'methodAllowlist', 'lockdown', 'authorize', 'throttle', 'validateArguments', 'inspectArguments', 'constrainArguments', 'requireApproval', 'forward']);
   assert.deepEqual(RESPONSE_STAGES.map((s) => s.name), ['validateResult', 'inspectResult', 'bindTasks']);
 });

@@ -6,6 +6,7 @@ import { serveHttp } from '../transports/http-server.ts';
 import { transportSecurityProblems } from '../tls/readiness.ts';
 import { createLogger, lineLogger } from '../monitor/logger.ts';
 import { pinGuardFromConfig } from '../pins/pins-from-config.ts';
+import { redisCheckStores } from '../state/shared-stores.ts';
 import { CliError, gateUnenforced, loadOrExplain, monitoringOrExplain, onShutdownSignals, parse, pinsOrExplain, printNotes, stateOrExplain } from './common.ts';
 import type { Command } from './main.ts';
 
@@ -47,7 +48,8 @@ export async function startHttpGateway(loaded: LoadedConfig, banner?: (url: stri
   await state?.waitReady(5000).catch((err: Error) => logger.error(`shared state: ${err.message}; starting anyway, calls are refused until it is reachable`));
   const mon = await monitoringOrExplain(loaded, 'run', logger, state);
   const pins = pinsOrExplain(() => pinGuardFromConfig(loaded, { audit: mon.audit, log }));
-  const gw = new Gateway(loaded, { mode: 'run', audit: mon.audit, log, incident: mon.incident, monitor: mon.metrics, pins });
+  const stores = state ? redisCheckStores(state, loaded) : undefined;
+  const gw = new Gateway(loaded, { mode: 'run', audit: mon.audit, log, incident: mon.incident, monitor: mon.metrics, pins, stores });
   const http = await serveHttp(gw);
   await mon.attach(gw).catch(async (err: Error) => {
     await Promise.allSettled([http.close(), gw.shutdown('admin listener failed'), mon.close()]);

@@ -124,6 +124,24 @@ export class RedisConnection {
     return this.keyPrefix + parts.join(':');
   }
 
+  /**
+   * A Lua script as a function: one atomic round trip (EVALSHA, EVAL when Redis does not know it
+   * yet). Every failure, Redis away or a timeout, is `STATE_UNAVAILABLE`.
+   */
+  script<T = unknown>(name: string, lua: string, numberOfKeys: number): (keys: readonly string[], args: readonly (string | number)[]) => Promise<T> {
+    const command = `portcullis_${name}`;
+    const client = this.client as unknown as Record<string, ((...a: (string | number)[]) => Promise<T>) | undefined>;
+    if (!client[command]) this.client.defineCommand(command, { lua, numberOfKeys });
+    const run = client[command]!.bind(this.client);
+    return async (keys, args) => {
+      try {
+        return await run(...keys, ...args);
+      } catch (err) {
+        throw stateUnavailable(err);
+      }
+    };
+  }
+
   /** Called with `true` on every (re)connection and `false` on every loss. */
   onReadyChange(fn: (ready: boolean) => void): () => void {
     this.readyListeners.add(fn);

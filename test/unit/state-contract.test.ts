@@ -61,7 +61,12 @@ const buckets: { name: string; make: () => Promise<StateStore> }[] = [
       const a = new RedisBucketStore(await redis());
       const b = new RedisBucketStore(await redis());
       let n = 0;
-      return { takeToken: (k, c, now) => (n++ % 2 ? a : b).takeToken(k, c, now), delete: (k) => a.delete(k), close: () => {} };
+      return {
+        takeToken: (k, c, now) => (n++ % 2 ? a : b).takeToken(k, c, now),
+        takeTokens: (t, now) => (n++ % 2 ? a : b).takeTokens(t, now),
+        delete: (k) => a.delete(k),
+        close: () => {},
+      };
     },
   },
 ];
@@ -93,6 +98,24 @@ for (const impl of buckets) {
         assert.equal(got.allowed, want.allowed, `allowed at +${now - t0}`);
         assert.ok(Math.abs(got.retryAfterMs - want.retryAfterMs) < 1e-6, `retryAfterMs at +${now - t0}: ${got.retryAfterMs} vs ${want.retryAfterMs}`);
       }
+    });
+
+    test('several buckets in one step: in order, stopping at the first refusal, atomic under concurrency', async () => {
+      const store = await impl.make();
+      const now = Date.now();
+      const session = { key: fresh('session'), cfg: { requestsPerMinute: 60, burstSize: 100, cooldownSeconds: 0 } };
+      const shared = { key: fresh('server'), cfg: { requestsPerMinute: 60, burstSize: 5, cooldownSeconds: 0 } };
+      const after = { key: fresh('after'), cfg: { requestsPerMinute: 60, burstSize: 100, cooldownSeconds: 0 } };
+      const results = await Promise.all(Array.from({ length: 20 }, () => store.takeTokens([session, shared, after], now)));
+      assert.equal(results.filter((r) => r.length === 3 && r.every((x) => x.allowed)).length, 5, 'the shared bucket lets 5 through');
+      for (const r of results.filter((x) => !x.every((y) => y.allowed))) {
+        assert.equal(r.length, 2, 'stops at the refusing bucket');
+        assert.deepEqual([r[0]!.allowed, r[1]!.allowed], [true, false], 'the bucket before it was spent, as separate calls would have');
+      }
+      // The bucket after the refusing one paid only for the 5 that got through: 95 tokens left.
+      const rest = await Promise.all(Array.from({ length: 96 }, () => store.takeToken(after.key, after.cfg, now)));
+      assert.equal(rest.filter((r) => r.allowed).length, 95);
+      assert.equal((await store.takeTokens([], now)).length, 0);
     });
 
     test('keys are independent', async () => {

@@ -76,7 +76,7 @@ interface Over {
 
 function ctx(c: IncidentControl, over: Over = {}): CallContext {
   return {
-    gateway: { incident: c, namespacer: { serverNames: ['files', 'ops', 'evil'] } } as unknown as CallContext['gateway'],
+    services: { incident: c, namespacer: { serverNames: ['files', 'ops', 'evil'] } } as unknown as CallContext['services'],
     session: { closed: over.closed ?? false, stateless: false, principal: { subject: over.subject ?? 'alice', method: over.auth ?? 'jwt', roles: [], issuedAt: over.issuedAt, credential: over.credential } } as unknown as CallContext['session'],
     req: { jsonrpc: '2.0', id: 1, method: over.method ?? 'tools/call' },
     method: over.method ?? 'tools/call',

@@ -43,10 +43,12 @@ function decisionEvent(ctx: CallContext): AuditEventName | undefined {
   if (err.code === 'POLICY_DENIED' || err.code === 'CONTENT_BLOCKED') return 'policy_violation';
   if (SCHEMA_CODES.has(err.code)) return 'schema_validation_failed';
   if (UPSTREAM_CODES.has(err.code)) return 'upstream_error';
-  if (ctx.method === 'tools/call' && (err.code === 'UNKNOWN_TOOL' || err.code === 'LOCKDOWN' || err.code === 'APPROVAL_DENIED' || err.code === 'APPROVAL_TIMEOUT')) return 'tool_denied';
+  // STATE_UNAVAILABLE: refused because shared state (Redis) could not answer; audited like a
+  // denial, since the audit never depends on Redis.
+  if (ctx.method === 'tools/call' && (err.code === 'UNKNOWN_TOOL' || err.code === 'LOCKDOWN' || err.code === 'APPROVAL_DENIED' || err.code === 'APPROVAL_TIMEOUT' || err.code === 'STATE_UNAVAILABLE')) return 'tool_denied';
   if (
     err.code === 'UNKNOWN_TOOL' || err.code === 'UNKNOWN_PROMPT' || err.code === 'UNKNOWN_RESOURCE' || err.code === 'UNKNOWN_TASK' ||
-    err.code === 'UNAUTHENTICATED' || err.code === 'INSUFFICIENT_SCOPE' || err.code === 'LOCKDOWN'
+    err.code === 'UNAUTHENTICATED' || err.code === 'INSUFFICIENT_SCOPE' || err.code === 'LOCKDOWN' || err.code === 'STATE_UNAVAILABLE'
   ) {
     return 'policy_violation';
   }
@@ -61,10 +63,10 @@ export const auditCall: Stage<CallContext> = async (ctx, next) => {
   } finally {
     const event = eventFor(ctx);
     // A read or list nobody selected is not even built: the default level costs nothing more.
-    if (event && (ctx.error || event === 'tool_invoked' || ctx.gateway.audit.records(event))) {
+    if (event && (ctx.error || event === 'tool_invoked' || ctx.services.audit.records(event))) {
       const err = ctx.error;
       const p = ctx.req.params as { arguments?: unknown } | undefined;
-      ctx.gateway.audit.emit({
+      ctx.services.audit.emit({
         event,
         session: ctx.session.id,
         connection: ctx.session.connection,
@@ -86,7 +88,7 @@ export const auditCall: Stage<CallContext> = async (ctx, next) => {
       });
     }
     // Metrics see every request, audited or not (lists, pings).
-    ctx.gateway.monitor?.requestDone(ctx);
+    ctx.services.monitor?.requestDone(ctx);
   }
 };
 
@@ -94,6 +96,6 @@ function detailOf(ctx: CallContext): Record<string, unknown> | undefined {
   const d: Record<string, unknown> = {};
   if (ctx.audit.task !== undefined) d.taskId = ctx.audit.task;
   if (ctx.audit.approval) d.approval = ctx.audit.approval;
-  if (ctx.gateway.audit.level === 'debug' && ctx.responseBytes) d.resultBytes = ctx.responseBytes.length;
+  if (ctx.services.audit.level === 'debug' && ctx.responseBytes) d.resultBytes = ctx.responseBytes.length;
   return Object.keys(d).length ? d : undefined;
 }

@@ -24,14 +24,15 @@ export async function constrainFlow(ctx: CallContext, next: () => Promise<void>)
   const t = ctx.target!;
   const kind = t.kind === 'prompt' ? 'prompt' : 'resource';
   const guards = compileGuards(ctx.security);
-  const gw = ctx.gateway;
+  const gw = ctx.services;
   const labels = (kind === 'prompt' ? guards.promptLabels : guards.resourceLabels).labelsOf({ kind, server: t.server.name, name: t.name!, servers: gw.namespacer.serverNames });
   if (labels.length === 0) {
     await next();
     return;
   }
   const key = flowKey(ctx);
-  const flow = violatedFlowRule(guards.flowRules, gw.policy.flows.labels(key), labels, kind);
+  const taint = await gw.policy.flows.labels(key);
+  const flow = violatedFlowRule(guards.flowRules, taint, labels, kind);
   if (flow) {
     ctx.audit.decision = 'deny';
     ctx.audit.rule = flow.rule;
@@ -39,5 +40,5 @@ export async function constrainFlow(ctx: CallContext, next: () => Promise<void>)
     throw new GatewayError('POLICY_DENIED', 'Request refused by policy');
   }
   await next();
-  if (ctx.response?.result && !ctx.error) gw.policy.flows.add(key, labels);
+  if (labels.some((l) => !taint.has(l)) && ctx.response?.result && !ctx.error) await gw.policy.flows.taint(key, labels);
 }

@@ -26,15 +26,14 @@ export const requireApproval: Stage<CallContext> = async (ctx, next) => {
   // A 2026-07-28 retry after input_required continues a call approved when it started; a forged
   // requestState is refused by `forward`.
   if (isModern(ctx.protocolVersion) && ctx.req.params?.requestState !== undefined) return next();
-  const gw = ctx.gateway;
-  const d = gw.decide('tool', t.server.name, t.name, ctx.session.principal);
+  const d = ctx.services.decide('tool', t.server.name, t.name, ctx.session.principal);
   const rule = d.allowed && d.matchedRule && typeof d.matchedRule !== 'string' ? d.matchedRule : undefined;
   if (rule?.approval !== 'required') return next();
   const seconds = rule.approvalTimeoutSeconds ?? ctx.security.toolAccess.approvalTimeoutSeconds;
   const token = (ctx.req.params?._meta as { progressToken?: unknown } | undefined)?.progressToken;
   let outcome;
   try {
-    outcome = await gw.approvals.decide(gw, {
+    outcome = await ctx.services.askApproval({
       session: ctx.session, related: ctx.req.id, protocolVersion: ctx.protocolVersion, server: t.server.name, tool: t.name,
       args: ctx.auditArguments ?? ctx.req.params?.arguments, timeoutMs: seconds * 1000,
       progressToken: typeof token === 'string' || typeof token === 'number' ? (token as ProgressToken) : undefined,

@@ -3,6 +3,7 @@
  * (`pipeline/chain.ts`). Transports (stdio, Streamable HTTP) hand it raw bytes and a session;
  * it answers through `session.send`.
  */
+import type { ApprovalAsk, ApprovalOutcome } from '../approvals/approval-gate.ts';
 import { userInfo } from 'node:os';
 import type { LoadedConfig, ResolvedServer } from '../config/load.ts';
 import type { Security } from '../config/schema.ts';
@@ -23,6 +24,7 @@ import { parseJsonBytes } from '../protocol/safe-json.ts';
 import { rememberWireSize } from '../protocol/wire-size.ts';
 import { SandboxLauncher } from '../sandbox/launcher.ts';
 import { MemoryStore } from '../state/memory-store.ts';
+import type { CheckStores } from '../state/shared-stores.ts';
 import { buildLocalHandlers, type LocalHandler } from './local-handlers.ts';
 import { InputRequiredTable } from './input-required.ts';
 import { Listeners } from './listeners.ts';
@@ -57,6 +59,8 @@ export interface GatewayOptions {
   /** Each server's connection, when not the gateway's own: the embedded guard's SDK client (src/embed/). */
   upstreamTransport?: (server: ResolvedServer) => UpstreamTransport;
   approvals?: ApprovalGate; // human approvals (src/approvals/); default: the store in mcp.state.dir
+  /** Shared stores for the checks (mcp.state.url, state/shared-stores.ts); none: this process's. */
+  stores?: CheckStores;
 }
 
 export class Gateway {
@@ -102,8 +106,8 @@ export class Gateway {
     this.approvals = opts.approvals ?? stateDirApprovals(loaded.config.mcp.state.dir, { audit: this.audit, log: this.log });
     // An operator's approval or revocation changes what is listed: clients are told to list again.
     if (this.pins) this.pins.onListChanged = (kind) => broadcast(this, { jsonrpc: '2.0', method: `notifications/${kind === 'tool' ? 'tools' : kind === 'prompt' ? 'prompts' : 'resources'}/list_changed` });
-    this.rateLimiter = new RateLimiter({ store: new MemoryStore(), clock: opts.clock });
-    this.policy = new PolicyRuntime(loaded);
+    this.rateLimiter = new RateLimiter({ store: opts.stores?.buckets ?? new MemoryStore(), clock: opts.clock });
+    this.policy = new PolicyRuntime(loaded, opts.stores);
     this.namespacer = new Namespacer(loaded.servers.map((s) => s.name));
     this.sandbox = new SandboxLauncher({ audit: this.audit, log: this.log });
     for (const server of loaded.servers) {
@@ -320,7 +324,7 @@ export class Gateway {
 
   async handleRequest(session: Session, req: JsonRpcRequest): Promise<void> {
     const ctx: CallContext = {
-      gateway: this,
+      services: this,
       session,
       req,
       method: req.method,
@@ -376,6 +380,10 @@ export class Gateway {
     const init = only?.upstream.init;
     if (!init) return GATEWAY_INFO;
     return this.pins ? this.pins.presentInit(only.server.name, init).serverInfo : init.serverInfo;
+  }
+
+  askApproval(a: ApprovalAsk): Promise<ApprovalOutcome> {
+    return this.approvals.decide(this, a);
   }
 
   async responseChain(ctx: CallContext): Promise<void> {

@@ -70,19 +70,19 @@ export async function adminApi(c: AdminContext, req: IncomingMessage, res: Serve
   const body = await readJson(req);
   if (path === '/admin/lockdown') {
     const b = validate(lockdownBody, body);
-    const s = o.incident.setLockdown(b.enabled, { allow: b.allow, by, reason: b.reason });
+    const s = await o.incident.setLockdown(b.enabled, { allow: b.allow, by, reason: b.reason });
     return send(res, 200, { lockdown: s.lockdown });
   }
   if (path === '/admin/revoke') {
     const { reason, ...what } = validate(revokeBody, body);
-    const r = o.incident.revoke(what, { by, reason });
+    const r = await o.incident.revoke(what, { by, reason });
     return send(res, 200, { sessionsEnded: r.sessionsEnded, revocations: r.state.revocations });
   }
   const srv = /^\/admin\/servers\/([a-z0-9-]{1,63})\/(disable|enable)$/.exec(path);
   if (srv) {
     const b = validate(reasonBody, body);
     if (!o.gateway.servers.has(srv[1])) return send(res, 404, { error: `no server named '${srv[1]}'` });
-    const s = o.incident.setServer(srv[1], srv[2] === 'disable', { by, reason: b.reason });
+    const s = await o.incident.setServer(srv[1], srv[2] === 'disable', { by, reason: b.reason });
     return send(res, 200, { disabledServers: s.disabledServers });
   }
   const ap = /^\/admin\/approvals\/([^/]{1,64})\/(approve|deny)$/.exec(path);

@@ -17,6 +17,7 @@
  * CSRF token. Bodies are capped at 64 KiB and validated.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { GatewayError } from '../errors.ts';
 import type { Gateway } from '../gateway/gateway.ts';
 import type { IncidentControl } from '../incident/incident-control.ts';
 import type { EventStore } from '../store/event-store.ts';
@@ -39,6 +40,8 @@ export interface AdminServerOptions {
   metrics: Metrics;
   store?: EventStore;
   logger: Logger;
+  /** Shared state (mcp.state.url): not ready while it is unreachable (calls are refused then). */
+  state?: { readonly ready: boolean };
 }
 
 export interface AdminServer {
@@ -46,10 +49,14 @@ export interface AdminServer {
   close(): Promise<void>;
 }
 
-export function readiness(gw: Gateway): { ready: boolean; servers: Record<string, string> } {
+export function readiness(gw: Gateway, state?: { readonly ready: boolean }): { ready: boolean; servers: Record<string, string>; state?: string } {
   const servers: Record<string, string> = {};
+  // Checked first: while shared state is away the incident state cannot be read either.
+  if (state && !state.ready) return { ready: false, servers, state: 'unreachable' };
   for (const [name, rt] of gw.servers) servers[name] = gw.incident.isServerDisabled(name) ? 'disabled' : rt.upstream.state;
-  return { ready: Object.values(servers).some((s) => s === 'ready'), servers };
+  const serving = Object.values(servers).some((s) => s === 'ready');
+  if (!state) return { ready: serving, servers };
+  return { ready: serving && state.ready, servers, state: state.ready ? 'ready' : 'unreachable' };
 }
 
 export async function startAdminServer(o: AdminServerOptions): Promise<AdminServer> {
@@ -65,8 +72,8 @@ export async function startAdminServer(o: AdminServerOptions): Promise<AdminServ
     const session = bearer ? undefined : sessions.of(req);
     if (req.method === 'GET' && path === '/healthz') return send(res, 200, { status: 'ok' });
     if (req.method === 'GET' && path === '/readyz') {
-      const r = readiness(o.gateway);
-      return send(res, r.ready ? 200 : 503, bearer || session ? { status: r.ready ? 'ready' : 'not ready', servers: r.servers } : { status: r.ready ? 'ready' : 'not ready' });
+      const r = readiness(o.gateway, o.state);
+      return send(res, r.ready ? 200 : 503, bearer || session ? { status: r.ready ? 'ready' : 'not ready', servers: r.servers, ...(r.state ? { state: r.state } : {}) } : { status: r.ready ? 'ready' : 'not ready' });
     }
     if (req.method === 'GET' && path === '/') {
       const page = assets.page(session ? 'index.html' : 'login.html');
@@ -108,7 +115,8 @@ export async function startAdminServer(o: AdminServerOptions): Promise<AdminServ
 
   const server: Server = createServer((req, res) => {
     route(req, res).catch((err: Error) => {
-      const status = err instanceof HttpError ? err.status : undefined;
+      // Shared state away (mcp.state.url): the change was not made; 503, the caller may retry.
+      const status = err instanceof HttpError ? err.status : err instanceof GatewayError && err.code === 'STATE_UNAVAILABLE' ? 503 : undefined;
       if (!status) o.logger.error({ err: err.message }, 'admin request failed');
       if (!res.headersSent) send(res, status ?? 500, { error: status ? err.message : 'internal error' });
     });

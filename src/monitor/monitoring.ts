@@ -14,7 +14,11 @@ import { loadSigner, type CheckpointSigner } from '../audit/signing-keys.ts';
 import type { LoadedConfig } from '../config/load.ts';
 import type { Gateway } from '../gateway/gateway.ts';
 import { IncidentControl } from '../incident/incident-control.ts';
-import { INCIDENT_FILE, IncidentState } from '../incident/incident-state.ts';
+import { INCIDENT_FILE, IncidentState, type IncidentStore } from '../incident/incident-state.ts';
+import { RedisIncidentState } from '../incident/redis-incident-state.ts';
+import type { RedisConnection } from '../state/redis-connection.ts';
+import { RedisAlertWindows } from '../state/redis-alert-windows.ts';
+import type { GatewayError } from '../errors.ts';
 import type { EventStore } from '../store/event-store.ts';
 import { storeFromConfig } from '../store/open-store.ts';
 import { StoreAuditSink } from '../store/store-audit-sink.ts';
@@ -43,7 +47,16 @@ export interface Monitoring {
   close(): Promise<void>;
 }
 
-export async function startMonitoring(loaded: LoadedConfig, mode: 'run' | 'wrap', logger: Logger, clock?: () => Date): Promise<Monitoring> {
+/** The incident state in Redis, read once now; Redis not answering yet is not fatal (calls are refused until it does). */
+async function sharedIncidentState(conn: RedisConnection, logger: Logger): Promise<RedisIncidentState> {
+  const state = new RedisIncidentState(conn);
+  await state.load().catch((err: GatewayError) => logger.error(`incident state: ${err.detail ?? err.message}`));
+  // Like a corrupt incident.json: an operator's problem, reported at start (not "no lockdown").
+  if (state.corrupt) throw new MonitoringError(state.corrupt);
+  return state;
+}
+
+export async function startMonitoring(loaded: LoadedConfig, mode: 'run' | 'wrap', logger: Logger, clock?: () => Date, shared?: RedisConnection): Promise<Monitoring> {
   const cfg = loaded.config;
   const a = cfg.mcp.security.audit;
   const stateDir = cfg.mcp.state.dir;
@@ -121,12 +134,16 @@ export async function startMonitoring(loaded: LoadedConfig, mode: 'run' | 'wrap'
     }
     delivery?.kick();
   };
-  const engine = new AlertEngine(cfg.mcp.security.alerting, onAlert, clock ? () => clock().getTime() : Date.now);
+  const engine = new AlertEngine(cfg.mcp.security.alerting, onAlert, clock ? () => clock().getTime() : Date.now, {
+    // Several replicas: counted across all of them, raised by one (state/redis-alert-windows.ts).
+    windows: shared ? new RedisAlertWindows(shared, { log: (l) => logger.warn(l) }) : undefined,
+    onError: (err) => logger.error({ err: err.message }, 'alert evaluation failed'),
+  });
   audit.observe((r) => engine.observe(r));
 
-  let state: IncidentState;
+  let state: IncidentStore;
   try {
-    state = new IncidentState(join(stateDir, INCIDENT_FILE));
+    state = shared ? await sharedIncidentState(shared, logger) : new IncidentState(join(stateDir, INCIDENT_FILE));
   } catch (err) {
     throw new MonitoringError((err as Error).message);
   }
@@ -146,7 +163,7 @@ export async function startMonitoring(loaded: LoadedConfig, mode: 'run' | 'wrap'
       const adm = cfg.mcp.admin;
       if (mode === 'run' && adm.enabled) {
         try {
-          m.admin = await startAdminServer({ host: adm.host, port: adm.port, tokenHash: adm.tokenHash!, gateway: gw, incident, metrics, store: storeSink?.store, logger });
+          m.admin = await startAdminServer({ host: adm.host, port: adm.port, tokenHash: adm.tokenHash!, gateway: gw, incident, metrics, store: storeSink?.store, logger, state: shared });
         } catch (err) {
           throw new MonitoringError(`${loaded.file}: mcp.admin: cannot listen on ${adm.host}:${adm.port}: ${(err as Error).message}`);
         }

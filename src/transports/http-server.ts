@@ -28,6 +28,7 @@ import { LEGACY_VERSIONS } from '../protocol/revisions.ts';
 import { listenerTlsOptions, watchCertificates, type Reloader } from '../tls/listener-context.ts';
 import { tlsInfo } from '../tls/peer-info.ts';
 import { admitModern, header, isModernMessage } from './modern-admission.ts';
+import { ClientAddress } from './client-address.ts';
 import { readRequestBody } from './read-body.ts';
 import { requestGuard, type RequestGuard } from './request-guard.ts';
 import { OK_JSON, SessionStreams, type Status } from './session-streams.ts';
@@ -54,13 +55,15 @@ export async function serveHttp(gw: Gateway): Promise<HttpServerHandle> {
   const requireAuth = gw.config.mcp.security.requireAuth;
 
   const resumability = gw.config.mcp.listen.resumability;
+  // Behind a load balancer: the caller's address from the trusted proxies' header (client-address.ts).
+  const callers = new ClientAddress(gw.config.mcp.listen);
   const makeSession = (req: IncomingMessage, stateless: boolean, principal: Principal): Session => {
     // 2026-07-28 removed resumability (SEP-2575): a stateless request's streams have no ids.
     const policy = resumability.enabled && !stateless ? { ...resumability, ttlMs: resumability.ttlSeconds * 1000 } : undefined;
     const state = new SessionStreams(policy, (id) => abandon(session, id));
     const session: Session = new Session({
       principal,
-      connection: `http:${req.socket.remoteAddress}:${req.socket.remotePort}`,
+      connection: callers.connection(req),
       stateless,
       send: (message, related, final, error) => state.deliver(message, related, final, error && answerStatus(error, session)),
     });
@@ -111,7 +114,7 @@ export async function serveHttp(gw: Gateway): Promise<HttpServerHandle> {
    */
   const identify = async (req: IncomingMessage, res: ServerResponse): Promise<Principal | undefined> => {
     const o = await auth.authenticate(req);
-    const connection = `http:${req.socket.remoteAddress}:${req.socket.remotePort}`;
+    const connection = callers.connection(req);
     if (o.ok && (o.principal.method !== 'anonymous' || !requireAuth)) return o.principal;
     const fail = o.ok ? { status: 401, reason: 'requireAuth: no credential presented', error: undefined, scope: undefined, method: undefined, subject: undefined } : o;
     const code = fail.status === 403 ? 'INSUFFICIENT_SCOPE' : fail.status === 400 ? 'INVALID_REQUEST' : 'UNAUTHENTICATED';
@@ -139,7 +142,7 @@ export async function serveHttp(gw: Gateway): Promise<HttpServerHandle> {
       gw.audit.emit({
         event: 'session_principal_mismatch',
         session: session.id,
-        connection: `http:${req.socket.remoteAddress}:${req.socket.remotePort}`,
+        connection: callers.connection(req),
         principal: principal.subject,
         authMethod: principal.method,
         decision: 'deny',
@@ -161,7 +164,7 @@ export async function serveHttp(gw: Gateway): Promise<HttpServerHandle> {
     const read = await readRequestBody(req, max);
     if ('head' in read) {
       const id = frameId(read.head, read.tail);
-      gw.audit.emit({ event: 'schema_validation_failed', connection: `http:${req.socket.remoteAddress}`, requestId: id ?? undefined, decision: 'deny', reason: `body over ${max} bytes`, code: 'MESSAGE_TOO_LARGE' });
+      gw.audit.emit({ event: 'schema_validation_failed', connection: callers.connection(req), requestId: id ?? undefined, decision: 'deny', reason: `body over ${max} bytes`, code: 'MESSAGE_TOO_LARGE' });
       return reject(res, new GatewayError('MESSAGE_TOO_LARGE', `Message exceeds the limit of ${max} bytes`), id);
     }
     const body = read.body;
@@ -176,14 +179,14 @@ export async function serveHttp(gw: Gateway): Promise<HttpServerHandle> {
     const modern = isModernMessage(parsed, req);
     const refusal = modern ? admitModern(parsed, req) : undefined;
     if (refusal) {
-      gw.audit.emit({ event: 'schema_validation_failed', connection: `http:${req.socket.remoteAddress}`, decision: 'deny', reason: refusal.reason, code: refusal.error.code });
+      gw.audit.emit({ event: 'schema_validation_failed', connection: callers.connection(req), decision: 'deny', reason: refusal.reason, code: refusal.error.code });
       return reject(res, refusal.error, parsed.kind === 'request' ? parsed.msg.id : null, {}, true);
     }
     // 2025-06-18+ (transports, protocol version header): "an invalid or unsupported
     // MCP-Protocol-Version" MUST get 400 Bad Request.
     const pv = header(req, 'mcp-protocol-version');
     if (!modern && pv !== undefined && !LEGACY_VERSIONS.includes(pv)) {
-      gw.audit.emit({ event: 'schema_validation_failed', connection: `http:${req.socket.remoteAddress}`, decision: 'deny', reason: `unsupported MCP-Protocol-Version ${pv}`, code: 'INVALID_REQUEST' });
+      gw.audit.emit({ event: 'schema_validation_failed', connection: callers.connection(req), decision: 'deny', reason: `unsupported MCP-Protocol-Version ${pv}`, code: 'INVALID_REQUEST' });
       return reject(res, new GatewayError('INVALID_REQUEST', 'Bad Request: Unsupported protocol version'), parsed.kind === 'request' ? parsed.msg.id : null);
     }
     if (!session) {
@@ -233,7 +236,7 @@ export async function serveHttp(gw: Gateway): Promise<HttpServerHandle> {
     const last = header(req, 'last-event-id');
     if (last !== undefined) {
       if (!state.resume(last, res, headers)) {
-        gw.audit.emit({ event: 'policy_violation', session: session.id, connection: `http:${req.socket.remoteAddress}`, principal: principal.subject, decision: 'deny', reason: 'Last-Event-ID names no resumable stream of this session', code: 'INVALID_REQUEST' });
+        gw.audit.emit({ event: 'policy_violation', session: session.id, connection: callers.connection(req), principal: principal.subject, decision: 'deny', reason: 'Last-Event-ID names no resumable stream of this session', code: 'INVALID_REQUEST' });
         return reject(res, new GatewayError('INVALID_REQUEST', 'Bad Request: that stream cannot be resumed'));
       }
     } else if (!state.openGet(res, headers, (session.protocolVersion ?? '') >= RESUMABLE_FROM)) {
@@ -272,7 +275,7 @@ export async function serveHttp(gw: Gateway): Promise<HttpServerHandle> {
       // Origin/Host before anything else (DNS rebinding): the request is not looked at further.
       const verdict = guard.check(req);
       if (!verdict.ok) {
-        gw.audit.emit({ event: 'policy_violation', connection: `http:${req.socket.remoteAddress}`, decision: 'deny', reason: verdict.reason, code: 'ORIGIN_REJECTED' });
+        gw.audit.emit({ event: 'policy_violation', connection: callers.connection(req), decision: 'deny', reason: verdict.reason, code: 'ORIGIN_REJECTED' });
         return reject(res, new GatewayError('ORIGIN_REJECTED', 'Forbidden: Origin or Host not allowed'));
       }
       if (guard.cors(req, res)) return;

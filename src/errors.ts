@@ -39,6 +39,7 @@ export type GatewayErrorCode =
   | 'SESSION_NOT_FOUND'
   | 'UNSUPPORTED_PROTOCOL_VERSION'
   | 'SHUTTING_DOWN'
+  | 'STATE_UNAVAILABLE'
   | 'LOCKDOWN'
   | 'CONTENT_BLOCKED'
   | 'CANCELLED'
@@ -101,6 +102,9 @@ export const ERROR_TABLE: Readonly<Record<GatewayErrorCode, WireMapping>> = Obje
   // 2026-07-28 defines -32022 (data: {supported, requested}).
   UNSUPPORTED_PROTOCOL_VERSION: { rpc: -32022, http: 400, http2026: 400 },
   SHUTTING_DOWN: { rpc: -32017, http: 503 },
+  // The shared state (mcp.state.url, Redis) cannot answer: the call is refused (fail closed),
+  // retryable like a shutdown, so the same code; `data.reason` tells them apart.
+  STATE_UNAVAILABLE: { rpc: -32017, http: 503 },
   // The operator's emergency lockdown: said plainly (not disguised as an unknown tool), so
   // clients stop retrying and people know why.
   LOCKDOWN: { rpc: -32018, http: 200 },

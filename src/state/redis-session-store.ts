@@ -13,52 +13,57 @@ import type { Redis } from 'ioredis';
 import { parseRecord, serializeRecord, type SessionRecord } from '../gateway/session-record.ts';
 import type { SessionStore } from './session-store.ts';
 
-export const SESSION_KEY_PREFIX = 'portcullis:session:';
-
 /** How Redis names a session (its key here, its channel in session-bus.ts): never by its id. */
 export function sessionDigest(id: string): string {
   return createHash('sha256').update(id).digest('hex');
 }
 
-export function sessionKeyOf(id: string): string {
-  return SESSION_KEY_PREFIX + sessionDigest(id);
+/** `prefix`: mcp.state.keyPrefix, so several deployments can share one Redis. */
+export function sessionKeyOf(prefix: string, id: string): string {
+  return `${prefix}session:${sessionDigest(id)}`;
 }
 
 export class RedisSessionStore implements SessionStore {
   readonly shared = true;
   private readonly redis: Redis;
   private readonly onDamaged: (detail: string) => void;
+  private readonly prefix: string;
 
   /** `redis`: the replica's shared connection (state/redis-connection.ts); not closed here. */
-  constructor(redis: Redis, opts: { onDamaged?: (detail: string) => void } = {}) {
+  constructor(redis: Redis, opts: { prefix?: string; onDamaged?: (detail: string) => void } = {}) {
     this.redis = redis;
+    this.prefix = opts.prefix ?? 'portcullis:';
     this.onDamaged = opts.onDamaged ?? (() => {});
   }
 
   async save(rec: SessionRecord, ttlMs: number): Promise<void> {
-    await this.redis.set(sessionKeyOf(rec.id), serializeRecord(rec), 'PX', Math.max(1, Math.ceil(ttlMs)));
+    await this.redis.set(this.key(rec.id), serializeRecord(rec), 'PX', Math.max(1, Math.ceil(ttlMs)));
   }
 
   async touch(id: string, ttlMs: number): Promise<SessionRecord | undefined> {
-    return this.read(id, await this.redis.getexBuffer(sessionKeyOf(id), 'PX', Math.max(1, Math.ceil(ttlMs))));
+    return this.read(id, await this.redis.getexBuffer(this.key(id), 'PX', Math.max(1, Math.ceil(ttlMs))));
   }
 
   async peek(id: string): Promise<SessionRecord | undefined> {
-    return this.read(id, await this.redis.getBuffer(sessionKeyOf(id)));
+    return this.read(id, await this.redis.getBuffer(this.key(id)));
   }
 
   async delete(id: string): Promise<boolean> {
-    return (await this.redis.del(sessionKeyOf(id))) > 0;
+    return (await this.redis.del(this.key(id))) > 0;
   }
 
   async close(): Promise<void> {}
+
+  private key(id: string): string {
+    return sessionKeyOf(this.prefix, id);
+  }
 
   /** A record that does not parse, or names another session, is treated as absent (and reported). */
   private read(id: string, raw: Buffer | null): SessionRecord | undefined {
     if (raw === null) return undefined;
     const rec = parseRecord(raw);
     if (!rec || rec.id !== id) {
-      this.onDamaged(`session record under ${sessionKeyOf(id)} is damaged or not this version's; the session is treated as ended`);
+      this.onDamaged(`session record under ${this.key(id)} is damaged or not this version's; the session is treated as ended`);
       return undefined;
     }
     return rec;

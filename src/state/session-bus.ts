@@ -36,7 +36,6 @@ export interface SessionBus {
   close(): Promise<void>;
 }
 
-const CHANNEL_PREFIX = 'portcullis:session-bus:';
 const PUBLISH_TIMEOUT_MS = 2000;
 
 export function newReplicaId(): string {
@@ -50,10 +49,12 @@ export class RedisSessionBus implements SessionBus {
   private readonly handlers = new Map<string, BusHandler>();
   private readonly maxBytes: number;
   private readonly log: (line: string) => void;
+  private readonly prefix: string;
 
-  /** `redis`: the replica's connection (publishes); a duplicate of it subscribes. */
-  constructor(redis: Redis, opts: { replica: string; maxBytes: number; log: (line: string) => void }) {
+  /** `redis`: the replica's connection (publishes); a duplicate of it subscribes. `prefix`: mcp.state.keyPrefix. */
+  constructor(redis: Redis, opts: { replica: string; maxBytes: number; log: (line: string) => void; prefix?: string }) {
     this.replica = opts.replica;
+    this.prefix = opts.prefix ?? 'portcullis:';
     this.pub = redis;
     this.sub = redis.duplicate();
     this.maxBytes = opts.maxBytes;
@@ -64,14 +65,14 @@ export class RedisSessionBus implements SessionBus {
   }
 
   join(sessionId: string, handler: BusHandler): void {
-    const channel = channelOf(sessionId);
+    const channel = this.channel(sessionId);
     const had = this.handlers.has(channel);
     this.handlers.set(channel, handler);
     if (!had) void this.sub.subscribe(channel).catch((err: Error) => this.log(`session bus: subscribe failed (${err.message}); this replica misses messages for one session until it reconnects`));
   }
 
   leave(sessionId: string): void {
-    const channel = channelOf(sessionId);
+    const channel = this.channel(sessionId);
     if (this.handlers.delete(channel)) void this.sub.unsubscribe(channel).catch(() => {});
   }
 
@@ -86,7 +87,7 @@ export class RedisSessionBus implements SessionBus {
       timer = setTimeout(() => reject(new Error(`publish not acknowledged within ${PUBLISH_TIMEOUT_MS} ms`)), PUBLISH_TIMEOUT_MS);
     });
     try {
-      return await Promise.race([this.pub.publish(channelOf(sessionId), payload), timeout]);
+      return await Promise.race([this.pub.publish(this.channel(sessionId), payload), timeout]);
     } finally {
       clearTimeout(timer);
     }
@@ -95,6 +96,10 @@ export class RedisSessionBus implements SessionBus {
   async close(): Promise<void> {
     this.handlers.clear();
     this.sub.disconnect();
+  }
+
+  private channel(sessionId: string): string {
+    return `${this.prefix}session-bus:${sessionDigest(sessionId)}`;
   }
 
   private receive(channel: string, payload: Buffer): void {
@@ -112,8 +117,4 @@ export class RedisSessionBus implements SessionBus {
     if (msg.op === 'ended' && typeof msg.reason === 'string') return handler({ op: 'ended', reason: msg.reason });
     this.log(`session bus: a message of unknown shape was dropped`);
   }
-}
-
-function channelOf(sessionId: string): string {
-  return CHANNEL_PREFIX + sessionDigest(sessionId);
 }

@@ -40,7 +40,7 @@ export const constrainArguments: Stage<CallContext> = async (ctx, next) => {
       def: t.tool.def,
       args: (ctx.req.params?.arguments ?? {}) as Record<string, unknown>,
       principal: s.principal,
-      session: { id: s.id, labels: rt.flows.labels(key), protocolVersion: ctx.protocolVersion, client: s.clientInfo },
+      session: { id: s.id, labels: await rt.flows.labels(key), protocolVersion: ctx.protocolVersion, client: s.clientInfo },
       nowMs: Date.now(),
     },
     {
@@ -64,5 +64,5 @@ export const constrainArguments: Stage<CallContext> = async (ctx, next) => {
     throw new GatewayError('POLICY_DENIED', 'Request refused by policy');
   }
   await next();
-  if (decision.labels.length && ctx.response?.result && !ctx.error) rt.flows.add(key, decision.labels);
+  if (decision.labels.length && ctx.response?.result && !ctx.error) await rt.flows.taint(key, decision.labels);
 };

@@ -31,7 +31,7 @@ export async function constrainFlow(ctx: CallContext, next: () => Promise<void>)
     return;
   }
   const key = flowKey(ctx);
-  const flow = violatedFlowRule(guards.flowRules, gw.policy.flows.labels(key), labels, kind);
+  const flow = violatedFlowRule(guards.flowRules, await gw.policy.flows.labels(key), labels, kind);
   if (flow) {
     ctx.audit.decision = 'deny';
     ctx.audit.rule = flow.rule;
@@ -39,5 +39,5 @@ export async function constrainFlow(ctx: CallContext, next: () => Promise<void>)
     throw new GatewayError('POLICY_DENIED', 'Request refused by policy');
   }
   await next();
-  if (ctx.response?.result && !ctx.error) gw.policy.flows.add(key, labels);
+  if (ctx.response?.result && !ctx.error) await gw.policy.flows.taint(key, labels);
 }

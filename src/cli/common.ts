@@ -9,6 +9,7 @@ import type { Config } from '../config/schema.ts';
 import type { Gateway } from '../gateway/gateway.ts';
 import type { Logger } from '../monitor/logger.ts';
 import { MonitoringError, startMonitoring, type Monitoring } from '../monitor/monitoring.ts';
+import { openStateConnection, StateConfigError, type RedisConnection } from '../state/redis-connection.ts';
 import { StateFileError } from '../util/locked-json-file.ts';
 
 export class CliError extends Error {
@@ -59,11 +60,21 @@ export function printNotes(loaded: LoadedConfig): void {
 }
 
 /** The audit sinks, alerting, metrics and incident state; a configuration mistake is a CLI error. */
-export async function monitoringOrExplain(loaded: LoadedConfig, mode: 'run' | 'wrap', logger: Logger): Promise<Monitoring> {
+export async function monitoringOrExplain(loaded: LoadedConfig, mode: 'run' | 'wrap', logger: Logger, state?: RedisConnection): Promise<Monitoring> {
   try {
-    return await startMonitoring(loaded, mode, logger);
+    return await startMonitoring(loaded, mode, logger, undefined, state);
   } catch (err) {
     if (err instanceof MonitoringError) throw new CliError(err.message, 1);
+    throw err;
+  }
+}
+
+/** The shared-state connection (`mcp.state.url`), or undefined without one. */
+export function stateOrExplain(loaded: LoadedConfig, logger: Logger): RedisConnection | undefined {
+  try {
+    return openStateConnection(loaded.config.mcp.state, { log: { info: (m) => logger.info(m), warn: (m) => logger.warn(m), error: (m) => logger.error(m) } });
+  } catch (err) {
+    if (err instanceof StateConfigError) throw new CliError(`${loaded.file}: ${err.message}`, 1);
     throw err;
   }
 }

@@ -6,7 +6,8 @@ import { serveHttp } from '../transports/http-server.ts';
 import { transportSecurityProblems } from '../tls/readiness.ts';
 import { createLogger, lineLogger } from '../monitor/logger.ts';
 import { pinGuardFromConfig } from '../pins/pins-from-config.ts';
-import { CliError, gateUnenforced, loadOrExplain, monitoringOrExplain, onShutdownSignals, parse, pinsOrExplain, printNotes } from './common.ts';
+import { redisCheckStores } from '../state/shared-stores.ts';
+import { CliError, gateUnenforced, loadOrExplain, monitoringOrExplain, onShutdownSignals, parse, pinsOrExplain, printNotes, stateOrExplain } from './common.ts';
 import type { Command } from './main.ts';
 
 const usage = `Usage: portcullis run --config FILE [--allow-unenforced]
@@ -42,9 +43,13 @@ export const runCommand: Command = {
 export async function startHttpGateway(loaded: LoadedConfig, banner?: (url: string) => string) {
   const logger = createLogger({ level: loaded.config.mcp.logging.level, mode: 'run' });
   const log = lineLogger(logger);
-  const mon = await monitoringOrExplain(loaded, 'run', logger);
+  const state = stateOrExplain(loaded, logger);
+  // Not fatal: a replica that starts before Redis is not ready (/readyz) and refuses calls until it is.
+  await state?.waitReady(5000).catch((err: Error) => logger.error(`shared state: ${err.message}; starting anyway, calls are refused until it is reachable`));
+  const mon = await monitoringOrExplain(loaded, 'run', logger, state);
   const pins = pinsOrExplain(() => pinGuardFromConfig(loaded, { audit: mon.audit, log }));
-  const gw = new Gateway(loaded, { mode: 'run', audit: mon.audit, log, incident: mon.incident, monitor: mon.metrics, pins });
+  const stores = state ? redisCheckStores(state, loaded) : undefined;
+  const gw = new Gateway(loaded, { mode: 'run', audit: mon.audit, log, incident: mon.incident, monitor: mon.metrics, pins, stores });
   const http = await serveHttp(gw);
   await mon.attach(gw).catch(async (err: Error) => {
     await Promise.allSettled([http.close(), gw.shutdown('admin listener failed'), mon.close()]);
@@ -59,6 +64,7 @@ export async function startHttpGateway(loaded: LoadedConfig, banner?: (url: stri
     http.server.closeAllConnections();
     await closed;
     await mon.close();
+    await state?.close();
   });
   await gw.start();
   process.stdout.write(banner ? banner(http.url) : `portcullis: listening on ${http.url} (servers: ${loaded.servers.map((s) => s.name).join(', ')})\n`);

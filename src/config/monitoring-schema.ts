@@ -150,7 +150,35 @@ export const stateSchema = defaulted(
       .min(1)
       .default('./portcullis-state')
       .describe('Lockdown, revocations and disabled servers (incident.json), the alert delivery queue, and the default SQLite event store (events.db).'),
-  }),
+    url: z
+      .string()
+      .superRefine((u, ctx) => {
+        let parsed: URL;
+        try {
+          parsed = new URL(u);
+        } catch {
+          ctx.addIssue({ code: 'custom', message: 'not a URL', params: { fix: 'write redis://HOST:PORT/DB or rediss://HOST:PORT/DB' } });
+          return;
+        }
+        if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') ctx.addIssue({ code: 'custom', message: `scheme ${parsed.protocol} is not redis: or rediss:`, params: { fix: 'write redis://HOST:PORT/DB, or rediss://HOST:PORT/DB for TLS' } });
+        // A password in the URL ends up in config files, process listings and logs.
+        if (parsed.password) ctx.addIssue({ code: 'custom', message: 'mcp.state.url contains a password; it is refused so it cannot leak from the config file or logs', params: { fix: 'remove the password from the URL and set mcp.state.passwordEnv to the name of an environment variable that holds it' } });
+        if (parsed.pathname.length > 1 && !/^\/\d{1,2}$/.test(parsed.pathname)) ctx.addIssue({ code: 'custom', message: `database ${parsed.pathname.slice(1)} is not a number`, params: { fix: 'end the URL with /DB, a database number such as /0' } });
+        if (parsed.search || parsed.hash) ctx.addIssue({ code: 'custom', message: 'query strings and fragments are not read here', params: { fix: 'remove them; TLS comes from rediss:// and mcp.state.tlsCaFile' } });
+      })
+      .optional()
+      .describe('Shared runtime state for several replicas: `redis://HOST:PORT/DB`, or `rediss://` for TLS. A username may be given, a password may not (use `passwordEnv`). Unset: everything stays in this process and `dir` (one replica).'),
+    passwordEnv: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name')
+      .optional()
+      .describe('Name of the environment variable that holds the Redis password (read at start-up; never logged).'),
+    keyPrefix: z.string().min(1).max(64).regex(/^[\x21-\x7e]+$/, 'printable ASCII, no spaces').default('portcullis:').describe('Prefix of every Redis key and pub/sub channel, so several deployments can share one Redis.'),
+    tlsCaFile: z.string().min(1).optional().describe('PEM file of the CA that signed the Redis server certificate (`rediss://` only); default: the system CAs.'),
+    commandTimeoutMs: z.number().int().min(10).max(60_000).default(1000).describe('A Redis command that takes longer fails (the call is refused: security state fails closed).'),
+  })
+  .refine((s) => s.tlsCaFile === undefined || (s.url?.startsWith('rediss:') ?? false), { message: 'tlsCaFile is for a rediss:// url', path: ['tlsCaFile'], params: { fix: 'use rediss:// in mcp.state.url, or remove tlsCaFile' } })
+  .refine((s) => s.passwordEnv === undefined || s.url !== undefined, { message: 'passwordEnv without url', path: ['passwordEnv'], params: { fix: 'set mcp.state.url, or remove passwordEnv' } }),
 );
 
 export const loggingSchema = defaulted(

@@ -22,6 +22,7 @@ import { parseJsonBytes } from '../protocol/safe-json.ts';
 import { rememberWireSize } from '../protocol/wire-size.ts';
 import { SandboxLauncher } from '../sandbox/launcher.ts';
 import { MemoryStore } from '../state/memory-store.ts';
+import type { CheckStores } from '../state/shared-stores.ts';
 import { buildLocalHandlers, type LocalHandler } from './local-handlers.ts';
 import { InputRequiredTable } from './input-required.ts';
 import { Listeners } from './listeners.ts';
@@ -52,6 +53,8 @@ export interface GatewayOptions {
   monitor?: { requestDone(ctx: CallContext): void };
   /** Tool/prompt/template/launch pins and the poisoning scan (src/pins/); none: everything as listed. */
   pins?: PinGuard;
+  /** Shared stores for the checks (mcp.state.url, state/shared-stores.ts); none: this process's. */
+  stores?: CheckStores;
 }
 
 export class Gateway {
@@ -93,8 +96,8 @@ export class Gateway {
     this.pins = opts.pins;
     // An operator's approval or revocation changes what is listed: clients are told to list again.
     if (this.pins) this.pins.onListChanged = (kind) => broadcast(this, { jsonrpc: '2.0', method: `notifications/${kind === 'tool' ? 'tools' : kind === 'prompt' ? 'prompts' : 'resources'}/list_changed` });
-    this.rateLimiter = new RateLimiter({ store: new MemoryStore(), clock: opts.clock });
-    this.policy = new PolicyRuntime(loaded);
+    this.rateLimiter = new RateLimiter({ store: opts.stores?.buckets ?? new MemoryStore(), clock: opts.clock });
+    this.policy = new PolicyRuntime(loaded, opts.stores);
     this.namespacer = new Namespacer(loaded.servers.map((s) => s.name));
     this.sandbox = new SandboxLauncher({ audit: this.audit, log: this.log });
     for (const server of loaded.servers) {

@@ -46,6 +46,8 @@ export interface AdminServerOptions {
   metrics: Metrics;
   store?: EventStore;
   logger: Logger;
+  /** Shared state (mcp.state.url): not ready while it is unreachable (calls are refused then). */
+  state?: { readonly ready: boolean };
 }
 
 export interface AdminServer {
@@ -103,10 +105,12 @@ function validate<T>(schema: z.ZodType<T>, body: unknown): T {
   return r.data;
 }
 
-export function readiness(gw: Gateway): { ready: boolean; servers: Record<string, string> } {
+export function readiness(gw: Gateway, state?: { readonly ready: boolean }): { ready: boolean; servers: Record<string, string>; state?: string } {
   const servers: Record<string, string> = {};
   for (const [name, rt] of gw.servers) servers[name] = gw.incident.isServerDisabled(name) ? 'disabled' : rt.upstream.state;
-  return { ready: Object.values(servers).some((s) => s === 'ready'), servers };
+  const serving = Object.values(servers).some((s) => s === 'ready');
+  if (!state) return { ready: serving, servers };
+  return { ready: serving && state.ready, servers, state: state.ready ? 'ready' : 'unreachable' };
 }
 
 export async function startAdminServer(o: AdminServerOptions): Promise<AdminServer> {
@@ -116,8 +120,8 @@ export async function startAdminServer(o: AdminServerOptions): Promise<AdminServ
     const authed = authorized(req, o.tokenHash);
     if (req.method === 'GET' && path === '/healthz') return send(res, 200, { status: 'ok' });
     if (req.method === 'GET' && path === '/readyz') {
-      const r = readiness(o.gateway);
-      return send(res, r.ready ? 200 : 503, authed ? { status: r.ready ? 'ready' : 'not ready', servers: r.servers } : { status: r.ready ? 'ready' : 'not ready' });
+      const r = readiness(o.gateway, o.state);
+      return send(res, r.ready ? 200 : 503, authed ? { status: r.ready ? 'ready' : 'not ready', servers: r.servers, ...(r.state ? { state: r.state } : {}) } : { status: r.ready ? 'ready' : 'not ready' });
     }
     if (!authed) {
       o.logger.warn({ path, remote: req.socket.remoteAddress }, 'admin request refused: missing or wrong bearer token');

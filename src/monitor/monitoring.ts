@@ -15,6 +15,7 @@ import type { LoadedConfig } from '../config/load.ts';
 import type { Gateway } from '../gateway/gateway.ts';
 import { IncidentControl } from '../incident/incident-control.ts';
 import { INCIDENT_FILE, IncidentState } from '../incident/incident-state.ts';
+import type { RedisConnection } from '../state/redis-connection.ts';
 import type { EventStore } from '../store/event-store.ts';
 import { storeFromConfig } from '../store/open-store.ts';
 import { StoreAuditSink } from '../store/store-audit-sink.ts';
@@ -43,7 +44,7 @@ export interface Monitoring {
   close(): Promise<void>;
 }
 
-export async function startMonitoring(loaded: LoadedConfig, mode: 'run' | 'wrap', logger: Logger, clock?: () => Date): Promise<Monitoring> {
+export async function startMonitoring(loaded: LoadedConfig, mode: 'run' | 'wrap', logger: Logger, clock?: () => Date, shared?: RedisConnection): Promise<Monitoring> {
   const cfg = loaded.config;
   const a = cfg.mcp.security.audit;
   const stateDir = cfg.mcp.state.dir;
@@ -146,7 +147,7 @@ export async function startMonitoring(loaded: LoadedConfig, mode: 'run' | 'wrap'
       const adm = cfg.mcp.admin;
       if (mode === 'run' && adm.enabled) {
         try {
-          m.admin = await startAdminServer({ host: adm.host, port: adm.port, tokenHash: adm.tokenHash!, gateway: gw, incident, metrics, store: storeSink?.store, logger });
+          m.admin = await startAdminServer({ host: adm.host, port: adm.port, tokenHash: adm.tokenHash!, gateway: gw, incident, metrics, store: storeSink?.store, logger, state: shared });
         } catch (err) {
           throw new MonitoringError(`${loaded.file}: mcp.admin: cannot listen on ${adm.host}:${adm.port}: ${(err as Error).message}`);
         }

@@ -22,7 +22,6 @@ import { compileGuards, compileRule, type CompiledQuota, type CompiledRule, type
 import type { Security } from '../config/schema.ts';
 import { violatedFlowRule } from './flow-rules.ts';
 import type { ConstraintVerdict } from './path-constraint.ts';
-import { consumeQuota, quotaTtlMs, type QuotaState } from './quota.ts';
 import type { QuotaStore } from '../state/quota-store.ts';
 import type { Resolver } from './url-constraint.ts';
 
@@ -184,17 +183,8 @@ function scopeText(q: CompiledQuota, f: CallFacts): string {
 
 async function spendQuota(q: CompiledQuota, f: CallFacts, env: PolicyEnv): Promise<{ allowed: boolean; retryAfterMs: number; max?: number; window?: string; summary: string }> {
   const key = `quota:${q.keyBase}:${scopeKey(q, f)}`;
-  const last: { o?: ReturnType<typeof consumeQuota> } = {};
-  await env.quotas.updateQuota(
-    key,
-    (prev: QuotaState | undefined) => {
-      last.o = consumeQuota(prev, q.limits, f.nowMs);
-      // explain looks without spending: the stored state stays what it was.
-      return env.consume ? last.o.state : (prev ?? { windows: {} });
-    },
-    quotaTtlMs(q.limits),
-  );
-  const o = last.o!;
-  const summary = q.limits.map((l) => `call ${o.state.windows[l.window]?.count ?? 0} of ${l.max} this ${l.window}`).join(', ');
+  // explain looks without spending: the stored state stays what it was.
+  const o = await env.quotas.consumeQuota(key, q.limits, f.nowMs, { spend: env.consume });
+  const summary = q.limits.map((l) => `call ${o.counts[l.window] ?? 0} of ${l.max} this ${l.window}`).join(', ');
   return { allowed: o.allowed, retryAfterMs: o.retryAfterMs, max: o.exceeded?.max, window: o.exceeded?.window, summary };
 }

@@ -63,11 +63,24 @@ export function violatedFlowRule(rules: readonly FlowRule[], taint: ReadonlySet<
 const EMPTY: ReadonlySet<string> = new Set();
 
 /**
- * Taint per session key, bounded: keys come from sessions and principals, so the map is capped
+ * Where session taint lives: in this process (FlowTracker) or shared by every replica
+ * (state/redis-flow-store.ts). Reading a key's labels keeps it alive; a key idle for the session
+ * idle time is forgotten. A shared store that cannot answer throws `STATE_UNAVAILABLE`: a taint
+ * that cannot be read must not read as "clean".
+ */
+export interface FlowStore {
+  labels(key: string): ReadonlySet<string> | Promise<ReadonlySet<string>>;
+  /** Adds `labels` to the taint of `key` (a union: nothing is ever untainted but by expiry). */
+  taint(key: string, labels: readonly string[]): void | Promise<void>;
+  forget(key: string): void | Promise<void>;
+}
+
+/**
+ * Taint per session key in this process, bounded: keys come from sessions and principals, so the map is capped
  * and entries expire after `ttlMs` without use. Dropping an entry forgets a taint, so the cap is
  * generous and only the least recently used go.
  */
-export class FlowTracker {
+export class FlowTracker implements FlowStore {
   private readonly entries = new Map<string, { labels: Set<string>; touchedMs: number }>();
   private readonly ttlMs: number;
   private readonly max: number;
@@ -88,7 +101,7 @@ export class FlowTracker {
     return e.labels;
   }
 
-  add(key: string, labels: readonly string[], now = Date.now()): void {
+  taint(key: string, labels: readonly string[], now = Date.now()): void {
     if (labels.length === 0) return;
     const e = this.entries.get(key) ?? { labels: new Set<string>(), touchedMs: now };
     for (const l of labels) e.labels.add(l);

@@ -1,14 +1,14 @@
 /**
  * The run-time state of argument-level policy in one gateway: the quota store (SQLite under
- * `mcp.state.dir`, opened only when some rule has `conditions`), the session taint of flow rules,
- * and the DNS resolver of the private-address guard.
+ * `mcp.state.dir`, opened only when some rule has `conditions`; Redis with `mcp.state.url`), the
+ * session taint of flow rules, and the DNS resolver of the private-address guard.
  */
 import { join } from 'node:path';
 import type { LoadedConfig } from '../config/load.ts';
 import type { Security } from '../config/schema.ts';
 import { MemoryQuotaStore, type QuotaStore } from '../state/quota-store.ts';
 import { SqliteQuotaStore } from '../state/sqlite-quota-store.ts';
-import { FlowTracker } from './flow-rules.ts';
+import { FlowTracker, type FlowStore } from './flow-rules.ts';
 import { dnsResolver, type Resolver } from './url-constraint.ts';
 
 export const QUOTA_FILE = 'quotas.db';
@@ -23,15 +23,16 @@ function usesQuotas(sec: Security): boolean {
 }
 
 export class PolicyRuntime {
-  readonly flows: FlowTracker;
+  readonly flows: FlowStore;
   private readonly loaded: LoadedConfig;
   private quotaStore?: QuotaStore;
   private readonly resolvers = new Map<number, Resolver>();
 
-  constructor(loaded: LoadedConfig, opts: { quotas?: QuotaStore } = {}) {
+  /** `quotas` and `flows` given: shared stores (state/shared-stores.ts); otherwise this process's. */
+  constructor(loaded: LoadedConfig, opts: { quotas?: QuotaStore; flows?: FlowStore } = {}) {
     this.loaded = loaded;
     this.quotaStore = opts.quotas;
-    this.flows = new FlowTracker({ ttlMs: loaded.config.mcp.timeouts.sessionIdleSeconds * 1000 });
+    this.flows = opts.flows ?? new FlowTracker({ ttlMs: loaded.config.mcp.timeouts.sessionIdleSeconds * 1000 });
     // Opened at start so a state directory that cannot be written fails the start, not a call.
     if (!this.quotaStore && [loaded.config.mcp.security, ...loaded.servers.map((s) => s.effective)].some(usesQuotas)) {
       const path = join(stateDir(loaded), QUOTA_FILE);

@@ -11,7 +11,8 @@
  * `FULL_SWEEP_GAP_MS`: otherwise a flood of fresh keys against a full map of live entries would
  * cost a 100,000-entry scan per call.
  */
-import type { BucketState, StateStore } from './store.ts';
+import { bucketTtlMs, takeToken, type TokenBucketConfig } from '../policy/token-bucket.ts';
+import type { BucketState, StateStore, TakeResult } from './store.ts';
 
 export interface MemoryStoreOptions {
   /** Hard cap on entries. @default 100_000 */
@@ -54,6 +55,22 @@ export class MemoryStore implements StateStore {
     return this.entries.size;
   }
 
+  takeToken(key: string, cfg: TokenBucketConfig, nowMs: number): TakeResult {
+    // Synchronous, so nothing interleaves between the read and the write.
+    let out: TakeResult = { allowed: false, retryAfterMs: 0 };
+    this.updateBucket(
+      key,
+      (prev) => {
+        const o = takeToken(prev, cfg, nowMs);
+        out = { allowed: o.allowed, retryAfterMs: o.retryAfterMs };
+        return o.state;
+      },
+      bucketTtlMs(cfg),
+    );
+    return out;
+  }
+
+  /** The generic read-modify-write under the cap and TTL (what `takeToken` runs on). */
   updateBucket(key: string, fn: (prev: BucketState | undefined) => BucketState, ttlMs: number): BucketState {
     const now = this.clock();
     const found = this.entries.get(key);

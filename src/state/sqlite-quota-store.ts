@@ -11,8 +11,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import type { QuotaState } from '../policy/quota.ts';
-import type { QuotaStore } from './quota-store.ts';
+import { quotaTtlMs, type QuotaLimit, type QuotaState } from '../policy/quota.ts';
+import { applyQuota, type QuotaResult, type QuotaStore } from './quota-store.ts';
 
 export interface SqliteQuotaStoreOptions {
   path: string;
@@ -48,6 +48,21 @@ export class SqliteQuotaStore implements QuotaStore {
     this.sweep();
   }
 
+  consumeQuota(key: string, limits: readonly QuotaLimit[], nowMs: number, opts: { spend?: boolean } = {}): QuotaResult {
+    let result: QuotaResult | undefined;
+    this.updateQuota(
+      key,
+      (prev) => {
+        const a = applyQuota(prev, limits, nowMs, opts.spend ?? true);
+        result = a.result;
+        return a.next;
+      },
+      quotaTtlMs(limits),
+    );
+    return result!;
+  }
+
+  /** One read-modify-write in a `BEGIN IMMEDIATE` transaction (what `consumeQuota` runs on). */
   updateQuota(key: string, fn: (prev: QuotaState | undefined) => QuotaState, ttlMs: number): QuotaState {
     const now = this.clock();
     if (++this.updates % SWEEP_EVERY === 0) this.sweep();

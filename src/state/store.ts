@@ -1,10 +1,16 @@
 /**
- * The state behind rate limits (and later quotas), kept behind one interface so a shared store
- * (Redis) can replace the in-process one without any check changing.
+ * The state behind rate limits, kept behind one interface so a shared store (Redis, several
+ * replicas) can replace the in-process one without any check changing.
+ *
+ * The store speaks the domain operation (`takeToken`), not a generic read-modify-write: a shared
+ * store runs it as one atomic script (one round trip), where a JS updater closure would need
+ * WATCH/MULTI retries. Every implementation gives the semantics of policy/token-bucket.ts.
  *
  * Methods may answer synchronously or with a promise: the in-memory store stays off the
  * microtask queue on the hot path, a network store returns promises. Callers always `await`.
+ * A network store that cannot answer throws `STATE_UNAVAILABLE` (the call is refused).
  */
+import type { TokenBucketConfig } from '../policy/token-bucket.ts';
 
 export interface BucketState {
   /** Tokens left; fractional, since refill is continuous. */
@@ -15,15 +21,19 @@ export interface BucketState {
   blockedUntilMs: number;
 }
 
+export interface TakeResult {
+  allowed: boolean;
+  /** When refused: ms until a call would succeed. 0 when allowed. */
+  retryAfterMs: number;
+}
+
 export interface StateStore {
   /**
-   * Atomically read-modify-write a bucket: `fn` sees the current state (undefined when absent or
-   * expired) and returns the next. No other update of `key` may interleave. The entry may be
-   * forgotten `ttlMs` after this update, so callers choose a TTL after which a forgotten bucket
-   * behaves exactly like a fresh one. A store that retries on conflict may call `fn` more than
-   * once; `fn` must be pure.
+   * Takes one token from the bucket `key` at clock time `nowMs` (policy/token-bucket.ts), atomically:
+   * concurrent calls on one key cannot both spend the last token. A bucket untouched for
+   * `bucketTtlMs(cfg)` is forgotten (it would be full and unblocked by then).
    */
-  updateBucket(key: string, fn: (prev: BucketState | undefined) => BucketState, ttlMs: number): BucketState | Promise<BucketState>;
+  takeToken(key: string, cfg: TokenBucketConfig, nowMs: number): TakeResult | Promise<TakeResult>;
   delete(key: string): void | Promise<void>;
   close(): void | Promise<void>;
 }

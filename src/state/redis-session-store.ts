@@ -9,8 +9,8 @@
  * PostgreSQL is trusted with the audit, but it never appears in a key, a channel or a log line.)
  */
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { parseRecord, serializeRecord, type SessionRecord } from '../gateway/session-record.ts';
+import { stateUnavailable, type RedisConnection } from './redis-connection.ts';
 import type { SessionStore } from './session-store.ts';
 
 /** How Redis names a session (its key here, its channel in session-bus.ts): never by its id. */
@@ -23,39 +23,46 @@ export function sessionKeyOf(prefix: string, id: string): string {
   return `${prefix}session:${sessionDigest(id)}`;
 }
 
+/** Every failure (Redis away, a timeout) is STATE_UNAVAILABLE: the request is refused, not guessed. */
+async function guarded<T>(op: Promise<T>): Promise<T> {
+  try {
+    return await op;
+  } catch (err) {
+    throw stateUnavailable(err);
+  }
+}
+
 export class RedisSessionStore implements SessionStore {
   readonly shared = true;
-  private readonly redis: Redis;
+  private readonly conn: RedisConnection;
   private readonly onDamaged: (detail: string) => void;
-  private readonly prefix: string;
 
-  /** `redis`: the replica's shared connection (state/redis-connection.ts); not closed here. */
-  constructor(redis: Redis, opts: { prefix?: string; onDamaged?: (detail: string) => void } = {}) {
-    this.redis = redis;
-    this.prefix = opts.prefix ?? 'portcullis:';
+  /** `conn`: the replica's shared-state connection (state/redis-connection.ts); not closed here. */
+  constructor(conn: RedisConnection, opts: { onDamaged?: (detail: string) => void } = {}) {
+    this.conn = conn;
     this.onDamaged = opts.onDamaged ?? (() => {});
   }
 
   async save(rec: SessionRecord, ttlMs: number): Promise<void> {
-    await this.redis.set(this.key(rec.id), serializeRecord(rec), 'PX', Math.max(1, Math.ceil(ttlMs)));
+    await guarded(this.conn.client.set(this.key(rec.id), serializeRecord(rec), 'PX', Math.max(1, Math.ceil(ttlMs))));
   }
 
   async touch(id: string, ttlMs: number): Promise<SessionRecord | undefined> {
-    return this.read(id, await this.redis.getexBuffer(this.key(id), 'PX', Math.max(1, Math.ceil(ttlMs))));
+    return this.read(id, await guarded(this.conn.client.getexBuffer(this.key(id), 'PX', Math.max(1, Math.ceil(ttlMs)))));
   }
 
   async peek(id: string): Promise<SessionRecord | undefined> {
-    return this.read(id, await this.redis.getBuffer(this.key(id)));
+    return this.read(id, await guarded(this.conn.client.getBuffer(this.key(id))));
   }
 
   async delete(id: string): Promise<boolean> {
-    return (await this.redis.del(this.key(id))) > 0;
+    return (await guarded(this.conn.client.del(this.key(id)))) > 0;
   }
 
   async close(): Promise<void> {}
 
   private key(id: string): string {
-    return sessionKeyOf(this.prefix, id);
+    return sessionKeyOf(this.conn.keyPrefix, id);
   }
 
   /** A record that does not parse, or names another session, is treated as absent (and reported). */

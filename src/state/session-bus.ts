@@ -11,14 +11,15 @@
  *
  * Every replica that holds a session locally is subscribed to its channel (`join`) and acts on a
  * message only if it holds what the message is for; the sender never acts on its own message.
- * Bounded: a message over `maxBytes` is not published (and reported), each publish times out, and
+ * Bounded: a message over `maxBytes` is not published (and reported), each publish times out
+ * (`mcp.state.commandTimeoutMs`), and
  * incoming messages are parsed with the untrusted-JSON limits. Delivery is at most once, like the
  * connection it stands in for: a message for a stream nobody holds is dropped, as it is on one
  * replica whose client has no GET stream open.
  */
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { parseJsonBytes } from '../protocol/safe-json.ts';
+import { stateUnavailable, type RedisConnection } from './redis-connection.ts';
 import { sessionDigest } from './redis-session-store.ts';
 
 export type BusMessage = { op: 'stream'; message: string } | { op: 'client'; message: string } | { op: 'ended'; reason: string };
@@ -36,85 +37,82 @@ export interface SessionBus {
   close(): Promise<void>;
 }
 
-const PUBLISH_TIMEOUT_MS = 2000;
-
 export function newReplicaId(): string {
   return randomBytes(6).toString('hex');
 }
 
 export class RedisSessionBus implements SessionBus {
   readonly replica: string;
-  private readonly pub: Redis;
-  private readonly sub: Redis;
-  private readonly handlers = new Map<string, BusHandler>();
+  private readonly conn: RedisConnection;
+  private readonly joined = new Map<string, { handler: BusHandler; leave?: Promise<() => Promise<void>> }>();
   private readonly maxBytes: number;
   private readonly log: (line: string) => void;
-  private readonly prefix: string;
 
-  /** `redis`: the replica's connection (publishes); a duplicate of it subscribes. `prefix`: mcp.state.keyPrefix. */
-  constructor(redis: Redis, opts: { replica: string; maxBytes: number; log: (line: string) => void; prefix?: string }) {
+  /** `conn`: the replica's shared-state connection (publishes; its subscriber connection listens). */
+  constructor(conn: RedisConnection, opts: { replica: string; maxBytes: number; log: (line: string) => void }) {
     this.replica = opts.replica;
-    this.prefix = opts.prefix ?? 'portcullis:';
-    this.pub = redis;
-    this.sub = redis.duplicate();
+    this.conn = conn;
     this.maxBytes = opts.maxBytes;
     this.log = opts.log;
-    // Errors are the connection's to report (reconnects with back-off, /readyz); not a crash here.
-    this.sub.on('error', () => {});
-    this.sub.on('messageBuffer', (channel: Buffer, payload: Buffer) => this.receive(channel.toString(), payload));
   }
 
   join(sessionId: string, handler: BusHandler): void {
-    const channel = this.channel(sessionId);
-    const had = this.handlers.has(channel);
-    this.handlers.set(channel, handler);
-    if (!had) void this.sub.subscribe(channel).catch((err: Error) => this.log(`session bus: subscribe failed (${err.message}); this replica misses messages for one session until it reconnects`));
+    const channel = channelOf(sessionId);
+    const held = this.joined.get(channel);
+    if (held) return void (held.handler = handler);
+    const entry: { handler: BusHandler; leave?: Promise<() => Promise<void>> } = { handler };
+    this.joined.set(channel, entry);
+    entry.leave = this.conn.subscribe(channel, (payload) => this.receive(entry, payload));
   }
 
   leave(sessionId: string): void {
-    const channel = this.channel(sessionId);
-    if (this.handlers.delete(channel)) void this.sub.unsubscribe(channel).catch(() => {});
+    const channel = channelOf(sessionId);
+    const entry = this.joined.get(channel);
+    if (!entry) return;
+    this.joined.delete(channel);
+    void entry.leave?.then((off) => off()).catch(() => {});
   }
 
   async publish(sessionId: string, m: BusMessage): Promise<number> {
     const payload = JSON.stringify({ ...m, from: this.replica });
-    if (Buffer.byteLength(payload) > this.maxBytes) {
-      this.log(`session bus: a ${m.op} message of ${Buffer.byteLength(payload)} bytes is over ${this.maxBytes} and was not sent to other replicas`);
+    const bytes = Buffer.byteLength(payload);
+    if (bytes > this.maxBytes) {
+      this.log(`session bus: a ${m.op} message of ${bytes} bytes is over ${this.maxBytes} and was not sent to other replicas`);
       return 0;
     }
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`publish not acknowledged within ${PUBLISH_TIMEOUT_MS} ms`)), PUBLISH_TIMEOUT_MS);
-    });
+    // The connection's command timeout bounds the wait; Redis away fails at once (no offline queue).
     try {
-      return await Promise.race([this.pub.publish(this.channel(sessionId), payload), timeout]);
-    } finally {
-      clearTimeout(timer);
+      return await this.conn.client.publish(this.conn.key(channelOf(sessionId)), payload);
+    } catch (err) {
+      throw stateUnavailable(err);
     }
   }
 
   async close(): Promise<void> {
-    this.handlers.clear();
-    this.sub.disconnect();
+    for (const id of [...this.joined.keys()]) {
+      const entry = this.joined.get(id)!;
+      this.joined.delete(id);
+      await entry.leave?.then((off) => off()).catch(() => {});
+    }
   }
 
-  private channel(sessionId: string): string {
-    return `${this.prefix}session-bus:${sessionDigest(sessionId)}`;
-  }
-
-  private receive(channel: string, payload: Buffer): void {
-    const handler = this.handlers.get(channel);
-    if (!handler) return;
+  private receive(entry: { handler: BusHandler }, payload: string): void {
+    if (Buffer.byteLength(payload) > this.maxBytes + 256) return this.log('session bus: an oversized message was dropped');
     let m: unknown;
     try {
-      m = parseJsonBytes(payload, { maxBytes: this.maxBytes + 256, maxDepth: 4 });
+      m = parseJsonBytes(Buffer.from(payload), { maxBytes: this.maxBytes + 256, maxDepth: 4 });
     } catch {
       return this.log('session bus: an unreadable message was dropped');
     }
     const msg = m as Record<string, unknown>;
     if (msg.from === this.replica) return;
-    if ((msg.op === 'stream' || msg.op === 'client') && typeof msg.message === 'string') return handler({ op: msg.op, message: msg.message });
-    if (msg.op === 'ended' && typeof msg.reason === 'string') return handler({ op: 'ended', reason: msg.reason });
-    this.log(`session bus: a message of unknown shape was dropped`);
+    if ((msg.op === 'stream' || msg.op === 'client') && typeof msg.message === 'string') return entry.handler({ op: msg.op, message: msg.message });
+    if (msg.op === 'ended' && typeof msg.reason === 'string') return entry.handler({ op: 'ended', reason: msg.reason });
+    this.log('session bus: a message of unknown shape was dropped');
   }
+}
+
+/** Under the connection's `keyPrefix`; named by the digest, never the id (a bearer). */
+function channelOf(sessionId: string): string {
+  return `session-bus:${sessionDigest(sessionId)}`;
 }

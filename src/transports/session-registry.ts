@@ -15,11 +15,11 @@
  * - Another principal's session is answered as not found (and audited): ids cannot be borrowed.
  */
 import type { IncomingMessage } from 'node:http';
-import { GatewayError } from '../errors.ts';
 import type { Gateway } from '../gateway/gateway.ts';
 import { bindSession, unbindSession } from '../gateway/session-binding.ts';
 import { boundTo, recordOf, type SessionRecord } from '../gateway/session-record.ts';
 import type { Principal, Session } from '../gateway/session.ts';
+import { stateUnavailable } from '../state/redis-connection.ts';
 import type { BusMessage, SessionBus } from '../state/session-bus.ts';
 import type { SessionStore } from '../state/session-store.ts';
 
@@ -264,8 +264,4 @@ export class SessionRegistry {
       this.gw.audit.emit({ event: 'upstream_error', session: id, decision: 'error', reason: `session end (${reason}) not recorded in the shared store: ${(err as Error).message}` });
     }
   }
-}
-
-function stateUnavailable(err: unknown): GatewayError {
-  return new GatewayError('STATE_UNAVAILABLE', 'Session state is unavailable', { detail: (err as Error).message });
 }

@@ -5,13 +5,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
 import { boundTo, parseRecord, recordOf, sessionFromRecord, type SessionRecord } from '../../src/gateway/session-record.ts';
 import { Session } from '../../src/gateway/session.ts';
+import { RedisConnection } from '../../src/state/redis-connection.ts';
 import { RedisSessionBus, type BusMessage } from '../../src/state/session-bus.ts';
 import { MemorySessionStore, type SessionStore } from '../../src/state/session-store.ts';
 import { RedisSessionStore, sessionKeyOf } from '../../src/state/redis-session-store.ts';
-import { startPrivateRedis, type PrivateRedis } from '../helpers/private-redis.ts';
+import { privateRedis, type PrivateRedis } from '../helpers/redis.ts';
 
 function record(id: string, over: Partial<SessionRecord> = {}): SessionRecord {
   const s = new Session({ id, principal: { subject: 'alice', method: 'api-key', roles: [] }, connection: 'test', send: () => {} });
@@ -23,27 +23,29 @@ function record(id: string, over: Partial<SessionRecord> = {}): SessionRecord {
 }
 
 let redis: PrivateRedis;
-const clients: Redis[] = [];
-const connect = () => {
-  const c = new Redis(redis.url, { lazyConnect: false, maxRetriesPerRequest: 1 });
-  clients.push(c);
+const conns: RedisConnection[] = [];
+const quiet = { info: () => {}, warn: () => {}, error: () => {} };
+const connect = async (keyPrefix = 'portcullis:', url = redis.url) => {
+  const c = new RedisConnection({ url, keyPrefix, commandTimeoutMs: 1000, log: quiet });
+  conns.push(c);
+  await c.waitReady(5000);
   return c;
 };
 
 before(async () => {
-  redis = await startPrivateRedis();
+  redis = await privateRedis();
 });
 after(async () => {
-  for (const c of clients) c.disconnect();
+  for (const c of conns) await c.close();
   await redis.kill();
 });
 
 for (const kind of ['memory', 'redis'] as const) {
   describe(`session store contract: ${kind}`, () => {
-    const make = (): SessionStore => (kind === 'memory' ? new MemorySessionStore() : new RedisSessionStore(connect(), { prefix: `t${Math.random().toString(36).slice(2)}:` }));
+    const make = async (): Promise<SessionStore> => (kind === 'memory' ? new MemorySessionStore() : new RedisSessionStore(await connect(`t${Math.random().toString(36).slice(2)}:`)));
 
     it('saves, touches, peeks and deletes one record, field for field', async () => {
-      const store = make();
+      const store = await make();
       const rec = record('s-1');
       await store.save(rec, 60_000);
       assert.deepEqual(await store.peek('s-1'), rec);
@@ -55,7 +57,7 @@ for (const kind of ['memory', 'redis'] as const) {
     });
 
     it('a record expires after its idle time; a touch pushes the expiry out', async () => {
-      const store = make();
+      const store = await make();
       await store.save(record('s-2'), 300);
       await store.save(record('s-3'), 300);
       await sleep(150);
@@ -66,7 +68,7 @@ for (const kind of ['memory', 'redis'] as const) {
     });
 
     it('a save replaces the record (a changed log level or subscription)', async () => {
-      const store = make();
+      const store = await make();
       await store.save(record('s-4'), 60_000);
       await store.save(record('s-4', { logLevel: 'error', subscriptions: [] }), 60_000);
       const got = await store.peek('s-4');
@@ -78,40 +80,36 @@ for (const kind of ['memory', 'redis'] as const) {
 
 describe('session store: Redis specifics', () => {
   it('names a session by the SHA-256 of its id: the id (a bearer) is in no key', async () => {
-    const c = connect();
-    const store = new RedisSessionStore(c, { prefix: 'keys-test:' });
+    const c = await connect('keys-test:');
+    const store = new RedisSessionStore(c);
     await store.save(record('bearer-secret-id'), 60_000);
-    const keys = await c.keys('keys-test:*');
+    const keys = await c.client.keys('keys-test:*');
     assert.deepEqual(keys, [sessionKeyOf('keys-test:', 'bearer-secret-id')]);
     assert.ok(!keys[0].includes('bearer-secret-id'));
   });
 
   it('a damaged or foreign record is treated as absent, and reported', async () => {
-    const c = connect();
+    const c = await connect('damaged:');
     const reports: string[] = [];
-    const store = new RedisSessionStore(c, { prefix: 'damaged:', onDamaged: (d) => reports.push(d) });
-    await c.set(sessionKeyOf('damaged:', 'x'), '{"v":1,"id":"x","__proto__":{"polluted":true}}');
-    await c.set(sessionKeyOf('damaged:', 'y'), JSON.stringify(record('someone-else')));
-    await c.set(sessionKeyOf('damaged:', 'z'), 'not json');
+    const store = new RedisSessionStore(c, { onDamaged: (d) => reports.push(d) });
+    await c.client.set(sessionKeyOf('damaged:', 'x'), '{"v":1,"id":"x","__proto__":{"polluted":true}}');
+    await c.client.set(sessionKeyOf('damaged:', 'y'), JSON.stringify(record('someone-else')));
+    await c.client.set(sessionKeyOf('damaged:', 'z'), 'not json');
     for (const id of ['x', 'y', 'z']) assert.equal(await store.touch(id, 1000), undefined, id);
     assert.equal(reports.length, 3);
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
   });
 
-  it('a stopped Redis makes every operation fail (never an empty answer taken for "no session")', async () => {
-    const own = await startPrivateRedis();
-    const c = new Redis(own.url, { maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => 200 });
-    c.on('error', () => {});
+  it('a stopped Redis makes every operation fail with STATE_UNAVAILABLE (never "no such session")', async () => {
+    const own = await privateRedis();
     try {
-      await new Promise((r) => c.once('ready', r));
-      const store = new RedisSessionStore(c);
+      const store = new RedisSessionStore(await connect('portcullis:', own.url));
       await store.save(record('s-5'), 60_000);
       await own.kill();
       await sleep(100);
-      await assert.rejects(store.touch('s-5', 1000));
-      await assert.rejects(store.save(record('s-6'), 1000));
+      await assert.rejects(store.touch('s-5', 1000), { code: 'STATE_UNAVAILABLE' });
+      await assert.rejects(store.save(record('s-6'), 1000), { code: 'STATE_UNAVAILABLE' });
     } finally {
-      c.disconnect();
       await own.kill();
     }
   });
@@ -148,8 +146,8 @@ describe('session record', () => {
 describe('session bus', () => {
   it('carries a message to the other replicas holding the session, not to the sender or to other sessions', async () => {
     const logs: string[] = [];
-    const a = new RedisSessionBus(connect(), { replica: 'a', maxBytes: 1000, log: (l) => logs.push(l), prefix: 'bus-test:' });
-    const b = new RedisSessionBus(connect(), { replica: 'b', maxBytes: 1000, log: (l) => logs.push(l), prefix: 'bus-test:' });
+    const a = new RedisSessionBus(await connect('bus-test:'), { replica: 'a', maxBytes: 1000, log: (l) => logs.push(l) });
+    const b = new RedisSessionBus(await connect('bus-test:'), { replica: 'b', maxBytes: 1000, log: (l) => logs.push(l) });
     const gotA: BusMessage[] = [];
     const gotB: BusMessage[] = [];
     const gotOther: BusMessage[] = [];

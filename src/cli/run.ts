@@ -53,10 +53,12 @@ export async function startHttpGateway(loaded: LoadedConfig, banner?: (url: stri
   const stores = state ? redisCheckStores(state, loaded) : undefined;
   const gw = new Gateway(loaded, { mode: 'run', audit: mon.audit, log, incident: mon.incident, monitor: mon.metrics, pins, stores });
   // Sessions in Redis too: any replica serves any session (transports/session-registry.ts).
+  const replica = newReplicaId();
   const sharing = state && {
     store: new RedisSessionStore(state, { onDamaged: log }),
-    bus: new RedisSessionBus(state, { replica: newReplicaId(), maxBytes: loaded.config.mcp.security.validation.maxMessageSize, log }),
+    bus: new RedisSessionBus(state, { replica, maxBytes: loaded.config.mcp.security.validation.maxMessageSize, log }),
   };
+  if (state) log(`replica ${replica}: sessions and security state shared in Redis at ${state.where()}`);
   const http = await serveHttp(gw, sharing);
   await mon.attach(gw).catch(async (err: Error) => {
     await Promise.allSettled([http.close(), gw.shutdown('admin listener failed'), mon.close()]);

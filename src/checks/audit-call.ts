@@ -43,10 +43,12 @@ function decisionEvent(ctx: CallContext): AuditEventName | undefined {
   if (err.code === 'POLICY_DENIED' || err.code === 'CONTENT_BLOCKED') return 'policy_violation';
   if (SCHEMA_CODES.has(err.code)) return 'schema_validation_failed';
   if (UPSTREAM_CODES.has(err.code)) return 'upstream_error';
-  if (ctx.method === 'tools/call' && (err.code === 'UNKNOWN_TOOL' || err.code === 'LOCKDOWN')) return 'tool_denied';
+  // STATE_UNAVAILABLE: refused because shared state (Redis) could not answer; audited like a
+  // denial, since the audit never depends on Redis.
+  if (ctx.method === 'tools/call' && (err.code === 'UNKNOWN_TOOL' || err.code === 'LOCKDOWN' || err.code === 'STATE_UNAVAILABLE')) return 'tool_denied';
   if (
     err.code === 'UNKNOWN_TOOL' || err.code === 'UNKNOWN_PROMPT' || err.code === 'UNKNOWN_RESOURCE' || err.code === 'UNKNOWN_TASK' ||
-    err.code === 'UNAUTHENTICATED' || err.code === 'INSUFFICIENT_SCOPE' || err.code === 'LOCKDOWN'
+    err.code === 'UNAUTHENTICATED' || err.code === 'INSUFFICIENT_SCOPE' || err.code === 'LOCKDOWN' || err.code === 'STATE_UNAVAILABLE'
   ) {
     return 'policy_violation';
   }

@@ -4,15 +4,18 @@
  * Through the admin API of a running `portcullis run` (`mcp.admin` of --config, or --url), with
  * the bearer token from --token-file or PORTCULLIS_ADMIN_TOKEN: the change applies at once and
  * the gateway audits it. When no admin listener is configured or none answers, the change is
- * written to the incident state file in `mcp.state.dir` instead: every gateway sharing that
- * directory (wrapped stdio gateways, `run` without an admin listener) picks it up within half a
- * second, and a gateway that is not running applies it when it starts. A wrong token is an
+ * written to the incident state file in `mcp.state.dir` instead (or to Redis when --config sets
+ * `mcp.state.url`): every gateway sharing it (wrapped stdio gateways, `run` without an admin
+ * listener, every replica) picks it up within a second, and a gateway that is not running
+ * applies it when it starts. A wrong token is an
  * error, never a reason to fall back.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfigFile } from '../config/load.ts';
-import { INCIDENT_FILE, updateIncidentFile, type IncidentData } from '../incident/incident-state.ts';
+import { INCIDENT_FILE, readIncidentFile, updateIncidentFile, type IncidentData } from '../incident/incident-state.ts';
+import { RedisIncidentState } from '../incident/redis-incident-state.ts';
+import { openStateConnection, StateConfigError, type StateConfig } from '../state/redis-connection.ts';
 import { CliError, loadOrExplain } from './common.ts';
 
 export const ADMIN_OPTIONS = {
@@ -35,16 +38,20 @@ export interface AdminTarget {
   url?: string;
   token?: string;
   stateFile: string;
+  /** `mcp.state` of --config when it names Redis (`url`): the incident state is there, not in the file. */
+  shared?: StateConfig;
 }
 
 export function adminTarget(values: Record<string, string | boolean | string[] | undefined>): AdminTarget {
   let url = values.url as string | undefined;
   let stateDir = values['state-dir'] as string | undefined;
+  let shared: StateConfig | undefined;
   if (values.config) {
     const { config } = loadOrExplain(() => loadConfigFile(values.config as string));
     const a = config.mcp.admin;
     if (!url && a.enabled) url = `http://${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`;
     stateDir ??= config.mcp.state.dir;
+    if (config.mcp.state.url && !values['state-dir']) shared = config.mcp.state;
   }
   let token = process.env.PORTCULLIS_ADMIN_TOKEN;
   if (values['token-file']) {
@@ -54,7 +61,7 @@ export function adminTarget(values: Record<string, string | boolean | string[] |
       throw new CliError(`${String(values['token-file'])}: cannot read the token: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 1);
     }
   }
-  return { url, token, stateFile: join(stateDir ?? './portcullis-state', INCIDENT_FILE) };
+  return { url, token, stateFile: join(stateDir ?? './portcullis-state', INCIDENT_FILE), shared };
 }
 
 export type AdminOutcome = { via: 'admin-api'; url: string; body: Record<string, unknown> } | { via: 'state-file'; path: string; state: IncidentData };
@@ -84,5 +91,34 @@ export async function adminCall(t: AdminTarget, path: string, body: Record<strin
       return { via: 'admin-api', url: t.url, body: out };
     }
   }
+  if (t.shared) return withSharedIncident(t.shared, async (s) => ({ via: 'state-file', path: s.where, state: (await s.update(offline)).after }));
   return { via: 'state-file', path: t.stateFile, state: updateIncidentFile(t.stateFile, offline) };
+}
+
+/** The incident state where the gateways keep it (Redis with `mcp.state.url`, else the file). */
+export async function readIncident(t: AdminTarget): Promise<IncidentData> {
+  if (t.shared) return withSharedIncident(t.shared, async (s) => s.current);
+  return readIncidentFile(t.stateFile);
+}
+
+/** One short-lived connection to the shared state; every replica hears the change by pub/sub. */
+async function withSharedIncident<T>(cfg: StateConfig, fn: (s: RedisIncidentState) => Promise<T>): Promise<T> {
+  const log = { info() {}, warn() {}, error() {} };
+  let conn;
+  try {
+    conn = openStateConnection(cfg, { log })!;
+  } catch (err) {
+    if (err instanceof StateConfigError) throw new CliError(err.message, 1);
+    throw err;
+  }
+  try {
+    await conn.waitReady(5000).catch((err: Error) => {
+      throw new CliError(`mcp.state.url: ${err.message}\nfix: start Redis or check mcp.state; the change was NOT made`, 1);
+    });
+    const s = new RedisIncidentState(conn);
+    await s.load();
+    return await fn(s);
+  } finally {
+    await conn.close();
+  }
 }

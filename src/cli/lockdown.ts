@@ -3,8 +3,7 @@
  * on, every tool call is refused with an error naming the lockdown, except tools matching an
  * allowlist pattern; it survives restarts until it is turned off.
  */
-import { readIncidentFile } from '../incident/incident-state.ts';
-import { ADMIN_OPTIONS, ADMIN_USAGE, adminCall, adminTarget } from './admin-client.ts';
+import { ADMIN_OPTIONS, ADMIN_USAGE, adminCall, adminTarget, readIncident } from './admin-client.ts';
 import { CliError, parse } from './common.ts';
 import type { Command } from './main.ts';
 
@@ -29,7 +28,7 @@ export const lockdownCommand: Command = {
     const sub = positionals[0];
     const t = adminTarget(values);
     if (sub === 'status') {
-      const s = readIncidentFile(t.stateFile);
+      const s = await readIncident(t);
       process.stdout.write(JSON.stringify(s.lockdown, null, 2) + '\n');
       return 0;
     }

@@ -1,17 +1,17 @@
 /**
  * Incident response acting on a running gateway: lockdown, revocation, server isolation.
  *
- * Every change goes through the incident state file (incident-state.ts), whether it came from
- * this gateway's admin API or from another process (the CLI without an admin listener, another
- * gateway sharing the state directory); each gateway applies what changed when it sees it, within
- * half a second, and audits it. The checks read the in-memory view on every call, so the switch
+ * Every change goes through the incident state (incident-state.ts: a file, or Redis shared by
+ * every replica, redis-incident-state.ts), whether it came from this gateway's admin API or from
+ * another process (the CLI without an admin listener, another gateway sharing the state); each
+ * gateway applies what changed when it sees it, within a second, and audits it. The checks read the in-memory view on every call, so the switch
  * costs nothing while it is off.
  */
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { Gateway } from '../gateway/gateway.ts';
 import type { Principal, Session } from '../gateway/session.ts';
 import { compileNamePattern, nameSubject, type NamePattern, type NameRef } from '../policy/name-match.ts';
-import type { IncidentData, IncidentState } from './incident-state.ts';
+import type { IncidentData, IncidentStore } from './incident-state.ts';
 import { applyRevoke, revocationChanges, revocationOf, sessionHit, type RevokeRequest } from './revocations.ts';
 
 /** What the checks ask. */
@@ -35,19 +35,29 @@ export const NO_INCIDENT: IncidentView = Object.freeze({
 export type { RevokeRequest };
 
 export class IncidentControl implements IncidentView {
-  readonly state: IncidentState;
+  readonly state: IncidentStore;
   private readonly audit: AuditLog;
   private readonly log: (line: string) => void;
   private readonly clock: () => Date;
   private gw: Gateway | undefined;
   private allowList: NamePattern[] = [];
 
-  constructor(state: IncidentState, opts: { audit: AuditLog; log: (line: string) => void; clock?: () => Date }) {
+  constructor(state: IncidentStore, opts: { audit: AuditLog; log: (line: string) => void; clock?: () => Date }) {
     this.state = state;
     this.audit = opts.audit;
     this.log = opts.log;
     this.clock = opts.clock ?? (() => new Date());
-    this.compile(state.current);
+    const s = this.available();
+    if (s) this.compile(s);
+  }
+
+  /** The state, or undefined while a shared store cannot vouch for it (logged by the store). */
+  private available(): Readonly<IncidentData> | undefined {
+    try {
+      return this.state.current;
+    } catch {
+      return undefined;
+    }
   }
 
   private compile(s: IncidentData): void {
@@ -78,9 +88,11 @@ export class IncidentControl implements IncidentView {
   /** Binds to the gateway: applies the state found at start, then follows the file. */
   attach(gw: Gateway): void {
     this.gw = gw;
-    const s = this.state.current;
-    for (const name of Object.keys(s.disabledServers)) void this.isolate(name);
-    if (s.lockdown.enabled) {
+    const s = this.available();
+    // A shared store not reachable at start applies its state on its first read (a change from none).
+    if (!s) this.log(`incident state (${this.state.where}) not readable yet: calls are refused until it is`);
+    if (s) for (const name of Object.keys(s.disabledServers)) void this.isolate(name);
+    if (s?.lockdown.enabled) {
       this.log(`emergency lockdown is in force (since ${s.lockdown.since ?? '?'}): tool calls are refused except ${JSON.stringify(s.lockdown.allow)}`);
       this.audit.emit({ event: 'lockdown_enabled', decision: 'deny', reason: `in force at start: ${s.lockdown.reason ?? 'no reason given'}`, detail: { allow: s.lockdown.allow, since: s.lockdown.since, by: s.lockdown.by, atStart: true } });
     }
@@ -91,22 +103,22 @@ export class IncidentControl implements IncidentView {
     this.state.stop();
   }
 
-  setLockdown(on: boolean, opts: { allow?: string[]; by: string; reason?: string }): IncidentData {
-    const { before, after } = this.state.update((s) => {
+  async setLockdown(on: boolean, opts: { allow?: string[]; by: string; reason?: string }): Promise<IncidentData> {
+    const { before, after } = await this.state.update((s) => {
       s.lockdown = on ? { enabled: true, allow: opts.allow ?? [], since: this.clock().toISOString(), by: opts.by, reason: opts.reason } : { enabled: false, allow: [] };
     });
     this.apply(before, after, opts.by);
     return after;
   }
 
-  revoke(req: RevokeRequest, opts: { by: string; reason?: string }): { sessionsEnded: number; state: IncidentData } {
+  async revoke(req: RevokeRequest, opts: { by: string; reason?: string }): Promise<{ sessionsEnded: number; state: IncidentData }> {
     const now = this.clock().toISOString();
-    const { before, after } = this.state.update((s) => applyRevoke(s, req, now));
+    const { before, after } = await this.state.update((s) => applyRevoke(s, req, now));
     return { sessionsEnded: this.apply(before, after, opts.by, opts.reason), state: after };
   }
 
-  setServer(name: string, disabled: boolean, opts: { by: string; reason?: string }): IncidentData {
-    const { before, after } = this.state.update((s) => {
+  async setServer(name: string, disabled: boolean, opts: { by: string; reason?: string }): Promise<IncidentData> {
+    const { before, after } = await this.state.update((s) => {
       if (disabled) s.disabledServers[name] = { since: this.clock().toISOString(), by: opts.by, reason: opts.reason };
       else delete s.disabledServers[name];
     });

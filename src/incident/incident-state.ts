@@ -64,27 +64,52 @@ export function readIncidentFile(path: string): IncidentData {
   } catch (err) {
     throw new IncidentStateError((err as Error).message);
   }
-  if (text === undefined) return structuredClone(EMPTY_STATE);
+  return text === undefined ? structuredClone(EMPTY_STATE) : parseIncident(text, path);
+}
+
+/** The incident state from its JSON text (`where` names the file or Redis key in the error). */
+export function parseIncident(text: string, where: string): IncidentData {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw new IncidentStateError(`${path}: the incident state is not valid JSON; fix: repair it, or remove it to lift every lockdown, revocation and disabled server`);
+    throw new IncidentStateError(`${where}: the incident state is not valid JSON; fix: repair it, or remove it to lift every lockdown, revocation and disabled server`);
   }
   const r = stateSchema.safeParse(parsed);
-  if (!r.success) throw new IncidentStateError(`${path}: the incident state is malformed (${r.error.issues[0]?.path.join('.')}: ${r.error.issues[0]?.message}); fix: repair or remove it`);
+  if (!r.success) throw new IncidentStateError(`${where}: the incident state is malformed (${r.error.issues[0]?.path.join('.')}: ${r.error.issues[0]?.message}); fix: repair or remove it`);
   return r.data;
+}
+
+/** Applies `mutate` to a copy of `s` and returns the valid, pruned result. */
+export function mutateIncident(s: IncidentData, mutate: (s: IncidentData) => void): IncidentData {
+  const copy = structuredClone(s);
+  mutate(copy);
+  const pruned = Object.entries(copy.revocations.sessions).sort((a, b) => (a[1] < b[1] ? 1 : -1)).slice(0, MAX_REVOKED_SESSIONS);
+  copy.revocations.sessions = Object.fromEntries(pruned);
+  return stateSchema.parse(copy);
+}
+
+/**
+ * Where a gateway's incident state lives: this file (IncidentState), or Redis shared by every
+ * replica (incident/redis-incident-state.ts). `current` is what the checks read on every call; a
+ * shared store that cannot vouch for it (Redis away) throws `STATE_UNAVAILABLE` there rather than
+ * answer from a copy that may miss a lockdown.
+ */
+export interface IncidentStore {
+  readonly where: string;
+  readonly current: Readonly<IncidentData>;
+  /** Applies a change (and writes it); returns the state before and after. */
+  update(mutate: (s: IncidentData) => void): { before: IncidentData; after: IncidentData } | Promise<{ before: IncidentData; after: IncidentData }>;
+  /** Calls `onChange` for every change made elsewhere (another process, another replica). */
+  watch(onChange: (before: IncidentData, after: IncidentData) => void): void;
+  stop(): void;
 }
 
 /** Read-modify-write under `<file>.lock` (util/locked-json-file.ts). */
 export function updateIncidentFile(path: string, mutate: (s: IncidentData) => void): IncidentData {
   try {
     return withFileLock(path, 'incident state', () => {
-      const s = readIncidentFile(path);
-      mutate(s);
-      const pruned = Object.entries(s.revocations.sessions).sort((a, b) => (a[1] < b[1] ? 1 : -1)).slice(0, MAX_REVOKED_SESSIONS);
-      s.revocations.sessions = Object.fromEntries(pruned);
-      const next = stateSchema.parse(s);
+      const next = mutateIncident(readIncidentFile(path), mutate);
       writeFileAtomic(path, JSON.stringify(next, null, 2) + '\n');
       return next;
     });
@@ -95,7 +120,7 @@ export function updateIncidentFile(path: string, mutate: (s: IncidentData) => vo
 }
 
 /** The state as one gateway sees it, reloaded when the file changes. */
-export class IncidentState {
+export class IncidentState implements IncidentStore {
   readonly path: string;
   private data: IncidentData;
   private seen: string;
@@ -105,6 +130,10 @@ export class IncidentState {
     this.path = path;
     this.seen = identity(path);
     this.data = readIncidentFile(path);
+  }
+
+  get where(): string {
+    return this.path;
   }
 
   get current(): Readonly<IncidentData> {

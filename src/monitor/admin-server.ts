@@ -18,6 +18,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { z } from 'zod';
+import { GatewayError } from '../errors.ts';
 import type { Gateway } from '../gateway/gateway.ts';
 import type { IncidentControl } from '../incident/incident-control.ts';
 import { normalizeFingerprint } from '../incident/revocations.ts';
@@ -107,6 +108,8 @@ function validate<T>(schema: z.ZodType<T>, body: unknown): T {
 
 export function readiness(gw: Gateway, state?: { readonly ready: boolean }): { ready: boolean; servers: Record<string, string>; state?: string } {
   const servers: Record<string, string> = {};
+  // Checked first: while shared state is away the incident state cannot be read either.
+  if (state && !state.ready) return { ready: false, servers, state: 'unreachable' };
   for (const [name, rt] of gw.servers) servers[name] = gw.incident.isServerDisabled(name) ? 'disabled' : rt.upstream.state;
   const serving = Object.values(servers).some((s) => s === 'ready');
   if (!state) return { ready: serving, servers };
@@ -135,20 +138,20 @@ export async function startAdminServer(o: AdminServerOptions): Promise<AdminServ
     const body = await readJson(req);
     if (path === '/admin/lockdown') {
       const b = validate(lockdownBody, body);
-      const s = o.incident.setLockdown(b.enabled, { allow: b.allow, by, reason: b.reason });
+      const s = await o.incident.setLockdown(b.enabled, { allow: b.allow, by, reason: b.reason });
       return send(res, 200, { lockdown: s.lockdown });
     }
     if (path === '/admin/revoke') {
       const b = validate(revokeBody, body);
       const { reason, ...req } = b;
-      const r = o.incident.revoke(req, { by, reason });
+      const r = await o.incident.revoke(req, { by, reason });
       return send(res, 200, { sessionsEnded: r.sessionsEnded, revocations: r.state.revocations });
     }
     const srv = /^\/admin\/servers\/([a-z0-9-]{1,63})\/(disable|enable)$/.exec(path);
     if (srv) {
       const b = validate(reasonBody, body);
       if (!o.gateway.servers.has(srv[1])) return send(res, 404, { error: `no server named '${srv[1]}'` });
-      const s = o.incident.setServer(srv[1], srv[2] === 'disable', { by, reason: b.reason });
+      const s = await o.incident.setServer(srv[1], srv[2] === 'disable', { by, reason: b.reason });
       return send(res, 200, { disabledServers: s.disabledServers });
     }
     const ack = /^\/admin\/alerts\/(\d{1,15})\/ack$/.exec(path);
@@ -162,6 +165,8 @@ export async function startAdminServer(o: AdminServerOptions): Promise<AdminServ
 
   const server: Server = createServer((req, res) => {
     route(req, res).catch((err: Error & { status?: number }) => {
+      // Shared state away (mcp.state.url): the change was not made; 503, the caller may retry.
+      if (err instanceof GatewayError && err.code === 'STATE_UNAVAILABLE') Object.assign(err, { status: 503 });
       if (!err.status) o.logger.error({ err: err.message }, 'admin request failed');
       if (!res.headersSent) send(res, err.status ?? 500, { error: err.status ? err.message : 'internal error' });
     });

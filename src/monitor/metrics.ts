@@ -56,7 +56,7 @@ export class Metrics {
       labelNames: ['server'],
       registers,
       collect() {
-        for (const name of self.gw?.servers.keys() ?? []) this.set({ server: name }, self.gw!.incident.isServerDisabled(name) ? 1 : 0);
+        for (const name of self.gw?.servers.keys() ?? []) this.set({ server: name }, safely(() => self.gw!.incident.isServerDisabled(name)) ? 1 : 0);
       },
     });
     new client.Gauge({
@@ -89,7 +89,7 @@ export class Metrics {
       help: 'Whether the emergency lockdown is in force.',
       registers,
       collect() {
-        this.set(self.gw?.incident.lockdown().active ? 1 : 0);
+        this.set(safely(() => self.gw?.incident.lockdown().active) ? 1 : 0);
       },
     });
     if (opts.outboxPending) {
@@ -129,5 +129,14 @@ export class Metrics {
 
   alertRaised(a: Alert): void {
     this.alerts.inc({ type: a.type, severity: a.severity });
+  }
+}
+
+/** A gauge read while shared state is away (it throws then) shows 0, rather than failing the scrape. */
+function safely(read: () => boolean | undefined): boolean {
+  try {
+    return read() ?? false;
+  } catch {
+    return false;
   }
 }

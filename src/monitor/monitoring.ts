@@ -14,8 +14,10 @@ import { loadSigner, type CheckpointSigner } from '../audit/signing-keys.ts';
 import type { LoadedConfig } from '../config/load.ts';
 import type { Gateway } from '../gateway/gateway.ts';
 import { IncidentControl } from '../incident/incident-control.ts';
-import { INCIDENT_FILE, IncidentState } from '../incident/incident-state.ts';
+import { INCIDENT_FILE, IncidentState, type IncidentStore } from '../incident/incident-state.ts';
+import { RedisIncidentState } from '../incident/redis-incident-state.ts';
 import type { RedisConnection } from '../state/redis-connection.ts';
+import type { GatewayError } from '../errors.ts';
 import type { EventStore } from '../store/event-store.ts';
 import { storeFromConfig } from '../store/open-store.ts';
 import { StoreAuditSink } from '../store/store-audit-sink.ts';
@@ -42,6 +44,13 @@ export interface Monitoring {
   attach(gw: Gateway): Promise<void>;
   /** After the gateway's shutdown (which closes the audit log): delivery, queue, listener. */
   close(): Promise<void>;
+}
+
+/** The incident state in Redis, read once now; Redis not answering yet is not fatal (calls are refused until it does). */
+async function sharedIncidentState(conn: RedisConnection, logger: Logger): Promise<RedisIncidentState> {
+  const state = new RedisIncidentState(conn);
+  await state.load().catch((err: GatewayError) => logger.error(`incident state: ${err.detail ?? err.message}`));
+  return state;
 }
 
 export async function startMonitoring(loaded: LoadedConfig, mode: 'run' | 'wrap', logger: Logger, clock?: () => Date, shared?: RedisConnection): Promise<Monitoring> {
@@ -125,9 +134,9 @@ export async function startMonitoring(loaded: LoadedConfig, mode: 'run' | 'wrap'
   const engine = new AlertEngine(cfg.mcp.security.alerting, onAlert, clock ? () => clock().getTime() : Date.now);
   audit.observe((r) => engine.observe(r));
 
-  let state: IncidentState;
+  let state: IncidentStore;
   try {
-    state = new IncidentState(join(stateDir, INCIDENT_FILE));
+    state = shared ? await sharedIncidentState(shared, logger) : new IncidentState(join(stateDir, INCIDENT_FILE));
   } catch (err) {
     throw new MonitoringError((err as Error).message);
   }

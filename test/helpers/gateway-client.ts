@@ -17,3 +17,10 @@ export async function withGatewayClient(yaml: string, fn: (c: Client, gw: Runnin
     await gw.stop();
   }
 }
+
+/** A v1 SDK client connected to a gateway's Streamable HTTP endpoint. */
+export async function connectClient(url: string, name = 'portcullis-e2e'): Promise<Client> {
+  const c = new Client({ name, version: '1' });
+  await c.connect(new StreamableHTTPClientTransport(new URL(url)));
+  return c;
+}

@@ -5,8 +5,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
+import { freePort } from './gateway-process.ts';
 
 export const REDIS_TEST_URL = process.env.PORTCULLIS_TEST_REDIS ?? 'redis://127.0.0.1:6379/0';
 
@@ -30,17 +30,6 @@ export async function dropPrefix(url: string, prefix: string): Promise<void> {
   } finally {
     r.disconnect();
   }
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 export interface PrivateRedis {

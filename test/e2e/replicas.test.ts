@@ -263,9 +263,9 @@ describe('three replicas behind HAProxy on Redis and PostgreSQL', () => {
     assert.match(strict.stdout + strict.stderr, /without its seal/);
     const open = await runCli(['audit', 'verify', '--db', db.url, '--allow-open', '--json']);
     assert.equal(open.status, 0, open.stdout + open.stderr);
-    const out = JSON.parse(open.stdout) as { ok: boolean; results: { chains: { end: string }[] }[] };
+    const out = JSON.parse(open.stdout) as { ok: boolean; results: Record<string, { chains: { end: string }[] }> };
     assert.equal(out.ok, true);
-    const result = out.results[0];
+    const result = out.results['event store (postgres)'];
     assert.ok(result.chains.length >= 3, `${result.chains.length} chains`);
     assert.equal(result.chains.filter((c) => c.end === 'sealed').length, 2, 'the two replicas stopped cleanly sealed theirs');
   });

@@ -24,6 +24,11 @@ export interface IncidentView {
   isServerDisabled(name: string): boolean;
   /** The revocation that refuses this principal's credential (incident/revocations.ts), if any. */
   revocationOf(p: Principal): { at: string; scope: string } | undefined;
+  /**
+   * Whether the operator revoked this session by id: a replica that never held the session must
+   * not restore it from the session store (transports/session-registry.ts).
+   */
+  isSessionRevoked?(id: string): boolean;
 }
 
 export const NO_INCIDENT: IncidentView = Object.freeze({
@@ -83,6 +88,10 @@ export class IncidentControl implements IncidentView {
 
   revocationOf(p: Principal): { at: string; scope: string } | undefined {
     return revocationOf(this.state.current.revocations, p);
+  }
+
+  isSessionRevoked(id: string): boolean {
+    return Object.hasOwn(this.state.current.revocations.sessions, id);
   }
 
   /** Binds to the gateway: applies the state found at start, then follows the file. */

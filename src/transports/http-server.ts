@@ -35,6 +35,7 @@ import { tlsInfo } from '../tls/peer-info.ts';
 import { admitModern, header, isModernMessage } from './modern-admission.ts';
 import type { Classified } from '../protocol/envelope.ts';
 import type { SessionBus } from '../state/session-bus.ts';
+import { stateUnavailable } from '../state/redis-connection.ts';
 import { MemorySessionStore, type SessionStore } from '../state/session-store.ts';
 import { readRequestBody } from './read-body.ts';
 import { requestGuard, type RequestGuard } from './request-guard.ts';
@@ -202,7 +203,7 @@ export async function serveHttp(gw: Gateway, sharing: SessionSharing = { store: 
     try {
       return await registry.find(req, sid, principal);
     } catch (err) {
-      const e = err as GatewayError;
+      const e = err instanceof GatewayError ? err : stateUnavailable(err);
       gw.log(`WARNING: session ${e.message.toLowerCase()}: ${e.detail ?? ''}`);
       gw.audit.emit({ event: 'upstream_error', connection: connectionOf(req), principal: principal.subject, decision: 'deny', reason: `session lookup failed: ${e.detail ?? e.message}`, code: e.code });
       reject(res, e);

@@ -113,6 +113,12 @@ export class SessionRegistry {
     }
     if (!rec || this.closed) return undefined;
     if (!this.bound(req, rec.id, rec, principal)) return undefined;
+    // Revoked by id while no replica held it: it ends now, here, for everyone.
+    if (this.gw.incident.isSessionRevoked?.(sid)) {
+      this.remember(sid);
+      void this.endEverywhere(sid, 'revoked by the operator');
+      return undefined;
+    }
     // Another request for it may have restored it meanwhile.
     const again = this.held.get(sid);
     if (again) return again.session;

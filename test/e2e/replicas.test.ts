@@ -239,20 +239,32 @@ describe('three replicas behind HAProxy on Redis and PostgreSQL', () => {
     }
   });
 
+  /** A tools/list with this session id, straight to one replica (not through the balancer). */
+  const listOn = (r: Replica, sid: string) =>
+    fetch(r.gw.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': sid, 'mcp-protocol-version': '2025-11-25' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+    });
+
   test('DELETE on one replica ends the session on all of them', async () => {
     const c = await legacyClient(lb.url);
     const sid = c.transport.sessionId!;
     for (let i = 0; i < 3; i++) await echo(c.client, `d${i}`);
     await c.transport.terminateSession();
-    for (const r of live()) {
-      const res = await fetch(r.gw.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': sid, 'mcp-protocol-version': '2025-11-25' },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
-      });
-      assert.equal(res.status, 404, `replica ${r.id}`);
-    }
+    for (const r of live()) assert.equal((await listOn(r, sid)).status, 404, `replica ${r.id}`);
     await c.client.close();
+  });
+
+  test('`portcullis revoke --session` through one replica ends the session on all of them, held or not', async () => {
+    const c = await legacyClient(lb.url);
+    const sid = c.transport.sessionId!;
+    await echo(c.client, 'before revocation');
+    const revoke = await runCli(['revoke', '--session', sid, '--url', live()[0].admin, '--token-file', tokenFile]);
+    assert.equal(revoke.status, 0, revoke.stderr);
+    await sleep(1500); // the change reaches every replica within 1 s
+    for (const r of live()) assert.equal((await listOn(r, sid)).status, 404, `replica ${r.id}`);
+    await c.client.close().catch(() => {});
   });
 
   test('every replica wrote its own hash chain to the one PostgreSQL table; `audit verify --db` checks them all', async () => {

@@ -38,7 +38,8 @@ async function startReplica(name: string, upstreamUrl: string, lbPorts: number[]
   const config = join(dir, 'portcullis.yaml');
   writeFileSync(config, yaml);
   const proc = start(name, NODE, [portcullis(), 'run', '--config', config], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  const m = await waitFor(proc, /listening on (http:\/\/\S+)/);
+  // Start-up on a loaded shared machine can take a while (every file is type-stripped on load).
+  const m = await waitFor(proc, /listening on (http:\/\/\S+)/, 120_000);
   return { proc, address: new URL(m[1]).host, pid: proc.proc.pid! };
 }
 
@@ -52,9 +53,7 @@ export async function runReplicas(opts: { quick: boolean; log: (m: string) => vo
     const [portOne, portTwo, portMem] = [await freePort(), await freePort(), await freePort()];
     const ports = [portOne, portTwo, portMem];
     // Replica a is behind both the one-replica and the two-replica balancer (measured in turn).
-    const a = await startReplica('replica-a', mock.url, ports, redis.url);
-    const b = await startReplica('replica-b', mock.url, ports, redis.url);
-    const mem = await startReplica('replica-mem', mock.url, ports);
+    const [a, b, mem] = await Promise.all([startReplica('replica-a', mock.url, ports, redis.url), startReplica('replica-b', mock.url, ports, redis.url), startReplica('replica-mem', mock.url, ports)]);
     replicas.push(a, b, mem);
     const lbDir = () => mkdtempSync(join(scratchDir(), 'haproxy-'));
     const one = await startHaproxy(lbDir(), portOne, [{ address: a.address }]);

@@ -45,6 +45,8 @@ interface Held {
   /** The serialized record last saved, to save again only on change. */
   saved?: string;
   createdAt: number;
+  /** The replica that created it (kept when another replica saves a change). */
+  createdBy: string;
   touchedAt: number;
 }
 
@@ -84,7 +86,7 @@ export class SessionRegistry {
 
   /** A session just created here by `initialize` (saved once initialized: `persist`). */
   add(session: Session): void {
-    this.hold(session, Date.now());
+    this.hold(session, Date.now(), this.replica);
   }
 
   /**
@@ -123,7 +125,7 @@ export class SessionRegistry {
     const again = this.held.get(sid);
     if (again) return again.session;
     const session = this.hooks.restore(rec, principal, req);
-    this.hold(session, rec.createdAt).saved = this.serialize(session, rec.createdAt);
+    this.hold(session, rec.createdAt, rec.createdBy).saved = this.serialize(session, rec.createdAt);
     bindSession(this.gw, session);
     return session;
   }
@@ -138,7 +140,7 @@ export class SessionRegistry {
   async persist(session: Session): Promise<void> {
     const h = this.held.get(session.id);
     if (!h) return;
-    const rec = recordOf(session, this.replica, h.createdAt);
+    const rec = recordOf(session, h.createdBy, h.createdAt);
     try {
       await this.store.save(rec, this.idleMs);
     } catch (err) {
@@ -187,8 +189,8 @@ export class SessionRegistry {
     }
   }
 
-  private hold(session: Session, createdAt: number): Held {
-    const h: Held = { session, createdAt, touchedAt: Date.now() };
+  private hold(session: Session, createdAt: number, createdBy: string): Held {
+    const h: Held = { session, createdAt, createdBy, touchedAt: Date.now() };
     this.held.set(session.id, h);
     this.bus?.join(session.id, (m) => this.onBus(session, m));
     return h;

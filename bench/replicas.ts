@@ -33,7 +33,7 @@ interface Replica {
 async function startReplica(name: string, upstreamUrl: string, lbPorts: number[], redisUrl?: string): Promise<Replica> {
   const dir = mkdtempSync(join(scratchDir(), `${name}-`));
   let yaml = gatewayYaml('full', { url: upstreamUrl }, { auditPath: join(dir, 'audit.log') });
-  yaml = yaml.replace('  listen: { host: 127.0.0.1, port: 0, path: /mcp }', `  listen: { host: 127.0.0.1, port: 0, path: /mcp, allowedHosts: ${JSON.stringify(lbPorts.map((p) => `127.0.0.1:${p}`))} }`);
+  yaml = yaml.replace('  listen: { host: 127.0.0.1, port: 0, path: /mcp }', `  listen: { host: 127.0.0.1, port: 0, path: /mcp, allowedHosts: ${JSON.stringify([...lbPorts.map((p) => `127.0.0.1:${p}`), '127.0.0.1'])} }`);
   if (redisUrl) yaml = yaml.replace(/^mcp:\n/, `mcp:\n  state: { dir: ${JSON.stringify(join(dir, 'state'))}, url: "${redisUrl}", keyPrefix: "bench:" }\n`);
   const config = join(dir, 'portcullis.yaml');
   writeFileSync(config, yaml);
@@ -62,7 +62,8 @@ export async function runReplicas(opts: { quick: boolean; log: (m: string) => vo
     balancers.push(two);
     const memLb = await startHaproxy(lbDir(), portMem, [{ address: mem.address }]);
     balancers.push(memLb);
-    const targets: CannonTarget[] = [];
+    // Reference: replica a without a balancer (what HAProxy itself costs).
+    const targets: CannonTarget[] = [{ name: '1 replica, Redis, no balancer (2026-07-28)', url: `http://${a.address}/mcp`, form: 'stateless' }];
     for (const [name, lb] of [['1 replica, Redis', one], ['2 replicas, Redis', two], ['1 replica, in-process state', memLb]] as const) {
       targets.push({ name: `${name} (2026-07-28)`, url: lb.url, form: 'stateless' });
       targets.push({ name: `${name} (2025-11-25 session)`, url: lb.url, form: 'session', sessionId: await openSession(lb.url) });

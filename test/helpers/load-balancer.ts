@@ -13,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 export interface Backend {
   /** host:port of the MCP listener. */
   address: string;
-  /** Port of its admin listener (health checks on /healthz); none: TCP check. */
+  /** Port of its admin listener (health checks on /healthz); none (on any backend): TCP checks. */
   healthPort?: number;
 }
 
@@ -39,8 +39,7 @@ frontend mcp
   default_backend replicas
 backend replicas
   balance roundrobin
-  option httpchk GET /healthz
-${backends.map((b, i) => `  server r${i + 1} ${b.address} check inter 250 fall 1 rise 2${b.healthPort ? ` port ${b.healthPort}` : ''}`).join('\n')}
+${backends.every((b) => b.healthPort) ? '  option httpchk GET /healthz\n' : ''}${backends.map((b, i) => `  server r${i + 1} ${b.address} check inter 500 fall 3 rise 1${b.healthPort ? ` port ${b.healthPort}` : ''}`).join('\n')}
 `;
 }
 
@@ -56,7 +55,9 @@ export async function startHaproxy(dir: string, port: number, backends: Backend[
     if (i > 100) throw new Error(`haproxy did not listen on ${port}: ${err}`);
     await sleep(50);
   }
-  // Health checks need `rise` rounds before a server takes traffic.
+  // Health checks need `rise` rounds before a server takes traffic. A killed replica is not
+  // waited for: a refused connection is retried on another server (retries, redispatch), and
+  // `fall 3` keeps a replica that is merely slow on a loaded machine from flapping.
   await sleep(800);
   return {
     url: `http://127.0.0.1:${port}${path}`,

@@ -51,9 +51,9 @@ export async function runInterleaved(title: string, modes: readonly Mode[], opts
   for (let r = 0; r < opts.rounds; r++) for (const m of modes) await calls(m, opts.calls, true);
   const base = summarize(samples.get(modes[0])!).p50;
   console.log(`${title}, ${opts.rounds} x ${opts.calls} sequential calls per mode, interleaved`);
-  console.log('mode           p50 ms   p90 ms   p99 ms   p50 ratio');
+  console.log('mode           p50 ms   p90 ms   p99 ms   p50 ratio   p50 added ms');
   for (const m of modes) {
     const s = summarize(samples.get(m)!);
-    console.log(`${m.name.padEnd(13)} ${s.p50.toFixed(3).padStart(7)}  ${s.p90.toFixed(3).padStart(7)}  ${s.p99.toFixed(3).padStart(7)}   ${(s.p50 / base).toFixed(3)}`);
+    console.log(`${m.name.padEnd(13)} ${s.p50.toFixed(3).padStart(7)}  ${s.p90.toFixed(3).padStart(7)}  ${s.p99.toFixed(3).padStart(7)}   ${(s.p50 / base).toFixed(3).padStart(9)}   ${(s.p50 - base >= 0 ? '+' : '') + (s.p50 - base).toFixed(3)}`);
   }
 }

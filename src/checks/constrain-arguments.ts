@@ -30,6 +30,7 @@ export const constrainArguments: Stage<CallContext> = async (ctx, next) => {
   const key = flowKey(ctx);
   const s = ctx.session;
   const rt = gw.policy;
+  const taint = await rt.flows.labels(key);
   const decision = await decideArguments(
     ctx.security,
     matched,
@@ -40,7 +41,7 @@ export const constrainArguments: Stage<CallContext> = async (ctx, next) => {
       def: t.tool.def,
       args: (ctx.req.params?.arguments ?? {}) as Record<string, unknown>,
       principal: s.principal,
-      session: { id: s.id, labels: await rt.flows.labels(key), protocolVersion: ctx.protocolVersion, client: s.clientInfo },
+      session: { id: s.id, labels: taint, protocolVersion: ctx.protocolVersion, client: s.clientInfo },
       nowMs: Date.now(),
     },
     {
@@ -64,5 +65,6 @@ export const constrainArguments: Stage<CallContext> = async (ctx, next) => {
     throw new GatewayError('POLICY_DENIED', 'Request refused by policy');
   }
   await next();
-  if (decision.labels.length && ctx.response?.result && !ctx.error) await rt.flows.taint(key, decision.labels);
+  // A taint the session already carries is not written again (a round trip saved on shared state).
+  if (decision.labels.some((l) => !taint.has(l)) && ctx.response?.result && !ctx.error) await rt.flows.taint(key, decision.labels);
 };

@@ -31,7 +31,8 @@ export async function constrainFlow(ctx: CallContext, next: () => Promise<void>)
     return;
   }
   const key = flowKey(ctx);
-  const flow = violatedFlowRule(guards.flowRules, await gw.policy.flows.labels(key), labels, kind);
+  const taint = await gw.policy.flows.labels(key);
+  const flow = violatedFlowRule(guards.flowRules, taint, labels, kind);
   if (flow) {
     ctx.audit.decision = 'deny';
     ctx.audit.rule = flow.rule;
@@ -39,5 +40,5 @@ export async function constrainFlow(ctx: CallContext, next: () => Promise<void>)
     throw new GatewayError('POLICY_DENIED', 'Request refused by policy');
   }
   await next();
-  if (ctx.response?.result && !ctx.error) await gw.policy.flows.taint(key, labels);
+  if (labels.some((l) => !taint.has(l)) && ctx.response?.result && !ctx.error) await gw.policy.flows.taint(key, labels);
 }

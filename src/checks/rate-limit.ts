@@ -32,4 +32,17 @@ export class RateLimiter {
     if (r.allowed) return OK;
     return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(r.retryAfterMs / 1000)) };
   }
+
+  /**
+   * Every bucket of one call in order, in one step (one round trip to a shared store); the walk
+   * stops at the first refusal, which is returned with its index.
+   */
+  async takeAll(buckets: readonly { key: string; limits: RateLimitConfig }[]): Promise<RateLimitResult & { index?: number }> {
+    const on = buckets.filter((b) => b.limits.enabled);
+    if (on.length === 0) return OK;
+    const results = await this.store.takeTokens(on.map((b) => ({ key: b.key, cfg: b.limits })), this.clock());
+    const i = results.findIndex((r) => !r.allowed);
+    if (i === -1) return OK;
+    return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(results[i]!.retryAfterMs / 1000)), index: buckets.indexOf(on[i]!) };
+  }
 }

@@ -14,9 +14,11 @@ export const throttle: Stage<CallContext> = async (ctx, next) => {
   const t = ctx.target;
   const cfg = ctx.security.rateLimiting;
   if (t && cfg.enabled) {
-    for (const b of bucketsFor(ctx.session, t, ctx.method, cfg)) {
-      const r = await ctx.gateway.rateLimiter.take(b.key, b.limits);
-      if (r.ok) continue;
+    const buckets = bucketsFor(ctx.session, t, ctx.method, cfg);
+    // All buckets in one step: one round trip when they are shared (Redis).
+    const r = await ctx.gateway.rateLimiter.takeAll(buckets);
+    if (!r.ok) {
+      const b = buckets[r.index!]!;
       ctx.audit.decision = 'deny';
       ctx.audit.rule = b.rule;
       ctx.audit.reason = `rate limit on ${b.scope} (burst ${b.limits.burstSize}, ${b.limits.requestsPerMinute}/min)`;

@@ -18,6 +18,7 @@ import { IDENTITY_DEFAULTS, identitySchema } from './identity-schema.ts';
 import { overrideOf } from './override-schema.ts';
 import { SANDBOX_DEFAULTS, sandboxOverrideSchema, sandboxSchema } from './sandbox-schema.ts';
 import { listenSecurityFields } from './tls-schema.ts';
+import { trustedProxyFields } from './proxy-schema.ts';
 import { upstreamSecurityFields } from './upstream-tls-schema.ts';
 import { rateLimitingSchema } from './rate-limit-schema.ts';
 import { PINNING_DEFAULTS, pinningOverrideSchema, pinningSchema } from './pinning-schema.ts';
@@ -258,6 +259,7 @@ const listenSchema = z.strictObject({
   port: z.number().int().min(0).max(65535).default(DEFAULT_PORT),
   path: z.string().startsWith('/').default('/mcp'),
   ...listenSecurityFields,
+  ...trustedProxyFields,
 });
 
 const timeoutsSchema = z.strictObject({

@@ -16,7 +16,8 @@ import { randomUUID } from 'node:crypto';
 import type { AuditRecord } from '../audit/audit-log.ts';
 import { priorityOf, type Severity } from '../audit/severity.ts';
 import type { Config } from '../config/schema.ts';
-import { CountWindow, RateComparison } from './sliding-window.ts';
+import { MemoryAlertWindows, type AlertWindows } from './alert-windows.ts';
+import { RateComparison } from './sliding-window.ts';
 
 type Alerting = Config['mcp']['security']['alerting'];
 type RuleName = keyof Alerting['rules'];
@@ -105,22 +106,22 @@ function summary(r: AuditRecord): Record<string, unknown> {
   return Object.fromEntries(Object.entries({ time, event, server, tool, session, connection, principal, reason, code, rule }).filter(([, v]) => v !== undefined));
 }
 
-/** At most this many subjects per rule are tracked: subjects can come from client-chosen names. */
-const MAX_SUBJECTS = 1000;
-
 export class AlertEngine {
   private readonly cfg: Alerting;
   private readonly clock: () => number;
   private readonly onAlert: (a: Alert) => void;
-  private readonly windows = new Map<string, CountWindow>();
-  private readonly lastRaised = new Map<string, { at: number; held: number }>();
+  private readonly windows: AlertWindows;
   private readonly spikes: RateComparison;
   private readonly startedAt: number;
+  private readonly onError: (err: Error) => void;
 
-  constructor(cfg: Alerting, onAlert: (a: Alert) => void, clock: () => number = Date.now) {
+  /** `windows`: shared counting (Redis, several replicas); default: this process's. */
+  constructor(cfg: Alerting, onAlert: (a: Alert) => void, clock: () => number = Date.now, opts: { windows?: AlertWindows; onError?: (err: Error) => void } = {}) {
     this.cfg = cfg;
     this.onAlert = onAlert;
     this.clock = clock;
+    this.windows = opts.windows ?? new MemoryAlertWindows();
+    this.onError = opts.onError ?? (() => {});
     this.startedAt = clock();
     this.spikes = new RateComparison(cfg.rules.connectionSpikes.windowSeconds * 1000);
   }
@@ -134,15 +135,10 @@ export class AlertEngine {
       if (!rule.enabled || rule.event !== rec.event || def.ignore?.(rec)) continue;
       const subject = def.subject(rec);
       const key = `${name}|${subject}`;
-      let w = this.windows.get(key);
-      if (!w) {
-        if (this.windows.size >= MAX_SUBJECTS) this.evict(now);
-        w = new CountWindow(rule.count, rule.windowSeconds * 1000);
-        this.windows.set(key, w);
-      }
-      const n = w.hit(now);
-      if (n === undefined) continue;
-      this.raise(now, name, def.type, rule.severity, key, def.message(n, rule.windowSeconds, rec), { count: n, windowSeconds: rule.windowSeconds, threshold: rule.count, lastEvent: summary(rec) });
+      const data = (n: number) => ({ count: n, windowSeconds: rule.windowSeconds, threshold: rule.count, lastEvent: summary(rec) });
+      then(this.windows.hit(key, rule.count, rule.windowSeconds * 1000, now), (n) => {
+        if (n !== undefined) this.raise(now, name, def.type, rule.severity, key, def.message(n, rule.windowSeconds, rec), data(n));
+      }, this.onError);
     }
     const spike = this.cfg.rules.connectionSpikes;
     if (spike.enabled && rec.event === spike.event) {
@@ -165,29 +161,14 @@ export class AlertEngine {
   }
 
   private raise(now: number, rule: RuleName, type: string, severity: Severity, group: string, message: string, data: Record<string, unknown>): void {
-    const last = this.lastRaised.get(group);
-    if (last && now - last.at < this.cfg.cooldownSeconds * 1000) {
-      last.held++;
-      return;
-    }
-    if (this.lastRaised.size >= MAX_SUBJECTS) {
-      for (const [k, v] of this.lastRaised) if (now - v.at >= this.cfg.cooldownSeconds * 1000) this.lastRaised.delete(k);
-      // Still full (a flood of fresh subjects): the oldest are forgotten, memory stays bounded.
-      for (const k of this.lastRaised.keys()) {
-        if (this.lastRaised.size < MAX_SUBJECTS) break;
-        this.lastRaised.delete(k);
-      }
-    }
-    this.lastRaised.set(group, { at: now, held: 0 });
-    this.onAlert({ id: randomUUID(), type, rule, severity, priority: priorityOf(severity), group, message, data, suppressed: last?.held ?? 0, time: new Date(now).toISOString() });
+    then(this.windows.claim(group, this.cfg.cooldownSeconds * 1000, now), (c) => {
+      if (c.raise) this.onAlert({ id: randomUUID(), type, rule, severity, priority: priorityOf(severity), group, message, data, suppressed: c.held, time: new Date(now).toISOString() });
+    }, this.onError);
   }
+}
 
-  private evict(now: number): void {
-    for (const [k, w] of this.windows) if (w.idle(now)) this.windows.delete(k);
-    // Still full: the oldest subjects go (a flood of fresh names must not grow memory).
-    for (const k of this.windows.keys()) {
-      if (this.windows.size < MAX_SUBJECTS) break;
-      this.windows.delete(k);
-    }
-  }
+/** `fn(v)` now when `v` is a value (the in-process path stays synchronous), after it when a promise. */
+function then<T>(v: T | Promise<T>, fn: (x: T) => void, onError: (err: Error) => void): void {
+  if (v instanceof Promise) v.then(fn, onError);
+  else fn(v);
 }

@@ -17,6 +17,7 @@ import { IncidentControl } from '../incident/incident-control.ts';
 import { INCIDENT_FILE, IncidentState, type IncidentStore } from '../incident/incident-state.ts';
 import { RedisIncidentState } from '../incident/redis-incident-state.ts';
 import type { RedisConnection } from '../state/redis-connection.ts';
+import { RedisAlertWindows } from '../state/redis-alert-windows.ts';
 import type { GatewayError } from '../errors.ts';
 import type { EventStore } from '../store/event-store.ts';
 import { storeFromConfig } from '../store/open-store.ts';
@@ -131,7 +132,11 @@ export async function startMonitoring(loaded: LoadedConfig, mode: 'run' | 'wrap'
     }
     delivery?.kick();
   };
-  const engine = new AlertEngine(cfg.mcp.security.alerting, onAlert, clock ? () => clock().getTime() : Date.now);
+  const engine = new AlertEngine(cfg.mcp.security.alerting, onAlert, clock ? () => clock().getTime() : Date.now, {
+    // Several replicas: counted across all of them, raised by one (state/redis-alert-windows.ts).
+    windows: shared ? new RedisAlertWindows(shared, { log: (l) => logger.warn(l) }) : undefined,
+    onError: (err) => logger.error({ err: err.message }, 'alert evaluation failed'),
+  });
   audit.observe((r) => engine.observe(r));
 
   let state: IncidentStore;

@@ -12,7 +12,7 @@
  * cost a 100,000-entry scan per call.
  */
 import { bucketTtlMs, takeToken, type TokenBucketConfig } from '../policy/token-bucket.ts';
-import type { BucketState, StateStore, TakeResult } from './store.ts';
+import type { BucketState, BucketTake, StateStore, TakeResult } from './store.ts';
 
 export interface MemoryStoreOptions {
   /** Hard cap on entries. @default 100_000 */
@@ -67,6 +67,16 @@ export class MemoryStore implements StateStore {
       },
       bucketTtlMs(cfg),
     );
+    return out;
+  }
+
+  takeTokens(takes: readonly BucketTake[], nowMs: number): TakeResult[] {
+    const out: TakeResult[] = [];
+    for (const t of takes) {
+      const r = this.takeToken(t.key, t.cfg, nowMs);
+      out.push(r);
+      if (!r.allowed) break;
+    }
     return out;
   }
 

@@ -128,10 +128,11 @@ export class RedisConnection {
    * A Lua script as a function: one atomic round trip (EVALSHA, EVAL when Redis does not know it
    * yet). Every failure, Redis away or a timeout, is `STATE_UNAVAILABLE`.
    */
-  script<T = unknown>(name: string, lua: string, numberOfKeys: number): (keys: readonly string[], args: readonly (string | number)[]) => Promise<T> {
+  script<T = unknown>(name: string, lua: string, numberOfKeys: number | null): (keys: readonly string[], args: readonly (string | number)[]) => Promise<T> {
     const command = `portcullis_${name}`;
     const client = this.client as unknown as Record<string, ((...a: (string | number)[]) => Promise<T>) | undefined>;
-    if (!client[command]) this.client.defineCommand(command, { lua, numberOfKeys });
+    // numberOfKeys null: the key count varies per call and is passed first by the caller.
+    if (!client[command]) this.client.defineCommand(command, numberOfKeys === null ? { lua } : { lua, numberOfKeys });
     const run = client[command]!.bind(this.client);
     return async (keys, args) => {
       try {

@@ -27,6 +27,11 @@ export interface TakeResult {
   retryAfterMs: number;
 }
 
+export interface BucketTake {
+  key: string;
+  cfg: TokenBucketConfig;
+}
+
 export interface StateStore {
   /**
    * Takes one token from the bucket `key` at clock time `nowMs` (policy/token-bucket.ts), atomically:
@@ -34,6 +39,12 @@ export interface StateStore {
    * `bucketTtlMs(cfg)` is forgotten (it would be full and unblocked by then).
    */
   takeToken(key: string, cfg: TokenBucketConfig, nowMs: number): TakeResult | Promise<TakeResult>;
+  /**
+   * `takeToken` on each bucket in order, stopping at the first refusal (the buckets before it are
+   * spent, as separate calls would have spent them), as one atomic step: one round trip for all
+   * the buckets of a call. Returns one result per bucket tried.
+   */
+  takeTokens(takes: readonly BucketTake[], nowMs: number): TakeResult[] | Promise<TakeResult[]>;
   delete(key: string): void | Promise<void>;
   close(): void | Promise<void>;
 }

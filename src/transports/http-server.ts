@@ -37,6 +37,7 @@ import type { Classified } from '../protocol/envelope.ts';
 import type { SessionBus } from '../state/session-bus.ts';
 import { stateUnavailable } from '../state/redis-connection.ts';
 import { MemorySessionStore, type SessionStore } from '../state/session-store.ts';
+import { ClientAddress } from './client-address.ts';
 import { readRequestBody } from './read-body.ts';
 import { requestGuard, type RequestGuard } from './request-guard.ts';
 import { SessionRegistry } from './session-registry.ts';
@@ -80,7 +81,9 @@ export async function serveHttp(gw: Gateway, sharing: SessionSharing = { store: 
     states.set(session, state);
     return session;
   };
-  const connectionOf = (req: IncomingMessage) => `http:${req.socket.remoteAddress}:${req.socket.remotePort}`;
+  // Behind a load balancer: the caller's address from the trusted proxies' header (client-address.ts).
+  const callers = new ClientAddress(gw.config.mcp.listen);
+  const connectionOf = (req: IncomingMessage) => callers.connection(req);
   const makeSession = (req: IncomingMessage, stateless: boolean, principal: Principal): Session => {
     const session = withStreams(stateless, (send) => new Session({ principal, connection: connectionOf(req), stateless, send }));
     // The channel's properties (negotiated group, client certificate) go on the session's
@@ -116,6 +119,7 @@ export async function serveHttp(gw: Gateway, sharing: SessionSharing = { store: 
     bus: sharing.bus,
     idleMs,
     hooks: {
+      connectionOf,
       restore: (rec, principal, req) => withStreams(false, (send) => sessionFromRecord(rec, { principal, connection: connectionOf(req), send })),
       closeStreams: (s) => states.get(s)?.close(),
       holdsGet: (s) => states.get(s)?.holdsGet ?? false,
@@ -184,7 +188,7 @@ export async function serveHttp(gw: Gateway, sharing: SessionSharing = { store: 
    */
   const identify = async (req: IncomingMessage, res: ServerResponse): Promise<Principal | undefined> => {
     const o = await auth.authenticate(req);
-    const connection = `http:${req.socket.remoteAddress}:${req.socket.remotePort}`;
+    const connection = callers.connection(req);
     if (o.ok && (o.principal.method !== 'anonymous' || !requireAuth)) return o.principal;
     const fail = o.ok ? { status: 401, reason: 'requireAuth: no credential presented', error: undefined, scope: undefined, method: undefined, subject: undefined } : o;
     const code = fail.status === 403 ? 'INSUFFICIENT_SCOPE' : fail.status === 400 ? 'INVALID_REQUEST' : 'UNAUTHENTICATED';
@@ -219,7 +223,7 @@ export async function serveHttp(gw: Gateway, sharing: SessionSharing = { store: 
     const read = await readRequestBody(req, max);
     if ('head' in read) {
       const id = frameId(read.head, read.tail);
-      gw.audit.emit({ event: 'schema_validation_failed', connection: `http:${req.socket.remoteAddress}`, requestId: id ?? undefined, decision: 'deny', reason: `body over ${max} bytes`, code: 'MESSAGE_TOO_LARGE' });
+      gw.audit.emit({ event: 'schema_validation_failed', connection: callers.connection(req), requestId: id ?? undefined, decision: 'deny', reason: `body over ${max} bytes`, code: 'MESSAGE_TOO_LARGE' });
       return reject(res, new GatewayError('MESSAGE_TOO_LARGE', `Message exceeds the limit of ${max} bytes`), id);
     }
     const body = read.body;
@@ -236,14 +240,14 @@ export async function serveHttp(gw: Gateway, sharing: SessionSharing = { store: 
     const modern = isModernMessage(parsed, req);
     const refusal = modern ? admitModern(parsed, req) : undefined;
     if (refusal) {
-      gw.audit.emit({ event: 'schema_validation_failed', connection: `http:${req.socket.remoteAddress}`, decision: 'deny', reason: refusal.reason, code: refusal.error.code });
+      gw.audit.emit({ event: 'schema_validation_failed', connection: callers.connection(req), decision: 'deny', reason: refusal.reason, code: refusal.error.code });
       return reject(res, refusal.error, parsed.kind === 'request' ? parsed.msg.id : null, {}, true);
     }
     // 2025-06-18+ (transports, protocol version header): "an invalid or unsupported
     // MCP-Protocol-Version" MUST get 400 Bad Request.
     const pv = header(req, 'mcp-protocol-version');
     if (!modern && pv !== undefined && !LEGACY_VERSIONS.includes(pv)) {
-      gw.audit.emit({ event: 'schema_validation_failed', connection: `http:${req.socket.remoteAddress}`, decision: 'deny', reason: `unsupported MCP-Protocol-Version ${pv}`, code: 'INVALID_REQUEST' });
+      gw.audit.emit({ event: 'schema_validation_failed', connection: callers.connection(req), decision: 'deny', reason: `unsupported MCP-Protocol-Version ${pv}`, code: 'INVALID_REQUEST' });
       return reject(res, new GatewayError('INVALID_REQUEST', 'Bad Request: Unsupported protocol version'), parsed.kind === 'request' ? parsed.msg.id : null);
     }
     if (!session) {
@@ -291,7 +295,7 @@ export async function serveHttp(gw: Gateway, sharing: SessionSharing = { store: 
     const last = header(req, 'last-event-id');
     if (last !== undefined) {
       if (!state.resume(last, res, headers)) {
-        gw.audit.emit({ event: 'policy_violation', session: session.id, connection: `http:${req.socket.remoteAddress}`, principal: principal.subject, decision: 'deny', reason: 'Last-Event-ID names no resumable stream of this session', code: 'INVALID_REQUEST' });
+        gw.audit.emit({ event: 'policy_violation', session: session.id, connection: callers.connection(req), principal: principal.subject, decision: 'deny', reason: 'Last-Event-ID names no resumable stream of this session', code: 'INVALID_REQUEST' });
         return reject(res, new GatewayError('INVALID_REQUEST', 'Bad Request: that stream cannot be resumed'));
       }
     } else if (!state.openGet(res, headers, (session.protocolVersion ?? '') >= RESUMABLE_FROM)) {
@@ -329,7 +333,7 @@ export async function serveHttp(gw: Gateway, sharing: SessionSharing = { store: 
       // Origin/Host before anything else (DNS rebinding): the request is not looked at further.
       const verdict = guard.check(req);
       if (!verdict.ok) {
-        gw.audit.emit({ event: 'policy_violation', connection: `http:${req.socket.remoteAddress}`, decision: 'deny', reason: verdict.reason, code: 'ORIGIN_REJECTED' });
+        gw.audit.emit({ event: 'policy_violation', connection: callers.connection(req), decision: 'deny', reason: verdict.reason, code: 'ORIGIN_REJECTED' });
         return reject(res, new GatewayError('ORIGIN_REJECTED', 'Forbidden: Origin or Host not allowed'));
       }
       if (guard.cors(req, res)) return;

@@ -32,6 +32,8 @@ const TOUCH_EVERY_MS = 1000;
 export interface RegistryHooks {
   /** This replica's Session (with its answer streams) for a stored record, served to `principal`. */
   restore(rec: SessionRecord, principal: Principal, req: IncomingMessage): Session;
+  /** How the audit names the caller's connection (its address behind trusted proxies). */
+  connectionOf(req: IncomingMessage): string;
   /** The session's streams on this replica end (its GET stream closes). */
   closeStreams(session: Session): void;
   /** Whether this replica holds the session's GET stream. */
@@ -219,7 +221,7 @@ export class SessionRegistry {
     this.gw.audit.emit({
       event: 'session_principal_mismatch',
       session: id,
-      connection: `http:${req.socket.remoteAddress}:${req.socket.remotePort}`,
+      connection: this.hooks.connectionOf(req),
       principal: principal.subject,
       authMethod: principal.method,
       decision: 'deny',

@@ -183,7 +183,7 @@ describe('alert rules', () => {
     const { e, alerts, emit } = engine();
     for (let i = 0; i < 5000; i++) emit('injection_attempt', { server: 's', tool: `tool-${i}` });
     assert.equal(alerts.length, 5000);
-    const internals = e as unknown as { windows: Map<string, unknown>; lastRaised: Map<string, unknown> };
+    const internals = (e as unknown as { windows: { windows: Map<string, unknown>; lastRaised: Map<string, unknown> } }).windows;
     assert.ok(internals.windows.size <= 1000, `windows: ${internals.windows.size}`);
     assert.ok(internals.lastRaised.size <= 1001, `lastRaised: ${internals.lastRaised.size}`);
   });

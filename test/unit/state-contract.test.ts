@@ -1,6 +1,6 @@
 /**
- * One contract for every state store, run against each implementation: in memory, SQLite (quotas)
- * and Redis (the machine's server, under a key prefix of this run's own). Atomicity under
+ * One contract for every state store (rate-limit buckets, quotas, flow taint, alert windows), run
+ * against each implementation: in memory, SQLite (quotas) and Redis (the machine's server, under a key prefix of this run's own). Atomicity under
  * concurrency, the same answers as the pure functions (policy/token-bucket.ts, policy/quota.ts),
  * TTL, caps where a store has one; and for Redis, fail closed while it is down.
  */
@@ -12,7 +12,9 @@ import { after, describe, test } from 'node:test';
 import { FlowTracker, type FlowStore } from '../../src/policy/flow-rules.ts';
 import { consumeQuota, type QuotaLimit, type QuotaState } from '../../src/policy/quota.ts';
 import { bucketTtlMs, takeToken, type TokenBucketConfig } from '../../src/policy/token-bucket.ts';
+import { MemoryAlertWindows, type AlertWindows } from '../../src/monitor/alert-windows.ts';
 import { MemoryStore } from '../../src/state/memory-store.ts';
+import { RedisAlertWindows } from '../../src/state/redis-alert-windows.ts';
 import { MemoryQuotaStore, type QuotaStore } from '../../src/state/quota-store.ts';
 import { RedisBucketStore } from '../../src/state/redis-bucket-store.ts';
 import { RedisConnection } from '../../src/state/redis-connection.ts';
@@ -61,7 +63,12 @@ const buckets: { name: string; make: () => Promise<StateStore> }[] = [
       const a = new RedisBucketStore(await redis());
       const b = new RedisBucketStore(await redis());
       let n = 0;
-      return { takeToken: (k, c, now) => (n++ % 2 ? a : b).takeToken(k, c, now), delete: (k) => a.delete(k), close: () => {} };
+      return {
+        takeToken: (k, c, now) => (n++ % 2 ? a : b).takeToken(k, c, now),
+        takeTokens: (t, now) => (n++ % 2 ? a : b).takeTokens(t, now),
+        delete: (k) => a.delete(k),
+        close: () => {},
+      };
     },
   },
 ];
@@ -93,6 +100,24 @@ for (const impl of buckets) {
         assert.equal(got.allowed, want.allowed, `allowed at +${now - t0}`);
         assert.ok(Math.abs(got.retryAfterMs - want.retryAfterMs) < 1e-6, `retryAfterMs at +${now - t0}: ${got.retryAfterMs} vs ${want.retryAfterMs}`);
       }
+    });
+
+    test('several buckets in one step: in order, stopping at the first refusal, atomic under concurrency', async () => {
+      const store = await impl.make();
+      const now = Date.now();
+      const session = { key: fresh('session'), cfg: { requestsPerMinute: 60, burstSize: 100, cooldownSeconds: 0 } };
+      const shared = { key: fresh('server'), cfg: { requestsPerMinute: 60, burstSize: 5, cooldownSeconds: 0 } };
+      const after = { key: fresh('after'), cfg: { requestsPerMinute: 60, burstSize: 100, cooldownSeconds: 0 } };
+      const results = await Promise.all(Array.from({ length: 20 }, () => store.takeTokens([session, shared, after], now)));
+      assert.equal(results.filter((r) => r.length === 3 && r.every((x) => x.allowed)).length, 5, 'the shared bucket lets 5 through');
+      for (const r of results.filter((x) => !x.every((y) => y.allowed))) {
+        assert.equal(r.length, 2, 'stops at the refusing bucket');
+        assert.deepEqual([r[0]!.allowed, r[1]!.allowed], [true, false], 'the bucket before it was spent, as separate calls would have');
+      }
+      // The bucket after the refusing one paid only for the 5 that got through: 95 tokens left.
+      const rest = await Promise.all(Array.from({ length: 96 }, () => store.takeToken(after.key, after.cfg, now)));
+      assert.equal(rest.filter((r) => r.allowed).length, 95);
+      assert.equal((await store.takeTokens([], now)).length, 0);
     });
 
     test('keys are independent', async () => {
@@ -257,4 +282,77 @@ test('redis stores refuse with STATE_UNAVAILABLE while Redis is down, and serve 
   await conn.waitReady(20_000);
   assert.equal((await b.takeToken('k', BURST, Date.now())).allowed, true);
   assert.equal((await f.labels('s')).size, 0, 'this Redis kept no data across the kill (no persistence)');
+});
+
+// ---------------------------------------------------------------- alert windows
+
+const alertWindows: { name: string; make: () => Promise<[AlertWindows, AlertWindows]> }[] = [
+  {
+    name: 'memory',
+    make: async () => {
+      const w = new MemoryAlertWindows();
+      return [w, w];
+    },
+  },
+  {
+    name: 'redis, two replicas',
+    make: async () => [new RedisAlertWindows(await redis(), { log: () => {} }), new RedisAlertWindows(await redis(), { log: () => {} })],
+  },
+];
+
+for (const impl of alertWindows) {
+  describe(`alert windows contract: ${impl.name}`, () => {
+    test('events from every replica count in one window; the threshold is reached once per event past it', async () => {
+      const [a, b] = await impl.make();
+      const key = fresh('deniedCalls|');
+      const now = Date.now();
+      const got = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).hit(key, 5, 60_000, now + i)));
+      assert.equal(got.filter((n) => n !== undefined).length, 6, 'the 5th to the 10th event each find 5 in the window');
+      assert.ok(got.every((n) => n === undefined || n === 5));
+    });
+
+    test('events older than the window do not count', async () => {
+      const [a, b] = await impl.make();
+      const key = fresh('stuffing|');
+      const t0 = Date.now();
+      assert.equal(await a.hit(key, 3, 1000, t0), undefined);
+      assert.equal(await b.hit(key, 3, 1000, t0 + 10), undefined);
+      assert.equal(await a.hit(key, 3, 1000, t0 + 2000), undefined, 'the first two fell out');
+      assert.equal(await b.hit(key, 3, 1000, t0 + 2100), undefined);
+      assert.equal(await a.hit(key, 3, 1000, t0 + 2200), 3);
+    });
+
+    test('an alert group is raised once per cooldown, whichever replica sees it; the held ones are counted', async () => {
+      const [a, b] = await impl.make();
+      const group = fresh('injection|s/t');
+      const now = Date.now();
+      const claims = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).claim(group, 60_000, now)));
+      assert.equal(claims.filter((c) => c.raise).length, 1);
+      const next = await a.claim(group, 60_000, now + 60_000);
+      assert.deepEqual(next, { raise: true, held: 9 }, 'after the cooldown: raised, saying 9 were held back');
+    });
+  });
+}
+
+test('redis alert windows count in this replica while Redis is down (alerts are not lost), then share again', async (t) => {
+  const server = await privateRedis();
+  const conn = new RedisConnection({ url: server.url, keyPrefix: testPrefix(), commandTimeoutMs: 1000, log: quiet, minBackoffMs: 20, maxBackoffMs: 200 });
+  const lines: string[] = [];
+  t.after(async () => {
+    await conn.close();
+    await server.stop();
+  });
+  await conn.waitReady(10_000);
+  const w = new RedisAlertWindows(conn, { log: (l) => lines.push(l) });
+  await server.kill();
+  for (let i = 0; i < 200 && conn.ready; i++) await new Promise((r) => setTimeout(r, 25));
+  const now = Date.now();
+  assert.equal(await w.hit('k', 2, 60_000, now), undefined);
+  assert.equal(await w.hit('k', 2, 60_000, now + 1), 2);
+  assert.equal((await w.claim('g', 60_000, now)).raise, true);
+  assert.equal(lines.filter((l) => /counting in this replica only/.test(l)).length, 1, 'said once');
+  await server.restart();
+  await conn.waitReady(20_000);
+  assert.equal(await w.hit('k2', 1, 60_000, now), 1);
+  assert.ok(lines.some((l) => /are back/.test(l)));
 });

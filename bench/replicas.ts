@@ -19,7 +19,7 @@ import { privateRedis } from '../test/helpers/redis.ts';
 import type { CannonTarget } from './cannon.ts';
 import { gatewayYaml } from './configs.ts';
 import { httpThroughput } from './load.ts';
-import { openSession } from './mcp-wire.ts';
+import { callBody, callHeaders, openSession } from './mcp-wire.ts';
 import { start, stop, waitFor, type Tracked } from './procs.ts';
 import { machineInfo } from './results.ts';
 import { BENCH, freePort, NODE, portcullis, scratchDir, startMockHttp } from './targets.ts';
@@ -41,6 +41,12 @@ async function startReplica(name: string, upstreamUrl: string, lbPorts: number[]
   // Start-up on a loaded shared machine can take a while (every file is type-stripped on load).
   const m = await waitFor(proc, /listening on (http:\/\/\S+)/, 120_000);
   return { proc, address: new URL(m[1]).host, pid: proc.proc.pid! };
+}
+
+async function warmCall(t: CannonTarget): Promise<void> {
+  const res = await fetch(t.url, { method: 'POST', headers: callHeaders('blob', t.form, t.sessionId), body: callBody(1, 'blob', { size: 1024 }, t.form) });
+  await res.arrayBuffer();
+  if (!res.ok) throw new Error(`${t.name}: warm-up call answered HTTP ${res.status}`);
 }
 
 export async function runReplicas(opts: { quick: boolean; log: (m: string) => void }): Promise<void> {
@@ -68,8 +74,11 @@ export async function runReplicas(opts: { quick: boolean; log: (m: string) => vo
       targets.push({ name: `${name} (2026-07-28)`, url: lb.url, form: 'stateless' });
       targets.push({ name: `${name} (2025-11-25 session)`, url: lb.url, form: 'session', sessionId: await openSession(lb.url) });
     }
+    // Warm every replica through every path first (JIT, upstream connection, Redis scripts): the
+    // first calls of a fresh process take seconds on a loaded machine and are not what is measured.
+    for (const t of targets) for (let i = 0; i < 40; i++) await warmCall(t);
     const load = { start: loadavg()[0] };
-    const r = await httpThroughput({ targets, sizes: [1024], connections: 64, seconds: opts.quick ? 1.5 : 3, warmupSeconds: opts.quick ? 0.5 : 1, rounds: opts.quick ? 1 : 3 });
+    const r = await httpThroughput({ targets, sizes: [1024], connections: 64, seconds: opts.quick ? 1.5 : 3, warmupSeconds: opts.quick ? 1 : 2, rounds: opts.quick ? 1 : 3 });
     const end = loadavg()[0];
     const rows = targets.map((t) => ({ target: t.name, ...r[t.name]['1024'] }));
     const lines = [

@@ -29,7 +29,7 @@ const BURST = 8;
 const config = (redisUrl: string, pgUrl: string, lbPort: number) => `
 mcp:
   # The balancer's name for the gateway is the Host clients send (DNS-rebinding guard).
-  listen: {host: 127.0.0.1, port: 0, path: /mcp, allowedHosts: ["127.0.0.1:${lbPort}", "127.0.0.1"]}
+  listen: {host: 127.0.0.1, port: 0, path: /mcp, allowedHosts: ["127.0.0.1:${lbPort}", "127.0.0.1"], trustedProxies: ["127.0.0.1"]}
   admin: {enabled: true, host: 127.0.0.1, port: 0, tokenHash: "${TOKEN_HASH}"}
   state: {dir: "\${DIR}/state", url: "${redisUrl}", keyPrefix: "${PREFIX}", commandTimeoutMs: 500}
   servers:

@@ -34,6 +34,7 @@ defaults
   timeout http-keep-alive 2s
   retries 3
   option redispatch 1
+  option forwardfor
 frontend mcp
   bind 127.0.0.1:${port}
   default_backend replicas

@@ -32,6 +32,7 @@ describe('deploy/portcullis-replicas.yaml', () => {
     assert.equal(mcp.admin.port, 9471);
     assert.equal(mcp.listen.port, 9470);
     assert.ok(mcp.security.audit.destinations.some((d) => d.type === 'postgres'));
+    assert.ok(mcp.listen.trustedProxies.length > 0, 'behind a balancer the caller comes from X-Forwarded-For');
     assert.deepEqual(configVars.sort(), ['ADMIN_TOKEN_HASH', 'AGENT_KEY_HASH', 'PG_URL', 'PUBLIC_HOST', 'REDIS_URL', 'UPSTREAM_URL']);
   });
 });
@@ -105,6 +106,7 @@ describe('deploy/compose.yaml and deploy/haproxy.cfg', () => {
   test('HAProxy balances round robin over exactly those replicas, checked on /readyz, with no stickiness', () => {
     assert.match(haproxy, /^\s+balance roundrobin$/m);
     assert.match(haproxy, /^\s+option httpchk GET \/readyz$/m);
+    assert.match(haproxy, /^\s+option forwardfor$/m);
     const servers = [...haproxy.matchAll(/^\s+server \S+ ([\w-]+):(\d+) check port (\d+)/gm)].map((m) => [m[1], m[2], m[3]]);
     assert.deepEqual(servers, replicas.map((n) => [n, '9470', '9471']));
     assert.doesNotMatch(haproxy.replace(/#.*$/gm, ''), /\b(cookie|stick|balance source|hash-type|prefer-last-server)\b/);

@@ -237,9 +237,6 @@ export class Gateway {
     return Gateway.stdioPrincipal(gw.config.mcp.identity.stdioSubject, gw.config.mcp.identity.stdioRoles);
   }
 
-  /** Told of every session that ends (the HTTP listener ends it on every replica, session-registry.ts). */
-  onSessionClosed?: (session: Session, reason: string) => void;
-
   openSession(session: Session): void {
     this.sessions.add(session);
   }
@@ -257,7 +254,6 @@ export class Gateway {
         void call.upstream.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: call.upstreamId, reason: 'client disconnected' } }).catch(() => {});
       }
     }
-    this.onSessionClosed?.(session, reason);
     if (session.initialized && !session.stateless) {
       this.audit.emit({ event: 'connection_closed', session: session.id, connection: session.connection, principal: session.principal.subject, reason });
     }

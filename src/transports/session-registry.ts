@@ -70,12 +70,6 @@ export class SessionRegistry {
     this.bus = opts.bus;
     this.hooks = opts.hooks;
     this.idleMs = opts.idleMs;
-    // A session the gateway ends for its own reasons (an operator's revocation) ends everywhere.
-    gw.onSessionClosed = (s, reason) => {
-      if (this.closed || s === this.closingHere || s.stateless || !this.held.has(s.id)) return;
-      this.forget(s);
-      void this.endEverywhere(s.id, reason);
-    };
   }
 
   get replica(): string {
@@ -194,6 +188,12 @@ export class SessionRegistry {
   private hold(session: Session, createdAt: number, createdBy: string): Held {
     const h: Held = { session, createdAt, createdBy, touchedAt: Date.now() };
     this.held.set(session.id, h);
+    // A session the gateway ends for its own reasons (an operator's revocation) ends everywhere.
+    session.onClosed = () => {
+      if (this.closed || session === this.closingHere || this.held.get(session.id) !== h) return;
+      this.forget(session);
+      void this.endEverywhere(session.id, 'revoked by the operator');
+    };
     this.bus?.join(session.id, (m) => this.onBus(session, m));
     return h;
   }

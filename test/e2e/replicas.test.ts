@@ -57,7 +57,8 @@ interface Replica {
 }
 
 async function startReplica(redisUrl: string, pgUrl: string, lbPort: number): Promise<Replica> {
-  const gw = await startGateway(config(redisUrl, pgUrl, lbPort));
+  // Three gateways start at once on a shared 2-core machine: give them time (no timing is asserted).
+  const gw = await startGateway(config(redisUrl, pgUrl, lbPort), [], { startTimeoutMs: 180_000 });
   const id = /replica ([0-9a-f]+): sessions/.exec(gw.stderr())![1];
   const admin = /admin listener on (http:\/\/[\d.:]+)/.exec(gw.stderr())![1];
   return { gw, id, admin, mcpAddress: new URL(gw.url).host, adminPort: Number(new URL(admin).port) };

@@ -35,6 +35,7 @@ ${bob.yaml}
       args: [${JSON.stringify(EVERYTHING)}, "stdio"]
   security:
     requireAuth: true
+    toolAccess: {defaultPolicy: deny, allowedTools: [echo]}
     rateLimiting: {enabled: false}
 `;
 

@@ -14,9 +14,8 @@
  */
 import type { Security } from '../config/schema.ts';
 import { GatewayError } from '../errors.ts';
-import type { Gateway } from '../gateway/gateway.ts';
 import type { Stage } from '../pipeline/compose.ts';
-import type { CallContext } from '../pipeline/types.ts';
+import type { CallContext, ChainServices } from '../pipeline/types.ts';
 import type { JsonRpcRequest } from '../protocol/envelope.ts';
 import { ALWAYS_ALLOWED_METHODS } from '../protocol/methods.ts';
 import type { Upstream } from '../upstream/upstream.ts';
@@ -38,7 +37,7 @@ export function checkClientMethod(ctx: CallContext, v: Security['validation'], w
 
 /** After `route`: the routed server's own list, when it has one of its own. */
 export const methodAllowlist: Stage<CallContext> = async (ctx, next) => {
-  const global = ctx.gateway.config.mcp.security;
+  const global = ctx.services.config.mcp.security;
   if (ctx.target && ctx.security !== global && ctx.security.validation.allowedMethods !== global.validation.allowedMethods) {
     checkClientMethod(ctx, ctx.security.validation, `server '${ctx.target.server.name}' `);
   }
@@ -49,7 +48,7 @@ export const methodAllowlist: Stage<CallContext> = async (ctx, next) => {
  * A server's request to the client that the global or that server's list does not allow: the
  * server gets -32601, the client never sees it, the audit names the rule. Returns true if refused.
  */
-export function refuseServerRequest(gw: Gateway, up: Upstream, msg: JsonRpcRequest): boolean {
+export function refuseServerRequest(gw: Pick<ChainServices, 'config' | 'audit'> & { effectiveSecurity(server?: string): Security }, up: Upstream, msg: JsonRpcRequest): boolean {
   const lists = [gw.config.mcp.security.validation, gw.effectiveSecurity(up.name).validation];
   if (lists.every((v) => methodAllowed(v, msg.method))) return false;
   const err = new GatewayError('METHOD_NOT_FOUND', `Method not found: ${msg.method}`);

@@ -8,7 +8,7 @@ import type { Stage } from '../pipeline/compose.ts';
 import type { CallContext } from '../pipeline/types.ts';
 
 export const answerLocally: Stage<CallContext> = async (ctx, next) => {
-  const handler = ctx.gateway.localHandlers.get(ctx.method);
+  const handler = ctx.services.localHandlers.get(ctx.method);
   if (!handler) {
     await next();
     return;

@@ -63,10 +63,10 @@ export const auditCall: Stage<CallContext> = async (ctx, next) => {
   } finally {
     const event = eventFor(ctx);
     // A read or list nobody selected is not even built: the default level costs nothing more.
-    if (event && (ctx.error || event === 'tool_invoked' || ctx.gateway.audit.records(event))) {
+    if (event && (ctx.error || event === 'tool_invoked' || ctx.services.audit.records(event))) {
       const err = ctx.error;
       const p = ctx.req.params as { arguments?: unknown } | undefined;
-      ctx.gateway.audit.emit({
+      ctx.services.audit.emit({
         event,
         session: ctx.session.id,
         connection: ctx.session.connection,
@@ -88,13 +88,13 @@ export const auditCall: Stage<CallContext> = async (ctx, next) => {
       });
     }
     // Metrics see every request, audited or not (lists, pings).
-    ctx.gateway.monitor?.requestDone(ctx);
+    ctx.services.monitor?.requestDone(ctx);
   }
 };
 
 function detailOf(ctx: CallContext): Record<string, unknown> | undefined {
   const d: Record<string, unknown> = {};
   if (ctx.audit.task !== undefined) d.taskId = ctx.audit.task;
-  if (ctx.gateway.audit.level === 'debug' && ctx.responseBytes) d.resultBytes = ctx.responseBytes.length;
+  if (ctx.services.audit.level === 'debug' && ctx.responseBytes) d.resultBytes = ctx.responseBytes.length;
   return Object.keys(d).length ? d : undefined;
 }

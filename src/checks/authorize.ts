@@ -18,7 +18,7 @@ export const authorize: Stage<CallContext> = async (ctx, next) => {
     await next();
     return;
   }
-  const d = ctx.gateway.decide(kind, t.server.name, t.name, ctx.session.principal);
+  const d = ctx.services.decide(kind, t.server.name, t.name, ctx.session.principal);
   if (!d.allowed) {
     ctx.audit.decision = 'deny';
     ctx.audit.rule = d.rule;

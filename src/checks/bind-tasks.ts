@@ -38,7 +38,7 @@ function bind(ctx: CallContext, result: Record<string, unknown>): void {
   if (!parsed.success) throw new GatewayError('RESULT_INVALID', 'The server returned an invalid result', { detail: 'malformed CreateTaskResult' });
   const task = parsed.data.task;
   ctx.audit.task = task.taskId;
-  const bound = ctx.gateway.tasks.bind({ server: t.server.name, taskId: task.taskId, ttl: task.ttl, session: ctx.session, tool: t.name ?? '', exposed: t.exposed ?? t.name ?? '' });
+  const bound = ctx.services.tasks.bind({ server: t.server.name, taskId: task.taskId, ttl: task.ttl, session: ctx.session, tool: t.name ?? '', exposed: t.exposed ?? t.name ?? '' });
   if (!bound) {
     // Fail closed: a task the gateway cannot bind (a server reusing another caller's task id)
     // would be one nobody, or the wrong caller, could reach.
@@ -66,7 +66,7 @@ export function reduceToHandle(ctx: CallContext): void {
 }
 
 function filterList(ctx: CallContext, result: Record<string, unknown>): void {
-  const gw = ctx.gateway;
+  const gw = ctx.services;
   const server = ctx.target!.server.name;
   const all = result.tasks as { taskId?: unknown }[];
   const shown = all.filter((task) => {

@@ -24,7 +24,7 @@ export const constrainArguments: Stage<CallContext> = async (ctx, next) => {
     await next();
     return;
   }
-  const gw = ctx.gateway;
+  const gw = ctx.services;
   const d = gw.decide('tool', t.server.name, t.name, ctx.session.principal);
   const matched = d.allowed && d.matchedRule && typeof d.matchedRule !== 'string' ? { label: d.rule, rule: d.matchedRule as RuleObject } : undefined;
   const key = flowKey(ctx);

@@ -24,7 +24,7 @@ export async function constrainFlow(ctx: CallContext, next: () => Promise<void>)
   const t = ctx.target!;
   const kind = t.kind === 'prompt' ? 'prompt' : 'resource';
   const guards = compileGuards(ctx.security);
-  const gw = ctx.gateway;
+  const gw = ctx.services;
   const labels = (kind === 'prompt' ? guards.promptLabels : guards.resourceLabels).labelsOf({ kind, server: t.server.name, name: t.name!, servers: gw.namespacer.serverNames });
   if (labels.length === 0) {
     await next();

@@ -46,7 +46,7 @@ export function upstreamParams(ctx: CallContext): { params: Params | undefined; 
       if (!k.startsWith(ENVELOPE_PREFIX)) m[k] = meta[k];
     }
     if (m.progressToken !== undefined) {
-      progressToken = ctx.gateway.progress.register(ctx.session, meta.progressToken as ProgressToken, ctx.req.id, t.upstream);
+      progressToken = ctx.services.progress.register(ctx.session, meta.progressToken as ProgressToken, ctx.req.id, t.upstream);
       m.progressToken = progressToken;
     }
     if (Object.keys(m).length) params._meta = m;
@@ -60,7 +60,7 @@ type Outcome = { done: UpstreamResponse } | { ask: { method: string; params?: Re
 export const forward: Stage<CallContext> = async (ctx) => {
   const t = ctx.target;
   if (!t) throw new GatewayError('INTERNAL', 'no route');
-  const gw = ctx.gateway;
+  const gw = ctx.services;
   const modern = isModern(ctx.protocolVersion);
   const src = ctx.req.params ?? {};
   let call: InflightCall;
@@ -122,7 +122,7 @@ export const forward: Stage<CallContext> = async (ctx) => {
   } finally {
     ctx.cancelled = call.cancelled === true;
     ctx.session.inflight.delete(ctx.req.id);
-    if (progressToken !== undefined) ctx.gateway.progress.release(progressToken);
+    if (progressToken !== undefined) ctx.services.progress.release(progressToken);
   }
-  await ctx.gateway.responseChain(ctx);
+  await ctx.services.responseChain(ctx);
 };

@@ -22,7 +22,7 @@ export const inspectArguments: Stage<CallContext> = async (ctx, next) => {
   const params = ctx.req.params;
   const args = params?.arguments;
   if (cfg.enabled && params && args && typeof args === 'object' && (ctx.method === 'tools/call' || ctx.method === 'prompts/get')) {
-    const v = await inspectLeaves(collectLeaves(args, '/arguments'), cfg, 'argument', classifierFor(ctx.gateway, cfg.injection.classifier), calledTool(ctx));
+    const v = await inspectLeaves(collectLeaves(args, '/arguments'), cfg, 'argument', classifierFor(ctx.services, cfg.injection.classifier), calledTool(ctx));
     if (v.acted.length) reportFindings(ctx, v, 'argument');
     // The audit record keeps the arguments (level detailed): never with the secret it refused or flagged.
     if (v.auditChanges.length) ctx.auditArguments = withLeaves(args, v.auditChanges);

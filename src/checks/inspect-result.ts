@@ -63,7 +63,7 @@ export const inspectResult: Stage<CallContext> = async (ctx, next) => {
   const cfg = ctx.security.inspection;
   const res = ctx.response;
   if (cfg.enabled && res && (res.result || res.error)) {
-    const v = await inspectLeaves(leavesOf(res), cfg, 'result', classifierFor(ctx.gateway, cfg.injection.classifier), calledTool(ctx));
+    const v = await inspectLeaves(leavesOf(res), cfg, 'result', classifierFor(ctx.services, cfg.injection.classifier), calledTool(ctx));
     const withhold = (verdict: Verdict, quarantineId?: string): never => {
       reportFindings(ctx, verdict, 'result', quarantineId);
       ctx.audit.decision = 'deny';
@@ -72,7 +72,7 @@ export const inspectResult: Stage<CallContext> = async (ctx, next) => {
     if (v.block) withhold(v);
     if (v.quarantine) {
       const q = cfg.quarantine;
-      const store = quarantineStore(q.dir ?? join(ctx.gateway.config.mcp.state.dir, 'quarantine'), q);
+      const store = quarantineStore(q.dir ?? join(ctx.services.config.mcp.state.dir, 'quarantine'), q);
       const id = store.put(
         {
           server: ctx.target?.server.name, tool: ctx.target?.name, method: ctx.method, session: ctx.session.id, principal: ctx.session.principal.subject,

@@ -15,9 +15,9 @@ export const lockdown: Stage<CallContext> = async (ctx, next) => {
   // A task's result and status are its tool call's output, delivered late: refused like the call
   // itself (a task is allowed when its tool is). Cancelling stays open: it is what an incident wants.
   if ((ctx.method === 'tools/call' || (ctx.method.startsWith('tasks/') && ctx.method !== 'tasks/cancel')) && t) {
-    const l = ctx.gateway.incident.lockdown();
+    const l = ctx.services.incident.lockdown();
     if (l.active) {
-      const allowedBy = t.name !== undefined ? l.allowed({ kind: 'tool', server: t.server.name, name: t.name, servers: ctx.gateway.namespacer.serverNames }) : undefined;
+      const allowedBy = t.name !== undefined ? l.allowed({ kind: 'tool', server: t.server.name, name: t.name, servers: ctx.services.namespacer.serverNames }) : undefined;
       if (!allowedBy) {
         ctx.audit.decision = 'deny';
         ctx.audit.rule = 'lockdown';

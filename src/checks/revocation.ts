@@ -18,7 +18,7 @@ export const revocation: Stage<CallContext> = async (ctx, next) => {
     throw new GatewayError('UNAUTHENTICATED', 'Session revoked');
   }
   const p = s.principal;
-  const hit = ctx.gateway.incident.revocationOf(p);
+  const hit = ctx.services.incident.revocationOf(p);
   if (hit) {
     const issued = p.issuedAt !== undefined ? `issued ${new Date(p.issuedAt * 1000).toISOString()}` : 'of unknown issue time, counted as issued';
     ctx.audit.decision = 'deny';

@@ -8,7 +8,7 @@ import type { Stage } from '../pipeline/compose.ts';
 import type { CallContext } from '../pipeline/types.ts';
 
 export const route: Stage<CallContext> = async (ctx, next) => {
-  const gw = ctx.gateway;
+  const gw = ctx.services;
   const p = ctx.req.params ?? {};
   switch (ctx.method) {
     case 'tools/call': {

@@ -30,7 +30,7 @@ export function nestingDepth(root: unknown): number {
 
 export function checkServerLimits(ctx: CallContext): void {
   if (!ctx.target) return;
-  const global = ctx.gateway.config.mcp.security.validation;
+  const global = ctx.services.config.mcp.security.validation;
   const own = ctx.security.validation;
   if (own.maxMessageSize < global.maxMessageSize) {
     const size = wireSizeOf(ctx.req);

@@ -16,7 +16,7 @@ export const throttle: Stage<CallContext> = async (ctx, next) => {
   if (t && cfg.enabled) {
     const buckets = bucketsFor(ctx.session, t, ctx.method, cfg);
     // All buckets in one step: one round trip when they are shared (Redis).
-    const r = await ctx.gateway.rateLimiter.takeAll(buckets);
+    const r = await ctx.services.rateLimiter.takeAll(buckets);
     if (!r.ok) {
       const b = buckets[r.index!]!;
       ctx.audit.decision = 'deny';

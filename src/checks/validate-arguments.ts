@@ -27,7 +27,7 @@ export const validateArguments: Stage<CallContext> = async (ctx, next) => {
           ctx.audit.reason = why;
           throw new GatewayError('ARGUMENTS_INVALID', `Invalid arguments for tool ${ctx.target!.exposed}: ${validate.errors}`);
         }
-        ctx.gateway.audit.emit({ event: 'schema_validation_failed', session: ctx.session.id, server: ctx.target!.server.name, tool: ctx.target!.name, decision: 'allow', reason: `${why} (warn mode)` });
+        ctx.services.audit.emit({ event: 'schema_validation_failed', session: ctx.session.id, server: ctx.target!.server.name, tool: ctx.target!.name, decision: 'allow', reason: `${why} (warn mode)` });
       }
     }
   }

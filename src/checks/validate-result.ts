@@ -43,7 +43,7 @@ export const validateResult: Stage<CallContext> = async (ctx, next) => {
       ctx.audit.reason = `server result invalid: ${why}`;
       throw new GatewayError('RESULT_INVALID', 'The server returned an invalid result', { detail: why });
     }
-    if (mode === 'warn') ctx.gateway.audit.emit({ event: 'schema_validation_failed', session: ctx.session.id, server: ctx.target?.server.name, tool: ctx.target?.name, decision: 'allow', reason: `${why} (warn mode)` });
+    if (mode === 'warn') ctx.services.audit.emit({ event: 'schema_validation_failed', session: ctx.session.id, server: ctx.target?.server.name, tool: ctx.target?.name, decision: 'allow', reason: `${why} (warn mode)` });
   };
   // A task handle answers only a request that asked for a task. On any other result a `task`
   // member is a protocol violation: refused in strict mode, and, whatever the mode, removed so the

@@ -315,7 +315,7 @@ export class Gateway {
 
   async handleRequest(session: Session, req: JsonRpcRequest): Promise<void> {
     const ctx: CallContext = {
-      gateway: this,
+      services: this,
       session,
       req,
       method: req.method,

@@ -45,6 +45,8 @@ export class RedisIncidentState implements IncidentStore {
   private reading: Promise<void> | undefined;
   /** Bumped by every local write: a read that started before one is stale and dropped. */
   private writes = 0;
+  /** Why the last read failed ('' after a good one). */
+  private problem = '';
 
   constructor(conn: RedisConnection, opts: { resyncMs?: number } = {}) {
     this.conn = conn;
@@ -58,8 +60,13 @@ export class RedisIncidentState implements IncidentStore {
   }
 
   get current(): Readonly<IncidentData> {
-    if (!this.synced || !this.conn.ready) throw new GatewayError('STATE_UNAVAILABLE', 'Shared state is unavailable; try again later', { detail: `incident state: Redis ${this.conn.where()} not reachable; refusing rather than serving a stale copy` });
+    if (!this.synced || !this.conn.ready) throw new GatewayError('STATE_UNAVAILABLE', 'Shared state is unavailable; try again later', { detail: `incident state (${this.where}): ${this.problem || 'Redis not reachable'}; refusing rather than serving a stale copy` });
     return this.data;
+  }
+
+  /** Why the stored state could not be parsed, if that is why it is unavailable. */
+  get corrupt(): string | undefined {
+    return this.problem || undefined;
   }
 
   /** Reads the state now; rejects (STATE_UNAVAILABLE) when Redis cannot answer. */
@@ -70,11 +77,20 @@ export class RedisIncidentState implements IncidentStore {
       throw new GatewayError('STATE_UNAVAILABLE', 'Shared state is unavailable; try again later', { detail: `redis: ${(err as Error).message}` });
     });
     if (writes !== this.writes) return;
+    let next: IncidentData | undefined;
+    try {
+      next = text ? parseIncident(text, this.where) : structuredClone(EMPTY_STATE);
+    } catch (err) {
+      // Not knowing whether a lockdown is in force must not mean running without one.
+      this.synced = false;
+      this.problem = (err as Error).message;
+      throw new GatewayError('STATE_UNAVAILABLE', 'Shared state is unavailable; try again later', { detail: this.problem });
+    }
+    this.problem = '';
     // Any other revision, lower too: a Redis that lost its data (no persistence) is the truth now,
     // and every replica must agree on it (docs/shared-state.md says to run Redis with AOF).
     const n = Number(rev ?? 0);
     if (n !== this.rev) {
-      const next = text ? parseIncident(text, this.where) : structuredClone(EMPTY_STATE);
       // Before the first read nothing was applied: the first one is a change from "none".
       const before = this.rev === -1 ? EMPTY_STATE : this.data;
       this.data = next;

@@ -4,11 +4,12 @@
  */
 import type { ClassifierConfig } from '../config/classifier-schema.ts';
 import { createClassifier, type ConfiguredClassifier } from '../detect/classifier.ts';
-import type { Gateway } from '../gateway/gateway.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
 
-const made = new WeakMap<Gateway, Map<ClassifierConfig, ConfiguredClassifier>>();
+/** Per gateway (any object with its audit log: the gateway, or the services the checks see). */
+const made = new WeakMap<{ readonly audit: AuditLog }, Map<ClassifierConfig, ConfiguredClassifier>>();
 
-export function classifierFor(gw: Gateway, cfg: ClassifierConfig | undefined): ConfiguredClassifier | undefined {
+export function classifierFor(gw: { readonly audit: AuditLog }, cfg: ClassifierConfig | undefined): ConfiguredClassifier | undefined {
   if (!cfg) return undefined;
   let perGw = made.get(gw);
   if (!perGw) made.set(gw, (perGw = new Map()));

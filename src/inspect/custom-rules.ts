@@ -73,5 +73,5 @@ export function customActionOf(rules: readonly CustomRule[], f: Finding): Custom
 export function calledTool(ctx: CallContext): NameRef | undefined {
   const t = ctx.target;
   if (ctx.method !== 'tools/call' || !t || t.name === undefined) return undefined;
-  return { kind: 'tool', server: t.server.name, name: t.name, servers: ctx.gateway.namespacer.serverNames };
+  return { kind: 'tool', server: t.server.name, name: t.name, servers: ctx.services.namespacer.serverNames };
 }

@@ -68,7 +68,7 @@ export function emitFindings(audit: AuditLog, base: FindingSubject, v: Verdict, 
 
 export function reportFindings(ctx: CallContext, v: Verdict, dir: Direction, quarantineId?: string): void {
   emitFindings(
-    ctx.gateway.audit,
+    ctx.services.audit,
     { session: ctx.session.id, principal: ctx.session.principal.subject, server: ctx.target?.server.name, tool: ctx.target?.name, method: ctx.method, requestId: ctx.req.id },
     v,
     dir,

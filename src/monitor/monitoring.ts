@@ -51,6 +51,8 @@ export interface Monitoring {
 async function sharedIncidentState(conn: RedisConnection, logger: Logger): Promise<RedisIncidentState> {
   const state = new RedisIncidentState(conn);
   await state.load().catch((err: GatewayError) => logger.error(`incident state: ${err.detail ?? err.message}`));
+  // Like a corrupt incident.json: an operator's problem, reported at start (not "no lockdown").
+  if (state.corrupt) throw new MonitoringError(state.corrupt);
   return state;
 }
 

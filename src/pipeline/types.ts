@@ -9,7 +9,17 @@ import type { Catalog, ToolEntry } from '../gateway/catalog.ts';
 import type { Session } from '../gateway/session.ts';
 import type { JsonRpcRequest, JsonRpcResponse } from '../protocol/envelope.ts';
 import type { Upstream } from '../upstream/upstream.ts';
-import type { Gateway } from '../gateway/gateway.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
+import type { Config } from '../config/schema.ts';
+import type { RateLimiter } from '../checks/rate-limit.ts';
+import type { InputRequiredTable } from '../gateway/input-required.ts';
+import type { Namespacer } from '../gateway/namespacing.ts';
+import type { ProgressRouter } from '../gateway/progress.ts';
+import type { TaskTable } from '../gateway/task-table.ts';
+import type { IncidentView } from '../incident/incident-view.ts';
+import type { PinGuard } from '../pins/pin-guard.ts';
+import type { PolicyRuntime } from '../policy/policy-runtime.ts';
+import type { AccessDecision, Caller } from '../policy/tool-policy.ts';
 
 export type TargetKind = 'tool' | 'prompt' | 'resource' | 'task' | 'other';
 
@@ -25,8 +35,49 @@ export interface Target {
   tool?: ToolEntry;
 }
 
+/** A server as the checks reach it: its configuration, connection and lists. */
+export interface RoutedServer {
+  server: ResolvedServer;
+  upstream: Upstream;
+  catalog: Catalog;
+}
+
+/**
+ * What the checks may use of the gateway, and nothing else: each check sees these services, not
+ * the gateway (whose sessions, listeners, transports and shutdown are none of a check's business).
+ * The gateway implements it; a unit test of a check passes a small fake.
+ */
+export interface ChainServices {
+  readonly config: Config;
+  readonly audit: AuditLog;
+  /** Sees every finished request (metrics). */
+  readonly monitor?: { requestDone(ctx: CallContext): void };
+  readonly rateLimiter: RateLimiter;
+  /** Quotas, session taint (flow rules) and DNS for argument-level policy. */
+  readonly policy: PolicyRuntime;
+  readonly incident: IncidentView;
+  readonly namespacer: Namespacer;
+  readonly progress: ProgressRouter;
+  readonly tasks: TaskTable;
+  readonly inputRequired: InputRequiredTable;
+  /** Requests the gateway answers itself (initialize, ping, the lists): gateway/local-handlers.ts. */
+  readonly localHandlers: ReadonlyMap<string, (ctx: CallContext) => Promise<Record<string, unknown>>>;
+  readonly servers: ReadonlyMap<string, RoutedServer>;
+  readonly pins?: PinGuard;
+  timeoutMs(s: ResolvedServer): number;
+  /** The server started and initialized (or refused: disabled, launch not trusted). */
+  ready(rt: RoutedServer): Promise<RoutedServer>;
+  soleServer(): RoutedServer | undefined;
+  resolveName(exposed: string): Promise<(RoutedServer & { name: string }) | undefined>;
+  resolveUri(exposed: string): Promise<(RoutedServer & { uri: string }) | undefined>;
+  /** Tool/prompt/resource access for a caller (policy/tool-policy.ts, pins). */
+  decide(kind: 'tool' | 'prompt' | 'resource', server: string, name: string, caller?: Caller): AccessDecision;
+  /** The response chain (pipeline/chain.ts) for a context whose `response` is set. */
+  responseChain(ctx: CallContext): Promise<void>;
+}
+
 export interface CallContext {
-  gateway: Gateway;
+  services: ChainServices;
   session: Session;
   req: JsonRpcRequest;
   method: string;

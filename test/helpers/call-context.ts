@@ -11,7 +11,7 @@ export function callContext(opts: { mcp: Record<string, unknown>; result: Record
   const method = opts.method ?? 'tools/call';
   const events: Array<Record<string, unknown>> = [];
   const ctx = {
-    gateway: { config, audit: { emit: (r: Record<string, unknown>) => events.push(r) } },
+    services: { config, audit: { emit: (r: Record<string, unknown>) => events.push(r) } },
     session: { id: 's1', principal: { subject: 'alice' } },
     req: { jsonrpc: '2.0', id: 1, method, params: opts.params ?? { name: 't', arguments: {} } },
     method,

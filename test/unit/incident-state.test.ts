@@ -76,7 +76,7 @@ interface Over {
 
 function ctx(c: IncidentControl, over: Over = {}): CallContext {
   return {
-    gateway: { incident: c, namespacer: { serverNames: ['files', 'ops', 'evil'] } } as unknown as CallContext['gateway'],
+    services: { incident: c, namespacer: { serverNames: ['files', 'ops', 'evil'] } } as unknown as CallContext['services'],
     session: { closed: over.closed ?? false, stateless: false, principal: { subject: over.subject ?? 'alice', method: over.auth ?? 'jwt', roles: [], issuedAt: over.issuedAt, credential: over.credential } } as unknown as CallContext['session'],
     req: { jsonrpc: '2.0', id: 1, method: over.method ?? 'tools/call' },
     method: over.method ?? 'tools/call',
@@ -223,6 +223,17 @@ describe('incident state', () => {
 });
 
 describe('incident state in Redis (mcp.state.url)', () => {
+  it('a malformed document in Redis refuses (STATE_UNAVAILABLE), never reads as "no lockdown"', async () => {
+    const prefix = backends[1].fresh();
+    const store = (await backends[1].open(prefix)) as RedisIncidentState;
+    const { c } = await controlOn(store);
+    await c.setLockdown(true, { by: 'test' });
+    await connections.at(-1)!.client.hset(`${prefix}incident`, 'data', '{"version":1,"lockdown":', 'rev', 99);
+    await assert.rejects(store.load(), (e: GatewayError) => e.code === 'STATE_UNAVAILABLE' && /not valid JSON/.test(e.detail ?? ''));
+    assert.ok(store.corrupt);
+    assert.throws(() => c.lockdown(), (e: GatewayError) => e.code === 'STATE_UNAVAILABLE');
+  });
+
   it('a lockdown set on one replica reaches another by pub/sub, is audited there, and both agree', async () => {
     const prefix = backends[1].fresh();
     const a = await controlOn(await backends[1].open(prefix));

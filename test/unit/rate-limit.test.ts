@@ -97,7 +97,7 @@ describe('keyed buckets (throttle)', () => {
     const { limiter, store } = setup();
     const security = rl({ perServer: { requestsPerMinute: 1, burstSize: 2 } });
     const run = async (s: ReturnType<typeof session>) => {
-      const ctx = { gateway: { rateLimiter: limiter }, session: s, target, method: 'tools/call', security, audit: {} } as unknown as Ctx;
+      const ctx = { services: { rateLimiter: limiter }, session: s, target, method: 'tools/call', security, audit: {} } as unknown as Ctx;
       try {
         await throttle(ctx, async () => {});
         return 'ok';

@@ -13,12 +13,14 @@
  * Writes bench/results/latest.{json,md,svg}. `--profile [--size KB]` instead runs G on the HTTP
  * workload (16 KB unless told) under `node --cpu-prof` and writes bench/results/profile-g-16k-http.*.
  * `--ab <bin>[,<bin>...]` measures this tree's G against other builds' (bin/portcullis.cjs), interleaved.
+ * `--replicas` measures two replicas against one behind HAProxy on Redis (bench/replicas.ts).
  */
 import { rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { installCleanup, stopAll, unexpectedExits } from './procs.ts';
 import { runAb } from './ab.ts';
 import { runProfile } from './profile.ts';
+import { runReplicas } from './replicas.ts';
 import { writeReport } from './report.ts';
 import { runHttp, runHol, runMemory, runPeers, runStdio, type Plan } from './scenarios.ts';
 import { machineInfo, type Results } from './results.ts';
@@ -60,6 +62,10 @@ async function main(): Promise<number> {
   const tree = snapshotTree();
   if (argv.includes('--ab')) {
     await runAb({ candidates: argv[argv.indexOf('--ab') + 1].split(','), quick, log });
+    return 0;
+  }
+  if (argv.includes('--replicas')) {
+    await runReplicas({ quick, log });
     return 0;
   }
   if (argv.includes('--profile')) {

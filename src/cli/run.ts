@@ -7,6 +7,8 @@ import { transportSecurityProblems } from '../tls/readiness.ts';
 import { createLogger, lineLogger } from '../monitor/logger.ts';
 import { pinGuardFromConfig } from '../pins/pins-from-config.ts';
 import { redisCheckStores } from '../state/shared-stores.ts';
+import { RedisSessionStore } from '../state/redis-session-store.ts';
+import { newReplicaId, RedisSessionBus } from '../state/session-bus.ts';
 import { CliError, gateUnenforced, loadOrExplain, monitoringOrExplain, onShutdownSignals, parse, pinsOrExplain, printNotes, stateOrExplain } from './common.ts';
 import type { Command } from './main.ts';
 
@@ -54,7 +56,14 @@ export async function startHttpGateway(loaded: LoadedConfig, banner?: (url: stri
   const pins = pinsOrExplain(() => pinGuardFromConfig(loaded, { audit: mon.audit, log }));
   const stores = state ? redisCheckStores(state, loaded) : undefined;
   const gw = new Gateway(loaded, { mode: 'run', audit: mon.audit, log, incident: mon.incident, monitor: mon.metrics, pins, stores });
-  const http = await serveHttp(gw);
+  // Sessions in Redis too: any replica serves any session (transports/session-registry.ts).
+  const replica = newReplicaId();
+  const sharing = state && {
+    store: new RedisSessionStore(state, { onDamaged: log }),
+    bus: new RedisSessionBus(state, { replica, maxBytes: loaded.config.mcp.security.validation.maxMessageSize, log }),
+  };
+  if (state) log(`replica ${replica}: sessions and security state shared in Redis at ${state.where()}`);
+  const http = await serveHttp(gw, sharing);
   await mon.attach(gw).catch(async (err: Error) => {
     await Promise.allSettled([http.close(), gw.shutdown('admin listener failed'), mon.close()]);
     throw new CliError(err.message, 1);
@@ -68,6 +77,7 @@ export async function startHttpGateway(loaded: LoadedConfig, banner?: (url: stri
     http.server.closeAllConnections();
     await closed;
     await mon.close();
+    await sharing?.bus.close();
     await state?.close();
   });
   await gw.start();

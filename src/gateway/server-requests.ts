@@ -28,6 +28,11 @@ interface Pending {
 export class ServerRequestRouter {
   private readonly pending = new Map<string, Pending>();
   private next = 1;
+  /**
+   * Client-side ids are `<prefix><n>`. Replicas sharing sessions (session-bus.ts) each put their
+   * own name in it: one client may be asked by two replicas, and an answer must reach the asker.
+   */
+  idPrefix = 'pcs-';
 
   /** Pick the session for a server request; `undefined` when no single session can own it. */
   static pickSession(up: Upstream, sessions: Iterable<Session>, single: boolean): { session: Session; related?: JsonRpcId } | undefined {
@@ -59,7 +64,7 @@ export class ServerRequestRouter {
     if (isModern(pick.session.protocolVersion)) return refuse(`Client does not support ${msg.method}`);
     this.sweep();
     if (this.pending.size >= MAX_PENDING) return refuse('Too many pending server requests');
-    const dsId = `pcs-${this.next++}`;
+    const dsId = `${this.idPrefix}${this.next++}`;
     this.pending.set(dsId, { upstream: up, upstreamId: msg.id, session: pick.session, at: Date.now() });
     pick.session.send(JSON.stringify({ ...msg, id: dsId }), pick.related);
     return undefined;
@@ -75,6 +80,11 @@ export class ServerRequestRouter {
       ? { jsonrpc: '2.0', id: p.upstreamId, error: res.error }
       : { jsonrpc: '2.0', id: p.upstreamId, result: res.result };
     return { upstream: p.upstream, message };
+  }
+
+  /** Whether this replica asked `session` the request answered by `id` (else another replica did). */
+  holds(session: Session, id: JsonRpcId): boolean {
+    return this.pending.get(String(id))?.session === session;
   }
 
   /** The server withdrew its request (notifications/cancelled): the client-side id, if known. */

@@ -76,8 +76,21 @@ export class Session {
   lastSeen = Date.now();
   /** HTTPS listener: the channel (negotiated group, client certificate), for the audit. */
   tls?: TlsInfo;
-  closed = false;
+  /** Told once, when the gateway ends the session (the HTTP listener then ends it on every replica). */
+  onClosed?: () => void;
+  private ended = false;
   send: SessionSender;
+
+  /** Ended (client gone, DELETE, idle, revoked by the operator): never served again. */
+  get closed(): boolean {
+    return this.ended;
+  }
+
+  set closed(v: boolean) {
+    const first = v && !this.ended;
+    this.ended = v;
+    if (first) this.onClosed?.();
+  }
 
   constructor(opts: { principal: Principal; connection: string; send: SessionSender; stateless?: boolean; id?: string }) {
     // 128 bits from the CSPRNG: a session id is a bearer of the session and must not be guessable.

@@ -70,6 +70,10 @@ export class IncidentControl implements IncidentView {
     return revocationOf(this.state.current.revocations, p);
   }
 
+  isSessionRevoked(id: string): boolean {
+    return Object.hasOwn(this.state.current.revocations.sessions, id);
+  }
+
   /** Binds to the gateway: applies the state found at start, then follows the file. */
   attach(gw: Gateway): void {
     this.gw = gw;

@@ -15,6 +15,11 @@ export interface IncidentView {
   isServerDisabled(name: string): boolean;
   /** The revocation that refuses this principal's credential (incident/revocations.ts), if any. */
   revocationOf(p: Principal): { at: string; scope: string } | undefined;
+  /**
+   * Whether the operator revoked this session by id: a replica that never held the session must
+   * not restore it from the session store (transports/session-registry.ts).
+   */
+  isSessionRevoked?(id: string): boolean;
 }
 
 export const NO_INCIDENT: IncidentView = Object.freeze({

@@ -14,13 +14,18 @@
  * reads it, so a 401/403 carries its `WWW-Authenticate` challenge; a session is bound to the
  * principal that created it, and a request presenting its id with another principal is answered
  * exactly like an unknown session (404), so session ids cannot be borrowed across callers.
+ *
+ * Several replicas (`mcp.state.url`): sessions live in the shared store and any replica serves any
+ * of them (session-registry.ts); what must reach the replica holding a session's GET stream, or
+ * the one that asked the client something, crosses over the session bus (state/session-bus.ts).
  */
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { GatewayError, httpStatusOf } from '../errors.ts';
 import type { Gateway } from '../gateway/gateway.ts';
-import { Session, type Principal } from '../gateway/session.ts';
+import { sessionFromRecord } from '../gateway/session-record.ts';
+import { Session, type Principal, type SessionSender } from '../gateway/session.ts';
 import { HttpAuthenticator } from '../identity/http-authenticator.ts';
 import type { JsonRpcId } from '../protocol/envelope.ts';
 import { frameId } from '../protocol/frame-id.ts';
@@ -28,9 +33,14 @@ import { LEGACY_VERSIONS } from '../protocol/revisions.ts';
 import { listenerTlsOptions, watchCertificates, type Reloader } from '../tls/listener-context.ts';
 import { tlsInfo } from '../tls/peer-info.ts';
 import { admitModern, header, isModernMessage } from './modern-admission.ts';
+import type { Classified } from '../protocol/envelope.ts';
+import type { SessionBus } from '../state/session-bus.ts';
+import { stateUnavailable } from '../state/redis-connection.ts';
+import { MemorySessionStore, type SessionStore } from '../state/session-store.ts';
 import { ClientAddress } from './client-address.ts';
 import { readRequestBody } from './read-body.ts';
 import { requestGuard, type RequestGuard } from './request-guard.ts';
+import { SessionRegistry } from './session-registry.ts';
 import { OK_JSON, SessionStreams, type Status } from './session-streams.ts';
 
 /** SEP-1699 resumability is a 2025-11-25 feature: earlier revisions get no priming events. */
@@ -44,35 +54,99 @@ export interface HttpServerHandle {
   close(): Promise<void>;
 }
 
-export async function serveHttp(gw: Gateway): Promise<HttpServerHandle> {
+/** Where sessions live: this process (default), or a store and bus shared by every replica. */
+export interface SessionSharing {
+  store: SessionStore;
+  bus?: SessionBus;
+}
+
+export async function serveHttp(gw: Gateway, sharing: SessionSharing = { store: new MemorySessionStore() }): Promise<HttpServerHandle> {
   const { host, port, path } = gw.config.mcp.listen;
   const states = new WeakMap<Session, SessionStreams>();
-  const byId = new Map<string, Session>();
   const idleMs = gw.config.mcp.timeouts.sessionIdleSeconds * 1000;
+  // A client may be asked by two replicas: each numbers its questions in its own name.
+  if (sharing.bus) gw.serverRequests.idPrefix = `pcs-${sharing.bus.replica}-`;
 
   // Set once the listener knows its URL (the default resource URI); before any request is served.
   let auth!: HttpAuthenticator;
   const requireAuth = gw.config.mcp.security.requireAuth;
 
   const resumability = gw.config.mcp.listen.resumability;
-  // Behind a load balancer: the caller's address from the trusted proxies' header (client-address.ts).
-  const callers = new ClientAddress(gw.config.mcp.listen);
-  const makeSession = (req: IncomingMessage, stateless: boolean, principal: Principal): Session => {
+  /** A session with its answer streams on this replica: new (`build` gets its sender) or restored. */
+  const withStreams = (stateless: boolean, build: (send: SessionSender) => Session): Session => {
     // 2026-07-28 removed resumability (SEP-2575): a stateless request's streams have no ids.
     const policy = resumability.enabled && !stateless ? { ...resumability, ttlMs: resumability.ttlSeconds * 1000 } : undefined;
     const state = new SessionStreams(policy, (id) => abandon(session, id));
-    const session: Session = new Session({
-      principal,
-      connection: callers.connection(req),
-      stateless,
-      send: (message, related, final, error) => state.deliver(message, related, final, error && answerStatus(error, session)),
-    });
+    const session: Session = build((message, related, final, error) => send(session, state, message, related, final, error));
+    states.set(session, state);
+    return session;
+  };
+  // Behind a load balancer: the caller's address from the trusted proxies' header (client-address.ts).
+  const callers = new ClientAddress(gw.config.mcp.listen);
+  const connectionOf = (req: IncomingMessage) => callers.connection(req);
+  const makeSession = (req: IncomingMessage, stateless: boolean, principal: Principal): Session => {
+    const session = withStreams(stateless, (send) => new Session({ principal, connection: connectionOf(req), stateless, send }));
     // The channel's properties (negotiated group, client certificate) go on the session's
     // connection_established audit record (local-handlers.ts).
     // Only an initialize opens a session that records it; a stateless request does not need it.
     if (tlsSettings && !stateless) session.tls = tlsInfo(req.socket as TLSSocket);
-    states.set(session, state);
     return session;
+  };
+
+  /**
+   * Out to the client. A message for the GET stream that another replica holds goes there (bus);
+   * the answer to a request that changed the session (initialize, setLevel, subscribe) waits until
+   * the change is saved, so the client's next request finds it on any replica.
+   */
+  const send = (session: Session, state: SessionStreams, message: string | Buffer, related?: JsonRpcId, final?: boolean, error?: GatewayError) => {
+    if (related === undefined && !state.holdsGet && registry.toOtherReplicas(session, { op: 'stream', message: message.toString() })) return;
+    if (final && related !== undefined && registry.needsSave(session)) {
+      void registry.persist(session).then(
+        () => state.deliver(message, related, final, error && answerStatus(error, session)),
+        (err: GatewayError) => {
+          gw.log(`session state not saved: ${err.detail ?? err.message}`);
+          gw.audit.emit({ event: 'upstream_error', session: session.id, decision: 'error', reason: `session state not saved: ${err.detail ?? err.message}`, code: err.code });
+          state.deliver(JSON.stringify({ jsonrpc: '2.0', id: related, error: err.toJsonRpcError() }), related, true, answerStatus(err, session));
+        },
+      );
+      return;
+    }
+    state.deliver(message, related, final, error && answerStatus(error, session));
+  };
+
+  const registry = new SessionRegistry(gw, {
+    store: sharing.store,
+    bus: sharing.bus,
+    idleMs,
+    hooks: {
+      connectionOf,
+      restore: (rec, principal, req) => withStreams(false, (send) => sessionFromRecord(rec, { principal, connection: connectionOf(req), send })),
+      closeStreams: (s) => states.get(s)?.close(),
+      holdsGet: (s) => states.get(s)?.holdsGet ?? false,
+      fromBus: (s, m) => {
+        const state = states.get(s);
+        if (!state) return;
+        if (m.op === 'stream') return void (state.holdsGet && state.deliver(m.message));
+        const parsed = gw.parse(Buffer.from(m.message), s);
+        if (!('error' in parsed) && !heldElsewhere(s, parsed, state)) void applyClientMessage(s, parsed, state);
+      },
+    },
+  });
+
+  /**
+   * A client's answer to a question this replica did not ask, or its cancellation of a call that
+   * does not run here: for the replica that holds it.
+   */
+  const heldElsewhere = (session: Session, parsed: Classified, state: SessionStreams): boolean => {
+    if (parsed.kind === 'response') return !gw.serverRequests.holds(session, parsed.msg.id);
+    if (parsed.kind !== 'notification' || parsed.msg.method !== 'notifications/cancelled') return false;
+    const id = parsed.msg.params?.requestId as JsonRpcId;
+    return !session.inflight.has(id) && !state.has(id) && !session.listens.has(id);
+  };
+
+  const applyClientMessage = async (session: Session, parsed: Classified, state: SessionStreams) => {
+    await gw.track(gw.dispatch(session, parsed));
+    if (parsed.kind === 'notification' && parsed.msg.method === 'notifications/cancelled') state.cancel(parsed.msg.params?.requestId as JsonRpcId);
   };
 
   /** The client of request `id` went away for good: the call is abandoned upstream. */
@@ -126,34 +200,19 @@ export async function serveHttp(gw: Gateway): Promise<HttpServerHandle> {
   };
 
   /**
-   * The session named by `Mcp-Session-Id`, if it exists, is open and belongs to this principal.
-   * Another principal's session is reported as not found (and audited): it must not be usable,
-   * and its existence must not be confirmed.
+   * The session named by `Mcp-Session-Id` (this principal's, open), or undefined; null once the
+   * request was answered (the shared store cannot be read: refused, never guessed).
    */
-  const boundSession = (req: IncomingMessage, sid: string, principal: Principal): Session | undefined => {
-    let session = byId.get(sid);
-    // A session the operator revoked is gone: the client must start a new one.
-    if (session?.closed) {
-      byId.delete(sid);
-      session = undefined;
+  const lookup = async (req: IncomingMessage, res: ServerResponse, sid: string, principal: Principal): Promise<Session | undefined | null> => {
+    try {
+      return await registry.find(req, sid, principal);
+    } catch (err) {
+      const e = err instanceof GatewayError ? err : stateUnavailable(err);
+      gw.log(`WARNING: session ${e.message.toLowerCase()}: ${e.detail ?? ''}`);
+      gw.audit.emit({ event: 'upstream_error', connection: connectionOf(req), principal: principal.subject, decision: 'deny', reason: `session lookup failed: ${e.detail ?? e.message}`, code: e.code });
+      reject(res, e);
+      return null;
     }
-    if (!session) return undefined;
-    if (session.principal.subject !== principal.subject || session.principal.method !== principal.method) {
-      gw.audit.emit({
-        event: 'session_principal_mismatch',
-        session: session.id,
-        connection: callers.connection(req),
-        principal: principal.subject,
-        authMethod: principal.method,
-        decision: 'deny',
-        reason: `session of ${session.principal.method}:${session.principal.subject} presented by ${principal.method}:${principal.subject}`,
-        code: 'SESSION_NOT_FOUND',
-      });
-      return undefined;
-    }
-    // Same caller, possibly a refreshed credential: its scopes and `iat` apply from now on.
-    session.principal = principal;
-    return session;
   };
 
   const onPost = async (req: IncomingMessage, res: ServerResponse) => {
@@ -169,7 +228,9 @@ export async function serveHttp(gw: Gateway): Promise<HttpServerHandle> {
     }
     const body = read.body;
     const sid = header(req, 'mcp-session-id');
-    let session = sid ? boundSession(req, sid, principal) : undefined;
+    const found = sid ? await lookup(req, res, sid, principal) : undefined;
+    if (found === null) return;
+    let session = found;
     if (sid && !session) return reject(res, new GatewayError('SESSION_NOT_FOUND', 'Session not found'));
     const parsed = gw.parse(body, session);
     if ('error' in parsed) {
@@ -197,12 +258,12 @@ export async function serveHttp(gw: Gateway): Promise<HttpServerHandle> {
       // Stateless sessions are registered too, for as long as their one request runs, so a
       // server's request during the call can find its caller (input-required.ts).
       gw.openSession(session);
-      if (isInit) byId.set(session.id, session);
+      if (isInit) registry.add(session);
     }
     const state = states.get(session)!;
     if (parsed.kind !== 'request') {
-      await gw.track(gw.dispatch(session, parsed));
-      if (parsed.kind === 'notification' && parsed.msg.method === 'notifications/cancelled') state.cancel(parsed.msg.params?.requestId as JsonRpcId);
+      const forwarded = heldElsewhere(session, parsed, state) && registry.toOtherReplicas(session, { op: 'client', message: body.toString() });
+      if (!forwarded) await applyClientMessage(session, parsed, state);
       return void res.writeHead(202).end();
     }
     const id = parsed.msg.id;
@@ -213,17 +274,15 @@ export async function serveHttp(gw: Gateway): Promise<HttpServerHandle> {
     state.openRequest(id, res, resumable);
     await gw.track(gw.dispatch(session, parsed));
     if (session.stateless) gw.closeSession(session, 'request done');
-    if (parsed.msg.method === 'initialize' && session.initialized === false) {
-      byId.delete(session.id);
-      gw.closeSession(session, 'initialize failed');
-    }
+    if (parsed.msg.method === 'initialize' && session.initialized === false) registry.closeHere(session, 'initialize failed');
   };
 
   const onGet = async (req: IncomingMessage, res: ServerResponse) => {
     const principal = await identify(req, res);
     if (!principal) return;
     const sid = header(req, 'mcp-session-id');
-    const session = sid ? boundSession(req, sid, principal) : undefined;
+    const session = sid ? await lookup(req, res, sid, principal) : undefined;
+    if (session === null) return;
     if (!session) return reject(res, new GatewayError(sid ? 'SESSION_NOT_FOUND' : 'INVALID_REQUEST', sid ? 'Session not found' : 'Bad Request: Mcp-Session-Id header is required'));
     if (!String(req.headers.accept ?? '').includes('text/event-stream')) {
       return void res.writeHead(406, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32000, message: 'Not Acceptable: use Accept: text/event-stream' } }));
@@ -252,11 +311,10 @@ export async function serveHttp(gw: Gateway): Promise<HttpServerHandle> {
     const principal = await identify(req, res);
     if (!principal) return;
     const sid = header(req, 'mcp-session-id');
-    const session = sid ? boundSession(req, sid, principal) : undefined;
+    const session = sid ? await lookup(req, res, sid, principal) : undefined;
+    if (session === null) return;
     if (!session) return reject(res, new GatewayError('SESSION_NOT_FOUND', 'Session not found'));
-    byId.delete(session.id);
-    states.get(session)?.close();
-    gw.closeSession(session, 'client ended the session');
+    await registry.end(session, 'client ended the session');
     res.writeHead(200).end();
   };
 
@@ -308,16 +366,7 @@ export async function serveHttp(gw: Gateway): Promise<HttpServerHandle> {
   }
   server.on('clientError', (_err, socket) => socket.destroy());
 
-  const sweep = setInterval(() => {
-    const cutoff = Date.now() - idleMs;
-    for (const [id, s] of byId) {
-      if (s.lastSeen < cutoff && s.inflight.size === 0) {
-        byId.delete(id);
-        states.get(s)?.close();
-        gw.closeSession(s, 'idle timeout');
-      }
-    }
-  }, Math.min(idleMs, 60_000));
+  const sweep = setInterval(() => void registry.sweep().catch((err: Error) => gw.log(`session sweep: ${err.message}`)), Math.min(idleMs, 60_000));
   sweep.unref();
 
   await new Promise<void>((resolve, rej) => {
@@ -337,7 +386,7 @@ export async function serveHttp(gw: Gateway): Promise<HttpServerHandle> {
     close: async () => {
       reloader?.close();
       clearInterval(sweep);
-      for (const s of byId.values()) states.get(s)?.close();
+      registry.close();
       await new Promise<void>((r) => server.close(() => r()));
     },
   };

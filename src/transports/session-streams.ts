@@ -60,6 +60,14 @@ export class SessionStreams {
     return this.replay !== undefined;
   }
 
+  /**
+   * This replica holds the session's GET stream: connected, or resumable with its client away
+   * (messages are kept for the resume). Otherwise they go to the replica holding it, if any.
+   */
+  get holdsGet(): boolean {
+    return Boolean(this.get && !this.get.ended && (this.get.connection || this.get.resumable));
+  }
+
   has(id: JsonRpcId): boolean {
     return this.requests.has(id);
   }

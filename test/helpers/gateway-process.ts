@@ -42,7 +42,7 @@ export interface RunningGateway {
  * Start `portcullis run` with the given YAML (a `${AUDIT}` placeholder becomes the audit path,
  * `${NODE}`/`${EVERYTHING}`/... the local binaries). Listens on a free port.
  */
-export async function startGateway(yaml: string, extraArgs: string[] = [], opts: { dir?: string } = {}): Promise<RunningGateway> {
+export async function startGateway(yaml: string, extraArgs: string[] = [], opts: { dir?: string; startTimeoutMs?: number } = {}): Promise<RunningGateway> {
   // `dir` reuses a directory: a restarted gateway finds its state (./portcullis-state) again.
   const dir = opts.dir ?? tempDir();
   const auditPath = join(dir, 'audit.log');
@@ -56,7 +56,7 @@ export async function startGateway(yaml: string, extraArgs: string[] = [], opts:
   let err = '';
   proc.stderr!.on('data', (c) => (err += c));
   const url = await new Promise<string>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`gateway did not start:\n${err}`)), 30_000);
+    const t = setTimeout(() => reject(new Error(`gateway did not start:\n${err}`)), opts.startTimeoutMs ?? 30_000);
     proc.stdout!.on('data', (c) => {
       out += c;
       const m = /listening on (https?:\/\/\S+)/.exec(out);

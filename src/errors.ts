@@ -33,6 +33,7 @@ export type GatewayErrorCode =
   | 'REQUEST_TIMEOUT'
   | 'UPSTREAM_UNAVAILABLE'
   | 'UPSTREAM_PROTOCOL_ERROR'
+  | 'INPUT_UNAVAILABLE'
   | 'RESULT_TOO_LARGE'
   | 'RESULT_INVALID'
   | 'HEADER_MISMATCH'
@@ -94,6 +95,9 @@ export const ERROR_TABLE: Readonly<Record<GatewayErrorCode, WireMapping>> = Obje
   REQUEST_TIMEOUT: { rpc: -32001, http: 200 },
   UPSTREAM_UNAVAILABLE: { rpc: -32012, http: 200 },
   UPSTREAM_PROTOCOL_ERROR: { rpc: -32013, http: 200 },
+  // A 2026-07-28 server needs input (input_required) that this 2025 client cannot give: it did not
+  // declare the capability, refused the request, or the gateway refused to pass it on.
+  INPUT_UNAVAILABLE: { rpc: -32003, http: 200 },
   RESULT_TOO_LARGE: { rpc: -32014, http: 200 },
   RESULT_INVALID: { rpc: -32015, http: 200 },
   HEADER_MISMATCH: { rpc: -32020, http: 400, http2026: 400 },

@@ -11,42 +11,22 @@
  * admission order and HTTP statuses: every such check that passes direct must pass through.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { freePort, NODE, ROOT, startGateway, tempDir, type RunningGateway } from '../helpers/gateway-process.ts';
+import { noConformanceServers, prepareServer, run, SERVER_2025, SERVER_2026, startServer } from '../helpers/conformance-server.ts';
+import { NODE, ROOT, startGateway, tempDir, type RunningGateway } from '../helpers/gateway-process.ts';
 
-const SHARED = join(ROOT, '..', 'shared', 'conformance');
-const OLD = '0.1.16';
-const NEW_SERVER = '0.2.0-alpha.11';
+const OLD = SERVER_2025;
+const NEW_SERVER = SERVER_2026;
 const CLI_016 = join(createRequire(join(ROOT, 'package.json')).resolve('@modelcontextprotocol/conformance/package.json'), '..', 'dist', 'index.js');
 /** SEP-2575 checks this project answers for (admission order, 400 on malformed `_meta`, 404 on removed methods). */
 const SEP_2575 = /^sep-2575-(request-meta-invalid|http-server-meta-invalid-400|http-server-method-not-found-404|http-server-header-mismatch-400|http-server-unsupported-version-400|server-unsupported-version-error)/;
 
 type Counts = Record<string, { passed: number; failed: number }>;
 type Check = { id: string; status: string };
-
-function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs: number }): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    p.stdout.on('data', (c) => (out += c));
-    p.stderr.on('data', (c) => (out += c));
-    const t = setTimeout(() => p.kill('SIGKILL'), opts.timeoutMs);
-    p.once('error', reject);
-    p.once('exit', (code) => {
-      clearTimeout(t);
-      resolve({ code, out });
-    });
-  });
-}
-
-async function npm(args: string[], cwd: string): Promise<void> {
-  const r = await run('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], { cwd, timeoutMs: 240_000 });
-  assert.equal(r.code, 0, `npm ${args.join(' ')} in ${cwd}:\n${r.out}`);
-}
 
 /** The newest 0.2.x of the suite that installs, into `dir`; its CLI path and version. */
 async function installNewSuite(dir: string): Promise<{ cli: string; version: string }> {
@@ -64,39 +44,6 @@ async function installNewSuite(dir: string): Promise<{ cli: string; version: str
     last = r.out;
   }
   throw new Error(`no 0.2.x of the suite installs:\n${last}`);
-}
-
-/** Copy an example server here, bound to loopback, and install it. */
-async function prepareServer(version: string, dir: string): Promise<void> {
-  cpSync(join(SHARED, version), dir, { recursive: true });
-  const file = join(dir, 'everything-server.ts');
-  const src = readFileSync(file, 'utf8');
-  // The example listens on every interface; ours must not (README of shared/conformance).
-  const bound = src.replace(/app\.listen\(PORT,\s*\(\)/, "app.listen(Number(PORT), '127.0.0.1', ()");
-  assert.notEqual(bound, src, 'could not bind the example server to 127.0.0.1 (its listen call changed)');
-  writeFileSync(file, bound);
-  await npm(['ci'], dir);
-}
-
-async function startServer(dir: string, procs: ChildProcess[]): Promise<string> {
-  const port = await freePort();
-  const p = spawn(NODE, [join(dir, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'everything-server.ts'], { cwd: dir, env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
-  procs.push(p);
-  let out = '';
-  await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`example server did not start:\n${out}`)), 60_000);
-    const seen = (c: Buffer) => {
-      out += c;
-      if (out.includes('running on')) {
-        clearTimeout(t);
-        resolve();
-      }
-    };
-    p.stdout!.on('data', seen);
-    p.stderr!.on('data', (c) => (out += c));
-    p.once('exit', (code) => reject(new Error(`example server exited with ${code}:\n${out}`)));
-  });
-  return `http://127.0.0.1:${port}/mcp`;
 }
 
 const gatewayYaml = (upstream: string) => `
@@ -159,7 +106,7 @@ async function compare(cli: string, directUrl: string, gatewayUrl: string, out: 
   return { direct, through };
 }
 
-describe('the conformance server suite through portcullis run', { skip: existsSync(SHARED) ? false : `no ../shared/conformance (the suite's example servers) next to the repository` }, () => {
+describe('the conformance server suite through portcullis run', { skip: noConformanceServers() }, () => {
   const work = tempDir('portcullis-conformance-');
   const procs: ChildProcess[] = [];
   const gateways: RunningGateway[] = [];

@@ -37,6 +37,7 @@ export type GatewayErrorCode =
   | 'RESULT_TOO_LARGE'
   | 'RESULT_INVALID'
   | 'HEADER_MISMATCH'
+  | 'MISSING_CLIENT_CAPABILITY'
   | 'SESSION_NOT_FOUND'
   | 'UNSUPPORTED_PROTOCOL_VERSION'
   | 'SHUTTING_DOWN'
@@ -101,6 +102,8 @@ export const ERROR_TABLE: Readonly<Record<GatewayErrorCode, WireMapping>> = Obje
   RESULT_TOO_LARGE: { rpc: -32014, http: 200 },
   RESULT_INVALID: { rpc: -32015, http: 200 },
   HEADER_MISMATCH: { rpc: -32020, http: 400, http2026: 400 },
+  // 2026-07-28 defines -32021 (data.requiredCapabilities): raised by servers, relayed with its 400.
+  MISSING_CLIENT_CAPABILITY: { rpc: -32021, http: 200, http2026: 400 },
   SESSION_NOT_FOUND: { rpc: -32016, http: 404 },
   // 2026-07-28 defines -32022 (data: {supported, requested}).
   UNSUPPORTED_PROTOCOL_VERSION: { rpc: -32022, http: 400, http2026: 400 },
@@ -151,6 +154,18 @@ export function httpStatusOf(code: GatewayErrorCode, opts: { modern: boolean; di
   const w = ERROR_TABLE[code];
   if (opts.modern && w.http2026 !== undefined) return w.http2026;
   return opts.dispatched ? 200 : w.http;
+}
+
+/**
+ * A server's error answer relayed to a 2026-07-28 caller keeps the HTTP status that revision gives
+ * its code (SEP-2575: -32601 is 404; -32602, -32020, -32021, -32022 are 400). The error returned
+ * only carries that status to the transport; the body stays the server's.
+ */
+export function relayedErrorStatus(rpc: number): GatewayError | undefined {
+  for (const [code, w] of Object.entries(ERROR_TABLE) as [GatewayErrorCode, WireMapping][]) {
+    if (w.rpc === rpc && w.http2026 !== undefined) return new GatewayError(code, 'relayed server error');
+  }
+  return undefined;
 }
 
 export function asGatewayError(err: unknown): GatewayError {

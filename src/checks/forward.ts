@@ -6,7 +6,7 @@
  */
 import { GatewayError } from '../errors.ts';
 import { isModern, META } from '../protocol/revisions.ts';
-import { callerCapabilities, completeModern } from '../gateway/modern-upstream.ts';
+import { callerEnvelope, completeModern } from '../gateway/modern-upstream.ts';
 import { rawResult } from '../protocol/splice.ts';
 import type { UpstreamResponse } from '../upstream/upstream.ts';
 import type { JsonRpcId } from '../protocol/envelope.ts';
@@ -97,7 +97,7 @@ export const forward: Stage<CallContext> = async (ctx) => {
     call = { upstream: t.upstream, progressToken, capabilities: modern ? (envelope as Record<string, unknown>) : undefined };
     pending = t.upstream.request(ctx.method, up.params, gw.timeoutMs(t.server), (id) => {
       call.upstreamId = id;
-    }, t.upstream.modern ? callerCapabilities(ctx) : undefined);
+    }, t.upstream.modern ? callerEnvelope(ctx) : undefined);
   }
   ctx.session.inflight.set(ctx.req.id, call);
   try {

@@ -21,6 +21,7 @@ import { inspectServerRequest } from '../inspect/inspect-server-request.ts';
 import type { CallContext } from '../pipeline/types.ts';
 import type { Params } from '../protocol/envelope.ts';
 import { isModern, META } from '../protocol/revisions.ts';
+import type { CallerEnvelope } from '../upstream/negotiate.ts';
 import type { Upstream, UpstreamResponse } from '../upstream/upstream.ts';
 import { onServerRequest } from './server-traffic.ts';
 import type { InflightCall } from './session.ts';
@@ -35,14 +36,19 @@ const CAPABILITY_KEYS = ['elicitation', 'sampling', 'roots'];
 
 type Ask = { method: string; params?: Record<string, unknown> };
 
-/** The capabilities a 2026 server is told for this call: the caller's own, what the gateway can bridge. */
-export function callerCapabilities(ctx: CallContext): Record<string, unknown> {
-  const declared = isModern(ctx.protocolVersion)
-    ? ((ctx.req.params?._meta as Record<string, unknown> | undefined)?.[META.clientCapabilities] as Record<string, unknown> | undefined)
-    : ctx.session.clientCapabilities;
-  const caps: Record<string, unknown> = {};
-  for (const k of CAPABILITY_KEYS) if (declared?.[k] !== undefined) caps[k] = declared[k];
-  return caps;
+/**
+ * What a 2026 server is told of the caller for this call: its capabilities (those the gateway can
+ * pass input requests on to) and its log level (a 2026 caller's `_meta`, a 2025 caller's
+ * logging/setLevel; none, and the server sends no log messages).
+ */
+export function callerEnvelope(ctx: CallContext): CallerEnvelope {
+  const meta = ctx.req.params?._meta as Record<string, unknown> | undefined;
+  const modern = isModern(ctx.protocolVersion);
+  const declared = modern ? (meta?.[META.clientCapabilities] as Record<string, unknown> | undefined) : ctx.session.clientCapabilities;
+  const clientCapabilities: Record<string, unknown> = {};
+  for (const k of CAPABILITY_KEYS) if (declared?.[k] !== undefined) clientCapabilities[k] = declared[k];
+  const level = modern ? meta?.[META.logLevel] : ctx.session.logLevel;
+  return typeof level === 'string' ? { clientCapabilities, logLevel: level } : { clientCapabilities };
 }
 
 /**
@@ -66,7 +72,7 @@ export async function completeModern(ctx: CallContext, res: UpstreamResponse, pa
     const retry: Params = { ...params, inputResponses: Object.fromEntries(answers) };
     if (state !== undefined) retry.requestState = state;
     else delete retry.requestState;
-    res = await up.request(ctx.method, retry, timeoutMs, (id) => (call.upstreamId = id), callerCapabilities(ctx));
+    res = await up.request(ctx.method, retry, timeoutMs, (id) => (call.upstreamId = id), callerEnvelope(ctx));
   }
 }
 

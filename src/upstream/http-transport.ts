@@ -142,7 +142,7 @@ export class HttpTransport implements UpstreamTransport {
     if (res.statusCode >= 400 && !ctype.startsWith('application/json')) {
       throw new Error(`upstream answered HTTP ${res.statusCode}`);
     }
-    if (body.length) this.onmessage?.(body);
+    for (const m of jsonMessages(body)) this.onmessage?.(m);
     return false;
   }
 
@@ -258,4 +258,32 @@ export function routeHeaders(version: string | undefined, route: UpstreamRoute |
   const h: Record<string, string> = { 'mcp-method': route.method };
   if (route.name !== undefined) h['mcp-name'] = /^[\x20-\x7e]*$/.test(route.name) && !route.name.startsWith('=?') ? route.name : `=?base64?${Buffer.from(route.name, 'utf8').toString('base64')}?=`;
   return h;
+}
+
+/**
+ * The messages of an `application/json` body: one JSON value, as the transport says; or, from a
+ * server that writes newline-delimited JSON under that type (the conformance suite's example
+ * server does: progress and log lines, then the answer), one per line, when every line is JSON.
+ * Each is still parsed with the byte cap and the prototype-poisoning guard by its reader.
+ */
+export function jsonMessages(body: Buffer): Buffer[] {
+  if (body.length === 0) return [];
+  // The common case, one value (maybe newline-terminated), costs one byte search.
+  const first = body.indexOf(10);
+  if (first < 0 || !/\S/.test(body.subarray(first).toString('utf8'))) return [body];
+  const lines: Buffer[] = [];
+  for (let at = 0; at < body.length; ) {
+    const nl = body.indexOf(10, at);
+    const end = nl < 0 ? body.length : nl;
+    const line = body.subarray(at, end);
+    if (line.toString('utf8').trim()) lines.push(line);
+    at = end + 1;
+  }
+  if (lines.length < 2) return [body];
+  try {
+    for (const l of lines) JSON.parse(l.toString('utf8'));
+  } catch {
+    return [body];
+  }
+  return lines;
 }

@@ -39,16 +39,25 @@ export function envelopeFrom(initParams: Params): Envelope {
   };
 }
 
+/** What one caller's request says of the caller, when the gateway asks a server on its behalf. */
+export interface CallerEnvelope {
+  /** The caller's capabilities for this request (what the gateway can pass input requests on to). */
+  clientCapabilities: Record<string, unknown>;
+  /** The least severe log level the caller wants (2026-07-28: no level, no log messages). */
+  logLevel?: string;
+}
+
 /**
  * `params` with the 2026-07-28 envelope in `_meta`. Envelope keys already there (a 2026 caller's
  * own) are replaced: they describe the caller's hop to the gateway, these the gateway's to the server.
- * `capabilities` are the caller's for this request, when the gateway asks on its behalf.
  */
-export function withEnvelope(params: Params | undefined, env: Envelope, capabilities?: Record<string, unknown>): Params {
+export function withEnvelope(params: Params | undefined, env: Envelope, caller?: CallerEnvelope): Params {
   const meta = { ...(params?._meta as Record<string, unknown> | undefined) };
   meta[META.protocolVersion] = MODERN_VERSION;
-  meta[META.clientCapabilities] = capabilities ?? env.clientCapabilities;
+  meta[META.clientCapabilities] = caller?.clientCapabilities ?? env.clientCapabilities;
   meta[META.clientInfo] = env.clientInfo;
+  if (caller?.logLevel !== undefined) meta[META.logLevel] = caller.logLevel;
+  else delete meta[META.logLevel];
   return { ...params, _meta: meta };
 }
 

@@ -13,7 +13,7 @@ import { MODERN_VERSION } from '../protocol/revisions.ts';
 import { answeredId } from './answered-id.ts';
 import { LocalAsks } from './local-asks.ts';
 import { PendingRequests } from './pending-requests.ts';
-import { DISCOVER_TIMEOUT_MS, envelopeFrom, readDiscover, routeOf, withEnvelope, type Envelope, type Era, type InitializeResult } from './negotiate.ts';
+import { DISCOVER_TIMEOUT_MS, envelopeFrom, readDiscover, routeOf, withEnvelope, type CallerEnvelope, type Envelope, type Era, type InitializeResult } from './negotiate.ts';
 import { isCrashLoop, RESTART, restartDelayMs, wasStable } from './restart-policy.ts';
 import type { UpstreamTransport } from './transport.ts';
 
@@ -232,13 +232,12 @@ export class Upstream {
 
   /**
    * Send a request with a gateway-allocated id. `onId` learns the id before it is sent. To a
-   * 2026-07-28 server it carries the envelope, with `capabilities` (the caller's, for this
-   * request) as the client capabilities when given.
+   * 2026-07-28 server it carries the envelope, with what `caller` says of the caller when given.
    */
-  request(method: string, params: Params | undefined, timeoutMs: number, onId?: (id: number) => void, capabilities?: Record<string, unknown>): Promise<UpstreamResponse> {
+  request(method: string, params: Params | undefined, timeoutMs: number, onId?: (id: number) => void, caller?: CallerEnvelope): Promise<UpstreamResponse> {
     const t = this.transport;
     if (!t) return Promise.reject(new GatewayError('UPSTREAM_UNAVAILABLE', `Server '${this.name}' is unavailable`, { detail: this.lastError }));
-    if (this.era === 'modern' && this.envelope) params = withEnvelope(params, this.envelope, capabilities);
+    if (this.era === 'modern' && this.envelope) params = withEnvelope(params, this.envelope, caller);
     const probing = this.negotiating;
     const id = this.nextId++;
     onId?.(id);

@@ -3,9 +3,10 @@
  *
  * `GatewayError.code` is a stable string; tests assert it. `ERROR_TABLE` is the only place a
  * JSON-RPC code or HTTP status is chosen. Standard JSON-RPC codes are used where they fit; the
- * gateway's own conditions use -32001 (request timeout, as the SDKs do) and -32010..-32019,
- * outside the range MCP reserves (-32020..-32099 in 2026-07-28), except -32020 which that
- * revision defines for a header/body mismatch. `data.reason` carries the string code so a
+ * gateway's own conditions use -32001 (request timeout, as the SDKs do), -32003 and
+ * -32010..-32019, outside the range MCP reserves (-32020..-32099 in 2026-07-28), except the codes
+ * that revision defines itself (-32020 header mismatch, -32021 missing client capability, -32022
+ * unsupported version). `data.reason` carries the string code so a
  * client can branch on it; the human message never reveals policy internals.
  */
 export type GatewayErrorCode =

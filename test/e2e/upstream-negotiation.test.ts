@@ -19,7 +19,7 @@ import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CreateMessageRequestSchema, ElicitRequestSchema, ListRootsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { noConformanceServers, prepareServer, SERVER_2026, startServer } from '../helpers/conformance-server.ts';
-import { readAudit, rpcError, startGateway, tempDir, textOf, type RunningGateway } from '../helpers/gateway-process.ts';
+import { readAudit, rpcError, startEverythingHttp, startGateway, tempDir, textOf, type RunningChild, type RunningGateway } from '../helpers/gateway-process.ts';
 
 const MODERN = '2026-07-28';
 /** Tools the example server lists only to 2026-07-28 requests. */
@@ -35,7 +35,8 @@ ${server}
     audit: { destinations: [{ type: file, path: "\${AUDIT}", rotation: none }] }
 `;
 const MODERN_SERVER = (url: string) => `    - name: modern\n      url: ${url}`;
-const LEGACY_SERVER = `    - name: legacy\n      command: "\${NODE}"\n      args: ["\${EVERYTHING}", "stdio"]`;
+const LEGACY_STDIO = `    - name: legacy\n      command: "\${NODE}"\n      args: ["\${EVERYTHING}", "stdio"]`;
+const LEGACY_HTTP = (url: string) => `    - name: legacy\n      url: ${url}`;
 
 /** The v1 client on 2025-11-25, answering sampling, elicitation and roots as a person and model would. */
 async function v1Client(url: string, capabilities: Record<string, unknown> = { sampling: {}, elicitation: {}, roots: {} }): Promise<V1Client> {
@@ -179,12 +180,18 @@ describe('a 2026-capable server (the conformance example) through portcullis run
   });
 });
 
-describe('a 2025-only server (server-everything over stdio) through portcullis run', () => {
+for (const transport of ['stdio', 'http'] as const) describe(`a 2025-only server (server-everything over ${transport}) through portcullis run`, () => {
   let gw: RunningGateway;
+  let upstream: RunningChild | undefined;
   before(async () => {
-    gw = await startGateway(yaml(LEGACY_SERVER));
+    // Over HTTP a 2025 server refuses the session-less probe with HTTP 400 and a null id.
+    if (transport === 'http') upstream = await startEverythingHttp();
+    gw = await startGateway(yaml(upstream ? LEGACY_HTTP(upstream.url) : LEGACY_STDIO));
   });
-  after(() => gw?.stop());
+  after(async () => {
+    await gw?.stop();
+    await upstream?.stop();
+  });
 
   test('the 2025 client: initialize session upstream, calls and server requests as before', async () => {
     const c = await v1Client(gw.url);
@@ -197,7 +204,7 @@ describe('a 2025-only server (server-everything over stdio) through portcullis r
     }
   });
 
-  test('the 2026 client: the server elicitation request becomes input_required, and the call completes', async () => {
+  test('the 2026 client: the server's sampling request becomes input_required, and the call completes', async () => {
     const c = await v2Client(gw.url);
     try {
       assert.equal(textOf(await c.callTool({ name: 'echo', arguments: { message: 'hi' } })), 'Echo: hi');

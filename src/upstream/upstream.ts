@@ -43,9 +43,9 @@ export class Upstream {
   /** The revision spoken to this server since its last start (negotiate.ts). */
   private era: Era = 'legacy';
   private envelope?: Envelope;
-  /** Probing with `server/discover` (a refusal is a 2025 server's answer, not a fault); the probe killed it. */
+  /** Probing with `server/discover` (a refusal is a 2025 server's answer); no probe (configured, or it killed the server). */
   private negotiating = false;
-  private probeBroke = false;
+  private noProbe = false;
   /** Questions put to a client for this (2026-07-28) server's `input_required` (local-asks.ts). */
   private readonly asks = new LocalAsks();
   private readonly makeTransport: () => UpstreamTransport;
@@ -62,8 +62,9 @@ export class Upstream {
   /** After a request times out, a server that does not answer a ping within this is killed. */
   private readonly killUnresponsiveMs?: number;
 
-  constructor(name: string, makeTransport: () => UpstreamTransport, opts: { maxMessageBytes: number; events: UpstreamEvents; killUnresponsiveMs?: number }) {
+  constructor(name: string, makeTransport: () => UpstreamTransport, opts: { maxMessageBytes: number; events: UpstreamEvents; killUnresponsiveMs?: number; sessionOnly?: boolean }) {
     this.name = name;
+    this.noProbe = opts.sessionOnly === true;
     this.makeTransport = makeTransport;
     this.maxMessageBytes = opts.maxMessageBytes;
     this.events = opts.events;
@@ -185,7 +186,7 @@ export class Upstream {
   /** `server/discover` first (negotiate.ts): the server's description if it speaks 2026-07-28. */
   private async discover(t: UpstreamTransport, timeoutMs: number): Promise<InitializeResult | undefined> {
     this.era = 'legacy';
-    if (this.probeBroke) return undefined;
+    if (this.noProbe) return undefined;
     t.setProtocolVersion?.(MODERN_VERSION);
     this.negotiating = true;
     let found: InitializeResult | undefined;
@@ -195,7 +196,7 @@ export class Upstream {
     } catch (err) {
       // The server went away while probed: it cannot be initialized on this connection either.
       if (this.transport === t) return undefined;
-      this.probeBroke = true;
+      this.noProbe = true;
       throw err;
     } finally {
       this.negotiating = false;

@@ -67,11 +67,12 @@ describe('a 2026-capable server (the conformance example) through portcullis run
   const work = tempDir('portcullis-negotiation-');
   const procs: ChildProcess[] = [];
   let gw: RunningGateway;
+  let url: string;
 
   before(async () => {
     const dir = join(work, 'server');
     await prepareServer(SERVER_2026, dir);
-    const url = await startServer(dir, procs);
+    url = await startServer(dir, procs);
     gw = await startGateway(yaml(MODERN_SERVER(url)));
   });
   after(async () => {
@@ -157,6 +158,21 @@ describe('a 2026-capable server (the conformance example) through portcullis run
     });
   });
 
+  test('revision: session keeps the initialize session: the 2025 side of a server that serves both', async () => {
+    const session = await startGateway(yaml(`${MODERN_SERVER(url)}\n      revision: session`));
+    const c = await v1Client(session.url);
+    try {
+      const names = (await c.listTools()).tools.map((t) => t.name);
+      assert.ok(!names.includes(MODERN_ONLY[0]), 'the 2026-only tools are not offered on the session');
+      // A tool that asks with its own server-to-client request, which only the 2025 side can send.
+      const r = await c.callTool({ name: 'test_elicitation', arguments: { message: 'your name?' } });
+      assert.match(textOf(r), /action=accept/);
+    } finally {
+      await c.close();
+      await session.stop();
+    }
+  });
+
   test("on the wire, a 2026 caller sees the gateway's token, never the server's state; a forged one is refused", async () => {
     const meta = { 'io.modelcontextprotocol/protocolVersion': MODERN, 'io.modelcontextprotocol/clientCapabilities': { elicitation: {} } };
     const call = (params: Record<string, unknown>) =>
@@ -204,7 +220,7 @@ for (const transport of ['stdio', 'http'] as const) describe(`a 2025-only server
     }
   });
 
-  test('the 2026 client: the server's sampling request becomes input_required, and the call completes', async () => {
+  test("the 2026 client: the server's sampling request becomes input_required, and the call completes", async () => {
     const c = await v2Client(gw.url);
     try {
       assert.equal(textOf(await c.callTool({ name: 'echo', arguments: { message: 'hi' } })), 'Echo: hi');

@@ -157,16 +157,19 @@ export function httpStatusOf(code: GatewayErrorCode, opts: { modern: boolean; di
   return opts.dispatched ? 200 : w.http;
 }
 
+/** Server error codes whose HTTP status 2026-07-28 fixes wherever they are raised (SEP-2575). */
+const RELAYED_2026: Readonly<Record<number, GatewayErrorCode>> = { [-32601]: 'METHOD_NOT_FOUND', [-32020]: 'HEADER_MISMATCH', [-32021]: 'MISSING_CLIENT_CAPABILITY', [-32022]: 'UNSUPPORTED_PROTOCOL_VERSION' };
+
 /**
  * A server's error answer relayed to a 2026-07-28 caller keeps the HTTP status that revision gives
- * its code (SEP-2575: -32601 is 404; -32602, -32020, -32021, -32022 are 400). The error returned
- * only carries that status to the transport; the body stays the server's.
+ * its code (-32601 404; -32020, -32021, -32022 400). -32602 is not among them: the revision pins
+ * 400 only for a malformed envelope, which the gateway answers itself; a server's -32602 (an
+ * unknown tool) goes over 200 like the gateway's own. The error returned only carries the status
+ * to the transport; the body stays the server's.
  */
 export function relayedErrorStatus(rpc: number): GatewayError | undefined {
-  for (const [code, w] of Object.entries(ERROR_TABLE) as [GatewayErrorCode, WireMapping][]) {
-    if (w.rpc === rpc && w.http2026 !== undefined) return new GatewayError(code, 'relayed server error');
-  }
-  return undefined;
+  const code = RELAYED_2026[rpc];
+  return code && new GatewayError(code, 'relayed server error');
 }
 
 export function asGatewayError(err: unknown): GatewayError {

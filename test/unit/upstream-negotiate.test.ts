@@ -91,7 +91,7 @@ describe("LocalAsks: the gateway's questions to a client", () => {
 
 test('a server error relayed to a 2026 caller keeps its 2026-07-28 status; others carry none', () => {
   assert.equal(relayedErrorStatus(-32601)?.code, 'METHOD_NOT_FOUND');
-  assert.equal(relayedErrorStatus(-32602)?.code, 'INVALID_PARAMS');
+  assert.equal(relayedErrorStatus(-32602), undefined);
   assert.equal(relayedErrorStatus(-32021)?.code, 'MISSING_CLIENT_CAPABILITY');
   assert.equal(relayedErrorStatus(-32603), undefined);
   assert.equal(relayedErrorStatus(-32000), undefined);

@@ -3,10 +3,11 @@
  *
  * `GatewayError.code` is a stable string; tests assert it. `ERROR_TABLE` is the only place a
  * JSON-RPC code or HTTP status is chosen. Standard JSON-RPC codes are used where they fit; the
- * gateway's own conditions use -32001 (request timeout, as the SDKs do), -32008 (human approval)
- * and -32010..-32019,
- * outside the range MCP reserves (-32020..-32099 in 2026-07-28), except -32020 which that
- * revision defines for a header/body mismatch. `data.reason` carries the string code so a
+ * gateway's own conditions use -32001 (request timeout, as the SDKs do), -32003, -32008 (human
+ * approval) and
+ * -32010..-32019, outside the range MCP reserves (-32020..-32099 in 2026-07-28), except the codes
+ * that revision defines itself (-32020 header mismatch, -32021 missing client capability, -32022
+ * unsupported version). `data.reason` carries the string code so a
  * client can branch on it; the human message never reveals policy internals.
  */
 export type GatewayErrorCode =
@@ -34,9 +35,11 @@ export type GatewayErrorCode =
   | 'REQUEST_TIMEOUT'
   | 'UPSTREAM_UNAVAILABLE'
   | 'UPSTREAM_PROTOCOL_ERROR'
+  | 'INPUT_UNAVAILABLE'
   | 'RESULT_TOO_LARGE'
   | 'RESULT_INVALID'
   | 'HEADER_MISMATCH'
+  | 'MISSING_CLIENT_CAPABILITY'
   | 'SESSION_NOT_FOUND'
   | 'UNSUPPORTED_PROTOCOL_VERSION'
   | 'SHUTTING_DOWN'
@@ -98,9 +101,14 @@ export const ERROR_TABLE: Readonly<Record<GatewayErrorCode, WireMapping>> = Obje
   REQUEST_TIMEOUT: { rpc: -32001, http: 200 },
   UPSTREAM_UNAVAILABLE: { rpc: -32012, http: 200 },
   UPSTREAM_PROTOCOL_ERROR: { rpc: -32013, http: 200 },
+  // A 2026-07-28 server needs input (input_required) that this 2025 client cannot give: it did not
+  // declare the capability, refused the request, or the gateway refused to pass it on.
+  INPUT_UNAVAILABLE: { rpc: -32003, http: 200 },
   RESULT_TOO_LARGE: { rpc: -32014, http: 200 },
   RESULT_INVALID: { rpc: -32015, http: 200 },
   HEADER_MISMATCH: { rpc: -32020, http: 400, http2026: 400 },
+  // 2026-07-28 defines -32021 (data.requiredCapabilities): raised by servers, relayed with its 400.
+  MISSING_CLIENT_CAPABILITY: { rpc: -32021, http: 200, http2026: 400 },
   SESSION_NOT_FOUND: { rpc: -32016, http: 404 },
   // 2026-07-28 defines -32022 (data: {supported, requested}).
   UNSUPPORTED_PROTOCOL_VERSION: { rpc: -32022, http: 400, http2026: 400 },
@@ -159,6 +167,21 @@ export function httpStatusOf(code: GatewayErrorCode, opts: { modern: boolean; di
   const w = ERROR_TABLE[code];
   if (opts.modern && w.http2026 !== undefined) return w.http2026;
   return opts.dispatched ? 200 : w.http;
+}
+
+/** Server error codes whose HTTP status 2026-07-28 fixes wherever they are raised (SEP-2575). */
+const RELAYED_2026: Readonly<Record<number, GatewayErrorCode>> = { [-32601]: 'METHOD_NOT_FOUND', [-32020]: 'HEADER_MISMATCH', [-32021]: 'MISSING_CLIENT_CAPABILITY', [-32022]: 'UNSUPPORTED_PROTOCOL_VERSION' };
+
+/**
+ * A server's error answer relayed to a 2026-07-28 caller keeps the HTTP status that revision gives
+ * its code (-32601 404; -32020, -32021, -32022 400). -32602 is not among them: the revision pins
+ * 400 only for a malformed envelope, which the gateway answers itself; a server's -32602 (an
+ * unknown tool) goes over 200 like the gateway's own. The error returned only carries the status
+ * to the transport; the body stays the server's.
+ */
+export function relayedErrorStatus(rpc: number): GatewayError | undefined {
+  const code = RELAYED_2026[rpc];
+  return code && new GatewayError(code, 'relayed server error');
 }
 
 export function asGatewayError(err: unknown): GatewayError {

@@ -1,10 +1,12 @@
 /**
  * The terminal stage: send the request to its server under the server's own names, with the
  * gateway's own request id and progress token (many sessions share one server), wait for the
- * answer within the timeout, and run the response checks on it.
+ * answer within the timeout, and run the response checks on it. A 2026-07-28 server's answer is
+ * first made what the caller's revision expects (gateway/modern-upstream.ts).
  */
 import { GatewayError } from '../errors.ts';
 import { isModern, META } from '../protocol/revisions.ts';
+import { callerEnvelope, completeModern } from '../gateway/modern-upstream.ts';
 import { rawResult } from '../protocol/splice.ts';
 import type { UpstreamResponse } from '../upstream/upstream.ts';
 import type { JsonRpcId } from '../protocol/envelope.ts';
@@ -25,8 +27,8 @@ export function upstreamParams(ctx: CallContext): { params: Params | undefined; 
   delete params.inputResponses;
   delete params.requestState;
   // 2026-07-28 has no tasks/* here (revisions.ts): a task created for such a caller could be
-  // neither polled nor bound to it. The call runs as a plain call instead.
-  if (isModern(ctx.protocolVersion)) delete params.task;
+  // neither polled nor bound to it, and a 2026 server knows none. The call runs as a plain call.
+  if (isModern(ctx.protocolVersion) || t.upstream.modern) delete params.task;
   // A task request names its task, not its tool (the target's name is the tool, for policy).
   if (t.kind !== 'task' && t.name !== undefined && t.exposed !== undefined && t.name !== t.exposed) {
     if (ctx.method === 'completion/complete') {
@@ -66,7 +68,11 @@ export const forward: Stage<CallContext> = async (ctx) => {
   let call: InflightCall;
   let pending: Promise<UpstreamResponse>;
   let progressToken: ProgressToken | undefined;
-  const parked = modern && src.requestState !== undefined ? gw.inputRequired.take(src.requestState, ctx.session.principal.subject, ctx.method, t.name ?? '') : undefined;
+  const held = modern && src.requestState !== undefined ? gw.inputRequired.take(src.requestState, ctx.session.principal.subject, ctx.method, t.name ?? '') : undefined;
+  // A relayed server's state goes back only to the server that asked (input-required.ts).
+  if (held?.kind === 'relay' && held.upstream !== t.upstream) throw new GatewayError('INVALID_PARAMS', 'Invalid or expired requestState');
+  const parked = held?.kind === 'parked' ? held : undefined;
+  let sent: Params | undefined;
   if (parked) {
     // A 2026 retry after input_required: answer the server's request, keep waiting on its call.
     const answer = (src.inputResponses as Record<string, unknown> | undefined)?.[parked.key];
@@ -78,14 +84,20 @@ export const forward: Stage<CallContext> = async (ctx) => {
     pending = parked.pending;
   } else {
     // The gateway issues every requestState its callers see; an unknown one is stale or forged.
-    if (modern && src.requestState !== undefined) throw new GatewayError('INVALID_PARAMS', 'Invalid or expired requestState');
+    if (modern && src.requestState !== undefined && !held) throw new GatewayError('INVALID_PARAMS', 'Invalid or expired requestState');
     const up = upstreamParams(ctx);
     progressToken = up.progressToken;
+    // A 2026 caller's retry to a 2026 server: its answers, and the server's own state back.
+    if (modern && t.upstream.modern && up.params) {
+      if (src.inputResponses !== undefined) up.params.inputResponses = src.inputResponses;
+      if (held?.kind === 'relay' && held.state !== undefined) up.params.requestState = held.state;
+    }
+    sent = up.params;
     const envelope = (src._meta as Record<string, unknown> | undefined)?.[META.clientCapabilities];
     call = { upstream: t.upstream, progressToken, capabilities: modern ? (envelope as Record<string, unknown>) : undefined };
     pending = t.upstream.request(ctx.method, up.params, gw.timeoutMs(t.server), (id) => {
       call.upstreamId = id;
-    });
+    }, t.upstream.modern ? callerEnvelope(ctx) : undefined);
   }
   ctx.session.inflight.set(ctx.req.id, call);
   try {
@@ -105,7 +117,7 @@ export const forward: Stage<CallContext> = async (ctx) => {
     if ('ask' in outcome) {
       const key = outcome.ask.method.replace(/\W+/g, '_');
       const token = gw.inputRequired.park({
-        upstream: t.upstream, upstreamRequestId: outcome.upstreamRequestId, key, pending, call,
+        kind: 'parked', upstream: t.upstream, upstreamRequestId: outcome.upstreamRequestId, key, pending, call,
         subject: ctx.session.principal.subject, method: ctx.method, name: t.name ?? '', expires: Date.now() + gw.timeoutMs(t.server),
       });
       pending.catch(() => {}); // a parked call that fails later is reported on the retry
@@ -113,9 +125,11 @@ export const forward: Stage<CallContext> = async (ctx) => {
       ctx.response = { jsonrpc: '2.0', id: ctx.req.id, result: { resultType: 'input_required', inputRequests: { [key]: outcome.ask }, requestState: token } };
       return;
     }
-    const res = outcome.done;
+    const done = t.upstream.modern ? await completeModern(ctx, outcome.done, sent, call) : outcome.done;
+    if (done === 'relayed') return;
+    const res = done;
     ctx.responseBytes = res.bytes;
-    if (!res.msg.error) ctx.resultRaw = rawResult(res.bytes, res.msg as unknown as Record<string, unknown>);
+    if (!res.msg.error && !ctx.resultChanged) ctx.resultRaw = rawResult(res.bytes, res.msg as unknown as Record<string, unknown>);
     ctx.response = res.msg.error
       ? { jsonrpc: '2.0', id: ctx.req.id, error: res.msg.error }
       : { jsonrpc: '2.0', id: ctx.req.id, result: res.msg.result };

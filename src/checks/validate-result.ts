@@ -7,10 +7,11 @@
  * - a `task` (CreateTaskResult) is the answer to a task-augmented request only (2025-11-25,
  *   basic/utilities/tasks); to a request that asked for no task it is a protocol violation, and
  *   the result is checked as the method's result all the same, with the `task` member removed;
- * - `resultType` is 2026-07-28's. The gateway speaks to servers in 2025-11-25 at most
- *   (upstream.ts initializes them), where every result is complete, and its own `input_required`
- *   (forward.ts) never passes this chain; a server's is dropped, so that no client honours it (a
- *   2026 client would show the server's forged `inputRequests` as the gateway's).
+ * - `resultType` is 2026-07-28's. A 2026 server's results were already settled before this chain
+ *   (gateway/modern-upstream.ts: `complete` untagged, `input_required` relayed or answered); a
+ *   2025 server's results are all complete, and one that carries a `resultType` has it dropped,
+ *   so that no client honours it (a 2026 client would show forged `inputRequests` as the
+ *   gateway's). The gateway's own `input_required` (forward.ts) never passes this chain.
  */
 import * as v1 from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';

@@ -253,6 +253,12 @@ export const serverSchema = z
     cwd: z.string().optional(),
     url: z.url().optional().describe('Streamable HTTP: the upstream MCP endpoint.'),
     headers: z.record(z.string(), z.string()).optional().describe('Streamable HTTP: static headers sent upstream.'),
+    revision: z
+      .enum(['auto', 'session'])
+      .default('auto')
+      .describe(
+        "How the gateway speaks to this server. `auto`: `server/discover` first; a server that lists 2026-07-28 gets stateless 2026-07-28 requests (for every client, input requests translated), any other an `initialize` session. `session`: always the `initialize` session (2025-11-25), e.g. for a server that serves both revisions and offers 2025 clients features its 2026 side lacks (server-initiated requests, resources/subscribe), or one that breaks on the probe.",
+      ),
     ...upstreamSecurityFields,
     security: securityOverrideSchema.optional(),
   })

@@ -1,6 +1,7 @@
 /**
  * What one upstream offers: its tools, prompts, resources and resource templates, fetched with
- * pagination and cached until the server says `notifications/*\/list_changed`.
+ * pagination and cached until the server says `notifications/*\/list_changed` (a 2026-07-28
+ * server: until its `ttlMs` runs out).
  *
  * Tool `inputSchema`/`outputSchema` validators are compiled once per list, lazily on first use,
  * and freed when the list is replaced (schema-validators.ts).
@@ -35,6 +36,8 @@ const LIST_METHOD: Record<ListKind, string> = {
 };
 const CAPABILITY: Record<ListKind, string> = { tools: 'tools', prompts: 'prompts', resources: 'resources', resourceTemplates: 'resources' };
 const MAX_PAGES = 100;
+/** The longest a 2026-07-28 server's list is kept when it names no shorter `ttlMs`. */
+const MAX_TTL_MS = 5 * 60_000;
 
 function toolEntry(def: ToolDef, gen: ValidatorGeneration): ToolEntry {
   let input: Validator | undefined;
@@ -56,6 +59,11 @@ export class Catalog {
   private generation = new ValidatorGeneration();
   private lists: Partial<Record<Exclude<ListKind, 'tools'>, Record<string, unknown>[]>> = {};
   private inflight: Partial<Record<ListKind, Promise<unknown>>> = {};
+  /**
+   * A 2026-07-28 server sends no list_changed without a subscription: its lists are kept only as
+   * long as its `ttlMs` says (SEP-2549 cache hints; 0 is "do not cache"), at most `MAX_TTL_MS`.
+   */
+  private expires: Partial<Record<ListKind, number>> = {};
   private readonly timeoutMs: number;
   /**
    * Sees every fresh list before it is cached (pinning and the poisoning scan, src/pins/), and may
@@ -84,7 +92,17 @@ export class Catalog {
     return Boolean(this.upstream.init?.capabilities?.[CAPABILITY[kind]]);
   }
 
+  /** Drop a list whose server's cache hint has run out. */
+  private expire(kind: ListKind): void {
+    const at = this.expires[kind];
+    if (at !== undefined && Date.now() >= at) {
+      delete this.expires[kind];
+      this.invalidate(kind);
+    }
+  }
+
   async getTools(): Promise<Map<string, ToolEntry>> {
+    this.expire('tools');
     if (this.tools) return this.tools;
     const fetched = await this.fetch('tools');
     const items = this.review?.('tools', fetched) ?? fetched;
@@ -96,6 +114,7 @@ export class Catalog {
   }
 
   async getList(kind: Exclude<ListKind, 'tools'>): Promise<Record<string, unknown>[]> {
+    this.expire(kind);
     const cached = this.lists[kind];
     if (cached) return cached;
     const fetched = await this.fetch(kind);
@@ -113,6 +132,8 @@ export class Catalog {
 
   private async fetchPages(kind: ListKind): Promise<Record<string, unknown>[]> {
     const out: Record<string, unknown>[] = [];
+    const fetchedAt = Date.now();
+    delete this.expires[kind];
     let cursor: string | undefined;
     for (let page = 0; page < MAX_PAGES; page++) {
       const params: Params | undefined = cursor ? { cursor } : undefined;
@@ -121,6 +142,8 @@ export class Catalog {
       const items = (msg.result as Record<string, unknown>)[kind];
       if (!Array.isArray(items)) throw new GatewayError('UPSTREAM_PROTOCOL_ERROR', `Server '${this.upstream.name}' sent an invalid ${LIST_METHOD[kind]} result`);
       for (const it of items) if (it && typeof it === 'object') out.push(it as Record<string, unknown>);
+      const ttl = (msg.result as Record<string, unknown>).ttlMs;
+      if (this.upstream.modern) this.expires[kind] = Math.min(this.expires[kind] ?? Infinity, fetchedAt + (typeof ttl === 'number' && ttl >= 0 ? Math.min(ttl, MAX_TTL_MS) : MAX_TTL_MS));
       const next = (msg.result as Record<string, unknown>).nextCursor;
       if (typeof next !== 'string' || !next) return out;
       cursor = next;

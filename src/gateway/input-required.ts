@@ -6,8 +6,13 @@
  * `input_required`, parks the server's still-running call under a random `requestState`, and
  * when the caller retries, hands the server its answer and resumes waiting on the same call.
  *
- * A parked call is bound to the caller (principal) and the tool; it expires with the request
- * timeout; the number parked at once is capped.
+ * A 2026 server asks in its result instead, with its own `requestState`. For a 2026 caller that
+ * answer is relayed (modern-upstream.ts): the caller gets a token of this table in place of the
+ * server's state, which the gateway puts back on the retry, so the caller can neither forge nor
+ * replay another caller's state, and a retry reaches the server that asked.
+ *
+ * Both kinds are bound to the caller (principal) and the tool; they expire with the request
+ * timeout; the number held at once is capped.
  */
 import { randomBytes } from 'node:crypto';
 import type { JsonRpcId } from '../protocol/envelope.ts';
@@ -15,6 +20,7 @@ import type { Upstream, UpstreamResponse } from '../upstream/upstream.ts';
 import type { InflightCall } from './session.ts';
 
 export interface Parked {
+  kind: 'parked';
   upstream: Upstream;
   /** The server's own request (e.g. sampling/createMessage) waiting for the client's answer. */
   upstreamRequestId: JsonRpcId;
@@ -29,12 +35,26 @@ export interface Parked {
   expires: number;
 }
 
+/** A 2026 server's `input_required`, relayed to a 2026 caller. */
+export interface Relayed {
+  kind: 'relay';
+  upstream: Upstream;
+  /** The server's own `requestState`, if it sent one. */
+  state?: string;
+  subject: string;
+  method: string;
+  name: string;
+  expires: number;
+}
+
+type Held = Parked | Relayed;
+
 const MAX_PARKED = 1000;
 
 export class InputRequiredTable {
-  private readonly parked = new Map<string, Parked>();
+  private readonly parked = new Map<string, Held>();
 
-  park(p: Parked): string | undefined {
+  park(p: Held): string | undefined {
     this.sweep();
     if (this.parked.size >= MAX_PARKED) return undefined;
     const token = randomBytes(18).toString('base64url');
@@ -43,7 +63,7 @@ export class InputRequiredTable {
   }
 
   /** The parked call for a retry, if the token is live and belongs to this caller and tool. */
-  take(token: unknown, subject: string, method: string, name: string): Parked | undefined {
+  take(token: unknown, subject: string, method: string, name: string): Held | undefined {
     if (typeof token !== 'string') return undefined;
     const p = this.parked.get(token);
     if (!p || p.subject !== subject || p.method !== method || p.name !== name || p.expires < Date.now()) return undefined;
@@ -56,7 +76,7 @@ export class InputRequiredTable {
     for (const [k, p] of this.parked) {
       if (p.expires < now) {
         this.parked.delete(k);
-        if (p.call.upstreamId !== undefined) p.upstream.forget(p.call.upstreamId);
+        if (p.kind === 'parked' && p.call.upstreamId !== undefined) p.upstream.forget(p.call.upstreamId);
       }
     }
   }

@@ -151,7 +151,8 @@ export function buildLocalHandlers(gw: Gateway): Map<string, LocalHandler> {
     // session instead. In wrap mode the one client owns its server and the level passes through.
     if (gw.mode !== 'wrap') return {};
     for (const rt of await readyServers(gw)) {
-      if (rt.upstream.init?.capabilities.logging) await rt.upstream.request('logging/setLevel', ctx.req.params, gw.timeoutMs(rt.server)).catch(() => {});
+      // 2026-07-28 has no logging/setLevel (the level travels in each request's _meta).
+      if (rt.upstream.init?.capabilities.logging && !rt.upstream.modern) await rt.upstream.request('logging/setLevel', ctx.req.params, gw.timeoutMs(rt.server)).catch(() => {});
     }
     return {};
   });

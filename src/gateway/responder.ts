@@ -3,6 +3,7 @@
  * for their server, subscriptions recorded, and (2026-07-28) `resultType`, cache hints and the
  * server's identity added. A result nothing changed keeps the server's own bytes (splice).
  */
+import { relayedErrorStatus } from '../errors.ts';
 import type { CallContext } from '../pipeline/types.ts';
 import { isModern, META, MODERN_CACHEABLE } from '../protocol/revisions.ts';
 import { frameResult } from '../protocol/splice.ts';
@@ -32,7 +33,8 @@ export class Responder {
       if (fast) return session.send(fast, req.id, true);
       if (isModern(ctx.protocolVersion)) this.modernize(ctx.method, res.result);
     }
-    session.send(JSON.stringify(res), req.id, true);
+    const status = res.error && isModern(ctx.protocolVersion) ? relayedErrorStatus(res.error.code) : undefined;
+    session.send(JSON.stringify(res), req.id, true, status);
   }
 
   /** The client's response built around the server's own result bytes, when they still apply. */

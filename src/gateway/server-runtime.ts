@@ -29,6 +29,8 @@ export function buildServerRuntime(gw: Gateway, server: ResolvedServer): ServerR
   const upstream = new Upstream(server.name, () => makeTransport(gw, server), {
     maxMessageBytes: server.effective.validation.maxContextSize,
     killUnresponsiveMs: sandboxed ? UNRESPONSIVE_KILL_MS : undefined,
+    // `revision: session`: no server/discover probe, always the initialize session (negotiate.ts).
+    sessionOnly: server.revision === 'session',
     events: {
       onServerRequest: (up, msg) => onServerRequest(gw, up, msg),
       onNotification: (up, msg) => onServerNotification(gw, up, msg),

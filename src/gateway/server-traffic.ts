@@ -11,8 +11,10 @@ import type { JsonRpcNotification, JsonRpcRequest } from '../protocol/envelope.t
 import type { Upstream } from '../upstream/upstream.ts';
 import { candidatesFor, deliverToOwner, ownerOf } from './deliver-to-owner.ts';
 import type { Gateway } from './gateway.ts';
+import type { Session } from './session.ts';
 
-export function onServerRequest(gw: Gateway, up: Upstream, msg: JsonRpcRequest): void {
+/** `only`: the sessions that may take it (a question the gateway asks for one caller's call). */
+export function onServerRequest(gw: Gateway, up: Upstream, msg: JsonRpcRequest, only?: Iterable<Session>): void {
   if (msg.method === 'ping') {
     void up.send({ jsonrpc: '2.0', id: msg.id, result: {} }).catch(() => {});
     return;
@@ -23,7 +25,7 @@ export function onServerRequest(gw: Gateway, up: Upstream, msg: JsonRpcRequest):
     void inspectServerRequest(gw, up, msg)
       .then((r) => {
         if ('refusal' in r) return void up.send(r.refusal).catch(() => {});
-        routeServerRequest(gw, up, r.msg);
+        routeServerRequest(gw, up, r.msg, only);
       })
       .catch((err: Error) => {
         gw.audit.emit({ event: 'policy_violation', server: up.name, method: msg.method, decision: 'deny', reason: `server request refused: inspection failed: ${err.message}` });
@@ -31,11 +33,11 @@ export function onServerRequest(gw: Gateway, up: Upstream, msg: JsonRpcRequest):
       });
     return;
   }
-  routeServerRequest(gw, up, msg);
+  routeServerRequest(gw, up, msg, only);
 }
 
-function routeServerRequest(gw: Gateway, up: Upstream, msg: JsonRpcRequest): void {
-  const refusal = gw.serverRequests.deliver(up, msg, candidatesFor(gw, up, msg.params), gw.mode === 'wrap');
+function routeServerRequest(gw: Gateway, up: Upstream, msg: JsonRpcRequest, only?: Iterable<Session>): void {
+  const refusal = gw.serverRequests.deliver(up, msg, only ?? candidatesFor(gw, up, msg.params), gw.mode === 'wrap');
   if (refusal) {
     gw.audit.emit({ event: 'policy_violation', server: up.name, method: msg.method, decision: 'deny', reason: `server request refused: ${refusal.error!.message}` });
     void up.send(refusal).catch(() => {});

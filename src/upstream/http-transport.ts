@@ -13,7 +13,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request, type buildConnector, type Dispatcher } from 'undici';
 import { readCapped } from '../util/read-capped.ts';
 import { readSse, type SseCursor } from './sse-reader.ts';
-import type { TransportLimits, UpstreamTransport } from './transport.ts';
+import { isModern } from '../protocol/revisions.ts';
+import type { TransportLimits, UpstreamRoute, UpstreamTransport } from './transport.ts';
 import type { UpstreamCredentials } from './upstream-credentials.ts';
 
 /** Bounds on resuming a stream: every wait honours the server's `retry`, the request's timeout bounds the whole. */
@@ -61,7 +62,7 @@ export class HttpTransport implements UpstreamTransport {
 
   async start(): Promise<void> {}
 
-  setProtocolVersion(v: string): void {
+  setProtocolVersion(v: string | undefined): void {
     this.protocolVersion = v;
   }
 
@@ -78,23 +79,23 @@ export class HttpTransport implements UpstreamTransport {
     this.streams.delete(requestId);
   }
 
-  async send(message: string, requestId?: number): Promise<void> {
+  async send(message: string, requestId?: number, route?: UpstreamRoute): Promise<void> {
     if (this.closed) throw new Error('transport closed');
     const ac = new AbortController();
     if (requestId !== undefined) this.streams.set(requestId, ac);
     let streaming = false;
     try {
-      streaming = await this.post(message, ac.signal, requestId);
+      streaming = await this.post(message, ac.signal, requestId, route);
     } finally {
       if (requestId !== undefined && !streaming) this.streams.delete(requestId);
     }
   }
 
   /** POST one message; true when its answer continues as an SSE stream read in the background. */
-  private async post(message: string, signal: AbortSignal, requestId?: number): Promise<boolean> {
+  private async post(message: string, signal: AbortSignal, requestId?: number, route?: UpstreamRoute): Promise<boolean> {
     let sent: string | undefined;
     const once = async () => {
-      const headers = await this.headers({ 'content-type': 'application/json', accept: 'application/json, text/event-stream' });
+      const headers = await this.headers({ 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...routeHeaders(this.protocolVersion, route) });
       sent = headers.authorization;
       return request(this.opts.url, { method: 'POST', signal, dispatcher: this.agent, headers, body: message });
     };
@@ -141,7 +142,7 @@ export class HttpTransport implements UpstreamTransport {
     if (res.statusCode >= 400 && !ctype.startsWith('application/json')) {
       throw new Error(`upstream answered HTTP ${res.statusCode}`);
     }
-    if (body.length) this.onmessage?.(body);
+    for (const m of jsonMessages(body)) this.onmessage?.(m);
     return false;
   }
 
@@ -245,4 +246,44 @@ export class HttpTransport implements UpstreamTransport {
     }
     await this.agent.close().catch(() => {});
   }
+}
+
+/**
+ * 2026-07-28 (SEP-2243): a request mirrors its method, and the tool, prompt or resource it names,
+ * in `Mcp-Method` and `Mcp-Name`; a value that is not plain printable ASCII goes as
+ * `=?base64?...?=`. Earlier revisions send neither.
+ */
+export function routeHeaders(version: string | undefined, route: UpstreamRoute | undefined): Record<string, string> {
+  if (!route || !isModern(version)) return {};
+  const h: Record<string, string> = { 'mcp-method': route.method };
+  if (route.name !== undefined) h['mcp-name'] = /^[\x20-\x7e]*$/.test(route.name) && !route.name.startsWith('=?') ? route.name : `=?base64?${Buffer.from(route.name, 'utf8').toString('base64')}?=`;
+  return h;
+}
+
+/**
+ * The messages of an `application/json` body: one JSON value, as the transport says; or, from a
+ * server that writes newline-delimited JSON under that type (the conformance suite's example
+ * server does: progress and log lines, then the answer), one per line, when every line is JSON.
+ * Each is still parsed with the byte cap and the prototype-poisoning guard by its reader.
+ */
+export function jsonMessages(body: Buffer): Buffer[] {
+  if (body.length === 0) return [];
+  // The common case, one value (maybe newline-terminated), costs one byte search.
+  const first = body.indexOf(10);
+  if (first < 0 || !/\S/.test(body.subarray(first).toString('utf8'))) return [body];
+  const lines: Buffer[] = [];
+  for (let at = 0; at < body.length; ) {
+    const nl = body.indexOf(10, at);
+    const end = nl < 0 ? body.length : nl;
+    const line = body.subarray(at, end);
+    if (line.toString('utf8').trim()) lines.push(line);
+    at = end + 1;
+  }
+  if (lines.length < 2) return [body];
+  try {
+    for (const l of lines) JSON.parse(l.toString('utf8'));
+  } catch {
+    return [body];
+  }
+  return lines;
 }

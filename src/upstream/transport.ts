@@ -2,10 +2,20 @@
  * The upstream side of a connection: how the gateway talks to one MCP server.
  * Transports move serialized JSON-RPC messages; they do not interpret them.
  */
+/**
+ * What a 2026-07-28 request is about, for transports that mirror it outside the body
+ * (Streamable HTTP: `Mcp-Method` and `Mcp-Name`, SEP-2243).
+ */
+export interface UpstreamRoute {
+  method: string;
+  /** `params.name` (tools/call, prompts/get) or `params.uri` (resources/read). */
+  name?: string;
+}
+
 export interface UpstreamTransport {
   start(): Promise<void>;
   /** Send one serialized JSON-RPC message. Rejects when the server cannot take it. */
-  send(message: string, requestId?: number): Promise<void>;
+  send(message: string, requestId?: number, route?: UpstreamRoute): Promise<void>;
   /** Stop reading whatever belongs to this request (its HTTP response stream), if anything. */
   abandon?(requestId: number): void;
   close(): Promise<void>;
@@ -28,8 +38,11 @@ export interface UpstreamTransport {
    * `wire`, when given, is what the calls that ended with it are told.
    */
   onkill?: (reason: string, wire?: string) => void;
-  /** Set once the protocol version is negotiated (Streamable HTTP sends it as a header). */
-  setProtocolVersion?(version: string): void;
+  /**
+   * Set once the protocol version is negotiated (Streamable HTTP sends it as a header); set to the
+   * version probed while negotiating, and cleared (undefined) when the probe fails.
+   */
+  setProtocolVersion?(version: string | undefined): void;
 }
 
 export interface TransportLimits {

@@ -1,35 +1,25 @@
 /**
  * One upstream MCP server as seen by the gateway: a JSON-RPC client over a transport.
  *
- * The gateway is the MCP client of every upstream. It performs `initialize` itself, allocates
- * its own request ids (so many downstream sessions can share one server without id collisions),
- * times every request out, and on a crash fails every in-flight request at once.
+ * The gateway is the MCP client of every upstream. It negotiates the revision per server
+ * (negotiate.ts: `server/discover`, else `initialize`), allocates its own request ids (so many
+ * downstream sessions can share one server without id collisions), times every request out, and
+ * on a crash fails every in-flight request at once.
  */
 import { GatewayError } from '../errors.ts';
 import { classify, type JsonRpcId, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse, type Params } from '../protocol/envelope.ts';
 import { parseJsonBytes } from '../protocol/safe-json.ts';
+import { MODERN_VERSION } from '../protocol/revisions.ts';
 import { answeredId } from './answered-id.ts';
+import { LocalAsks } from './local-asks.ts';
+import { PendingRequests } from './pending-requests.ts';
+import { DISCOVER_TIMEOUT_MS, envelopeFrom, readDiscover, routeOf, withEnvelope, type CallerEnvelope, type Envelope, type Era, type InitializeResult } from './negotiate.ts';
 import { isCrashLoop, RESTART, restartDelayMs, wasStable } from './restart-policy.ts';
 import type { UpstreamTransport } from './transport.ts';
-
-export interface InitializeResult {
-  protocolVersion: string;
-  capabilities: Record<string, unknown>;
-  serverInfo: { name: string; version: string; [k: string]: unknown };
-  instructions?: string;
-  [k: string]: unknown;
-}
 
 export interface UpstreamResponse {
   msg: JsonRpcResponse;
   bytes: Buffer;
-}
-
-interface Pending {
-  resolve: (r: UpstreamResponse) => void;
-  reject: (e: GatewayError) => void;
-  timer: NodeJS.Timeout;
-  method: string;
 }
 
 export interface UpstreamEvents {
@@ -50,9 +40,17 @@ export class Upstream {
   readonly name: string;
   state: UpstreamState = 'new';
   init?: InitializeResult;
+  /** The revision spoken to this server since its last start (negotiate.ts). */
+  private era: Era = 'legacy';
+  private envelope?: Envelope;
+  /** Probing with `server/discover` (a refusal is a 2025 server's answer); no probe (configured, or it killed the server). */
+  private negotiating = false;
+  private noProbe = false;
+  /** Questions put to a client for this (2026-07-28) server's `input_required` (local-asks.ts). */
+  private readonly asks = new LocalAsks();
   private readonly makeTransport: () => UpstreamTransport;
   private transport?: UpstreamTransport;
-  private readonly pending = new Map<number, Pending>();
+  private readonly pending = new PendingRequests();
   private nextId = 1;
   private starting?: Promise<InitializeResult>;
   private readonly maxMessageBytes: number;
@@ -64,8 +62,9 @@ export class Upstream {
   /** After a request times out, a server that does not answer a ping within this is killed. */
   private readonly killUnresponsiveMs?: number;
 
-  constructor(name: string, makeTransport: () => UpstreamTransport, opts: { maxMessageBytes: number; events: UpstreamEvents; killUnresponsiveMs?: number }) {
+  constructor(name: string, makeTransport: () => UpstreamTransport, opts: { maxMessageBytes: number; events: UpstreamEvents; killUnresponsiveMs?: number; sessionOnly?: boolean }) {
     this.name = name;
+    this.noProbe = opts.sessionOnly === true;
     this.makeTransport = makeTransport;
     this.maxMessageBytes = opts.maxMessageBytes;
     this.events = opts.events;
@@ -143,7 +142,7 @@ export class Upstream {
     t.onerror = (err) => this.events.onProtocolError?.(this, new GatewayError('UPSTREAM_PROTOCOL_ERROR', err.message));
     t.onoversize = (bytes, tail, head) => this.failOversized(bytes, tail, head);
     t.awaiting = (id) => this.pending.has(id);
-    t.onlost = (id, reason) => this.fail(id, new GatewayError('UPSTREAM_UNAVAILABLE', `Server '${this.name}' is unavailable`, { detail: `${this.name}: ${reason}` }));
+    t.onlost = (id, reason) => this.pending.fail(id, new GatewayError('UPSTREAM_UNAVAILABLE', `Server '${this.name}' is unavailable`, { detail: `${this.name}: ${reason}` }));
     t.onkill = (reason, wire) => {
       this.killedWith = wire;
       this.events.onKilled?.(this, reason);
@@ -153,6 +152,15 @@ export class Upstream {
     };
     try {
       await t.start();
+      this.envelope = envelopeFrom(initParams);
+      const modern = await this.discover(t, timeoutMs);
+      if (modern) {
+        this.era = 'modern';
+        this.init = modern;
+        this.state = 'ready';
+        return modern;
+      }
+      this.era = 'legacy';
       const { msg } = await this.request('initialize', initParams, timeoutMs);
       if (msg.error) throw new GatewayError('UPSTREAM_UNAVAILABLE', `Server '${this.name}' refused initialize`, { detail: msg.error.message });
       const init = msg.result as unknown as InitializeResult;
@@ -175,6 +183,37 @@ export class Upstream {
     }
   }
 
+  /** `server/discover` first (negotiate.ts): the server's description if it speaks 2026-07-28. */
+  private async discover(t: UpstreamTransport, timeoutMs: number): Promise<InitializeResult | undefined> {
+    this.era = 'legacy';
+    if (this.noProbe) return undefined;
+    t.setProtocolVersion?.(MODERN_VERSION);
+    this.negotiating = true;
+    let found: InitializeResult | undefined;
+    try {
+      const { msg } = await this.request('server/discover', withEnvelope(undefined, this.envelope!), Math.min(timeoutMs, DISCOVER_TIMEOUT_MS));
+      return (found = readDiscover(msg, this.name));
+    } catch (err) {
+      // The server went away while probed: it cannot be initialized on this connection either.
+      if (this.transport === t) return undefined;
+      this.noProbe = true;
+      throw err;
+    } finally {
+      this.negotiating = false;
+      if (!found) t.setProtocolVersion?.(undefined);
+    }
+  }
+
+  /** Spoken to in 2026-07-28 (stateless requests, `input_required` results). */
+  get modern(): boolean {
+    return this.era === 'modern';
+  }
+
+  /** A question to a client for this server's `inputRequests` entry: its id and answer (local-asks.ts). */
+  openAsk(timeoutMs: number): { id: string; answer: Promise<JsonRpcResponse> } {
+    return this.asks.open(timeoutMs);
+  }
+
   private down(reason: string): void {
     if (this.state === 'closed') return;
     // A crash of a running server counts for supervision; a failed start is counted by ensureReady.
@@ -186,36 +225,38 @@ export class Upstream {
     // A server stopped on purpose says why to the calls it ends (e.g. over its memory limit).
     const message = this.killedWith ? `Server '${this.name}' was stopped: ${this.killedWith}` : `Server '${this.name}' is unavailable`;
     this.killedWith = undefined;
-    const err = new GatewayError('UPSTREAM_UNAVAILABLE', message, { detail: reason });
-    for (const [id, p] of this.pending) {
-      clearTimeout(p.timer);
-      this.pending.delete(id);
-      p.reject(err);
-    }
+    this.asks.failAll(message);
+    this.pending.failAll(new GatewayError('UPSTREAM_UNAVAILABLE', message, { detail: reason }));
     this.events.onDown?.(this, reason);
     if (crashed) this.failed(reason);
   }
 
-  /** Send a request with a gateway-allocated id. `onId` learns the id before it is sent. */
-  request(method: string, params: Params | undefined, timeoutMs: number, onId?: (id: number) => void): Promise<UpstreamResponse> {
+  /**
+   * Send a request with a gateway-allocated id. `onId` learns the id before it is sent. To a
+   * 2026-07-28 server it carries the envelope, with what `caller` says of the caller when given.
+   */
+  request(method: string, params: Params | undefined, timeoutMs: number, onId?: (id: number) => void, caller?: CallerEnvelope): Promise<UpstreamResponse> {
     const t = this.transport;
     if (!t) return Promise.reject(new GatewayError('UPSTREAM_UNAVAILABLE', `Server '${this.name}' is unavailable`, { detail: this.lastError }));
+    if (this.era === 'modern' && this.envelope) params = withEnvelope(params, this.envelope, caller);
+    const probing = this.negotiating;
     const id = this.nextId++;
     onId?.(id);
     return new Promise<UpstreamResponse>((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.pending.delete(id);
+        this.pending.drop(id);
         t.abandon?.(id);
-        // Tell the server to stop working on it (spec: cancellation), then answer the client.
-        void t.send(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: 'timeout' } })).catch(() => {});
         reject(new GatewayError('REQUEST_TIMEOUT', `Request timed out after ${Math.round(timeoutMs / 1000)}s`, { detail: `${this.name} ${method}` }));
-        if (method !== 'ping') this.killIfUnresponsive(t);
+        // A probe a 2025 server left unanswered is not a stuck server: it is initialized next.
+        if (probing) return;
+        // Tell the server to stop working on it (spec: cancellation).
+        void this.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: 'timeout' } }).catch(() => {});
+        if (method !== 'ping' && method !== 'server/discover') this.killIfUnresponsive(t);
       }, timeoutMs);
-      this.pending.set(id, { resolve, reject, timer, method });
+      this.pending.add(id, { resolve, reject, timer, method });
       const body = params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params };
-      t.send(JSON.stringify(body), id).catch((err: Error) => {
-        if (!this.pending.delete(id)) return;
-        clearTimeout(timer);
+      t.send(JSON.stringify(body), id, routeOf(method, params)).catch((err: Error) => {
+        if (!this.pending.drop(id)) return;
         reject(new GatewayError('UPSTREAM_UNAVAILABLE', `Server '${this.name}' is unavailable`, { detail: err.message }));
       });
     });
@@ -232,7 +273,8 @@ export class Upstream {
     const ms = this.killUnresponsiveMs;
     if (!ms || this.probing || !t.kill || this.transport !== t) return;
     this.probing = true;
-    this.request('ping', undefined, ms).then(
+    // 2026-07-28 has no ping: its cheapest request is server/discover.
+    this.request(this.era === 'modern' ? 'server/discover' : 'ping', undefined, ms).then(
       () => {
         this.probing = false;
       },
@@ -245,12 +287,9 @@ export class Upstream {
 
   /** Abandon a pending request (client cancelled); the caller sends notifications/cancelled. */
   forget(id: number): void {
-    const p = this.pending.get(id);
-    if (!p) return;
-    clearTimeout(p.timer);
-    this.pending.delete(id);
+    if (!this.pending.has(id)) return;
     this.transport?.abandon?.(id);
-    p.reject(new GatewayError('CANCELLED', 'Request cancelled'));
+    this.pending.fail(id, new GatewayError('CANCELLED', 'Request cancelled'));
   }
 
   /**
@@ -258,31 +297,21 @@ export class Upstream {
    * at its timeout (answeredId: the id in its last bytes, or the only request in flight).
    */
   private failOversized(bytes: number, tail: Buffer, head?: Buffer): void {
-    this.failPending(answeredId(undefined, tail, head, this.pending.keys()), new GatewayError('RESULT_TOO_LARGE', `The server's answer (${bytes} bytes) exceeds the limit of ${this.maxMessageBytes}`));
+    this.pending.fail(answeredId(undefined, tail, head, this.pending.keys()), new GatewayError('RESULT_TOO_LARGE', `The server's answer (${bytes} bytes) exceeds the limit of ${this.maxMessageBytes}`));
   }
 
-  private failPending(id: number | undefined, err: GatewayError): void {
-    const p = id !== undefined ? this.pending.get(id) : undefined;
-    if (!p || id === undefined) return;
-    this.pending.delete(id);
-    clearTimeout(p.timer);
-    p.reject(err);
-  }
-
-  /** Fail one pending request now. */
-  private fail(id: number, err: GatewayError): void {
-    const p = this.pending.get(id);
-    if (!p) return;
-    this.pending.delete(id);
-    clearTimeout(p.timer);
-    p.reject(err);
-  }
-
-  /** Send a raw message (notification, or the client's answer to a server request). */
+  /**
+   * Send a raw message (notification, or the client's answer to a server request). An answer to
+   * one of the gateway's own questions (local-asks.ts) stays here; a 2026-07-28 server sends no
+   * requests, so no other answer goes to one either.
+   */
   send(message: object): Promise<void> {
+    if (this.asks.settle(message)) return Promise.resolve();
+    const method = (message as { method?: unknown }).method;
+    if (this.era === 'modern' && typeof method !== 'string') return Promise.resolve();
     const t = this.transport;
     if (!t) return Promise.reject(new GatewayError('UPSTREAM_UNAVAILABLE', `Server '${this.name}' is unavailable`));
-    return t.send(JSON.stringify(message));
+    return t.send(JSON.stringify(message), undefined, typeof method === 'string' ? { method } : undefined);
   }
 
   /**
@@ -292,8 +321,9 @@ export class Upstream {
    */
   private unusable(value: unknown, bytes: Buffer, detail: string): void {
     const refused = new GatewayError('UPSTREAM_PROTOCOL_ERROR', `Server '${this.name}' sent an invalid message`, { detail });
-    this.failPending(answeredId(value, bytes.subarray(-256), bytes.subarray(0, 256), this.pending.keys()), refused);
-    this.events.onProtocolError?.(this, refused);
+    this.pending.fail(answeredId(value, bytes.subarray(-256), bytes.subarray(0, 256), this.pending.keys()), refused);
+    // A 2025 server's refusal of the probe may be an error with a null id (HTTP 400, no session).
+    if (!this.negotiating) this.events.onProtocolError?.(this, refused);
   }
 
   private receive(bytes: Buffer): void {
@@ -313,11 +343,8 @@ export class Upstream {
       const id = parsed.msg.id;
       // The gateway sends only integer ids: a string one answers nothing it asked.
       if (typeof id !== 'number') return this.unusable(parsed.msg, bytes, 'a response with an id the gateway never sent');
-      const p = this.pending.get(id);
-      if (!p) return; // late answer to a timed-out or cancelled request
-      this.pending.delete(id);
-      clearTimeout(p.timer);
-      p.resolve({ msg: parsed.msg, bytes });
+      // A late answer to a timed-out or cancelled request settles nothing.
+      this.pending.resolve(id, { msg: parsed.msg, bytes });
     } else if (parsed.kind === 'request') {
       this.events.onServerRequest?.(this, parsed.msg);
     } else {
@@ -336,11 +363,8 @@ export class Upstream {
     this.transport = undefined;
     this.init = undefined;
     this.lastError = reason;
-    for (const [id, p] of this.pending) {
-      clearTimeout(p.timer);
-      this.pending.delete(id);
-      p.reject(new GatewayError('UPSTREAM_UNAVAILABLE', `Server '${this.name}' is unavailable`, { detail: reason }));
-    }
+    this.asks.failAll(`Server '${this.name}' is unavailable`);
+    this.pending.failAll(new GatewayError('UPSTREAM_UNAVAILABLE', `Server '${this.name}' is unavailable`, { detail: reason }));
     const starting = this.starting;
     await t?.close();
     // A start already under way would bring it back up: wait for it, then stop it again.
@@ -365,13 +389,10 @@ export class Upstream {
     const t = this.transport;
     this.state = 'closed';
     this.transport = undefined;
-    for (const [id, p] of this.pending) {
-      clearTimeout(p.timer);
-      this.pending.delete(id);
-      p.reject(new GatewayError('SHUTTING_DOWN', 'Gateway is shutting down'));
-    }
+    this.pending.failAll(new GatewayError('SHUTTING_DOWN', 'Gateway is shutting down'));
+    this.asks.failAll('Gateway is shutting down');
     await t?.close();
   }
 }
 
-export type { JsonRpcId };
+export type { InitializeResult, JsonRpcId };

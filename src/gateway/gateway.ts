@@ -32,6 +32,7 @@ import { Namespacer } from './namespacing.ts';
 import { ProgressRouter } from './progress.ts';
 import { classifierFor } from '../inspect/classifier-for.ts';
 import { ServerRequestRouter } from './server-requests.ts';
+import { serverRequestServices } from './server-request-services.ts';
 import type { Principal, Session } from './session.ts';
 import { broadcast } from './server-traffic.ts';
 import { handleClientNotification, handleClientResponse } from './client-traffic.ts';
@@ -73,6 +74,7 @@ export class Gateway {
   readonly namespacer: Namespacer;
   readonly progress = new ProgressRouter();
   readonly serverRequests = new ServerRequestRouter();
+  readonly serverAsks = serverRequestServices(this);
   readonly sessions = new Set<Session>();
   readonly listeners = new Listeners();
   readonly inputRequired = new InputRequiredTable();

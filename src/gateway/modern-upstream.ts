@@ -15,15 +15,12 @@
  *   as a 2025 server's), and the gateway retries with the answers itself, for at most
  *   `MAX_INPUT_ROUNDS`. Input the caller cannot give is INPUT_UNAVAILABLE.
  */
-import { refuseServerRequest } from '../checks/allowed-methods.ts';
 import { GatewayError } from '../errors.ts';
-import { inspectServerRequest } from '../inspect/inspect-server-request.ts';
 import type { CallContext } from '../pipeline/types.ts';
 import type { Params } from '../protocol/envelope.ts';
 import { isModern, META } from '../protocol/revisions.ts';
 import type { CallerEnvelope } from '../upstream/negotiate.ts';
 import type { Upstream, UpstreamResponse } from '../upstream/upstream.ts';
-import { onServerRequest } from './server-traffic.ts';
 import type { InflightCall } from './session.ts';
 
 /** Rounds of input the gateway gives a server for one call of a 2025 client. */
@@ -58,7 +55,7 @@ export function callerEnvelope(ctx: CallContext): CallerEnvelope {
 export async function completeModern(ctx: CallContext, res: UpstreamResponse, params: Params | undefined, call: InflightCall): Promise<UpstreamResponse | 'relayed'> {
   const t = ctx.target!;
   const up = t.upstream;
-  const timeoutMs = ctx.gateway.timeoutMs(t.server);
+  const timeoutMs = ctx.services.timeoutMs(t.server);
   for (let round = 0; ; round++) {
     const result = res.msg.result;
     if (res.msg.error || !result || result.resultType === undefined || result.resultType === 'complete') return complete(ctx, res);
@@ -102,7 +99,7 @@ function inputRequests(up: Upstream, raw: unknown): [string, Ask][] {
 /** A 2026 caller: the vetted requests and a token for the server's state. */
 async function relay(ctx: CallContext, asks: [string, Ask][], state: string | undefined): Promise<'relayed'> {
   const t = ctx.target!;
-  const gw = ctx.gateway;
+  const gw = ctx.services;
   const vetted: Record<string, Ask> = {};
   for (const [key, ask] of asks) vetted[key] = await vet(ctx, t.upstream, ask);
   const token = gw.inputRequired.park({
@@ -118,8 +115,8 @@ async function vet(ctx: CallContext, up: Upstream, ask: Ask): Promise<Ask> {
   // An id of the gateway's own questions: a refusal sent "to the server" stays in the gateway.
   const { id } = up.openAsk(0);
   const msg = { jsonrpc: '2.0' as const, id, method: ask.method, ...(ask.params && { params: ask.params }) };
-  if (refuseServerRequest(ctx.gateway, up, msg)) throw new GatewayError('INPUT_UNAVAILABLE', 'The server needs input the gateway does not pass on', { detail: `${ask.method} is not in validation.allowedMethods` });
-  const r = await inspectServerRequest(ctx.gateway, up, msg);
+  if (ctx.services.serverAsks.refuse(up, msg)) throw new GatewayError('INPUT_UNAVAILABLE', 'The server needs input the gateway does not pass on', { detail: `${ask.method} is not in validation.allowedMethods` });
+  const r = await ctx.services.serverAsks.inspect(up, msg);
   if ('refusal' in r) throw new GatewayError('CONTENT_BLOCKED', 'The gateway refused this request', { detail: `${ask.method} in input_required refused by inspection` });
   return { method: ask.method, ...(r.msg.params && { params: r.msg.params }) };
 }
@@ -127,7 +124,7 @@ async function vet(ctx: CallContext, up: Upstream, ask: Ask): Promise<Ask> {
 /** A 2025 caller: ask it on its own session, as a 2025 server would, and wait for its answer. */
 async function askClient(ctx: CallContext, up: Upstream, ask: Ask, timeoutMs: number): Promise<unknown> {
   const { id, answer } = up.openAsk(timeoutMs);
-  onServerRequest(ctx.gateway, up, { jsonrpc: '2.0', id, method: ask.method, ...(ask.params && { params: ask.params }) }, [ctx.session]);
+  ctx.services.serverAsks.ask(up, { jsonrpc: '2.0', id, method: ask.method, ...(ask.params && { params: ask.params }) }, [ctx.session]);
   const r = await answer;
   if (r.error) throw new GatewayError('INPUT_UNAVAILABLE', 'The server needs input this client cannot give', { detail: `${ask.method}: ${r.error.message}` });
   return r.result;

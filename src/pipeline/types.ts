@@ -21,6 +21,7 @@ import type { PinGuard } from '../pins/pin-guard.ts';
 import type { PolicyRuntime } from '../policy/policy-runtime.ts';
 import type { AccessDecision, Caller } from '../policy/tool-policy.ts';
 import type { ApprovalAsk, ApprovalOutcome } from '../approvals/approval-gate.ts';
+import type { ServerRequestServices } from '../gateway/server-request-services.ts';
 
 export type TargetKind = 'tool' | 'prompt' | 'resource' | 'task' | 'other';
 
@@ -75,6 +76,8 @@ export interface ChainServices {
   decide(kind: 'tool' | 'prompt' | 'resource', server: string, name: string, caller?: Caller): AccessDecision;
   /** The response chain (pipeline/chain.ts) for a context whose `response` is set. */
   responseChain(ctx: CallContext): Promise<void>;
+  /** A server's request made inside its answer (2026-07-28 input_required): gateway/server-request-services.ts. */
+  readonly serverAsks: ServerRequestServices;
   /** Waits for a person's yes or no to a call (approvals/approval-gate.ts). */
   askApproval(a: ApprovalAsk): Promise<ApprovalOutcome>;
 }

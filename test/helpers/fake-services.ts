@@ -46,6 +46,13 @@ export function fakeServices(over: Partial<ChainServices> & { mcp?: Record<strin
     resolveUri: async () => undefined,
     decide: () => allow,
     responseChain: async () => {},
+    serverAsks: {
+      refuse: () => false,
+      inspect: async (_up, msg) => ({ msg }),
+      ask: () => {
+        throw new Error('no client in this fake: pass serverAsks');
+      },
+    },
     askApproval: async () => {
       throw new Error('no approvals in this fake: pass askApproval');
     },

@@ -126,7 +126,7 @@ describe('the operator console in headless Chromium', { skip: existsSync(CHROMIU
     await page.waitForSelector('#events-state:text("(live)")');
     await page.waitForSelector('#events-body tr[data-event="tool_denied"]');
     await rpcError(client.callTool({ name: 'everything__get-env', arguments: { again: true } }));
-    await page.waitForFunction(() => document.querySelectorAll('#events-body tr').length >= 2);
+    await page.waitForFunction('document.querySelectorAll("#events-body tr").length >= 2');
     const shown = await page.$$eval('#events-body tr', (rows) => rows.map((r) => `${r.className}/${r.getAttribute('data-tool')}`));
     assert.ok(shown.every((x) => x === 'deny/get-env'), shown.join(', '));
   });

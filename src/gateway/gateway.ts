@@ -24,7 +24,6 @@ import { parseJsonBytes } from '../protocol/safe-json.ts';
 import { rememberWireSize } from '../protocol/wire-size.ts';
 import { SandboxLauncher } from '../sandbox/launcher.ts';
 import { MemoryStore } from '../state/memory-store.ts';
-import type { CheckStores } from '../state/shared-stores.ts';
 import { buildLocalHandlers, type LocalHandler } from './local-handlers.ts';
 import { InputRequiredTable } from './input-required.ts';
 import { Listeners } from './listeners.ts';
@@ -45,24 +44,8 @@ export const GATEWAY_NAME = 'portcullis';
 export const GATEWAY_VERSION = '0.1.0';
 const GATEWAY_INFO = Object.freeze({ name: GATEWAY_NAME, version: GATEWAY_VERSION });
 
-export interface GatewayOptions {
-  mode: 'run' | 'wrap';
-  audit: AuditLog;
-  /** Log sink for operational messages (never the MCP stdout in wrap mode). */
-  log?: (line: string) => void;
-  clock?: () => number;
-  /** Lockdown, revocations, disabled servers (incident/); default: none. */
-  incident?: IncidentView;
-  /** Sees every finished request (metrics). */
-  monitor?: { requestDone(ctx: CallContext): void };
-  /** Tool/prompt/template/launch pins and the poisoning scan (src/pins/); none: everything as listed. */
-  pins?: PinGuard;
-  /** Each server's connection, when not the gateway's own: the embedded guard's SDK client (src/embed/). */
-  upstreamTransport?: (server: ResolvedServer) => UpstreamTransport;
-  approvals?: ApprovalGate; // human approvals (src/approvals/); default: the store in mcp.state.dir
-  /** Shared stores for the checks (mcp.state.url, state/shared-stores.ts); none: this process's. */
-  stores?: CheckStores;
-}
+import type { GatewayOptions } from './gateway-options.ts';
+export type { GatewayOptions } from './gateway-options.ts';
 
 export class Gateway {
   readonly loaded: LoadedConfig;

@@ -42,7 +42,8 @@ describe(`OpenClaw ${OPENCLAW_VERSION} with its MCP server routed through portcu
   const work = tempDir('portcullis-openclaw-');
 
   const run = (state: string, args: string[]) =>
-    spawnSync(NODE, args, { env: { ...env, OPENCLAW_STATE_DIR: state, OPENCLAW_CONFIG_PATH: join(state, 'openclaw.json') }, encoding: 'utf8', timeout: 480_000 });
+    // cwd: the seed's state dir is relative (./portcullis-state); it lands in the test's directory.
+    spawnSync(NODE, args, { cwd: state, env: { ...env, OPENCLAW_STATE_DIR: state, OPENCLAW_CONFIG_PATH: join(state, 'openclaw.json') }, encoding: 'utf8', timeout: 480_000 });
   const oc = (state: string, ...args: string[]) => {
     const r = run(state, [openclaw, ...args]);
     assert.equal(r.status, 0, `openclaw ${args.join(' ')}: ${r.stderr}`);
@@ -105,7 +106,7 @@ describe(`OpenClaw ${OPENCLAW_VERSION} with its MCP server routed through portcu
 
     const def = show(state);
     const client = new Client({ name: 'openclaw-e2e', version: '1' });
-    await client.connect(new StdioClientTransport({ command: def.command, args: def.args, env: { ...(env as Record<string, string>), ...def.env }, stderr: 'ignore' }));
+    await client.connect(new StdioClientTransport({ command: def.command, args: def.args, env: { ...(env as Record<string, string>), ...def.env }, cwd: state, stderr: 'ignore' }));
     try {
       const e = await rpcError(client.callTool({ name: 'file.read', arguments: { path: '/etc/hostname' } }));
       assert.equal(e.code, -32602);

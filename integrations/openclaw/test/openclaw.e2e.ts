@@ -17,9 +17,9 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { before, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { NODE, ROOT, rpcError, tempDir } from '../../../test/helpers/gateway-process.ts';
@@ -74,6 +74,9 @@ describe(`OpenClaw ${OPENCLAW_VERSION} with its MCP server routed through portcu
     assert.equal(r.status, 0, r.stderr);
     process.stderr.write(`openclaw@${OPENCLAW_VERSION} installed in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
   });
+
+  // The install (about 650 MB) and the state dirs go with the run; an OPENCLAW_DIR is left alone.
+  after(() => rmSync(work, { recursive: true, force: true }));
 
   test('the seed configuration unchanged: routed; its required docker sandbox is missing here, so the server is not started and OpenClaw gets no tool; --undo restores it', () => {
     const state = stateDir('unchanged');

@@ -30,7 +30,7 @@ export interface GuardOptions {
   servers?: string[];
   /** Start although the configuration asks for what the guard cannot enforce (each is logged as a WARNING). */
   allowUnenforced?: boolean;
-  /** Operational log lines (never MCP traffic). Default: JSON lines on stderr. */
+  /** Operational log lines, the alert and delivery logs included (never MCP traffic). Default: JSON lines on stderr. */
   log?: (line: string) => void;
   env?: NodeJS.ProcessEnv;
 }
@@ -62,8 +62,10 @@ export class Guard extends EventEmitter {
 
   static async fromConfig(file: string, opts: GuardOptions = {}): Promise<Guard> {
     const loaded = loadGuardConfig(file, opts.servers, opts.env);
-    const logger = createLogger({ level: loaded.config.mcp.logging.level, mode: 'guard' });
-    const log = opts.log ?? lineLogger(logger);
+    // The host's `log` takes every line, the monitoring's (alerts, delivery) too; default: stderr.
+    const sink = opts.log;
+    const logger = createLogger({ level: loaded.config.mcp.logging.level, mode: 'guard', destination: sink && { write: (line: string) => sink(line.trimEnd()) } });
+    const log = sink ?? lineLogger(logger);
     for (const n of loaded.notes) log(`note: ${n.path}: ${n.message}`);
     const unenforced = guardUnenforced(loaded);
     if (unenforced.length && !opts.allowUnenforced) {

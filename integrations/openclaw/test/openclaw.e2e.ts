@@ -17,9 +17,9 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { before, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { NODE, ROOT, rpcError, tempDir } from '../../../test/helpers/gateway-process.ts';
@@ -42,7 +42,8 @@ describe(`OpenClaw ${OPENCLAW_VERSION} with its MCP server routed through portcu
   const work = tempDir('portcullis-openclaw-');
 
   const run = (state: string, args: string[]) =>
-    spawnSync(NODE, args, { env: { ...env, OPENCLAW_STATE_DIR: state, OPENCLAW_CONFIG_PATH: join(state, 'openclaw.json') }, encoding: 'utf8', timeout: 480_000 });
+    // cwd: the seed's state dir is relative (./portcullis-state); it lands in the test's directory.
+    spawnSync(NODE, args, { cwd: state, env: { ...env, OPENCLAW_STATE_DIR: state, OPENCLAW_CONFIG_PATH: join(state, 'openclaw.json') }, encoding: 'utf8', timeout: 480_000 });
   const oc = (state: string, ...args: string[]) => {
     const r = run(state, [openclaw, ...args]);
     assert.equal(r.status, 0, `openclaw ${args.join(' ')}: ${r.stderr}`);
@@ -73,6 +74,9 @@ describe(`OpenClaw ${OPENCLAW_VERSION} with its MCP server routed through portcu
     assert.equal(r.status, 0, r.stderr);
     process.stderr.write(`openclaw@${OPENCLAW_VERSION} installed in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
   });
+
+  // The install (about 650 MB) and the state dirs go with the run; an OPENCLAW_DIR is left alone.
+  after(() => rmSync(work, { recursive: true, force: true }));
 
   test('the seed configuration unchanged: routed; its required docker sandbox is missing here, so the server is not started and OpenClaw gets no tool; --undo restores it', () => {
     const state = stateDir('unchanged');
@@ -105,7 +109,7 @@ describe(`OpenClaw ${OPENCLAW_VERSION} with its MCP server routed through portcu
 
     const def = show(state);
     const client = new Client({ name: 'openclaw-e2e', version: '1' });
-    await client.connect(new StdioClientTransport({ command: def.command, args: def.args, env: { ...(env as Record<string, string>), ...def.env }, stderr: 'ignore' }));
+    await client.connect(new StdioClientTransport({ command: def.command, args: def.args, env: { ...(env as Record<string, string>), ...def.env }, cwd: state, stderr: 'ignore' }));
     try {
       const e = await rpcError(client.callTool({ name: 'file.read', arguments: { path: '/etc/hostname' } }));
       assert.equal(e.code, -32602);

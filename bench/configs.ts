@@ -5,9 +5,10 @@
  * allowed, rate limiting enabled with limits no run can reach, strict schema validation, and a
  * detailed audit log in a file; content inspection on with its defaults. G-min: every check off
  * (schema validation off, rate limiting disabled, default allow, audit and inspection disabled):
- * what the gateway costs before any policy.
+ * what the gateway costs before any policy. G-noaudit: G with the audit log off, so that one run
+ * measures what auditing costs (issue 20: throughput audit on ÷ off).
  */
-export type GatewayProfile = 'full' | 'min';
+export type GatewayProfile = 'full' | 'min' | 'noaudit';
 
 export interface Upstream {
   url?: string;
@@ -21,8 +22,21 @@ export function gatewayYaml(profile: GatewayProfile, upstream: Upstream, opts: {
   const server = upstream.url
     ? `    - name: mock\n      url: ${q(upstream.url)}\n`
     : `    - name: mock\n      command: ${q(upstream.command!)}\n      args: [${(upstream.args ?? []).map(q).join(', ')}]\n`;
-  const security =
+  const audit =
     profile === 'full'
+      ? `    audit:
+      enabled: true
+      level: detailed
+      destinations:
+        - type: file
+          path: ${q(opts.auditPath)}
+          rotation: daily
+`
+      : `    audit:
+      enabled: false
+`;
+  const security =
+    profile !== 'min'
       ? `  security:
     toolAccess:
       defaultPolicy: deny
@@ -34,14 +48,7 @@ export function gatewayYaml(profile: GatewayProfile, upstream: Upstream, opts: {
       cooldownSeconds: 60
     validation:
       schemaValidation: strict
-    audit:
-      enabled: true
-      level: detailed
-      destinations:
-        - type: file
-          path: ${q(opts.auditPath)}
-          rotation: daily
-`
+${audit}`
       : `  security:
     toolAccess:
       defaultPolicy: allow

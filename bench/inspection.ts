@@ -37,8 +37,10 @@ const PARAGRAPH =
 
 const benignText = (size: number) => PARAGRAPH.repeat(Math.ceil(size / PARAGRAPH.length)).slice(0, size);
 
+let benchConfig: ReturnType<typeof configSchema.parse> | undefined;
 function context(result: Record<string, unknown>): CallContext {
-  const config = configSchema.parse({ mcp: { state: { dir: scratchDir() } } });
+  // Parsed once: a config parse per call was most of what the 1 KB row measured.
+  const config = (benchConfig ??= configSchema.parse({ mcp: { state: { dir: scratchDir() } } }));
   return {
     gateway: { config, audit: { emit: () => {} } },
     session: { id: 'bench', principal: { subject: 'bench' } },
@@ -51,22 +53,28 @@ function context(result: Record<string, unknown>): CallContext {
   } as unknown as CallContext;
 }
 
+/** CPU µs per call (mean, process.cpuUsage) of the last `medianUs` run: on a busy machine the wall-clock median includes waiting for a CPU, this does not. */
+let lastCpuUs = NaN;
+
 async function medianUs(fn: () => Promise<unknown>, n: number): Promise<number> {
   for (let i = 0; i < Math.min(200, n); i++) await fn();
   const ms: number[] = [];
+  const cpu = process.cpuUsage();
   for (let i = 0; i < n; i++) {
     const t = performance.now();
     await fn();
     ms.push(performance.now() - t);
   }
+  const c = process.cpuUsage(cpu);
+  lastCpuUs = (c.user + c.system) / n;
   return summarize(ms).p50 * 1000;
 }
 
 async function inProcess(): Promise<string[]> {
   const lines = [
     'In process, median per call (µs) and per KB:',
-    '| result | stage (inspectResult) | µs/KB | scan only (inspectLeaves) | µs/KB | of which DLP (scanDlp) µs/KB | injection rules (scanInjection) µs/KB |',
-    '|---|---|---|---|---|---|---|',
+    '| result | stage (inspectResult) | µs/KB | CPU µs/KB | scan only (inspectLeaves) | µs/KB | of which DLP (scanDlp) µs/KB | injection rules (scanInjection) µs/KB |',
+    '|---|---|---|---|---|---|---|---|',
   ];
   const cfg = configSchema.parse({ mcp: {} }).mcp.security.inspection;
   for (const size of SIZES) {
@@ -77,15 +85,16 @@ async function inProcess(): Promise<string[]> {
       await inspectResult(ctx, async () => {});
       if (ctx.resultChanged) throw new Error('benign text changed');
     }, n);
+    const stageCpu = lastCpuUs;
     const scan = await medianUs(() => inspectLeaves(collectLeaves(result, '', { skipRootMeta: true }), cfg, 'result'), n);
     const dlp = await medianUs(() => scanDlp([{ text: result.content[0]!.text }]), n);
     const inj = await medianUs(async () => scanInjection(result.content[0]!.text), n);
     const perKb = (x: number) => (x / (size / KB)).toFixed(2);
-    lines.push(`| ${size / KB} KB benign | ${stage.toFixed(1)} | ${perKb(stage)} | ${scan.toFixed(1)} | ${perKb(scan)} | ${perKb(dlp)} | ${perKb(inj)} |`);
+    lines.push(`| ${size / KB} KB benign | ${stage.toFixed(1)} | ${perKb(stage)} | ${perKb(stageCpu)} | ${scan.toFixed(1)} | ${perKb(scan)} | ${perKb(dlp)} | ${perKb(inj)} |`);
   }
   const leaky = { content: [{ type: 'text', text: `${benignText(1000)} token ghp_${'a1B2c3D4e5'.repeat(3)}a1B2c3` }] };
   const withSecret = await medianUs(async () => inspectResult(context(leaky), async () => {}), quick ? 200 : 1000);
-  lines.push(`| 1 KB with a GitHub token (redacted; secretlint runs) | ${withSecret.toFixed(1)} | ${(withSecret / 1).toFixed(2)} | | | | |`);
+  lines.push(`| 1 KB with a GitHub token (redacted; secretlint runs) | ${withSecret.toFixed(1)} | ${(withSecret / 1).toFixed(2)} | ${lastCpuUs.toFixed(2)} | | | | |`);
   return lines;
 }
 
@@ -118,5 +127,7 @@ function endToEnd(): string[] {
   return lines;
 }
 
-const report = [...(await inProcess()), '', ...endToEnd()];
+const inProc = await inProcess();
+process.stdout.write(inProc.join('\n') + '\n\n'); // before the end-to-end part, which a busy machine may stall
+const report = endToEnd();
 process.stdout.write(report.join('\n') + '\n');

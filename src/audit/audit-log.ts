@@ -131,8 +131,8 @@ export class AuditLog {
   }
 
   /** At a UTC day change, files rotate between a `rotate-out` and a `rotate-in` checkpoint. */
-  private turnDay(): void {
-    const day = this.clock().toISOString().slice(0, 10);
+  private turnDay(now?: string): void {
+    const day = (now ?? this.clock().toISOString()).slice(0, 10);
     if (day === this.day) return;
     this.day = day;
     if (!this.rotating) return;
@@ -162,13 +162,14 @@ export class AuditLog {
     if (!logged && !this.observers.length) return;
     try {
       const { time, args, detail, severity, ...rest } = rec;
-      const out: AuditRecord = { time: time ?? this.clock().toISOString(), ...rest, severity: severity ?? severityOf(rec.event) };
+      const now = time === undefined ? this.clock().toISOString() : undefined;
+      const out: AuditRecord = { time: time ?? now!, ...rest, severity: severity ?? severityOf(rec.event) };
       if (args !== undefined && this.level !== 'summary') out.args = redactArguments(args);
       // Detail is gateway-built but may quote untrusted input, so it is bounded and redacted too.
       if (detail !== undefined) out.detail = redactArguments(detail) as Record<string, unknown>;
       if (logged && this.sinks.length) {
         if (this.closing) throw new Error('the audit log is closed');
-        this.turnDay();
+        this.turnDay(now); // the clock read once per record
         for (const e of this.chain.append(out)) this.deliver(e);
       }
       for (const fn of this.observers) {

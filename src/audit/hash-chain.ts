@@ -2,7 +2,12 @@
  * The tamper-evident chain every audit sink writes.
  *
  * Each record gets `chain` (this writer's chain id), `seq` (0, 1, 2, ...) and `prev` (the hash of
- * the record before it), and its `hash` is SHA-256 over the canonical JSON of everything else.
+ * the record before it), and its `hash` is SHA-256 over the JSON text of everything else, exactly
+ * the bytes that are written: one serialization per record (JSON.stringify, members in the order
+ * the gateway built them), not a second canonical one. Every reader verifies those stored bytes
+ * (a file line minus its hash suffix, the event store's `record` column) and never re-serializes,
+ * so the order of the members need not be canonical; only the checkpoint signature's message,
+ * rebuilt from parsed fields, is canonical JSON.
  * Changing, removing, inserting or moving a record breaks a `prev` link or a `seq` step.
  *
  * A hash chain alone can be recomputed by whoever can write the file, so the chain is anchored by
@@ -16,7 +21,7 @@
  * webhook get the same entries. Several gateways may append to one file (one per stdio client) or
  * one table, and each keeps its own chain; the verifier follows each separately.
  *
- * Wire form of one record: the canonical JSON with `"hash":"<hex>"` appended as the last member.
+ * Wire form of one record: its JSON text with `"hash":"<hex>"` appended as the last member.
  * The verifier hashes those exact bytes minus the suffix; it never re-serializes.
  */
 import { hash, randomBytes } from 'node:crypto';
@@ -42,7 +47,7 @@ export interface CheckpointDetail {
 export interface ChainEntry {
   /** The record as hashed, with chain, seq and prev (no hash). */
   record: Record<string, unknown>;
-  /** Canonical JSON of `record`: the bytes hashed. */
+  /** JSON text of `record`: the bytes hashed and written. */
   body: string;
   hash: string;
   /** `body` with the hash appended: the line written to a file. */
@@ -67,7 +72,7 @@ export function checkpointMessage(rec: { chain: unknown; seq: unknown; prev: unk
 }
 
 export function toEntry(record: Record<string, unknown>): ChainEntry {
-  const body = canonicalJson(record);
+  const body = JSON.stringify(record);
   const hash = sha256Hex(body);
   return { record, body, hash, line: `${body.slice(0, -1)},"hash":"${hash}"}` };
 }

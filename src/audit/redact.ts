@@ -76,25 +76,66 @@ function redactString(s: string): string {
   return cut.replace(BEARER, 'Bearer [REDACTED]');
 }
 
+/** Argument names repeat from call to call: each is classified once (bounded, names are attacker-chosen). */
+const keyVerdicts = new Map<string, boolean>();
+const MAX_REMEMBERED_KEYS = 4096;
+function secretKey(k: string): boolean {
+  let v = keyVerdicts.get(k);
+  if (v === undefined) {
+    v = isSecretKey(k);
+    if (k.length <= 64 && keyVerdicts.size < MAX_REMEMBERED_KEYS) keyVerdicts.set(k, v);
+  }
+  return v;
+}
+
+/**
+ * The redacted value: copy on write. A string, array or object that needs no change is returned
+ * as it is, so a call whose arguments hold nothing to redact costs one walk and no allocation.
+ */
 function copy(value: unknown, depth: number): unknown {
   if (typeof value === 'string') return redactString(value);
   if (typeof value === 'bigint') return value.toString();
   if (typeof value === 'function' || typeof value === 'symbol') return undefined;
   if (value === null || typeof value !== 'object') return value;
   if (depth >= MAX_DEPTH) return TRUNCATED;
-  if (Array.isArray(value)) return value.map((v) => copy(v, depth + 1));
-  const out: Record<string, unknown> = {};
-  const src = value as Record<string, unknown>;
-  for (const k of Object.keys(src)) {
-    const v = isSecretKey(k) ? REDACTED : copy(src[k], depth + 1);
-    // A plain assignment to `__proto__` would set the copy's prototype instead of a key.
-    if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
-    else out[k] = v;
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const v = value[i];
+      const c = copy(v, depth + 1);
+      if (out) out.push(c);
+      else if (c !== v) (out = value.slice(0, i)).push(c);
+    }
+    return out ?? value;
   }
-  return out;
+  const src = value as Record<string, unknown>;
+  const keys = Object.keys(src);
+  let out: Record<string, unknown> | undefined;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    const v = src[k];
+    const c = secretKey(k) ? REDACTED : copy(v, depth + 1);
+    if (!out) {
+      if (c === v) continue;
+      out = {};
+      for (let j = 0; j < i; j++) put(out, keys[j]!, src[keys[j]!]);
+    }
+    put(out, k, c);
+  }
+  return out ?? value;
 }
 
-/** A redacted, bounded deep copy; the input is never mutated. */
+// A plain assignment to `__proto__` would set the copy's prototype instead of a key.
+function put(out: Record<string, unknown>, k: string, v: unknown): void {
+  if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else out[k] = v;
+}
+
+/**
+ * Redacted and bounded; the input is never mutated. Parts that need no change are shared with the
+ * input (the audit log serializes the record before `emit` returns, so later changes to the
+ * arguments cannot reach it).
+ */
 export function redactArguments(value: unknown): unknown {
   return copy(value, 0);
 }

@@ -79,7 +79,7 @@ export class ChainVerifier {
   }
 
   /**
-   * One record: `body` is the exact bytes that were hashed (canonical JSON without the hash),
+   * One record: `body` is the exact bytes that were hashed (the record's JSON text without the hash),
    * `hash` the hash stored with it, `rec` its parsed fields. Returns false once a problem is found.
    */
   add(body: Buffer | string, hash: string, rec: Record<string, unknown>, where: string): boolean {

@@ -17,6 +17,7 @@
  * at most 32 runs; every pass is linear.
  */
 import { isUtf8 } from 'node:buffer';
+import RE2 from 're2';
 import { BASE64_MIN, base64Runs, entityText, hexDecoded, hitWindows } from './decode.ts';
 
 export interface SecretView {
@@ -44,12 +45,31 @@ const reSource = (s: string) => s.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 export const REVERSED_ANCHOR = PREFIXES.map((p) => reSource([...p].reverse().join(''))).join('|');
 
 /**
- * What `surface` rewrites. Tag characters are U+E0000–E007F (\uDB40\uDC00–\uDC7F), variation
- * selectors supplement U+E0100–E01EF, mathematical alphanumerics U+1D400–1D7FF (\uD835), enclosed
- * alphanumeric supplement U+1F100–1F1FF (\uD83C\uDD00–\uDDFF).
+ * What `surface` rewrites, in RE2 (it runs on untrusted text: linear time whatever the input).
+ * Tag characters are U+E0000–E007F, variation selectors supplement U+E0100–E01EF, mathematical
+ * alphanumerics U+1D400–1D7FF, enclosed alphanumeric supplement U+1F100–1F1FF. The outer group
+ * captures the whole match, so that one `split` call yields every match of a stretch of text.
+ *
+ * Run only over the stretches where a rewrite can begin (`surfaceLead`, found by native searches
+ * in ASCII text): an RE2 scan of a whole large text costs several times what V8's engine did, and
+ * each call into RE2 costs microseconds, so the calls are one per stretch, not one per match.
  */
-const SURFACE =
-  /(?:%[0-9A-Fa-f]{2})+|(?:\\x[0-9A-Fa-f]{2})+|(?:\\u[0-9A-Fa-f]{4})+|&(?:#[xX]([0-9A-Fa-f]{1,6})|#([0-9]{1,7})|([A-Za-z][A-Za-z0-9]{1,7}));|[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]+|[\uff01-\uff5e\u2460-\u24ff]+|(?:\udb40[\udc00-\udc7f\udd00-\uddef]|\ud835[\udc00-\udfff]|\ud83c[\udd00-\uddff])+/g;
+const SURFACE = new RE2(
+  '(' +
+    [
+      String.raw`(?:%[0-9A-Fa-f]{2})+`,
+      String.raw`(?:\\x[0-9A-Fa-f]{2})+`,
+      String.raw`(?:\\u[0-9A-Fa-f]{4})+`,
+      String.raw`&(?:#[xX]([0-9A-Fa-f]{1,6})|#([0-9]{1,7})|([A-Za-z][A-Za-z0-9]{1,7}));`,
+      String.raw`[\x{00ad}\x{034f}\x{061c}\x{115f}\x{1160}\x{17b4}\x{17b5}\x{180b}-\x{180f}\x{200b}-\x{200f}\x{202a}-\x{202e}\x{2060}-\x{206f}\x{3164}\x{fe00}-\x{fe0f}\x{feff}\x{ffa0}]+`,
+      String.raw`[\x{ff01}-\x{ff5e}\x{2460}-\x{24ff}]+`,
+      String.raw`[\x{e0000}-\x{e007f}\x{e0100}-\x{e01ef}\x{1d400}-\x{1d7ff}\x{1f100}-\x{1f1ff}]+`,
+    ].join('|') +
+    ')',
+  'gu',
+);
+/** A stretch reaches this far past its last possible start; starts closer than this share one stretch. */
+const STRETCH = 256;
 /** Characters kept on each side of a rewrite: longer than any token the rules know. */
 const CONTEXT = 256;
 /** Surface text built per string at most (a text rewritten all over is read up to this much). */
@@ -134,8 +154,76 @@ function fold(run: string): string {
   return out;
 }
 
+/** A UTF-16 unit a SURFACE match can begin with (the first unit of each alternative's characters). */
+function surfaceLead(c: number): boolean {
+  if (c < 0xad) return c === 0x25 || c === 0x26 || c === 0x5c;
+  return (
+    c === 0xad || c === 0x34f || c === 0x61c || c === 0x115f || c === 0x1160 || c === 0x17b4 || c === 0x17b5 || (c >= 0x180b && c <= 0x180f) ||
+    (c >= 0x200b && c <= 0x200f) || (c >= 0x202a && c <= 0x202e) || (c >= 0x2060 && c <= 0x206f) || (c >= 0x2460 && c <= 0x24ff) ||
+    c === 0x3164 || (c >= 0xfe00 && c <= 0xfe0f) || c === 0xfeff || c === 0xffa0 || (c >= 0xff01 && c <= 0xff5e) ||
+    c === 0xdb40 || c === 0xd835 || c === 0xd83c
+  );
+}
+
+/** Where the next possible rewrite begins at or after `from` (-1: none); native searches for ASCII text. */
+function leads(text: string): (from: number) => number {
+  if (Buffer.byteLength(text) !== text.length) {
+    return (from) => {
+      for (let i = from; i < text.length; i++) if (surfaceLead(text.charCodeAt(i))) return i;
+      return -1;
+    };
+  }
+  const chars = ['%', '&', '\\'];
+  const next = [-2, -2, -2]; // -2: not searched yet
+  return (from) => {
+    let best = -1;
+    for (let k = 0; k < 3; k++) {
+      if (next[k] !== -1 && next[k]! < from) next[k] = text.indexOf(chars[k]!, from);
+      if (next[k] !== -1 && (best === -1 || next[k]! < best)) best = next[k]!;
+    }
+    return best;
+  };
+}
+
+interface SurfaceMatch {
+  /** Offset in the whole text (UTF-16 units). */
+  index: number;
+  0: string;
+  1?: string;
+  2?: string;
+  3?: string;
+}
+
+const group = (g: string | null | undefined): string | undefined => g ?? undefined;
+
+/** SURFACE's matches in `text`, in order, as one global scan of the whole text would find them. */
+function* surfaceMatches(text: string): Generator<SurfaceMatch> {
+  const lead = leads(text);
+  for (let start = lead(0); start !== -1; ) {
+    let end = Math.min(text.length, start + STRETCH);
+    for (let n = lead(start + 1); n !== -1 && n < end; n = lead(n + 1)) end = Math.min(text.length, n + STRETCH);
+    let parts: Array<string | null | undefined>;
+    for (;;) {
+      parts = text.slice(start, end).split(SURFACE);
+      // A match within 6 characters of the stretch's end (a `\uXXXX` is 6) may go on past it.
+      const tail = parts[parts.length - 1]!.length;
+      if (end === text.length || parts.length === 1 || tail >= 6) break;
+      end = Math.min(text.length, end + STRETCH);
+    }
+    // [gap, match, group 1, group 2, group 3, gap, match, ...]
+    let at = start;
+    for (let k = 0; k + 5 < parts.length + 1 && k + 1 < parts.length; k += 5) {
+      at += parts[k]!.length;
+      const whole = parts[k + 1]!;
+      yield { index: at, 0: whole, 1: group(parts[k + 2]), 2: group(parts[k + 3]), 3: group(parts[k + 4]) };
+      at += whole.length;
+    }
+    start = lead(end);
+  }
+}
+
 /** What one SURFACE match stands for; undefined when it is to be kept as written. */
-function rewrite(m: RegExpExecArray | RegExpMatchArray): string | undefined {
+function rewrite(m: SurfaceMatch): string | undefined {
   const run = m[0];
   const c = run.charCodeAt(0);
   if (c === 0x25) {
@@ -167,7 +255,7 @@ function surfaceViews(text: string): SecretView[] {
     out.push({ how: 'surface', ...b.build() });
     b = undefined;
   };
-  for (const m of text.matchAll(SURFACE)) {
+  for (const m of surfaceMatches(text)) {
     const r = rewrite(m);
     if (r === undefined || r === m[0]) continue;
     const a = m.index;

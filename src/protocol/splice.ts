@@ -49,25 +49,62 @@ function exactly(bytes: Buffer, start: number, end: number, parsed: unknown): Bu
 /**
  * Members of every object in a parsed value. The raw text has one `:` outside strings per member
  * it spells; JSON.parse folds duplicates, so fewer parsed members means a duplicate (whatever its
- * spelling: `"te\u0078t"` is `"text"`).
+ * spelling: `"te\u0078t"` is `"text"`). `for…in` on a parsed object (no prototype members are
+ * enumerable: JSON.parse defines own data properties) counts without an array per object.
  */
 function memberCount(root: unknown): number {
   let n = 0;
   const stack: unknown[] = [root];
   while (stack.length) {
-    const v = stack.pop();
-    if (v === null || typeof v !== 'object') continue;
-    const values = Array.isArray(v) ? v : Object.values(v);
-    if (!Array.isArray(v)) n += values.length;
-    for (const x of values) if (x !== null && typeof x === 'object') stack.push(x);
+    const v = stack.pop() as object;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const x: unknown = v[i];
+        if (x !== null && typeof x === 'object') stack.push(x);
+      }
+      continue;
+    }
+    for (const k in v) {
+      n++;
+      const x = (v as Record<string, unknown>)[k];
+      if (x !== null && typeof x === 'object') stack.push(x);
+    }
   }
   return n;
 }
 
+/** Past this many bytes without a quote or backslash a string is searched natively. */
+const SHORT_STRING = 64;
+
+/**
+ * Where the string whose opening quote is at `open` ends (the index of its closing quote, or -1).
+ * A byte loop over the next SHORT_STRING bytes (keys and most values of structured results: a
+ * native call per string cost more than the string), then native indexOf to the next quote, and
+ * the byte loop again after an escaped one (JSON text inside a string escapes every quote).
+ */
+function stringEnd(buf: Buffer, open: number): number {
+  const n = buf.length;
+  let i = open + 1; // always the start of a character, never the byte after a backslash
+  for (;;) {
+    const lim = Math.min(n, i + SHORT_STRING);
+    for (; i < lim; i++) {
+      const c = buf[i];
+      if (c === 0x22) return i;
+      if (c === 0x5c) i++; // the escaped byte
+    }
+    if (i >= n) return -1;
+    const q = buf.indexOf(0x22, i);
+    if (q < 0) return -1;
+    let backslashes = 0;
+    for (let k = q - 1; k >= i && buf[k] === 0x5c; k--) backslashes++;
+    if (backslashes % 2 === 0) return q;
+    i = q + 1;
+  }
+}
+
 /**
  * Where the object or array starting at `start` ends (the index after its closing bracket, or -1),
- * and how many members its objects spell (colons outside strings). Strings are skipped with
- * native indexOf, so text-heavy results cost little.
+ * and how many members its objects spell (colons outside strings).
  */
 function scanValue(buf: Buffer, start: number): { end: number; members: number } {
   const none = { end: -1, members: 0 };
@@ -77,14 +114,8 @@ function scanValue(buf: Buffer, start: number): { end: number; members: number }
   for (let i = start; i < buf.length; i++) {
     const c = buf[i];
     if (c === 0x22) {
-      let j = i;
-      for (;;) {
-        j = buf.indexOf(0x22, j + 1);
-        if (j < 0) return none;
-        let backslashes = 0;
-        for (let k = j - 1; buf[k] === 0x5c; k--) backslashes++;
-        if (backslashes % 2 === 0) break;
-      }
+      const j = stringEnd(buf, i);
+      if (j < 0) return none;
       i = j;
     } else if (c === 0x3a) members++;
     else if (c === 0x7b || c === 0x5b) depth++;

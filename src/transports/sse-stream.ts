@@ -109,9 +109,21 @@ export class SseStream {
    * own `data:` field, which SSE joins back with `\n` (valid JSON whitespace).
    */
   private frame(message: string | Buffer): Buffer {
+    const id = this.resumable ? `id: ${eventId(this.id, this.seq)}\n` : '';
+    if (typeof message === 'string' && !message.includes('\n') && !message.includes('\r')) {
+      // The common case (a serialized message): encoded once, straight into the frame.
+      const head = `${id}event: message\ndata: `;
+      const headBytes = Buffer.byteLength(head);
+      const out = Buffer.allocUnsafe(headBytes + Buffer.byteLength(message) + 2);
+      out.write(head, 0, 'utf8');
+      const end = headBytes + out.write(message, headBytes, 'utf8');
+      out[end] = 0x0a;
+      out[end + 1] = 0x0a;
+      return out;
+    }
     const body = typeof message === 'string' ? Buffer.from(message, 'utf8') : message;
     const parts: Buffer[] = [];
-    if (this.resumable) parts.push(Buffer.from(`id: ${eventId(this.id, this.seq)}\n`));
+    if (id) parts.push(Buffer.from(id));
     parts.push(EVENT);
     if (body.includes(0x0a) || body.includes(0x0d)) {
       for (const line of body.toString('utf8').split(/\r\n|\r|\n/)) parts.push(DATA, Buffer.from(line, 'utf8'), NL);

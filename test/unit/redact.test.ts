@@ -55,7 +55,18 @@ describe('redactArguments', () => {
     const out = redactArguments(input) as typeof input;
     assert.deepEqual(input, before);
     assert.notEqual(out.deep, input.deep);
-    assert.notEqual(out.arr, input.arr);
+    assert.deepEqual(out, { password: '[REDACTED]', deep: { token: '[REDACTED]', s: 'Bearer [REDACTED]' }, arr: [1, 2] });
+  });
+
+  it('shares what needs no change with the input (copy on write)', () => {
+    const clean = { path: '/tmp/a', opts: { depth: 2, tags: ['x', 'y'] } };
+    assert.equal(redactArguments(clean), clean);
+    const mixed = { clean: clean.opts, list: ['ok', 'Bearer abc'], apiKey: 'k' };
+    const out = redactArguments(mixed) as typeof mixed;
+    assert.equal(out.clean, clean.opts);
+    assert.notEqual(out.list, mixed.list);
+    assert.deepEqual(out, { clean: clean.opts, list: ['ok', 'Bearer [REDACTED]'], apiKey: '[REDACTED]' });
+    assert.deepEqual(mixed.list, ['ok', 'Bearer abc']);
   });
 
   it('truncates below the maximum depth', () => {

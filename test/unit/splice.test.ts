@@ -68,3 +68,20 @@ test('a duplicate member inside the result never splices: every parser must read
   const honest = '{"content":[{"type":"text","text":"a: b, \\"c\\": d"}],"structuredContent":{"text":"x","Text":"y","a":{"text":1}}}';
   assert.deepEqual(JSON.parse(raw(Buffer.from(`{"result":${honest},"jsonrpc":"2.0","id":5}`))!.toString()), JSON.parse(honest));
 });
+
+test('strings of every length around the scan\'s short/long switch, with escapes at its edge, splice exactly', () => {
+  // Quotes, backslash runs and colons at and around byte 64 of a string (where the scan turns from
+  // a byte loop to native search), and JSON text inside a string (every quote escaped).
+  const texts: string[] = [JSON.stringify({ rows: [{ a: 1, b: 'x:y' }, { a: 2, b: '"q"' }] }).repeat(20)];
+  for (let n = 55; n <= 75; n++) {
+    for (const piece of ['"', '\\', '\\\\', '\\"', ':', '}"']) texts.push('a'.repeat(n) + piece + 'b'.repeat(80) + piece + ': c');
+  }
+  for (const text of texts) {
+    const r = { content: [{ type: 'text', text }], structuredContent: { k: text, n: [text, { m: 1 }] } };
+    const bytes = Buffer.from(JSON.stringify({ result: r, jsonrpc: '2.0', id: 3 }));
+    assert.equal(raw(bytes)?.toString(), JSON.stringify(r), text);
+    // The same after the long string: a duplicate member still refuses the splice.
+    const dup = `{"content":[{"type":"text","text":${JSON.stringify(text)},"text":"fine"}]}`;
+    assert.equal(raw(Buffer.from(`{"result":${dup},"jsonrpc":"2.0","id":3}`)), undefined, text);
+  }
+});

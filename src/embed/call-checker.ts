@@ -72,6 +72,7 @@ export interface CallDecision {
 }
 
 const OPEN_SCHEMA = { type: 'object' } as const;
+const DETECTOR_RULE = /^(secret|pii|custom|injection)\./;
 
 export class CallChecker {
   readonly guard: Guard;
@@ -129,21 +130,22 @@ export class CallChecker {
   }
 
   /** Decides one `tools/call`. Throws only when the check itself could not run (never for a refusal). */
-  check(call: { name: string; arguments?: unknown }): Promise<CallDecision> {
+  check(call: { name: unknown; arguments?: unknown }): Promise<CallDecision> {
     const run = this.queue.then(() => this.checkNow(call));
     this.queue = run.catch(() => {});
     return run;
   }
 
-  private async checkNow(call: { name: string; arguments?: unknown }): Promise<CallDecision> {
-    if (typeof call?.name !== 'string' || !call.name) throw new TypeError('check: the call needs a tool name (a non-empty string)');
-    if (!this.declared && !this.tools.has(call.name)) await this.learn(call.name);
+  private async checkNow(call: { name: unknown; arguments?: unknown }): Promise<CallDecision> {
+    // A call that is not well-formed (no name, arguments not an object) goes to the chain as it
+    // is: refusing it is the schema stage's job.
+    if (typeof call.name === 'string' && call.name && !this.declared && !this.tools.has(call.name)) await this.learn(call.name);
     const records: AuditRecord[] = [];
     this.capture = records;
     this.forwarded = undefined;
     let refused: ReturnType<typeof refusalOf>;
     try {
-      await this.client.request({ method: 'tools/call', params: { name: call.name, arguments: call.arguments as Record<string, unknown> } }, CallToolResultSchema);
+      await this.client.request({ method: 'tools/call', params: { name: call.name as string, arguments: call.arguments as Record<string, unknown> } }, CallToolResultSchema);
     } catch (err) {
       refused = refusalOf(err);
       if (!refused) throw err;
@@ -155,6 +157,12 @@ export class CallChecker {
     const mine = records.filter((r) => r.tool === undefined || r.tool === call.name);
     const deciding = mine.find((r) => r.decision === 'deny') ?? mine.find((r) => r.event === 'tool_invoked') ?? mine[0];
     const findings = mine.flatMap((r) => (Array.isArray(r.detail?.findings) ? (r.detail.findings as CallFinding[]) : []));
+    // A secret or PII that blocks has no finding record of its own (report-findings.ts): the
+    // call's record names it, as rule and "<dir> blocked: <rule> at <path>".
+    const own = deciding?.rule && DETECTOR_RULE.exec(deciding.rule);
+    if (refused && own && !findings.some((f) => f.rule === deciding.rule)) {
+      findings.push({ rule: deciding.rule!, category: own[1], path: / at (\/\S*)$/.exec(deciding.reason ?? '')?.[1], action: 'block' });
+    }
     if (refused) {
       return { decision: 'deny', code: refused.code, rule: deciding?.rule, reason: deciding?.reason ?? refused.message, findings, records: mine };
     }

@@ -39,7 +39,7 @@ export class PortcullisTrigger implements INodeType {
     inputs: [],
     outputs: ['main'],
     credentials: [{ name: 'portcullisWebhookApi', required: true }],
-    webhooks: [{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', path: '={{$parameter["path"]}}' }],
+    webhooks: [{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', path: '={{$parameter["path"]}}', isFullPath: true }],
     properties: [
       { displayName: 'Path', name: 'path', type: 'string', default: 'portcullis-alert', required: true, description: 'The webhook path: configure the gateway\'s webhook notifier with this URL' },
       {

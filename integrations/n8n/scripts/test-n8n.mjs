@@ -46,8 +46,11 @@ const built = (mod, file) => existsSync(join(home, 'node_modules', mod, 'build',
 if (!built('sqlite3', 'node_sqlite3.node') || !built('isolated-vm', 'isolated_vm.node')) {
   step('compile sqlite3 and isolated-vm', [npmCli, 'rebuild', 'sqlite3', 'isolated-vm', '--foreground-scripts', `--nodedir=${headers}`], home);
 }
-// n8n-workflow for the build's types and the unit tests: the one n8n runs with.
+// n8n-workflow for the build's types and the unit tests: the one n8n runs with; the peer
+// dependency portcullis: this checkout.
 mkdirSync(join(here, 'node_modules'), { recursive: true });
+rmSync(join(here, 'node_modules', 'portcullis'), { force: true, recursive: true });
+symlinkSync(join('..', '..', '..'), join(here, 'node_modules', 'portcullis'));
 for (const dep of ['n8n-workflow', 'n8n-core']) {
   const link = join(here, 'node_modules', dep);
   rmSync(link, { force: true, recursive: true });

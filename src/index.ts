@@ -9,3 +9,7 @@ export { refusalOf } from './embed/refusal.ts';
 export { GatewayError, ERROR_TABLE, type GatewayErrorCode } from './errors.ts';
 export { ConfigError } from './config/load.ts';
 export type { AuditRecord } from './audit/audit-log.ts';
+export { CallChecker, type CallCheckerOptions, type CallDecision, type CallFinding, type ToolDefinition } from './embed/call-checker.ts';
+export { inspectValue, InspectionConfigError, type InspectValueOptions, type InspectValueResult, type InspectionFinding } from './embed/inspect-value.ts';
+export { verifySignature, type SignatureCheck, type VerifyOptions } from './monitor/verify-signature.ts';
+export { SIGNATURE_HEADER, TIMESTAMP_HEADER, DELIVERY_HEADER } from './monitor/notifiers.ts';

@@ -56,7 +56,11 @@ export async function startGateway(yaml: string, extraArgs: string[] = [], opts:
   let err = '';
   proc.stderr!.on('data', (c) => (err += c));
   const url = await new Promise<string>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`gateway did not start:\n${err}`)), opts.startTimeoutMs ?? 30_000);
+    // A gateway that did not start in time is stopped: left running, it would keep the test process alive.
+    const t = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`gateway did not start:\n${err}`));
+    }, opts.startTimeoutMs ?? 30_000);
     proc.stdout!.on('data', (c) => {
       out += c;
       const m = /listening on (https?:\/\/\S+)/.exec(out);

@@ -30,7 +30,8 @@ export function buildServerRuntime(gw: Gateway, server: ResolvedServer): ServerR
     maxMessageBytes: server.effective.validation.maxContextSize,
     killUnresponsiveMs: sandboxed ? UNRESPONSIVE_KILL_MS : undefined,
     // `revision: session`: no server/discover probe, always the initialize session (negotiate.ts).
-    sessionOnly: server.revision === 'session',
+    // The embedded guard speaks through its host's SDK client, whose session already exists.
+    sessionOnly: server.revision === 'session' || gw.upstreamTransport !== undefined,
     events: {
       onServerRequest: (up, msg) => onServerRequest(gw, up, msg),
       onNotification: (up, msg) => onServerNotification(gw, up, msg),

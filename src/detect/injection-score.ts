@@ -1,0 +1,55 @@
+/**
+ * Rules and model as ONE score per string (issue 13): the injection rules run (injection.ts),
+ * the shipped model (model.ts) reads the same normalized text, and model.ts combines the two
+ * calibrated probabilities. The score is compared with the thresholds per action; the result
+ * names what decided — the model, or the rule whose finding weighed more — for the audit record,
+ * `policy explain` and the quarantine view.
+ */
+import { SEVERITY_RANK, type Finding } from './finding.ts';
+import { scanInjectionNormalized } from './injection.ts';
+import { combinedScore, loadModel, modelProbability, textLogit, type Model } from './model.ts';
+
+export type Tier = 'allow' | 'flag' | 'quarantine' | 'block';
+export interface Thresholds { flag: number; quarantine: number; block: number }
+
+export interface InjectionScore {
+  /** Combined, 0..1. */
+  score: number;
+  /** The model's calibrated probability. */
+  model: number;
+  /** The rules' strongest finding (0 none, 1 low … 4 critical) and its probability. */
+  ruleLevel: number;
+  rules: number;
+  /** `model`, or the id of the rule whose finding weighed more. */
+  decidedBy: string;
+  tier: Tier;
+}
+
+export function tierOf(score: number, t: Thresholds): Tier {
+  return score >= t.block ? 'block' : score >= t.quarantine ? 'quarantine' : score >= t.flag ? 'flag' : 'allow';
+}
+
+/** Strongest injection/obfuscation finding: 0 none, 1 low … 4 critical, and that finding. */
+export function strongestRule(findings: readonly Finding[]): { level: number; finding?: Finding } {
+  let level = 0;
+  let finding: Finding | undefined;
+  for (const f of findings) {
+    if (f.category !== 'injection' && f.category !== 'obfuscation') continue;
+    const l = SEVERITY_RANK[f.severity];
+    if (l > level) [level, finding] = [l, f];
+  }
+  return { level, finding };
+}
+
+/** `useModel: false` (a trusted server): the rules' calibrated probability alone decides. */
+export function scoreInjection(text: string, path?: string, thresholds?: Thresholds, useModel = true, model: Model = loadModel()): { findings: Finding[]; score: InjectionScore } {
+  const { findings, normalized } = scanInjectionNormalized(text, path);
+  const { level, finding } = strongestRule(findings);
+  const p = useModel && normalized.trim() ? modelProbability(model, textLogit(model, normalized)) : 0;
+  const rules = model.meta.ruleProbability[level] ?? 0;
+  const score = combinedScore(model, p, level);
+  return {
+    findings,
+    score: { score, model: p, ruleLevel: level, rules, decidedBy: rules > p && finding ? finding.rule : 'model', tier: tierOf(score, thresholds ?? model.meta.thresholds) },
+  };
+}

@@ -8,9 +8,9 @@
 Logistic regression (scikit-learn, liblinear) over the hashed word and character n-gram
 features, class-balanced, trained on the TRAIN split only. The regularisation C is chosen on the
 VALIDATION split (the best worst-category recall at 0.5% benign flagged); the model's logit is
-then calibrated on validation (Platt), the injection rules' strongest severity gets its own
-probability (attacks / all at that level, validation, Laplace-smoothed), and the two combine by
-noisy-OR into ONE score. Thresholds per action (flag, quarantine, block) are read off the
+calibrated on validation (Platt: the model's own probability, reported), and ONE score comes
+from a logistic regression on validation over the model's logit and the injection rules'
+strongest severity (one-hot). Thresholds per action (flag, quarantine, block) are read off the
 validation benign scores. The test split is not read here at all.
 
 Writes the weights as little-endian float32 (2^dimBits of them) and a JSON file with the bias,
@@ -46,8 +46,19 @@ y = np.array([it['label'] for it in items])
 split = np.array([it['split'] for it in items])
 kind = np.array([it['kind'] for it in items])
 rule = np.array([it['rule'] for it in items])
-tr, va = split == 'train', split == 'val'
-print(f'items {len(items)} nnz {X.nnz}; train {tr.sum()} (attacks {y[tr].sum()}), val {va.sum()} (attacks {y[va].sum()})', flush=True)
+tr, va_rows = split == 'train', split == 'val'
+# Validation is scored as the gateway scores a string: the maximum logit over its windows (rows
+# with the same item). Per validation item: label, kind, rule level, and its rows.
+item = np.array([it['item'] for it in items])
+va_items, va_first = np.unique(item[va_rows], return_index=True)
+va_index = np.searchsorted(va_items, item[va_rows])
+va = np.flatnonzero(va_rows)[va_first]  # one row per validation item (its labels)
+
+def item_max(row_scores):
+    out = np.full(len(va_items), -np.inf)
+    np.maximum.at(out, va_index, row_scores)
+    return out
+print(f'rows {len(items)} nnz {X.nnz}; train {tr.sum()} (attacks {y[tr].sum()}), val items {len(va)} (attacks {y[va].sum()})', flush=True)
 
 def at_fp(scores, labels, fp):
     """Smallest threshold with at most `fp` of benign at or above it."""
@@ -56,11 +67,11 @@ def at_fp(scores, labels, fp):
     return b[k] + 1e-9 if k < len(b) else b[-1]
 
 best = None
-for C in [4.0, 16.0, 64.0]:
+for C in [float(c) for c in os.environ.get('DETECT_C', '128').split(',')]:
     t0 = time.time()
     m = LogisticRegression(C=C, solver='liblinear', class_weight='balanced', max_iter=200)
     m.fit(X[tr], y[tr])
-    s = m.decision_function(X[va])
+    s = item_max(m.decision_function(X[va_rows]))
     t = at_fp(s, y[va], 0.005)
     recalls = {k: float(((s >= t) & (y[va] == 1) & (kind[va] == k)).sum() / max(1, ((y[va] == 1) & (kind[va] == k)).sum())) for k in ['description', 'result', 'argument', 'sampling']}
     worst = min(recalls.values())
@@ -73,20 +84,21 @@ b = float(model.intercept_[0])
 def logit(Xs):  # what TypeScript computes: float32 weights, float64 sums
     return Xs @ w.astype(np.float64) + b
 
-# Platt calibration of the model's logit on validation.
-lv = logit(X[va])
+# Platt calibration of the model's logit on validation (the model's own probability, reported).
+lv = item_max(logit(X[va_rows]))
 platt = LogisticRegression(C=1e6, solver='lbfgs').fit(lv.reshape(-1, 1), y[va])
 pa, pb = float(platt.coef_[0][0]), float(platt.intercept_[0])
-p_model = 1 / (1 + np.exp(-(pa * lv + pb)))
-# The rules' strongest severity → probability of attack, on validation (Laplace-smoothed).
-rule_p = []
-for lvl in range(5):
-    sel = rule[va] == lvl
-    rule_p.append(0.0 if lvl == 0 else float((y[va][sel].sum() + 1) / (sel.sum() + 2)))
-combined = 1 - (1 - p_model) * (1 - np.array(rule_p)[rule[va]])
+# ONE score: a logistic regression on validation over the model's logit and the rules' strongest
+# severity (one-hot, 0 none … 4 critical). Unlike a noisy-OR, the model can outweigh a rule that
+# fires on text ABOUT injection, and a rule can lift a weak model score.
+Z = np.column_stack([lv] + [(rule[va] == l).astype(float) for l in range(1, 5)])
+stack = LogisticRegression(C=10.0, solver='lbfgs', max_iter=1000).fit(Z, y[va])
+sa = float(stack.coef_[0][0]); srule = [0.0] + [float(x) for x in stack.coef_[0][1:]]; sb = float(stack.intercept_[0])
+combined = 1 / (1 + np.exp(-(sa * lv + np.array(srule)[rule[va]] + sb)))
+rule_p = srule
 thresholds = {
-    'flag': float(at_fp(combined, y[va], 0.006)),
-    'quarantine': float(at_fp(combined, y[va], 0.003)),
+    'flag': float(at_fp(combined, y[va], 0.004)),
+    'quarantine': float(at_fp(combined, y[va], 0.0025)),
     'block': float(max(0.98, at_fp(combined, y[va], 0.0))),
 }
 thresholds['quarantine'] = max(thresholds['quarantine'], thresholds['flag'])
@@ -103,14 +115,18 @@ meta = {
     'dimBits': dim_bits,
     'bias': b,
     'platt': {'a': pa, 'b': pb},
-    'ruleProbability': rule_p,
+    'stack': {'a': sa, 'b': sb, 'rule': srule},
+    'neutralLogit': float(np.median(lv[y[va] == 0])),
     'thresholds': thresholds,
-    'windowChars': 1500,
+    'windowChars': 512,
     'weightsSha256': hashlib.sha256(wbytes).hexdigest(),
     'training': {
         'library': f'scikit-learn {sklearn.__version__} LogisticRegression(solver=liblinear, class_weight=balanced, C={C})',
         'script': 'scripts/detect-train.py',
-        'data': {s: {'attacks': count(lambda it: it['split'] == s and it['label'] == 1), 'benign': count(lambda it: it['split'] == s and it['label'] == 0)} for s in ['train', 'val', 'test']},
+        'data': {
+            'train windows': {'attacks': count(lambda it: it['split'] == 'train' and it['label'] == 1), 'benign': count(lambda it: it['split'] == 'train' and it['label'] == 0)},
+            'validation items': {'attacks': int(y[va].sum()), 'benign': int((y[va] == 0).sum())},
+        },
         'featuresSha256': hashlib.sha256(raw.tobytes()).hexdigest(),
         'benignSha256': hashlib.sha256(open(os.path.join(CACHE, 'benign.jsonl'), 'rb').read()).hexdigest(),
     },
@@ -121,4 +137,4 @@ json.dump(meta, open(os.path.join(OUT, 'injection-linear.json'), 'w'), indent=1)
 # Parity fixture: texts this repository may hold (generated attacks, its own docs) and their logits.
 par = [i for i, it in enumerate(items) if 'text' in it][:80]
 json.dump([{'text': items[i]['text'], 'logit': float(logit(X[i])[0])} for i in par], open(PARITY, 'w'), indent=0)
-print(f'C={C} bias {b:.3f} platt {pa:.3f},{pb:.3f} rules {rule_p} thresholds {thresholds}')
+print(f'C={C} bias {b:.3f} platt {pa:.3f},{pb:.3f} stack {sa:.3f} {srule} {sb:.3f} thresholds {thresholds}')

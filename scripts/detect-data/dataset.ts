@@ -26,7 +26,16 @@ export const CACHE = join(ROOT, '.cache', 'detect');
 export const BENIGN_FILE = join(CACHE, 'benign.jsonl');
 export const SHARED_CORPORA = join(ROOT, '..', 'shared', 'corpora');
 export type DataSplit = 'train' | 'val' | 'test';
-export interface Item { text: string; label: 0 | 1; kind: Kind; split: DataSplit; group: string; family: string }
+export interface Item {
+  text: string;
+  label: 0 | 1;
+  kind: Kind;
+  split: DataSplit;
+  group: string;
+  family: string;
+  /** A generated attack inside a benign carrier: where the payload is (training windows hold it). */
+  payload?: [number, number];
+}
 
 /** A stable number 0..99 for a string (split assignment: md5 is used as a hash, not for security). */
 export const bucket = (s: string) => createHash('md5').update(s).digest().readUInt32BE(0) % 100;
@@ -49,6 +58,25 @@ function clip(text: string, max: number): string {
   return text.slice(0, cut > max / 2 ? cut : max);
 }
 
+/** String values of a JSON text, and one line of every fifth other text: at most 6 per text, 2..200 chars. */
+function shortLeaves(text: string): string[] {
+  const out: string[] = [];
+  const t = text.trim();
+  if (t.startsWith('{') || t.startsWith('[')) {
+    try {
+      const walk = (v: unknown): void => {
+        if (typeof v === 'string') out.push(v);
+        else if (v && typeof v === 'object') for (const x of Object.values(v)) walk(x);
+      };
+      walk(JSON.parse(t));
+    } catch {}
+  } else if (bucket(`line:${t.slice(0, 100)}`) < 20) {
+    const lines = t.split('\n').map((l) => l.trim());
+    out.push(lines[bucket(t.slice(0, 50)) % lines.length]!);
+  }
+  return [...new Set(out.filter((s) => s.length >= 2 && s.length <= 200 && !s.includes('\n')))].slice(0, 6);
+}
+
 export function loadDataset(): Item[] {
   if (!existsSync(BENIGN_FILE)) throw new Error(`${BENIGN_FILE} is missing: run node scripts/detect-data/capture-benign.ts first`);
   const items: Item[] = [];
@@ -68,6 +96,15 @@ export function loadDataset(): Item[] {
     }
     items.push({ text, label: 0, kind, split, group: row.group, family: 'benign' });
     benign[split][kind].push(row.text);
+    // The gateway scans every string leaf on its own: short strings (a JSON value, one line) are most of what it sees.
+    for (const leaf of shortLeaves(row.text)) items.push({ text: leaf, label: 0, kind: 'result', split, group: row.group, family: 'benign' });
+  }
+  // Secrets and personal data are not injections: the DLP fixtures are benign here.
+  for (const dir of ['secret', 'pii']) {
+    const d = join(ROOT, 'test', 'fixtures', 'detect', dir);
+    for (const f of readdirSync(d).filter((x) => x.endsWith('.jsonl'))) {
+      for (const s of readJsonl(join(d, f)) as Array<{ text: string }>) items.push({ text: s.text, label: 0, kind: 'result', split: 'train', group: `fixture:${dir}/${f}`, family: `fixture:${f}` });
+    }
   }
   for (const dir of ['injection', 'poisoning']) {
     const d = join(ROOT, 'test', 'fixtures', 'detect', dir);
@@ -85,19 +122,20 @@ export function loadDataset(): Item[] {
     }
   }
   const r = rng(7);
-  const embed = (payload: string, kind: Kind, split: DataSplit): string => {
+  const embed = (payload: string, kind: Kind, split: DataSplit): { text: string; at: number } => {
     const pool = benign[split][kind].length ? benign[split][kind] : benign[split].result;
     const host = clip(pool[Math.floor(r() * pool.length)]!, 900);
-    if (kind === 'description') return `${host.trim()} ${payload}`;
+    if (kind === 'description') return { text: `${host.trim()} ${payload}`, at: host.trim().length + 1 };
     const prefix = kind === 'sampling' ? (split === 'test' ? SAMPLING_TEST : SAMPLING_TRAIN)[Math.floor(r() * 2)]! : '';
     const cuts = [...host.matchAll(/\n|\. /g)].map((m) => m.index! + m[0].length);
     const at = cuts.length ? cuts[Math.floor(r() * cuts.length)]! : host.length;
-    return `${prefix}${host.slice(0, at)}${r() < 0.5 ? '\n' : ''}${payload} ${host.slice(at)}`;
+    const before = `${prefix}${host.slice(0, at)}${r() < 0.5 ? '\n' : ''}`;
+    return { text: `${before}${payload} ${host.slice(at)}`, at: before.length };
   };
   for (const a of [...generateAttacks('train', 110), ...generateAttacks('test', 40)]) {
     const split: DataSplit = a.split === 'test' ? 'test' : r() < 0.15 ? 'val' : 'train';
-    const text = a.carrier ? embed(a.text, a.kind, split) : a.text;
-    items.push({ text, label: 1, kind: a.kind, split, group: a.carrier ? `generated:${a.family}:carrier` : `generated:${a.family}`, family: a.family });
+    const e = a.carrier ? embed(a.text, a.kind, split) : { text: a.text, at: 0 };
+    items.push({ text: e.text, label: 1, kind: a.kind, split, group: a.carrier ? `generated:${a.family}:carrier` : `generated:${a.family}`, family: a.family, ...(a.carrier ? { payload: [e.at, e.at + a.text.length] as [number, number] } : {}) });
   }
   return items;
 }

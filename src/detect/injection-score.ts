@@ -7,7 +7,7 @@
  */
 import { SEVERITY_RANK, type Finding } from './finding.ts';
 import { scanInjectionNormalized } from './injection.ts';
-import { combinedScore, loadModel, modelProbability, textLogit, type Model } from './model.ts';
+import { combinedScore, contributions, loadModel, modelProbability, textLogit, type Model } from './model.ts';
 
 export type Tier = 'allow' | 'flag' | 'quarantine' | 'block';
 export interface Thresholds { flag: number; quarantine: number; block: number }
@@ -17,9 +17,8 @@ export interface InjectionScore {
   score: number;
   /** The model's calibrated probability. */
   model: number;
-  /** The rules' strongest finding (0 none, 1 low … 4 critical) and its probability. */
+  /** The rules' strongest finding (0 none, 1 low … 4 critical). */
   ruleLevel: number;
-  rules: number;
   /** `model`, or the id of the rule whose finding weighed more. */
   decidedBy: string;
   tier: Tier;
@@ -41,15 +40,28 @@ export function strongestRule(findings: readonly Finding[]): { level: number; fi
   return { level, finding };
 }
 
+/**
+ * Below this many normalized characters the model is not asked: a handful of features is too
+ * little evidence (a lone "mail bob@corp.example.org" scored as an exfiltration request), and
+ * the rules' calibrated score decides, as for a trusted server.
+ */
+export const MODEL_MIN_CHARS = 40;
+
 /** `useModel: false` (a trusted server): the rules' calibrated probability alone decides. */
 export function scoreInjection(text: string, path?: string, thresholds?: Thresholds, useModel = true, model: Model = loadModel()): { findings: Finding[]; score: InjectionScore } {
   const { findings, normalized } = scanInjectionNormalized(text, path);
   const { level, finding } = strongestRule(findings);
-  const p = useModel && normalized.trim() ? modelProbability(model, textLogit(model, normalized)) : 0;
-  const rules = model.meta.ruleProbability[level] ?? 0;
-  const score = combinedScore(model, p, level);
+  const logit = useModel && normalized.trim().length >= MODEL_MIN_CHARS ? textLogit(model, normalized) : undefined;
+  const score = combinedScore(model, logit, level);
+  const push = contributions(model, logit, level);
   return {
     findings,
-    score: { score, model: p, ruleLevel: level, rules, decidedBy: rules > p && finding ? finding.rule : 'model', tier: tierOf(score, thresholds ?? model.meta.thresholds) },
+    score: {
+      score,
+      model: logit === undefined ? 0 : modelProbability(model, logit),
+      ruleLevel: level,
+      decidedBy: finding && (logit === undefined || push.rules >= push.model) ? finding.rule : 'model',
+      tier: tierOf(score, thresholds ?? model.meta.thresholds),
+    },
   };
 }

@@ -8,6 +8,9 @@
  * - word unigrams and bigrams (a word: a run of letters/digits/_; any other non-space character
  *   is a one-character word, so `<important>`, `![`, `](` and `{{` are seen);
  * - character 3-, 4- and 5-grams of the text with whitespace runs as one space.
+ * A feature equal to the one just before it (same kind: a word repeated, an n-gram inside a run
+ * of one character such as `xxxx` or `----`) is counted once: a run of padding must not outweigh
+ * the text around it.
  * Each feature is hashed (FNV-1a 32-bit, then the murmur3 finalizer to spread the bits; not
  * cryptographic and not meant to be) into 2^DIM_BITS buckets with a sign bit (signed feature
  * hashing: collisions cancel out instead of piling up). A text's vector is the signed counts
@@ -61,6 +64,7 @@ export function hashFeatures(text: string, out: Int32Array, pos?: Int32Array): n
     if (isWordChar(c)) {
       while (i < len && isWordChar(text.charCodeAt(i))) h = Math.imul(h ^ text.charCodeAt(i++), FNV_PRIME);
     } else h = Math.imul(h ^ text.charCodeAt(i++), FNV_PRIME);
+    if (hasPrev && h === prev) continue;
     out[n++] = fmix(h);
     if (hasPrev) out[n++] = fmix(Math.imul(Math.imul(BIGRAM_SEED ^ prev, FNV_PRIME) ^ h, FNV_PRIME));
     prev = h;
@@ -77,6 +81,8 @@ export function hashFeatures(text: string, out: Int32Array, pos?: Int32Array): n
       c = 32;
       space = true;
     } else space = false;
+    // A run of one character (`xxxxx`, `-----`): its n-grams repeat; count them once.
+    if (c === c4 && c === c3 && c === c2 && c === c1 && c === c0) continue;
     c0 = c1; c1 = c2; c2 = c3; c3 = c4; c4 = c;
     if (c2 < 0) continue;
     if (pos) pos[n] = pos[n + 1] = pos[n + 2] = i;

@@ -63,7 +63,7 @@ export const injectionSchema = z.strictObject({
   trust: trustLevel
     .default('standard')
     .describe(
-      'How far this server\'s text is trusted: `untrusted` halves the flag and quarantine thresholds; `trusted` (a known-good internal server) skips the model and lets only the rules\' calibrated score decide, at the same thresholds.',
+      'How far this server\'s text is trusted: `untrusted` halves the flag and quarantine thresholds; `trusted` (a known-good internal server) skips the model and lets the rules alone decide, each finding by its severity.',
     ),
   toolTrust: z
     .record(z.string().min(1), trustLevel)

@@ -43,15 +43,20 @@ export function strongestRule(findings: readonly Finding[]): { level: number; fi
 /**
  * Below this many normalized characters the model is not asked: a handful of features is too
  * little evidence (a lone "mail bob@corp.example.org" scored as an exfiltration request), and
- * the rules' calibrated score decides, as for a trusted server.
+ * the rules alone decide (each severity its own tier), as for a trusted server.
  */
 export const MODEL_MIN_CHARS = 40;
 
-/** `useModel: false` (a trusted server): the rules' calibrated probability alone decides. */
+/** `useModel: false` (a trusted server), or a short string: the rules alone decide, each severity its own tier. */
 export function scoreInjection(text: string, path?: string, thresholds?: Thresholds, useModel = true, model: Model = loadModel()): { findings: Finding[]; score: InjectionScore } {
   const { findings, normalized } = scanInjectionNormalized(text, path);
   const { level, finding } = strongestRule(findings);
   const logit = useModel && normalized.trim().length >= MODEL_MIN_CHARS ? textLogit(model, normalized) : undefined;
+  if (logit === undefined) {
+    // The model did not run: the rules alone, each level as its own tier (critical block, high quarantine, medium flag).
+    const tier: Tier = level >= 4 ? 'block' : level >= 3 ? 'quarantine' : level >= 2 ? 'flag' : 'allow';
+    return { findings, score: { score: level / 4, model: 0, ruleLevel: level, decidedBy: finding?.rule ?? 'rules', tier } };
+  }
   const score = combinedScore(model, logit, level);
   const push = contributions(model, logit, level);
   return {

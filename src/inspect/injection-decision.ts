@@ -5,12 +5,13 @@
  * (flag → medium, quarantine → high, block → critical; the per-severity action tables then
  * apply as before), its rule is what decided — `injection.model`, or the rule whose finding
  * weighed more — and it carries the score, for the audit record, `policy explain` and the
- * quarantine view. Below the flag threshold nothing is reported. With the model off, the rules'
+ * quarantine view. Below the flag threshold nothing is reported. Code-execution and template
+ * findings (`code.*`) keep their own severity. With the model off, the rules'
  * findings are returned as they are, each acted on by its own severity.
  *
  * Trust (`injection.trust`, `injection.toolTrust` per tool glob, per server by override):
  * `untrusted` halves the flag and quarantine thresholds; `trusted` skips the model (cheaper: a
- * known-good internal server is scanned less) and lets the rules' calibrated score decide.
+ * known-good internal server is scanned less) and lets the rules alone decide, each finding by its severity.
  */
 import type { Inspection, TrustLevel } from '../config/inspection-schema.ts';
 import type { Finding, Severity } from '../detect/finding.ts';
@@ -38,7 +39,9 @@ export function injectionFindings(text: string, path: string | undefined, cfg: I
   if (!cfg.injection.model.enabled) return scanInjection(text, path);
   const trust = trustFor(cfg, tool);
   const { findings, score } = scoreInjection(text, path, thresholdsFor(cfg, trust), trust !== 'trusted');
-  const others = findings.filter((f) => f.category !== 'injection' && f.category !== 'obfuscation');
+  // Code-execution and template shapes (code-rules.ts) are a detector of their own the model was
+  // not trained for: their findings act by their own severity, as with the model off.
+  const others = findings.filter((f) => (f.category !== 'injection' && f.category !== 'obfuscation') || f.rule.startsWith('code.'));
   if (score.tier === 'allow') return others;
   const top = strongestRule(findings).finding;
   const f: Finding = { category: 'injection', rule: score.decidedBy === 'model' ? 'injection.model' : score.decidedBy, severity: SEVERITY[score.tier], score: Math.round(score.score * 1000) / 1000 };

@@ -101,7 +101,7 @@ test('rules alone (model off): a flagged medium finding (zero-width space) annot
 });
 
 test('rules + model (default): a stray zero-width space scores below the flag threshold: nothing annotated, the bytes kept', async () => {
-  const { ctx, events } = context({ content: [{ type: 'text', text: 'price: 5\u200b000 units' }] });
+  const { ctx, events } = context({ content: [{ type: 'text', text: 'Order 4471: price 5\u200b000 units, shipped to the Lisbon warehouse on Tuesday.' }] });
   await inspectResult(ctx, next);
   assert.deepEqual(events, []);
   assert.equal(ctx.audit.reason, undefined);

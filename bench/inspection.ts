@@ -37,12 +37,14 @@ const PARAGRAPH =
 
 const benignText = (size: number) => PARAGRAPH.repeat(Math.ceil(size / PARAGRAPH.length)).slice(0, size);
 
-let benchConfig: ReturnType<typeof configSchema.parse> | undefined;
-function context(result: Record<string, unknown>): CallContext {
-  // Parsed once: a config parse per call was most of what the 1 KB row measured.
-  const config = (benchConfig ??= configSchema.parse({ mcp: { state: { dir: scratchDir() } } }));
+const benchConfigs = new Map<string, ReturnType<typeof configSchema.parse>>();
+function context(result: Record<string, unknown>, inspection: Record<string, unknown> = {}): CallContext {
+  // Parsed once per setting: a config parse per call was most of what the 1 KB row measured.
+  const key = JSON.stringify(inspection);
+  let config = benchConfigs.get(key);
+  if (!config) benchConfigs.set(key, (config = configSchema.parse({ mcp: { state: { dir: scratchDir() }, security: { inspection } } })));
   return {
-    gateway: { config, audit: { emit: () => {} } },
+    services: { config, audit: { emit: () => {} } },
     session: { id: 'bench', principal: { subject: 'bench' } },
     req: { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'blob' } },
     method: 'tools/call',
@@ -73,8 +75,8 @@ async function medianUs(fn: () => Promise<unknown>, n: number): Promise<number> 
 async function inProcess(): Promise<string[]> {
   const lines = [
     'In process, median per call (µs) and per KB:',
-    '| result | stage (inspectResult) | µs/KB | CPU µs/KB | scan only (inspectLeaves) | µs/KB | of which DLP (scanDlp) µs/KB | injection rules (scanInjection) µs/KB |',
-    '|---|---|---|---|---|---|---|---|',
+    '| result | stage (inspectResult) | µs/KB | CPU µs/KB | scan only (inspectLeaves) | µs/KB | of which DLP (scanDlp) µs/KB | injection rules (scanInjection) µs/KB | stage, model off µs/KB | stage, inspection off µs/KB | the model adds µs/KB |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   const cfg = configSchema.parse({ mcp: {} }).mcp.security.inspection;
   for (const size of SIZES) {
@@ -89,8 +91,21 @@ async function inProcess(): Promise<string[]> {
     const scan = await medianUs(() => inspectLeaves(collectLeaves(result, '', { skipRootMeta: true }), cfg, 'result'), n);
     const dlp = await medianUs(() => scanDlp([{ text: result.content[0]!.text }]), n);
     const inj = await medianUs(async () => scanInjection(result.content[0]!.text), n);
+    const stageOf = (inspection: Record<string, unknown>) => async () => {
+      const ctx = context(result, inspection);
+      await inspectResult(ctx, async () => {});
+      if (ctx.resultChanged) throw new Error('benign text changed');
+    };
+    // Model on, model off, inspection off: interleaved in blocks, so the machine's slow spells are shared.
+    const on: number[] = [], rulesOnly: number[] = [], off: number[] = [];
+    for (let b = 0; b < 5; b++) {
+      on.push(await medianUs(stageOf({}), Math.ceil(n / 5)));
+      rulesOnly.push(await medianUs(stageOf({ injection: { model: { enabled: false } } }), Math.ceil(n / 5)));
+      off.push(await medianUs(stageOf({ enabled: false }), Math.ceil(n / 5)));
+    }
+    const mid = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     const perKb = (x: number) => (x / (size / KB)).toFixed(2);
-    lines.push(`| ${size / KB} KB benign | ${stage.toFixed(1)} | ${perKb(stage)} | ${perKb(stageCpu)} | ${scan.toFixed(1)} | ${perKb(scan)} | ${perKb(dlp)} | ${perKb(inj)} |`);
+    lines.push(`| ${size / KB} KB benign | ${stage.toFixed(1)} | ${perKb(stage)} | ${perKb(stageCpu)} | ${scan.toFixed(1)} | ${perKb(scan)} | ${perKb(dlp)} | ${perKb(inj)} | ${perKb(mid(rulesOnly))} | ${perKb(mid(off))} | ${perKb(mid(on) - mid(rulesOnly))} |`);
   }
   const leaky = { content: [{ type: 'text', text: `${benignText(1000)} token ghp_${'a1B2c3D4e5'.repeat(3)}a1B2c3` }] };
   const withSecret = await medianUs(async () => inspectResult(context(leaky), async () => {}), quick ? 200 : 1000);

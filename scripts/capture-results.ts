@@ -9,18 +9,15 @@
  * and benign-code.jsonl (chunks of installed packages' JavaScript, read the same way).
  * get-env is never called: it would put this machine's environment into the repository.
  */
-import { createRequire } from 'node:module';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { chunks as chunksOf, connect, textsOf } from './mcp-capture.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(ROOT, 'test', 'fixtures', 'detect', 'injection');
 const MODULES = join(ROOT, 'node_modules');
-const req = createRequire(join(ROOT, 'package.json'));
 const scratch = mkdtempSync(join(tmpdir(), 'capture-'));
 const CHUNK = 3000;
 /** Per README: the first this many chars (long API references repeat themselves). */
@@ -36,51 +33,10 @@ interface Line {
   note: string;
 }
 
-async function connect(pkgName: string, args: string[], env: Record<string, string> = {}): Promise<{ client: Client; version: string }> {
-  const entry = req.resolve(`${pkgName}/package.json`);
-  const pkg = JSON.parse(readFileSync(entry, 'utf8')) as { version: string; bin?: Record<string, string> | string };
-  const bin = typeof pkg.bin === 'string' ? pkg.bin : Object.values(pkg.bin ?? {})[0];
-  const client = new Client({ name: 'capture-results', version: '1' });
-  await client.connect(
-    new StdioClientTransport({ command: process.execPath, args: [join(dirname(entry), bin!), ...args], env: { PATH: process.env.PATH ?? '', ...env }, stderr: 'ignore' }),
-  );
-  return { client, version: pkg.version };
-}
-
-function textsOf(result: unknown): string[] {
-  const content = (result as { content?: Array<{ type: string; text?: string; resource?: { text?: string } }> }).content ?? [];
-  const out: string[] = [];
-  for (const c of content) {
-    if (c.type === 'text' && c.text) out.push(c.text);
-    if (c.type === 'resource' && c.resource?.text) out.push(c.resource.text);
-  }
-  const structured = (result as { structuredContent?: unknown }).structuredContent;
-  if (structured !== undefined) out.push(JSON.stringify(structured));
-  return out;
-}
-
-/** Paragraph-aligned chunks of at most `max` chars (a longer paragraph is cut hard). */
-export function chunks(text: string, max = CHUNK): string[] {
-  const out: string[] = [];
-  let cur = '';
-  for (const para of text.split(/\n{2,}/)) {
-    for (let i = 0; i < para.length; i += max) {
-      const piece = para.slice(i, i + max);
-      if (cur && cur.length + piece.length + 2 > max) {
-        out.push(cur);
-        cur = '';
-      }
-      cur = cur ? `${cur}\n\n${piece}` : piece;
-    }
-  }
-  if (cur.trim()) out.push(cur);
-  return out.filter((c) => c.trim().length >= 40);
-}
-
 async function serverResults(): Promise<Line[]> {
   const lines: Line[] = [];
   const add = (source: string, texts: string[]) => {
-    for (const t of texts) for (const c of chunks(t)) lines.push({ text: c, label: 'benign', kind: 'result', source, licence: SERVER_LICENCE, note: 'real tool result captured by scripts/capture-results.ts' });
+    for (const t of texts) for (const c of chunksOf(t, CHUNK)) lines.push({ text: c, label: 'benign', kind: 'result', source, licence: SERVER_LICENCE, note: 'real tool result captured by scripts/capture-results.ts' });
   };
   const ev = await connect('@modelcontextprotocol/server-everything', ['stdio']);
   const evName = `@modelcontextprotocol/server-everything@${ev.version}`;
@@ -161,11 +117,11 @@ async function filesystemResults(): Promise<{ docs: Line[]; code: Line[]; listin
     const readme = join(MODULES, dir, 'README.md');
     if (existsSync(readme)) {
       const text = (await read(readme)).slice(0, README_MAX);
-      for (const c of chunks(text)) docs.push({ text: c, label: 'benign', kind: 'result', source: `npm ${dir}@${version} README.md via ${fsName} read_text_file`, licence, note: 'package documentation read through the filesystem server' });
+      for (const c of chunksOf(text, CHUNK)) docs.push({ text: c, label: 'benign', kind: 'result', source: `npm ${dir}@${version} README.md via ${fsName} read_text_file`, licence, note: 'package documentation read through the filesystem server' });
     }
     const main = join(MODULES, dir, 'index.js');
     if (code.length < 100 && existsSync(main)) {
-      for (const c of chunks(await read(main)).slice(0, 2)) code.push({ text: c, label: 'benign', kind: 'result', source: `npm ${dir}@${version} index.js via ${fsName} read_text_file`, licence, note: 'JavaScript source read through the filesystem server' });
+      for (const c of chunksOf(await read(main)).slice(0, 2)) code.push({ text: c, label: 'benign', kind: 'result', source: `npm ${dir}@${version} index.js via ${fsName} read_text_file`, licence, note: 'JavaScript source read through the filesystem server' });
     }
   }
   const mcpDir = join(MODULES, '@modelcontextprotocol', 'server-memory');
@@ -178,7 +134,7 @@ async function filesystemResults(): Promise<{ docs: Line[]; code: Line[]; listin
     ['list_allowed_directories', {}],
   ] as const) {
     const texts = textsOf(await fs.client.callTool({ name, arguments: args })).map((t) => t.replaceAll(MODULES, '/srv/app/node_modules'));
-    for (const t of texts) for (const c of chunks(t)) listings.push({ text: c, label: 'benign', kind: 'result', source: `${fsName} tools/call ${name}`, licence: SERVER_LICENCE, note: 'real tool result (local path prefix replaced)' });
+    for (const t of texts) for (const c of chunksOf(t, CHUNK)) listings.push({ text: c, label: 'benign', kind: 'result', source: `${fsName} tools/call ${name}`, licence: SERVER_LICENCE, note: 'real tool result (local path prefix replaced)' });
   }
   await fs.client.close();
   return { docs, code, listings };

@@ -17,6 +17,7 @@ import { SEVERITY_RANK, type Finding, type FindingCategory, type Severity } from
 import { scanInjection } from '../src/detect/injection.ts';
 import { scanDefinition } from '../src/detect/poisoning.ts';
 import { scanDlp, scanSecrets } from '../src/detect/dlp.ts';
+import { evaluateModel, printModelReport } from './detect-data/evaluate.ts';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const CORPUS_DIR = join(ROOT, 'test', 'fixtures', 'detect');
@@ -200,11 +201,13 @@ async function main(): Promise<void> {
     if (r) reports.push(r);
   }
   const external = evaluateExternal(threshold);
+  const model = evaluateModel();
   if (json) {
-    process.stdout.write(JSON.stringify({ threshold, categories: reports, external, externalSkipped: !existsSync(SHARED_CORPORA) }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ threshold, categories: reports, external, externalSkipped: !existsSync(SHARED_CORPORA), model }, null, 2) + '\n');
     return;
   }
-  const out = [`flagged = a finding at severity >= ${threshold}; goal: recall >= 95% per attack category, FP <= 1% on benign`, ''];
+  const out = [...printModelReport(model, args.includes('--verbose')), '', 'RULES ALONE on the fixtures of test/fixtures/detect (the rules were tuned on these):'];
+  out.push(`flagged = a finding at severity >= ${threshold}; goal: recall >= 95% per attack category, FP <= 1% on benign`, '');
   for (const r of reports) {
     out.push(...printCategory(r));
     if (args.includes('--verbose')) {

@@ -76,7 +76,7 @@ export const inspectResult: Stage<CallContext> = async (ctx, next) => {
       const id = store.put(
         {
           server: ctx.target?.server.name, tool: ctx.target?.name, method: ctx.method, session: ctx.session.id, principal: ctx.session.principal.subject,
-          findings: v.acted.map(({ finding: f }) => ({ rule: f.rule, category: f.category, severity: f.severity, path: f.path })),
+          findings: v.acted.map(({ finding: f }) => ({ rule: f.rule, category: f.category, severity: f.severity, path: f.path, ...(f.score !== undefined ? { score: f.score } : {}) })),
         },
         // The original as the server sent it, when the frame allowed splicing it out.
         res.result ? (ctx.resultRaw?.toString('utf8') ?? JSON.stringify(res.result)) : JSON.stringify({ error: res.error }),

@@ -7,6 +7,7 @@ import { mergeSecurity, type LoadedConfig } from '../config/load.ts';
 import type { Security, SecurityOverride } from '../config/schema.ts';
 import type { ToolDef } from '../gateway/catalog.ts';
 import { Namespacer } from '../gateway/namespacing.ts';
+import { inspectionSteps } from '../inspect/explain-inspection.ts';
 import { decideArguments, type Step } from '../policy/argument-decision.ts';
 import type { RuleObject } from '../policy/compiled-rules.ts';
 import type { NameRef } from '../policy/name-match.ts';
@@ -95,7 +96,11 @@ export async function evaluate(loaded: LoadedConfig, req: PolicyRequest, env: { 
     env,
   );
   steps.push(...a.steps);
-  return { ...base, allowed: a.allowed, steps, denied: a.denied, labels: a.labels };
+  if (!a.allowed) return { ...base, allowed: false, steps, denied: a.denied, labels: a.labels };
+  // Then what content inspection does to these arguments (injection score, secrets, PII).
+  const inspected = await inspectionSteps(t.security.inspection, req.args, t.ref);
+  steps.push(...inspected.steps);
+  return { ...base, allowed: !inspected.denied, steps, denied: inspected.denied, labels: a.labels };
 }
 
 export function formatSteps(steps: readonly Step[]): string[] {

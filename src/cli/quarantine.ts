@@ -77,7 +77,7 @@ export const quarantineCommand: Command = {
   },
 };
 
-function describe(i: { id: string; time: string; server?: string; tool?: string; method: string; truncated: boolean; bytes: number; findings: Array<{ rule: string; severity: string; path?: string }> }): string {
-  const f = i.findings.map((x) => `  ${x.rule} (${x.severity}) at ${x.path ?? '/'}`).join('\n');
+function describe(i: { id: string; time: string; server?: string; tool?: string; method: string; truncated: boolean; bytes: number; findings: Array<{ rule: string; severity: string; path?: string; score?: number }> }): string {
+  const f = i.findings.map((x) => `  ${x.rule} (${x.severity}${x.score !== undefined ? `, score ${x.score}` : ''}) at ${x.path ?? '/'}`).join('\n');
   return `${i.id}  ${i.time}  ${i.method} ${i.server ?? '-'}/${i.tool ?? '-'}  ${i.bytes} bytes${i.truncated ? ' (stored cut)' : ''}\nfindings:\n${f}`;
 }

@@ -32,6 +32,26 @@ const perSeverity = <T extends z.ZodEnum>(action: T, d: Record<'low' | 'medium' 
     }),
   );
 
+const trustLevel = z.enum(['untrusted', 'standard', 'trusted']);
+const threshold = z.number().min(0).max(1);
+
+export const modelSchema = z.strictObject({
+  enabled: z
+    .boolean()
+    .default(true)
+    .describe(
+      'The shipped detection model (src/detect/model.ts: logistic regression over hashed word and character n-grams, weights in the package, run in-process). Rules and model combine into ONE calibrated score per string; `false` leaves the rules alone, each finding acted on by its severity.',
+    ),
+  thresholds: z
+    .strictObject({
+      flag: threshold.optional().describe('Score at or above which a string is flagged (severity medium).'),
+      quarantine: threshold.optional().describe('… quarantined in a result, refused in arguments (severity high).'),
+      block: threshold.optional().describe('… the strongest tier (severity critical; its action is `results.critical` / `arguments.critical`).'),
+    })
+    .default({})
+    .describe('Per action; a key left out takes the value validated with the shipped model (src/detect/model/injection-linear.json, chosen on the validation split).'),
+});
+
 export const injectionSchema = z.strictObject({
   results: perSeverity(resultAction, { low: 'flag', medium: 'flag', high: 'quarantine', critical: 'quarantine' }).describe(
     'Action per finding severity for injection in tool results, resource contents and prompt messages. `redact` replaces the matched span.',
@@ -39,6 +59,16 @@ export const injectionSchema = z.strictObject({
   arguments: perSeverity(argumentAction, { low: 'flag', medium: 'flag', high: 'block', critical: 'block' }).describe(
     'Action per finding severity for injection in tool (and prompt) arguments.',
   ),
+  model: defaulted(modelSchema),
+  trust: trustLevel
+    .default('standard')
+    .describe(
+      'How far this server\'s text is trusted: `untrusted` halves the flag and quarantine thresholds; `trusted` (a known-good internal server) skips the model and lets the rules alone decide, each finding by its severity.',
+    ),
+  toolTrust: z
+    .record(z.string().min(1), trustLevel)
+    .default({})
+    .describe('Trust per tool (a tool-name glob → level), over `trust`; the first matching glob wins.'),
   classifier: classifierSchema
     .optional()
     .describe('Optional model after the rules (HTTP endpoint or ONNX file), on strings the rules left undecided; a hit is `injection.classifier`, severity high.'),
@@ -88,12 +118,21 @@ export const INSPECTION_DEFAULTS = inspectionSchema.parse({});
 export const inspectionOverrideSchema = z.strictObject({
   enabled: z.boolean().optional(),
   sanitizeOutput: z.boolean().optional(),
-  injection: z.strictObject({ results: overrideOf(injectionSchema.shape.results.unwrap()).optional(), arguments: overrideOf(injectionSchema.shape.arguments.unwrap()).optional() }).optional(),
+  injection: z
+    .strictObject({
+      results: overrideOf(injectionSchema.shape.results.unwrap()).optional(),
+      arguments: overrideOf(injectionSchema.shape.arguments.unwrap()).optional(),
+      model: z.strictObject({ enabled: z.boolean().optional(), thresholds: modelSchema.shape.thresholds.unwrap().optional() }).optional(),
+      trust: trustLevel.optional(),
+      toolTrust: z.record(z.string().min(1), trustLevel).optional(),
+    })
+    .optional(),
   dlp: overrideOf(dlpSchema).optional(),
   customRules: z.array(customRuleSchema).superRefine(uniqueIds).optional().describe('Added to the global `customRules` for this server (a global rule cannot be lifted).'),
 });
 
 export type Inspection = z.infer<typeof inspectionSchema>;
+export type TrustLevel = z.infer<typeof trustLevel>;
 export type ResultAction = z.infer<typeof resultAction>;
 export type ArgumentAction = z.infer<typeof argumentAction>;
 export type DlpAction = z.infer<typeof dlpAction>;
@@ -110,6 +149,12 @@ export function mergeInspection(base: Inspection, o: InspectionOverride | undefi
       ...base.injection,
       results: { ...base.injection.results, ...definedOnly(o.injection?.results) },
       arguments: { ...base.injection.arguments, ...definedOnly(o.injection?.arguments) },
+      model: {
+        enabled: o.injection?.model?.enabled ?? base.injection.model.enabled,
+        thresholds: { ...base.injection.model.thresholds, ...definedOnly(o.injection?.model?.thresholds) },
+      },
+      trust: o.injection?.trust ?? base.injection.trust,
+      toolTrust: { ...base.injection.toolTrust, ...(o.injection?.toolTrust ?? {}) },
     },
     dlp: { ...base.dlp, ...definedOnly(o.dlp) },
     customRules: [...base.customRules, ...(o.customRules ?? [])],

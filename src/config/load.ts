@@ -8,6 +8,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
 import { classifierProblems } from '../detect/classifier.ts';
+import { modelProblems } from '../detect/model.ts';
 import { sandboxSettingProblems } from '../sandbox/settings-problems.ts';
 import { configSchema, type Config, type Security, type SecurityOverride, type ServerConfig } from './schema.ts';
 import { mergeInspection } from './inspection-schema.ts';
@@ -154,6 +155,8 @@ export function loadConfigText(text: string, file = '<inline>', env: NodeJS.Proc
   });
   for (const p of sandboxSettingProblems(config.mcp.security.sandbox, servers)) problems.push({ path: p.path, line: lineOf(p.at), message: p.message, fix: p.fix });
   for (const p of classifierProblems(config.mcp.security.inspection.injection.classifier)) problems.push({ ...p, line: lineOf(p.path.split('.')) });
+  const modelOn = [config.mcp.security, ...servers.map((s) => s.effective)].some((sec) => sec.inspection.enabled && sec.inspection.injection.model.enabled);
+  for (const p of modelProblems(modelOn)) problems.push({ ...p, line: lineOf(p.path.split('.')) });
   for (const p of validationOverrideProblems(config)) problems.push({ path: p.path, line: lineOf(p.at), message: p.message, fix: p.fix });
   if (problems.filter(own).length || (unsetEnv.length && !opts.allowUnsetEnv)) fail(problems);
   return deepFreeze({ file, config, servers, notes, unsetEnv });

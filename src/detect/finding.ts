@@ -30,6 +30,8 @@ export interface Finding {
   end?: number;
   /** A short, already-sanitized excerpt for the audit record; never a whole secret. */
   excerpt?: string;
+  /** Injection: the combined rules + model score 0..1 that decided (src/detect/injection-score.ts). */
+  score?: number;
 }
 
 export function maxSeverity(findings: readonly Finding[]): Severity | undefined {

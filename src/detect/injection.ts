@@ -108,8 +108,17 @@ function adjust(rule: InjectionRule, before: string, match: string, after: strin
 }
 
 export function scanInjection(text: string, path?: string): Finding[] {
-  const { set, each } = compile();
+  return scanInjectionNormalized(text, path).findings;
+}
+
+/** The rules' findings and the normalized text they read (which the model reads too: normalized once). */
+export function scanInjectionNormalized(text: string, path?: string): { findings: Finding[]; normalized: string } {
   const norm = normalize(text);
+  return { findings: matchRules(text, norm, path), normalized: norm.text };
+}
+
+function matchRules(text: string, norm: ReturnType<typeof normalize>, path: string | undefined): Finding[] {
+  const { set, each } = compile();
   const findings: Finding[] = norm.hidden.map((f) => (path === undefined ? f : { ...f, path }));
   if (norm.text.length === 0) return findings;
   // One UTF-8 copy for the set and every located rule (a string argument would be converted

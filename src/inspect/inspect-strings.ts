@@ -10,11 +10,11 @@ import type { Inspection } from '../config/inspection-schema.ts';
 import { scanDlp } from '../detect/dlp.ts';
 import type { ConfiguredClassifier as Classifier } from '../detect/classifier.ts';
 import { SEVERITY_RANK, type Finding } from '../detect/finding.ts';
-import { scanInjection } from '../detect/injection.ts';
 import { redactSpans, type Span } from '../detect/redact-spans.ts';
 import { stripTerminalControls } from '../detect/terminal-controls.ts';
 import type { NameRef } from '../policy/name-match.ts';
 import { customActionOf, scanCustom } from './custom-rules.ts';
+import { injectionFindings } from './injection-decision.ts';
 import { readTogether } from './read-together.ts';
 import type { Leaf } from './string-leaves.ts';
 
@@ -66,7 +66,7 @@ export async function inspectLeaves(leaves: readonly Leaf[], cfg: Inspection, di
         { secrets: !secretsOff, piiTypes: piiOff ? [] : cfg.dlp.piiTypes },
       )
     : undefined;
-  const found = leaves.map((l, i) => [...scanInjection(texts[i]!, l.path), ...(dlp?.[i] ?? []), ...scanCustom(cfg.customRules, texts[i]!, l.path, dir, tool)]);
+  const found = leaves.map((l, i) => [...injectionFindings(texts[i]!, l.path, cfg, tool), ...(dlp?.[i] ?? []), ...scanCustom(cfg.customRules, texts[i]!, l.path, dir, tool)]);
   if (classifier) await classify(classifier, leaves, texts, found);
   let top: Action | undefined;
   for (let i = 0; i < leaves.length; i++) {
@@ -112,4 +112,4 @@ async function classify(classifier: Classifier, leaves: readonly Leaf[], texts: 
 
 /** For audit records: what matched and where, never the matched text. */
 export const describe = (acted: Verdict['acted']) =>
-  acted.map(({ finding: f, action }) => ({ rule: f.rule, category: f.category, severity: f.severity, path: f.path, action }));
+  acted.map(({ finding: f, action }) => ({ rule: f.rule, category: f.category, severity: f.severity, path: f.path, action, ...(f.score !== undefined ? { score: f.score } : {}) }));

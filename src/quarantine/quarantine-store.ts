@@ -22,7 +22,7 @@ export interface QuarantineMeta {
   session?: string;
   principal?: string;
   /** Rule ids and where they matched; never the matched text. */
-  findings: Array<Pick<Finding, 'rule' | 'category' | 'severity' | 'path'>>;
+  findings: Array<Pick<Finding, 'rule' | 'category' | 'severity' | 'path' | 'score'>>;
 }
 
 export interface QuarantineItem extends QuarantineMeta {

@@ -1,0 +1,141 @@
+/**
+ * The labelled data of the detection model, assembled the same way for training
+ * (dump-features.ts) and evaluation (scripts/eval-detect.ts):
+ *
+ * - benign: .cache/detect/benign.jsonl (capture-benign.ts: real tool traffic captured here),
+ *   split by GROUP (a package, a man page, a commit, a doc file) with a hash: 70% train, 10%
+ *   validation (thresholds, calibration), 20% test. Some real texts are put in the role of an
+ *   argument (a file written, an issue body) or of a sampling request ("Summarize …" around real
+ *   text), chosen by hash of the group, so every category has benign text of its own.
+ *   The benign fixtures of test/fixtures/detect (tuned against by the rules) are train only.
+ * - attacks: attacks.ts (train phrasings for train/validation, test phrasings for test), the
+ *   attack fixtures of test/fixtures/detect (train: the rules were tuned on them), BIPIA's
+ *   code_attack TRAIN split (train). A generated attack with `carrier` is put inside a benign
+ *   text of the SAME split (a tool result with the payload in the middle, a description with a
+ *   sentence appended, a commit message with a paragraph added).
+ * Public test sets (BIPIA test, MCPSecBench) and the unseen families (unseen-attacks.ts) are
+ * loaded by the evaluation apart and never trained on.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from '../mcp-capture.ts';
+import { generateAttacks, rng, type Kind } from './attacks.ts';
+
+export const CACHE = join(ROOT, '.cache', 'detect');
+export const BENIGN_FILE = join(CACHE, 'benign.jsonl');
+export const SHARED_CORPORA = join(ROOT, '..', 'shared', 'corpora');
+export type DataSplit = 'train' | 'val' | 'test';
+export interface Item {
+  text: string;
+  label: 0 | 1;
+  kind: Kind;
+  split: DataSplit;
+  group: string;
+  family: string;
+  /** A generated attack inside a benign carrier: where the payload is (training windows hold it). */
+  payload?: [number, number];
+}
+
+/** A stable number 0..99 for a string (split assignment: md5 is used as a hash, not for security). */
+export const bucket = (s: string) => createHash('md5').update(s).digest().readUInt32BE(0) % 100;
+const splitOf = (group: string): DataSplit => {
+  const b = bucket(`split:${group}`);
+  return b < 70 ? 'train' : b < 80 ? 'val' : 'test';
+};
+
+const SAMPLING_TRAIN = ['Summarize the following document for the user:\n\n', 'Here is the file the user asked about. Explain what it does.\n\n', 'Answer the question using this context:\n\n'];
+const SAMPLING_TEST = ['Please write a short summary of this text:\n\n', 'Context retrieved by the tool:\n\n'];
+
+function readJsonl(path: string): Array<Record<string, unknown>> {
+  return readFileSync(path, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+/** At most `max` chars, cut at a paragraph or line break when there is one in the second half. */
+function clip(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const cut = text.lastIndexOf('\n', max);
+  return text.slice(0, cut > max / 2 ? cut : max);
+}
+
+/** String values of a JSON text, and one line of every fifth other text: at most 6 per text, 2..200 chars. */
+function shortLeaves(text: string): string[] {
+  const out: string[] = [];
+  const t = text.trim();
+  if (t.startsWith('{') || t.startsWith('[')) {
+    try {
+      const walk = (v: unknown): void => {
+        if (typeof v === 'string') out.push(v);
+        else if (v && typeof v === 'object') for (const x of Object.values(v)) walk(x);
+      };
+      walk(JSON.parse(t));
+    } catch {}
+  } else if (bucket(`line:${t.slice(0, 100)}`) < 20) {
+    const lines = t.split('\n').map((l) => l.trim());
+    out.push(lines[bucket(t.slice(0, 50)) % lines.length]!);
+  }
+  return [...new Set(out.filter((s) => s.length >= 2 && s.length <= 200 && !s.includes('\n')))].slice(0, 6);
+}
+
+export function loadDataset(): Item[] {
+  if (!existsSync(BENIGN_FILE)) throw new Error(`${BENIGN_FILE} is missing: run node scripts/detect-data/capture-benign.ts first`);
+  const items: Item[] = [];
+  const benign: Record<DataSplit, Record<Kind, string[]>> = { train: { description: [], result: [], argument: [], sampling: [] }, val: { description: [], result: [], argument: [], sampling: [] }, test: { description: [], result: [], argument: [], sampling: [] } };
+  for (const row of readJsonl(BENIGN_FILE) as Array<{ text: string; kind: Kind; group: string }>) {
+    const split = splitOf(row.group);
+    let kind = row.kind;
+    let text = row.text;
+    if (kind === 'result') {
+      const b = bucket(`role:${row.text.slice(0, 200)}`);
+      if (b < 15) kind = 'argument';
+      else if (b < 25) {
+        kind = 'sampling';
+        const t = split === 'test' ? SAMPLING_TEST : SAMPLING_TRAIN;
+        text = t[b % t.length] + text;
+      }
+    }
+    items.push({ text, label: 0, kind, split, group: row.group, family: 'benign' });
+    benign[split][kind].push(row.text);
+    // The gateway scans every string leaf on its own: short strings (a JSON value, one line) are most of what it sees.
+    for (const leaf of shortLeaves(row.text)) items.push({ text: leaf, label: 0, kind: 'result', split, group: row.group, family: 'benign' });
+  }
+  // Secrets and personal data are not injections: the DLP fixtures are benign here.
+  for (const dir of ['secret', 'pii']) {
+    const d = join(ROOT, 'test', 'fixtures', 'detect', dir);
+    for (const f of readdirSync(d).filter((x) => x.endsWith('.jsonl'))) {
+      for (const s of readJsonl(join(d, f)) as Array<{ text: string }>) items.push({ text: s.text, label: 0, kind: 'result', split: 'train', group: `fixture:${dir}/${f}`, family: `fixture:${f}` });
+    }
+  }
+  for (const dir of ['injection', 'poisoning']) {
+    const d = join(ROOT, 'test', 'fixtures', 'detect', dir);
+    for (const f of readdirSync(d).filter((x) => x.endsWith('.jsonl'))) {
+      for (const s of readJsonl(join(d, f)) as Array<{ text: string; label: string; kind: string }>) {
+        const kind: Kind = s.kind === 'description' ? 'description' : s.kind === 'argument' ? 'argument' : 'result';
+        items.push({ text: s.text, label: s.label === 'attack' ? 1 : 0, kind, split: 'train', group: `fixture:${dir}/${f}`, family: `fixture:${f}` });
+      }
+    }
+  }
+  const bipia = join(SHARED_CORPORA, 'bipia', 'code_attack_train.json');
+  if (existsSync(bipia)) {
+    for (const [group, texts] of Object.entries(JSON.parse(readFileSync(bipia, 'utf8')) as Record<string, string[]>)) {
+      for (const t of texts) items.push({ text: t, label: 1, kind: 'result', split: 'train', group: `bipia:${group}`, family: 'bipia-code-train' });
+    }
+  }
+  const r = rng(7);
+  const embed = (payload: string, kind: Kind, split: DataSplit): { text: string; at: number } => {
+    const pool = benign[split][kind].length ? benign[split][kind] : benign[split].result;
+    const host = clip(pool[Math.floor(r() * pool.length)]!, 900);
+    if (kind === 'description') return { text: `${host.trim()} ${payload}`, at: host.trim().length + 1 };
+    const prefix = kind === 'sampling' ? (split === 'test' ? SAMPLING_TEST : SAMPLING_TRAIN)[Math.floor(r() * 2)]! : '';
+    const cuts = [...host.matchAll(/\n|\. /g)].map((m) => m.index! + m[0].length);
+    const at = cuts.length ? cuts[Math.floor(r() * cuts.length)]! : host.length;
+    const before = `${prefix}${host.slice(0, at)}${r() < 0.5 ? '\n' : ''}`;
+    return { text: `${before}${payload} ${host.slice(at)}`, at: before.length };
+  };
+  for (const a of [...generateAttacks('train', 110), ...generateAttacks('test', 40)]) {
+    const split: DataSplit = a.split === 'test' ? 'test' : r() < 0.15 ? 'val' : 'train';
+    const e = a.carrier ? embed(a.text, a.kind, split) : { text: a.text, at: 0 };
+    items.push({ text: e.text, label: 1, kind: a.kind, split, group: a.carrier ? `generated:${a.family}:carrier` : `generated:${a.family}`, family: a.family, ...(a.carrier ? { payload: [e.at, e.at + a.text.length] as [number, number] } : {}) });
+  }
+  return items;
+}

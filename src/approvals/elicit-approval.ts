@@ -71,10 +71,13 @@ export async function elicitApproval(
   const summary = argumentSummary(a.args).text;
   const schema = { type: 'object', properties: {} };
   const build = (text: string): JsonRpcRequest => ({ jsonrpc: '2.0', id: 0, method: 'elicitation/create', params: { message: text, requestedSchema: schema } });
-  let checked = await inspectOutgoingRequest(gw, a.server, build(approvalQuestion(a.server, a.tool, a.session.principal.subject, summary)));
-  if ('refusal' in checked) checked = await inspectOutgoingRequest(gw, a.server, build(approvalQuestion(a.server, a.tool, a.session.principal.subject)));
-  if ('refusal' in checked) return undefined;
-  const res = await asks.ask(a.session, 'elicitation/create', checked.msg.params as Record<string, unknown>, a.related, signal);
+  // What goes out is inspected like any text bound for a client. The question's own wording is
+  // the gateway's; what the agent chose (the arguments) is inspected on its own, so that a
+  // detector reading the whole imperative question ("Accept to let this one call run") cannot
+  // withhold it, and flagged arguments are withheld (redactions kept) rather than sent.
+  const checked = await inspectOutgoingRequest(gw, a.server, build(summary));
+  const shown = 'refusal' in checked ? undefined : String((checked.msg.params as { message?: unknown } | undefined)?.message ?? '');
+  const res = await asks.ask(a.session, 'elicitation/create', build(approvalQuestion(a.server, a.tool, a.session.principal.subject, shown)).params as Record<string, unknown>, a.related, signal);
   const action = (res?.result as { action?: unknown } | undefined)?.action;
   if (action !== 'accept' && action !== 'decline' && action !== 'cancel') return undefined;
   return { approved: action === 'accept', action };

@@ -104,8 +104,11 @@ ${EVERYTHING_STDIO}
     assert.match(text, /Echo: hello from n8n/);
     const body = JSON.parse(text);
     assert.equal(body._inspection.blocked, false);
-    // The gateway made the call: its audit record says so.
-    assert.ok(gw.audit().some((r) => r.event === 'tool_invoked' && r.tool === 'echo'));
+    // The gateway made the call: its audit record says so. The audit sink is written after the
+    // answer (it never holds a call up), so the record may land a moment later.
+    const end = Date.now() + 15_000;
+    while (!gw.audit().some((r) => r.event === 'tool_invoked' && r.tool === 'echo') && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(gw.audit().some((r) => r.event === 'tool_invoked' && r.tool === 'echo'), 'no tool_invoked record for echo in the gateway audit');
   });
 
   test('a denied tool leaves by the blocked output: 403 with _security (decision, rule), never reaching the gateway', async () => {

@@ -59,8 +59,11 @@ test('after a private resource is read (spelled in another case, with a dot segm
     assert.equal((await rpcError(sinkPrompt(c))).data?.reason, 'POLICY_DENIED');
     assert.ok((await c.readResource({ uri: 'demo://resource/dynamic/text/1' })).contents.length, 'unlabeled resources still read');
   });
-  await new Promise((r) => setTimeout(r, 300)); // the audit sink batches writes
-  const denials = gw.audit().filter((r) => r.rule === 'flowRules[0]: no-exfiltration');
+  // The audit sink batches writes: wait (bounded) for both refusals to land.
+  const refusals = () => gw.audit().filter((r) => r.rule === 'flowRules[0]: no-exfiltration');
+  const landed = () => refusals().some((r) => r.method === 'resources/read') && refusals().some((r) => r.method === 'prompts/get');
+  for (const end = Date.now() + 15_000; !landed() && Date.now() < end; ) await new Promise((r) => setTimeout(r, 100));
+  const denials = refusals();
   assert.ok(denials.some((r) => r.method === 'resources/read'), JSON.stringify(denials));
   assert.ok(denials.some((r) => r.method === 'prompts/get'), JSON.stringify(denials));
   await session(async (c) => assert.ok((await sinkResource(c)).contents.length, 'a fresh session is clean'));

@@ -21,6 +21,8 @@ describe('the published entry point, installed under node_modules', () => {
     mkdirSync(pkg, { recursive: true });
     const tsc = spawnSync(NODE, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(pkg, 'dist')], { encoding: 'utf8', timeout: 240_000 });
     assert.equal(tsc.status, 0, `build failed:\n${tsc.stdout}${tsc.stderr}`);
+    const assets = spawnSync(NODE, [join(ROOT, 'scripts', 'copy-assets.cjs'), join(pkg, 'dist')], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(assets.status, 0, `copying the assets failed:\n${assets.stdout}${assets.stderr}`);
     cpSync(join(ROOT, 'package.json'), join(pkg, 'package.json'));
     cpSync(join(ROOT, 'bin'), join(pkg, 'bin'), { recursive: true });
     for (const name of readdirSync(join(ROOT, 'node_modules'))) {

@@ -81,6 +81,9 @@ ${pgServer}    - name: lite
         - { pattern: "pg__query", sqlDialect: postgresql, readOnly: true, forbiddenTables: [users, credentials] }
         - { pattern: "lite__query", sqlDialect: sqlite, readOnly: true, forbiddenTables: [users, credentials] }
     rateLimiting: { enabled: false }
+    # What is measured here is the SQL policy's reading: the shipped injection model, which runs
+    # earlier (inspectArguments), is out of its scope and flags some of these queries as injection.
+    inspection: { injection: { model: { enabled: false } } }
     audit:
       level: detailed
       destinations: [{ type: file, path: "\${AUDIT}", rotation: none }]

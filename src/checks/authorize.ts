@@ -30,6 +30,7 @@ export const authorize: Stage<CallContext> = async (ctx, next) => {
     throw new GatewayError('UNKNOWN_RESOURCE', `Resource not found: ${t.exposed}`, { data: { uri: t.exposed } });
   }
   ctx.audit.rule = d.rule;
+  ctx.access = d;
   if (d.missingScopes?.length) {
     // Allowed for this caller, but not with this token: say which scopes to ask for (step-up,
     // MCP authorization "Scope Challenge Handling"); over HTTP this becomes 403 + WWW-Authenticate.

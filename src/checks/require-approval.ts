@@ -26,7 +26,8 @@ export const requireApproval: Stage<CallContext> = async (ctx, next) => {
   // A 2026-07-28 retry after input_required continues a call approved when it started; a forged
   // requestState is refused by `forward`.
   if (isModern(ctx.protocolVersion) && ctx.req.params?.requestState !== undefined) return next();
-  const d = ctx.services.decide('tool', t.server.name, t.name, ctx.session.principal);
+  // The decision `authorize` made for this call; decided here only if it made none.
+  const d = ctx.access ?? ctx.services.decide('tool', t.server.name, t.name, ctx.session.principal);
   const rule = d.allowed && d.matchedRule && typeof d.matchedRule !== 'string' ? d.matchedRule : undefined;
   if (rule?.approval !== 'required') return next();
   const seconds = rule.approvalTimeoutSeconds ?? ctx.security.toolAccess.approvalTimeoutSeconds;

@@ -109,6 +109,8 @@ export interface CallContext {
   error?: GatewayError;
   /** The client withdrew the request (notifications/cancelled): it gets no answer (spec, utilities/cancellation). */
   cancelled?: boolean;
+  /** The access decision `authorize` made for the target (read again by `requireApproval`). */
+  access?: AccessDecision;
   /** What the audit record says about the decision. */
   audit: {
     decision?: 'allow' | 'deny' | 'error'; reason?: string; rule?: string; event?: string; argument?: string; task?: string;

@@ -15,8 +15,8 @@ import { join } from 'node:path';
 import { loadConfigFile } from '../config/load.ts';
 import { INCIDENT_FILE, readIncidentFile, updateIncidentFile, type IncidentData } from '../incident/incident-state.ts';
 import { RedisIncidentState } from '../incident/redis-incident-state.ts';
-import { openStateConnection, StateConfigError, type StateConfig } from '../state/redis-connection.ts';
-import { CliError, loadOrExplain } from './common.ts';
+import type { StateConfig } from '../state/redis-connection.ts';
+import { CliError, loadOrExplain, withStateConnection } from './common.ts';
 
 export const ADMIN_OPTIONS = {
   config: { type: 'string', short: 'c' },
@@ -110,24 +110,11 @@ export async function readIncident(t: AdminTarget): Promise<IncidentData> {
   return readIncidentFile(t.stateFile);
 }
 
-/** One short-lived connection to the shared state; every replica hears the change by pub/sub. */
-async function withSharedIncident<T>(cfg: StateConfig, fn: (s: RedisIncidentState) => Promise<T>): Promise<T> {
-  const log = { info() {}, warn() {}, error() {} };
-  let conn;
-  try {
-    conn = openStateConnection(cfg, { log })!;
-  } catch (err) {
-    if (err instanceof StateConfigError) throw new CliError(err.message, 1);
-    throw err;
-  }
-  try {
-    await conn.waitReady(5000).catch((err: Error) => {
-      throw new CliError(`mcp.state.url: ${err.message}\nfix: start Redis or check mcp.state; the change was NOT made`, 1);
-    });
+/** The incident state in Redis, read, for `fn`; every replica hears a change by pub/sub. */
+function withSharedIncident<T>(cfg: StateConfig, fn: (s: RedisIncidentState) => Promise<T>): Promise<T> {
+  return withStateConnection(cfg, async (conn) => {
     const s = new RedisIncidentState(conn);
     await s.load();
-    return await fn(s);
-  } finally {
-    await conn.close();
-  }
+    return fn(s);
+  });
 }

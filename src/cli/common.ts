@@ -5,11 +5,12 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { findUnenforced } from '../config/enforcement.ts';
 import { ConfigError, formatProblem, type LoadedConfig } from '../config/load.ts';
+import { GatewayError } from '../errors.ts';
 import type { Config } from '../config/schema.ts';
 import type { Gateway } from '../gateway/gateway.ts';
 import type { Logger } from '../monitor/logger.ts';
 import { MonitoringError, startMonitoring, type Monitoring } from '../monitor/monitoring.ts';
-import { openStateConnection, StateConfigError, type RedisConnection } from '../state/redis-connection.ts';
+import { openStateConnection, StateConfigError, type RedisConnection, type StateConfig } from '../state/redis-connection.ts';
 import { StateFileError } from '../util/locked-json-file.ts';
 
 export class CliError extends Error {
@@ -69,6 +70,33 @@ export async function monitoringOrExplain(loaded: LoadedConfig, mode: 'run' | 'w
   }
 }
 
+/**
+ * One short-lived connection to the shared state (`mcp.state.url`) for a CLI command; every
+ * replica hears a change it makes by pub/sub. Redis not answering is a CLI error saying nothing
+ * was done.
+ */
+export async function withStateConnection<T>(cfg: StateConfig, fn: (conn: RedisConnection) => Promise<T>): Promise<T> {
+  const log = { info() {}, warn() {}, error() {} };
+  let conn;
+  try {
+    conn = openStateConnection(cfg, { log })!;
+  } catch (err) {
+    if (err instanceof StateConfigError) throw new CliError(err.message, 1);
+    throw err;
+  }
+  try {
+    await conn.waitReady(5000).catch((err: Error) => {
+      throw new CliError(`mcp.state.url: ${err.message}\nfix: start Redis or check mcp.state; the change was NOT made`, 1);
+    });
+    return await fn(conn);
+  } catch (err) {
+    if (err instanceof GatewayError) throw new CliError(`mcp.state.url: ${err.detail ?? err.message}\nfix: check Redis; the change was NOT made`, 1);
+    throw err;
+  } finally {
+    await conn.close();
+  }
+}
+
 /** The shared-state connection (`mcp.state.url`), or undefined without one. */
 export function stateOrExplain(loaded: LoadedConfig, logger: Logger): RedisConnection | undefined {
   try {
@@ -80,9 +108,9 @@ export function stateOrExplain(loaded: LoadedConfig, logger: Logger): RedisConne
 }
 
 /** The pin guard; a pin file that cannot be read is an operator's problem, reported at start. */
-export function pinsOrExplain<T>(make: () => T): T {
+export async function pinsOrExplain<T>(make: () => Promise<T>): Promise<T> {
   try {
-    return make();
+    return await make();
   } catch (err) {
     if (err instanceof StateFileError) throw new CliError(`${err.message}`, 1);
     throw err;

@@ -48,12 +48,8 @@ export async function startHttpGateway(loaded: LoadedConfig, banner?: (url: stri
   const state = stateOrExplain(loaded, logger);
   // Not fatal: a replica that starts before Redis is not ready (/readyz) and refuses calls until it is.
   await state?.waitReady(5000).catch((err: Error) => logger.error(`shared state: ${err.message}; starting anyway, calls are refused until it is reachable`));
-  // Pins are not shared (docs/shared-state.md): each tofu replica trusts what it saw first.
-  if (state && loaded.config.mcp.security.pinning.enabled && loaded.config.mcp.security.pinning.mode === 'tofu') {
-    logger.warn('mcp.state.url is set but pinning.mode is tofu: pins are kept per replica in mcp.state.dir, so replicas do not agree on first-seen definitions; use pinning.mode lockfile with several replicas');
-  }
   const mon = await monitoringOrExplain(loaded, 'run', logger, state);
-  const pins = pinsOrExplain(() => pinGuardFromConfig(loaded, { audit: mon.audit, log }));
+  const pins = await pinsOrExplain(() => pinGuardFromConfig(loaded, { audit: mon.audit, log, state }));
   const stores = state ? redisCheckStores(state, loaded) : undefined;
   const gw = new Gateway(loaded, { mode: 'run', audit: mon.audit, log, incident: mon.incident, monitor: mon.metrics, pins, stores });
   // Sessions in Redis too: any replica serves any session (transports/session-registry.ts).

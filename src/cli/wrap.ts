@@ -69,7 +69,7 @@ export const wrapCommand: Command = {
     gateUnenforced(loaded.config, 'wrap', Boolean(values['allow-unenforced']), file);
     const logger = createLogger({ level: loaded.config.mcp.logging.level, mode: 'wrap' });
     const mon = await monitoringOrExplain(loaded, 'wrap', logger);
-    const pins = pinsOrExplain(() => pinGuardFromConfig(loaded, { audit: mon.audit, log: lineLogger(logger), unnamedWrap: values.name === undefined }));
+    const pins = await pinsOrExplain(() => pinGuardFromConfig(loaded, { audit: mon.audit, log: lineLogger(logger), unnamedWrap: values.name === undefined }));
     const gw = new Gateway(loaded, { mode: 'wrap', audit: mon.audit, log: lineLogger(logger), incident: mon.incident, monitor: mon.metrics, pins });
     await mon.attach(gw);
     const stop = async (reason: string) => {

@@ -76,7 +76,7 @@ export class Guard extends EventEmitter {
     const monitoring = await startMonitoring(loaded, 'wrap', logger);
     const audit = monitoring.audit;
     let guard: Guard | undefined;
-    const pins = pinGuardFromConfig(loaded, { audit, log });
+    const pins = await pinGuardFromConfig(loaded, { audit, log });
     const gateway = new Gateway(loaded, {
       mode: 'wrap',
       audit,

@@ -69,7 +69,7 @@ export class Catalog {
    * Sees every fresh list before it is cached (pinning and the poisoning scan, src/pins/), and may
    * return the list as clients are to see it (icons that would leave the server stripped).
    */
-  private readonly review?: (kind: ListKind, items: readonly Record<string, unknown>[]) => readonly Record<string, unknown>[] | void;
+  private readonly review?: (kind: ListKind, items: readonly Record<string, unknown>[]) => Promise<readonly Record<string, unknown>[] | void> | readonly Record<string, unknown>[] | void;
 
   constructor(upstream: Upstream, timeoutMs: number, review?: Catalog['review']) {
     this.upstream = upstream;
@@ -105,7 +105,7 @@ export class Catalog {
     this.expire('tools');
     if (this.tools) return this.tools;
     const fetched = await this.fetch('tools');
-    const items = this.review?.('tools', fetched) ?? fetched;
+    const items = (await this.review?.('tools', fetched)) ?? fetched;
     const m = new Map<string, ToolEntry>();
     const gen = this.generation;
     for (const t of items as ToolDef[]) if (t && typeof t.name === 'string') m.set(t.name, toolEntry(t, gen));
@@ -118,7 +118,7 @@ export class Catalog {
     const cached = this.lists[kind];
     if (cached) return cached;
     const fetched = await this.fetch(kind);
-    const items = [...(this.review?.(kind, fetched) ?? fetched)];
+    const items = [...((await this.review?.(kind, fetched)) ?? fetched)];
     this.lists[kind] = items;
     return items;
   }

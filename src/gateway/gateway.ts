@@ -162,9 +162,11 @@ export class Gateway {
     }
     // A server whose launch (command, args, env names) changed since it was pinned is not started:
     // starting it is the attack (MCPoison). It stays stopped until `portcullis pins approve`.
-    const launch = this.pins?.checkLaunch(rt.server.name);
+    const launch = await this.pins?.checkLaunch(rt.server.name);
     if (launch) throw new GatewayError('UPSTREAM_UNAVAILABLE', `Server '${rt.server.name}' is unavailable`, { detail: `launch ${launch.state}: not started until an operator approves it (portcullis pins)` });
     await rt.upstream.ensureReady(this.upstreamInitParams(), this.config.mcp.timeouts.connectSeconds * 1000);
+    // What the server says of itself is pinned before any client is shown it.
+    if (this.pins && rt.upstream.init) await this.pins.reviewInit(rt.server.name, rt.upstream.init);
     return rt;
   }
 

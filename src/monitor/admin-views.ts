@@ -15,7 +15,7 @@ import { z } from 'zod';
 import { parseDuration } from '../cli/duration.ts';
 import { PIN_KINDS } from '../pins/pin-definition.ts';
 import { decidePins, diffPins, listPins } from '../pins/pin-operations.ts';
-import { pinPaths } from '../pins/pins-from-config.ts';
+import { pinStores, type PinStores } from '../pins/pin-store.ts';
 import { quarantineDirOf, releaseQuarantined } from '../quarantine/quarantine-release.ts';
 import { QUARANTINE_ID, quarantineStore } from '../quarantine/quarantine-store.ts';
 import { buildReport, MAX_HOURS } from '../report/report-data.ts';
@@ -28,6 +28,9 @@ const pinBody = z.strictObject({ server: z.string().min(1).max(256), kind: z.enu
 /** The report is the only page with inline styles (its own CSS and colours); it runs no script. */
 const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'self'";
 
+/** The gateway's pin stores (Redis when shared); without pinning, the files its config names (nothing is watched). */
+const pinStoresOf = (gw: AdminContext['o']['gateway']): PinStores => gw.pins?.stores ?? pinStores(gw.config);
+
 export async function adminViews(c: AdminContext, req: IncomingMessage, res: ServerResponse, url: URL, body?: unknown): Promise<void> {
   const { o, actor } = c;
   const gw = o.gateway;
@@ -37,8 +40,8 @@ export async function adminViews(c: AdminContext, req: IncomingMessage, res: Ser
   const quarantine = () => quarantineStore(quarantineDirOf(config), q);
   if (req.method === 'GET') {
     if (path === '/admin/pins') {
-      const paths = pinPaths(config);
-      return send(res, 200, { mode: paths.mode, pins: listPins(paths, {}), waiting: diffPins(paths, {}) });
+      const p = pinStoresOf(gw);
+      return send(res, 200, { mode: p.mode, pins: await listPins(p, {}), waiting: await diffPins(p, {}) });
     }
     if (path === '/admin/quarantine') return send(res, 200, { items: quarantine().list() });
     const item = /^\/admin\/quarantine\/([^/]+)$/.exec(path);
@@ -70,7 +73,8 @@ export async function adminViews(c: AdminContext, req: IncomingMessage, res: Ser
   }
   if (path === '/admin/pins/approve') {
     const b = validate(pinBody, body);
-    const done = decidePins(pinPaths(config), { key: b.server, kind: b.kind, name: b.name }, 'approve', { by: actor.by });
+    const p = pinStoresOf(gw);
+    const done = await decidePins(p, { key: b.server, kind: b.kind, name: b.name }, 'approve', { by: actor.by });
     return send(res, done.length ? 200 : 404, done.length ? { approved: done } : { error: 'nothing waiting for approval there' });
   }
   const rel = /^\/admin\/quarantine\/([^/]+)\/release$/.exec(path);

@@ -64,28 +64,40 @@ export const emptyPins = (): PinFileData => ({ version: 1, servers: {}, observed
 
 export function readPinFile(path: string): PinFileData {
   const text = readTextIfExists(path, 'pin file');
-  if (text === undefined) return emptyPins();
+  return text === undefined ? emptyPins() : parsePins(text, path);
+}
+
+/** The pins from their JSON text (`where` names the file or the Redis key in the error). */
+export function parsePins(text: string, where: string): PinFileData {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch {
-    throw new StateFileError(`${path}: the pin file is not valid JSON; fix: repair it (or restore it from version control); removing it trusts every definition again`);
+    throw new StateFileError(`${where}: the pin file is not valid JSON; fix: repair it (or restore it from version control); removing it trusts every definition again`);
   }
   const r = fileSchema.safeParse(raw);
-  if (!r.success) throw new StateFileError(`${path}: the pin file is malformed (${r.error.issues[0]?.path.join('.')}: ${r.error.issues[0]?.message}); fix: repair or restore it`);
+  if (!r.success) throw new StateFileError(`${where}: the pin file is malformed (${r.error.issues[0]?.path.join('.')}: ${r.error.issues[0]?.message}); fix: repair or restore it`);
   return r.data;
+}
+
+/** The pins after `mutate`, checked (at most MAX_ITEMS pins, the schema); undefined when `mutate` returns false. */
+export function mutatePins(d: PinFileData, mutate: (d: PinFileData) => boolean | void, where: string): PinFileData | undefined {
+  const copy = structuredClone(d);
+  if (mutate(copy) === false) return undefined;
+  let n = 0;
+  for (const s of Object.values(copy.servers)) for (const k of PIN_KINDS) n += Object.keys(s[k] ?? {}).length;
+  if (n > MAX_ITEMS) throw new StateFileError(`${where}: more than ${MAX_ITEMS} pins; fix: remove servers that no longer exist (portcullis pins revoke)`);
+  return fileSchema.parse(copy);
 }
 
 /** Read-modify-write under the lock; returns the new contents. `mutate` returns false to skip the write. */
 export function updatePinFile(path: string, mutate: (d: PinFileData) => boolean | void): PinFileData {
   return withFileLock(path, 'pin file', () => {
     const d = readPinFile(path);
-    if (mutate(d) === false) return d;
-    let n = 0;
-    for (const s of Object.values(d.servers)) for (const k of PIN_KINDS) n += Object.keys(s[k] ?? {}).length;
-    if (n > MAX_ITEMS) throw new StateFileError(`${path}: more than ${MAX_ITEMS} pins; fix: remove servers that no longer exist (portcullis pins revoke)`);
-    writeFileAtomic(path, JSON.stringify(fileSchema.parse(d), null, 2) + '\n');
-    return d;
+    const next = mutatePins(d, mutate, path);
+    if (!next) return d;
+    writeFileAtomic(path, JSON.stringify(next, null, 2) + '\n');
+    return next;
   });
 }
 

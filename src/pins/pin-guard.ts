@@ -15,19 +15,27 @@
  * record (pin-record.ts), and what was seen goes to the state file as `observed`, for
  * `portcullis pins diff|approve`. Hidden instructions are withheld (server-presentation.ts).
  *
- * Operators act through the files (the CLI needs no connection to a gateway): each gateway polls
- * them twice a second, audits approvals and revocations it sees (`pin_approved`, `pin_revoked`),
- * re-decides, and tells its clients `notifications/<kind>/list_changed` when visibility changed.
+ * Operators act through the pin stores (pin-store.ts: the files, or Redis shared by every
+ * replica; the CLI needs no connection to a gateway): each gateway follows them (a file twice a
+ * second, Redis on every published change), audits approvals and revocations it sees
+ * (`pin_approved`, `pin_revoked`), re-decides, and tells its clients
+ * `notifications/<kind>/list_changed` when visibility changed.
+ *
+ * Every write a verdict depends on (a first-use pin) completes before the verdict is made, so two
+ * replicas seeing a server first agree on one trusted definition (pin-store.ts says how); a store
+ * that cannot be written (Redis away) fails the list with STATE_UNAVAILABLE instead of trusting.
  */
 import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { Pinning } from '../config/pinning-schema.ts';
-import { fileIdentity } from '../util/locked-json-file.ts';
+import { GatewayError } from '../errors.ts';
+import { StateFileError } from '../util/locked-json-file.ts';
 import { instructionsDef, itemName, legacyPart, PIN_VERSION, pinHash, pinnedPart, SERVER_ITEM, type ItemKind, type ListedKind, type PinKind } from './pin-definition.ts';
-import { emptyPins, getEntry, readPinFile, setEntry, updatePinFile, type Observed, type Pin, type PinFileData } from './pin-file.ts';
+import { emptyPins, getEntry, setEntry, type Observed, type Pin, type PinFileData } from './pin-file.ts';
 import { auditTrustChanges } from './pin-events.ts';
 import { brief, PinRecorder, type Item, type PinState, type Verdict } from './pin-record.ts';
 import { forClients, PinScanner } from './pin-scan.ts';
+import type { PinStores } from './pin-store.ts';
 import { presentInit, type Presented, type ServerInit } from './server-presentation.ts';
 
 export type { PinState, Verdict } from './pin-record.ts';
@@ -45,9 +53,7 @@ export interface PinnedServer {
 
 export interface PinGuardOptions {
   servers: PinnedServer[];
-  mode: Pinning['mode'];
-  stateFile: string;
-  lockfile: string;
+  stores: PinStores;
   audit: AuditLog;
   log: (line: string) => void;
   clock?: () => Date;
@@ -68,7 +74,6 @@ export class PinGuard {
   private readonly servers: Map<string, PinnedServer>;
   private state: PinFileData = emptyPins();
   private trust: PinFileData = emptyPins();
-  private seen = { state: '', lock: '' };
   private readonly items = new Map<string, Map<ItemKind, Map<string, Item>>>();
   private readonly verdicts = new Map<string, Verdict>();
   private readonly launch = new Map<string, Verdict>();
@@ -78,47 +83,74 @@ export class PinGuard {
   /** The initialize result last reviewed per server, and what clients were shown of it. */
   private readonly inits = new Map<string, { init: ServerInit; trusted?: boolean; shown?: Presented }>();
   private readonly observedQueue: Array<{ key: string; kind: PinKind; name: string; want: Observed | undefined }> = [];
-  private timer: NodeJS.Timeout | undefined;
   /** Called with each listed kind whose visible set changed after an operator's decision. */
   onListChanged?: (kind: ListedKind) => void;
 
-  constructor(o: PinGuardOptions) {
+  private constructor(o: PinGuardOptions) {
     this.o = o;
     this.servers = new Map(o.servers.map((s) => [s.name, s]));
     this.recorder = new PinRecorder(o.audit, o.log);
-    this.reload();
+  }
+
+  /** A guard with the stored pins read (throws when they cannot be: never "no pins"). */
+  static async open(o: PinGuardOptions): Promise<PinGuard> {
+    const g = new PinGuard(o);
+    try {
+      await g.reload();
+    } catch (err) {
+      // Redis not reachable yet: start, and refuse what needs the pins until it is (a tofu write
+      // fails; the incident state refuses calls); the watch reads them on reconnection. A pin
+      // file or a stored document that does not parse stays an error at start.
+      if (!(err instanceof GatewayError)) throw err;
+      if (o.stores.state.corrupt) throw new StateFileError(o.stores.state.corrupt);
+      o.log(`pins: ${err.detail ?? err.message}; lists that need the pins are refused until they can be read`);
+    }
+    return g;
+  }
+
+  get stores(): PinStores {
+    return this.o.stores;
+  }
+
+  private get lockfileMode(): boolean {
+    return this.o.stores.mode === 'lockfile';
   }
 
   private now(): string {
     return (this.o.clock?.() ?? new Date()).toISOString();
   }
 
-  /** Reads the files (throws on a corrupt one); true when the trusted pins changed. */
-  private reload(): boolean {
-    this.seen = { state: fileIdentity(this.o.stateFile), lock: this.o.mode === 'lockfile' ? fileIdentity(this.o.lockfile) : '' };
+  /** Reads the stores (throws on a corrupt one); true when the trusted pins changed. */
+  private async reload(): Promise<boolean> {
     const before = this.trust;
-    this.state = readPinFile(this.o.stateFile);
-    this.trust = this.o.mode === 'lockfile' ? readPinFile(this.o.lockfile) : this.state;
+    const [state, trust] = await Promise.all([this.o.stores.state.read(), this.lockfileMode ? this.o.stores.trust.read() : undefined]);
+    this.state = state;
+    this.trust = trust ?? state;
     return JSON.stringify(before.servers) !== JSON.stringify(this.trust.servers);
   }
 
-  private write(mutate: (d: PinFileData) => boolean | void): void {
+  /**
+   * Writes the pin state. A shared store that cannot answer (STATE_UNAVAILABLE) fails the caller:
+   * nothing is trusted on a write that did not happen. Other failures (a full pin file) are logged,
+   * and what could not be pinned stays untrusted (pending: hidden).
+   */
+  private async write(mutate: (d: PinFileData) => boolean | void): Promise<void> {
     try {
-      this.state = updatePinFile(this.o.stateFile, mutate);
-      if (this.o.mode !== 'lockfile') this.trust = this.state;
-      this.seen.state = fileIdentity(this.o.stateFile);
+      this.state = await this.o.stores.state.update(mutate);
+      if (!this.lockfileMode) this.trust = this.state;
     } catch (err) {
+      if (err instanceof GatewayError) throw err;
       this.o.log(`pins: ${(err as Error).message}`);
     }
   }
 
   /** Launch pin: undefined when the server may start; the hiding verdict otherwise. */
-  checkLaunch(server: string): Verdict | undefined {
+  async checkLaunch(server: string): Promise<Verdict | undefined> {
     const s = this.servers.get(server);
     if (!s?.launch || !s.settings.enabled) return undefined;
     const it = { part: s.launch, hash: pinHash(s.launch) };
-    if (this.o.mode === 'tofu' && !getEntry(this.trust.servers, s.key, 'launch', SERVER_ITEM)) {
-      this.write((d) => {
+    if (!this.lockfileMode && !getEntry(this.trust.servers, s.key, 'launch', SERVER_ITEM)) {
+      await this.write((d) => {
         if (getEntry(d.servers, s.key, 'launch', SERVER_ITEM)) return false;
         setEntry(d.servers, s.key, 'launch', SERVER_ITEM, { hash: it.hash, def: it.part, pinnedAt: this.now(), origin: 'first-use', v: PIN_VERSION });
       });
@@ -126,7 +158,7 @@ export class PinGuard {
     const v = this.judge(s, 'launch', SERVER_ITEM, it, []);
     this.launch.set(server, v);
     this.record(s, 'launch', SERVER_ITEM, it, v);
-    this.flushObserved();
+    await this.flushObserved();
     return v.visible ? undefined : v;
   }
 
@@ -134,7 +166,7 @@ export class PinGuard {
    * A fresh list from `server`: pin what is new (tofu), decide every definition again, and return
    * the list as clients may see it (icons that would leave the server's origin stripped).
    */
-  review(server: string, list: ListName, defs: readonly Record<string, unknown>[]): Record<string, unknown>[] {
+  async review(server: string, list: ListName, defs: readonly Record<string, unknown>[]): Promise<Record<string, unknown>[]> {
     const s = this.servers.get(server);
     if (!s) return [...defs];
     const k = KIND_OF[list];
@@ -145,43 +177,55 @@ export class PinGuard {
       const part = pinnedPart(k, def);
       m.set(name, { part, hash: pinHash(part) });
     }
-    this.reviewItems(s, k, m);
+    await this.reviewItems(s, k, m);
     return defs.map((d) => forClients(s, d));
   }
 
   /**
-   * What clients may see of `server`'s initialize result: reviewed (pinned, scanned) the first
-   * time this result is seen, withheld while its pin is not trusted.
+   * Reviews (pins, scans) `server`'s initialize result, once per result: the gateway awaits it
+   * when the server is ready, before any client is shown the result.
+   */
+  async reviewInit(server: string, init: ServerInit): Promise<void> {
+    const s = this.servers.get(server);
+    if (!s || this.inits.get(server)?.init === init) return;
+    const part = pinnedPart('instructions', instructionsDef(init));
+    await this.reviewItems(s, 'instructions', new Map([[SERVER_ITEM, { part, hash: pinHash(part) }]]));
+    this.inits.set(server, { init });
+  }
+
+  /**
+   * What clients may see of `server`'s initialize result: withheld while its pin is not trusted,
+   * and while it has not been reviewed yet (a result the server sent since: reviewed now, shown
+   * once that is done).
    */
   presentInit(server: string, init: ServerInit): Presented {
     const s = this.servers.get(server);
     if (!s) return { instructions: init.instructions, serverInfo: init.serverInfo };
-    let seen = this.inits.get(server);
+    const seen = this.inits.get(server);
     if (seen?.init !== init) {
-      this.inits.set(server, (seen = { init }));
-      const part = pinnedPart('instructions', instructionsDef(init));
-      this.reviewItems(s, 'instructions', new Map([[SERVER_ITEM, { part, hash: pinHash(part) }]]));
+      this.reviewInit(server, init).catch((err: Error) => this.o.log(`pins: reviewing ${server}'s initialize result: ${err.message}`));
+      return presentInit(s, init, false);
     }
     const trusted = this.verdicts.get(key(server, 'instructions', SERVER_ITEM))?.visible ?? false;
     if (seen.trusted !== trusted || !seen.shown) Object.assign(seen, { trusted, shown: presentInit(s, init, trusted) });
     return seen.shown!;
   }
 
-  private reviewItems(s: PinnedServer, k: ItemKind, m: Map<string, Item>): void {
+  private async reviewItems(s: PinnedServer, k: ItemKind, m: Map<string, Item>): Promise<void> {
     let per = this.items.get(s.name);
     if (!per) this.items.set(s.name, (per = new Map()));
     // Names the server no longer lists lose their verdict (a server inventing names cannot grow it).
     for (const name of per.get(k)?.keys() ?? []) if (!m.has(name)) this.verdicts.delete(key(s.name, k, name));
     per.set(k, m);
-    if (this.o.mode === 'tofu' && s.settings.enabled) this.pinFirstUse(s, k, m);
-    this.evaluate();
+    if (!this.lockfileMode && s.settings.enabled) await this.pinFirstUse(s, k, m);
+    await this.evaluate();
   }
 
   /**
    * Tofu: what has no pin yet is trusted now. A pin from before icons and `_meta` were covered
    * (no `v`) whose covered fields still match is re-hashed over today's fields, once.
    */
-  private pinFirstUse(s: PinnedServer, k: ItemKind, m: Map<string, Item>): void {
+  private async pinFirstUse(s: PinnedServer, k: ItemKind, m: Map<string, Item>): Promise<void> {
     const due = (t: Pin | undefined, it: Item) => {
       if (!t) return true;
       if (t.v !== undefined || t.revoked) return false;
@@ -191,7 +235,7 @@ export class PinGuard {
     const todo = [...m].filter(([name, it]) => due(getEntry(this.trust.servers, s.key, k, name), it));
     if (!todo.length) return;
     const at = this.now();
-    this.write((d) => {
+    await this.write((d) => {
       let n = 0;
       for (const [name, it] of todo) {
         const t = getEntry(d.servers, s.key, k, name);
@@ -255,7 +299,7 @@ export class PinGuard {
   }
 
   /** Decides every known definition again; audits what is new; keeps `observed` in step. */
-  private evaluate(): Set<ItemKind> {
+  private async evaluate(): Promise<Set<ItemKind>> {
     const changed = new Set<ItemKind>();
     for (const [server, per] of this.items) {
       const s = this.servers.get(server)!;
@@ -271,7 +315,7 @@ export class PinGuard {
         }
       }
     }
-    this.flushObserved();
+    await this.flushObserved();
     return changed;
   }
 
@@ -291,38 +335,56 @@ export class PinGuard {
     this.observedQueue.push({ key: s.key, kind, name, want });
   }
 
-  /** What `record` saw goes to the state file in one locked write per list, not one per item. */
-  private flushObserved(): void {
+  /**
+   * What `record` saw goes to the pin state in one write per list, not one per item. It is what
+   * `pins diff` shows; the verdicts do not depend on it, so a failed write is logged, not thrown.
+   */
+  private async flushObserved(): Promise<void> {
     if (!this.observedQueue.length) return;
     const q = this.observedQueue.splice(0);
-    this.write((d) => {
+    await this.write((d) => {
       for (const o of q) setEntry(d.observed, o.key, o.kind, o.name, o.want);
-    });
+    }).catch((err: Error) => this.o.log(`pins: observed definitions not recorded: ${err.message}`));
   }
 
-  /** Follows the files: approvals and revocations by `portcullis pins` take effect here. */
-  watch(intervalMs = 500): void {
-    this.timer = setInterval(() => this.poll(), intervalMs).unref();
+  /** Follows the stores: approvals and revocations by `portcullis pins` take effect here. */
+  watch(): void {
+    const changed = () => void this.poll();
+    this.o.stores.state.watch(changed);
+    if (this.o.stores.trust !== this.o.stores.state) this.o.stores.trust.watch(changed);
   }
 
-  poll(): void {
-    const ids = { state: fileIdentity(this.o.stateFile), lock: this.o.mode === 'lockfile' ? fileIdentity(this.o.lockfile) : '' };
-    if (ids.state === this.seen.state && ids.lock === this.seen.lock) return;
+  /** Re-reads the stores; when trust changed, audits it and decides again. One at a time. */
+  poll(): Promise<void> {
+    this.polling ??= this.repoll().finally(() => (this.polling = undefined));
+    return this.polling;
+  }
+
+  private polling: Promise<void> | undefined;
+
+  private async repoll(): Promise<void> {
     const before = this.trust;
     try {
-      if (!this.reload()) return;
+      if (!(await this.reload())) return;
+      auditTrustChanges(before, this.trust, this.o.servers, this.o.audit);
+      // Tofu: a pin that vanished from the store (a deleted file, a Redis without persistence
+      // restarted) is taken again from what is seen now, as at first use: trust starts over.
+      if (!this.lockfileMode) {
+        for (const [server, per] of this.items) {
+          const s = this.servers.get(server)!;
+          if (s.settings.enabled) for (const [k, m] of per) await this.pinFirstUse(s, k, m);
+        }
+      }
+      for (const server of this.launch.keys()) await this.checkLaunch(server);
+      // Instructions have no list_changed: a client gets the approved ones when it next initializes.
+      for (const kind of await this.evaluate()) if (kind !== 'instructions') this.onListChanged?.(kind);
     } catch (err) {
       this.o.log(`pins: ${(err as Error).message} (keeping the pins in force)`);
-      return;
     }
-    auditTrustChanges(before, this.trust, this.o.servers, this.o.audit);
-    for (const server of this.launch.keys()) this.checkLaunch(server);
-    // Instructions have no list_changed: a client gets the approved ones when it next initializes.
-    for (const kind of this.evaluate()) if (kind !== 'instructions') this.onListChanged?.(kind);
   }
 
   stop(): void {
-    clearInterval(this.timer);
+    this.o.stores.close();
   }
 }
 

@@ -1,18 +1,15 @@
 /**
  * The operator's pin operations — list, diff, approve, revoke — on the pin files, as one set of
  * functions for every operator tool: `portcullis pins` (src/cli/pins.ts) and the console (src/monitor/).
- * They read and write the files only (pin-file.ts); running gateways pick a change up within a
- * second, audit it (`pin_approved`, `pin_revoked`) and tell their clients to list again.
+ * They read and write the pin stores only (pin-store.ts: the files, or Redis with
+ * `mcp.state.url`); running gateways pick a change up within a second, audit it
+ * (`pin_approved`, `pin_revoked`) and tell their clients to list again.
  */
 import { PIN_KINDS, PIN_VERSION, type PinKind } from './pin-definition.ts';
 import { definitionDiff } from './pin-diff.ts';
-import { getEntry, readPinFile, setEntry, updatePinFile, type PinFileData, type PinFinding } from './pin-file.ts';
-
-export interface PinPaths {
-  stateFile: string;
-  lockfile: string;
-  mode: 'tofu' | 'lockfile';
-}
+import { getEntry, setEntry, type PinFileData, type PinFinding } from './pin-file.ts';
+import type { PinStores } from './pin-store.ts';
+import { updatePinFile } from './pin-file.ts';
 
 /** Which pins: a server key, optionally one name, optionally one kind. */
 export interface PinTarget {
@@ -57,12 +54,9 @@ export function parsePinTarget(arg: string | undefined, kind: string | undefined
   return i > 0 ? { key: arg.slice(0, i), name: arg.slice(i + 2), kind: kind as PinKind | undefined } : { key: arg, kind: kind as PinKind | undefined };
 }
 
-/** The file trust is written to: the lockfile in lockfile mode, else the state file. */
-export const trustFileOf = (p: PinPaths): string => (p.mode === 'lockfile' ? p.lockfile : p.stateFile);
-
-function read(p: PinPaths): { state: PinFileData; trust: PinFileData } {
-  const state = readPinFile(p.stateFile);
-  return { state, trust: p.mode === 'lockfile' ? readPinFile(p.lockfile) : state };
+async function read(p: PinStores): Promise<{ state: PinFileData; trust: PinFileData }> {
+  const state = await p.state.read();
+  return { state, trust: p.trust === p.state ? state : await p.trust.read() };
 }
 
 function rows(d: Pick<PinFileData, 'servers' | 'observed'>, t: PinTarget): PinRow[] {
@@ -79,8 +73,8 @@ function rows(d: Pick<PinFileData, 'servers' | 'observed'>, t: PinTarget): PinRo
   return [...out.values()].sort((a, b) => `${a.key}${a.kind}${a.name}`.localeCompare(`${b.key}${b.kind}${b.name}`));
 }
 
-export function listPins(p: PinPaths, t: PinTarget): PinListing[] {
-  const { state, trust } = read(p);
+export async function listPins(p: PinStores, t: PinTarget): Promise<PinListing[]> {
+  const { state, trust } = await read(p);
   return rows({ servers: trust.servers, observed: state.observed }, t).map((r) => {
     const pin = getEntry(trust.servers, r.key, r.kind, r.name);
     const obs = getEntry(state.observed, r.key, r.kind, r.name);
@@ -89,8 +83,8 @@ export function listPins(p: PinPaths, t: PinTarget): PinListing[] {
 }
 
 /** What changed for every pin under the target that waits for a decision (drifted, pending, blocked). */
-export function diffPins(p: PinPaths, t: PinTarget): PinDiff[] {
-  const { state, trust } = read(p);
+export async function diffPins(p: PinStores, t: PinTarget): Promise<PinDiff[]> {
+  const { state, trust } = await read(p);
   const out: PinDiff[] = [];
   for (const r of rows({ servers: trust.servers, observed: state.observed }, t)) {
     const obs = getEntry(state.observed, r.key, r.kind, r.name);
@@ -105,11 +99,12 @@ export function diffPins(p: PinPaths, t: PinTarget): PinDiff[] {
  * Approve (trust what the server now sends, or restore a revoked pin) or revoke (hide until
  * approved again); returns what changed, `server kind name` each. Nothing: an empty list.
  */
-export function decidePins(p: PinPaths, t: PinTarget, action: 'approve' | 'revoke', who: { by: string; reason?: string }): string[] {
-  const { state } = read(p);
+export async function decidePins(p: PinStores, t: PinTarget, action: 'approve' | 'revoke', who: { by: string; reason?: string }): Promise<string[]> {
+  const { state } = await read(p);
   const now = new Date().toISOString();
-  const done: string[] = [];
-  updatePinFile(trustFileOf(p), (d) => {
+  let done: string[] = [];
+  await p.trust.update((d) => {
+    done = []; // a shared store may run this again on a conflict
     for (const r of rows({ servers: d.servers, observed: state.observed }, t)) {
       const obs = getEntry(state.observed, r.key, r.kind, r.name);
       const pin = getEntry(d.servers, r.key, r.kind, r.name);
@@ -123,7 +118,7 @@ export function decidePins(p: PinPaths, t: PinTarget, action: 'approve' | 'revok
   });
   // Approved: no longer waiting. (A gateway re-observes anything still untrusted.)
   if (action === 'approve' && done.length) {
-    updatePinFile(p.stateFile, (d) => {
+    await p.state.update((d) => {
       for (const r of rows({ servers: {}, observed: state.observed }, t)) setEntry(d.observed, r.key, r.kind, r.name, undefined);
     });
   }
@@ -131,8 +126,8 @@ export function decidePins(p: PinPaths, t: PinTarget, action: 'approve' | 'revok
 }
 
 /** Writes the lockfile from the trusted pins; returns how many rows it holds. */
-export function lockPins(p: PinPaths, out: string): number {
-  const { state, trust } = read(p);
+export async function lockPins(p: PinStores, out: string): Promise<number> {
+  const { state, trust } = await read(p);
   updatePinFile(out, (d) => {
     d.servers = structuredClone(trust.servers);
     d.observed = {};

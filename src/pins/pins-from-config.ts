@@ -4,21 +4,15 @@
  * every `portcullis wrap` would otherwise be the same `upstream`, and two different servers
  * wrapped from one directory would look like one server whose launch drifted.
  */
-import { isAbsolute, join, resolve } from 'node:path';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { LoadedConfig } from '../config/load.ts';
-import type { Config } from '../config/schema.ts';
+import type { RedisConnection } from '../state/redis-connection.ts';
 import { launchPart, pinHash } from './pin-definition.ts';
-import { PINS_FILE } from './pin-file.ts';
 import { PinGuard } from './pin-guard.ts';
+import { pinStores } from './pin-store.ts';
 
-export function pinPaths(config: Config, stateDir?: string): { stateFile: string; lockfile: string; mode: 'tofu' | 'lockfile' } {
-  const p = config.mcp.security.pinning;
-  const dir = stateDir ?? config.mcp.state.dir;
-  return { stateFile: join(dir, PINS_FILE), lockfile: isAbsolute(p.lockfile) ? p.lockfile : resolve(p.lockfile), mode: p.mode };
-}
-
-export function pinGuardFromConfig(loaded: LoadedConfig, opts: { audit: AuditLog; log: (line: string) => void; unnamedWrap?: boolean }): PinGuard | undefined {
+/** `state`: the shared Redis (`mcp.state.url`), where the pin state then lives (pin-store.ts). */
+export async function pinGuardFromConfig(loaded: LoadedConfig, opts: { audit: AuditLog; log: (line: string) => void; unnamedWrap?: boolean; state?: RedisConnection }): Promise<PinGuard | undefined> {
   const p = loaded.config.mcp.security.pinning;
   if (!p.enabled && !loaded.servers.some((s) => s.effective.pinning.enabled)) return undefined;
   const servers = loaded.servers.map((s) => {
@@ -26,7 +20,11 @@ export function pinGuardFromConfig(loaded: LoadedConfig, opts: { audit: AuditLog
     const key = opts.unnamedWrap ? `${s.name}@${pinHash(launch).slice(7, 19)}` : s.name;
     return { name: s.name, key, launch: p.launch && !opts.unnamedWrap ? launch : undefined, origin: originOf(s.url), settings: s.effective.pinning };
   });
-  const guard = new PinGuard({ servers, ...pinPaths(loaded.config), audit: opts.audit, log: opts.log });
+  const stores = pinStores(loaded.config, { conn: opts.state });
+  const guard = await PinGuard.open({ servers, stores, audit: opts.audit, log: opts.log }).catch((err: unknown) => {
+    stores.close();
+    throw err;
+  });
   guard.watch();
   return guard;
 }

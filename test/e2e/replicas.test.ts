@@ -210,6 +210,51 @@ describe('three replicas behind HAProxy on Redis and PostgreSQL', () => {
     assert.equal(textOf(await echo(legacy.client, 'unlocked')), 'Echo: unlocked');
   });
 
+  test('pins are one set for every replica: `portcullis pins revoke` on the shared state hides a tool on all of them; approve restores it', async () => {
+    const cfg = join(dir, 'pins-cli.yaml');
+    writeFileSync(cfg, `mcp:\n  state: {url: "${redis.url}", keyPrefix: "${PREFIX}"}\n`);
+    const list = await runCli(['pins', 'list', '--json', '--config', cfg]);
+    assert.equal(list.status, 0, list.stderr);
+    const rows = JSON.parse(list.stdout) as Array<{ server: string; kind: string; name: string; state: string }>;
+    assert.ok(rows.some((r) => r.server === 'everything' && r.kind === 'tool' && r.name === 'echo' && r.state === 'pinned'), list.stdout);
+    assert.ok(!live().some((r) => /pins are kept per replica/.test(r.gw.stderr())));
+    // What each live replica answers to an echo call, straight to it (not through the balancer).
+    const each = () =>
+      Promise.all(
+        live().map(async (r) => {
+          const c = await modernClient(r.gw.url);
+          try {
+            return await echo(c as never, 'pinned?').then(() => 'ok', (e: { code: number }) => e.code);
+          } finally {
+            await c.close();
+          }
+        }),
+      );
+    const until = async (want: string | number) => {
+      let got: Array<string | number> = [];
+      for (let i = 0; i < 40; i++) {
+        got = await each();
+        if (got.every((g) => g === want)) return;
+        await sleep(100);
+      }
+      assert.fail(`every replica should answer ${want}, got ${got.join(', ')}`);
+    };
+    const unknown = await (async () => {
+      const c = await modernClient(lb.url);
+      try {
+        return (await rpcError(c.callTool({ name: 'no-such-tool', arguments: {} }))).code;
+      } finally {
+        await c.close();
+      }
+    })();
+    const revoke = await runCli(['pins', 'revoke', '--config', cfg, '--reason', 'e2e', 'everything__echo']);
+    assert.equal(revoke.status, 0, revoke.stderr);
+    await until(unknown); // a revoked tool is refused as one that does not exist, on every replica
+    const approve = await runCli(['pins', 'approve', '--config', cfg, 'everything__echo']);
+    assert.equal(approve.status, 0, approve.stderr);
+    await until('ok');
+  });
+
   test('Redis stopped mid-traffic: calls are refused with STATE_UNAVAILABLE and /readyz says not ready; restarted: calls go through again', async () => {
     const c = await modernClient(lb.url);
     try {

@@ -73,10 +73,6 @@ describe('two replicas sharing state in Redis', () => {
     await redis?.stop();
   });
 
-  test('pins are not shared: tofu pinning with mcp.state.url is a loud warning at start', () => {
-    for (const gw of [a, b]) assert.match(gw.stderr(), /pinning\.mode is tofu: pins are kept per replica/);
-  });
-
   test('a burst spread over both replicas is limited once', async () => {
     const sum = (c: Client) => c.callTool({ name: 'get-sum', arguments: { a: 1, b: 2 } });
     for (const c of [ca, cb, ca, cb]) assert.match(textOf(await sum(c)), /3/);

@@ -22,6 +22,8 @@ export interface PrimaryOptions {
   drainMs: number;
   log: (line: string) => void;
   policy?: RestartPolicy;
+  /** The worker's script and arguments; default: this process's own (`portcullis run ...` again). For tests. */
+  exec?: { file: string; args: string[] };
 }
 
 export function runPrimary(o: PrimaryOptions): Promise<number> {
@@ -36,9 +38,13 @@ export function runPrimary(o: PrimaryOptions): Promise<number> {
   const own = primaryMetrics(() => listening.size, () => restarts, o.count);
   const aggregator = new client.AggregatorRegistry();
 
+  if (o.exec) cluster.setupPrimary({ exec: o.exec.file, args: o.exec.args });
+  const handlers: [NodeJS.Signals, () => void][] = [];
+
   return new Promise<number>((resolve) => {
     const finish = (code: number) => {
       for (const t of timers) clearTimeout(t);
+      for (const [sig, h] of handlers) process.off(sig, h);
       resolve(code);
     };
 
@@ -124,12 +130,14 @@ export function runPrimary(o: PrimaryOptions): Promise<number> {
 
     let signals = 0;
     for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-      process.on(sig, () => {
+      const h = () => {
         if (++signals === 1) return stopAll(sig, 0);
         o.log(`${sig} again: killing ${slots.size} worker(s)`);
         for (const w of slots.values()) w.process.kill('SIGKILL');
         finish(130);
-      });
+      };
+      handlers.push([sig, h]);
+      process.on(sig, h);
     }
 
     for (let i = 0; i < o.count; i++) fork(i);

@@ -24,26 +24,27 @@ import { start, stop, waitFor, type Tracked } from './procs.ts';
 import { machineInfo } from './results.ts';
 import { BENCH, freePort, NODE, portcullis, scratchDir, startMockHttp } from './targets.ts';
 
-interface Replica {
+export interface Replica {
   proc: Tracked;
   address: string;
   pid: number;
 }
 
-async function startReplica(name: string, upstreamUrl: string, lbPorts: number[], redisUrl?: string): Promise<Replica> {
+/** `portcullis run` with profile G in front of `upstreamUrl`; `args` go to `run` (e.g. `--workers 4`). */
+export async function startReplica(name: string, upstreamUrl: string, lbPorts: number[], redisUrl?: string, opts: { args?: string[]; keyPrefix?: string } = {}): Promise<Replica> {
   const dir = mkdtempSync(join(scratchDir(), `${name}-`));
   let yaml = gatewayYaml('full', { url: upstreamUrl }, { auditPath: join(dir, 'audit.log') });
   yaml = yaml.replace('  listen: { host: 127.0.0.1, port: 0, path: /mcp }', `  listen: { host: 127.0.0.1, port: 0, path: /mcp, allowedHosts: ${JSON.stringify([...lbPorts.map((p) => `127.0.0.1:${p}`), '127.0.0.1'])} }`);
-  if (redisUrl) yaml = yaml.replace(/^mcp:\n/, `mcp:\n  state: { dir: ${JSON.stringify(join(dir, 'state'))}, url: "${redisUrl}", keyPrefix: "bench:" }\n`);
+  if (redisUrl) yaml = yaml.replace(/^mcp:\n/, `mcp:\n  state: { dir: ${JSON.stringify(join(dir, 'state'))}, url: "${redisUrl}", keyPrefix: "${opts.keyPrefix ?? 'bench:'}" }\n`);
   const config = join(dir, 'portcullis.yaml');
   writeFileSync(config, yaml);
-  const proc = start(name, NODE, [portcullis(), 'run', '--config', config], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = start(name, NODE, [portcullis(), 'run', '--config', config, ...(opts.args ?? [])], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   // Start-up on a loaded shared machine can take a while (every file is type-stripped on load).
   const m = await waitFor(proc, /listening on (http:\/\/\S+)/, 120_000);
   return { proc, address: new URL(m[1]).host, pid: proc.proc.pid! };
 }
 
-async function warmCall(t: CannonTarget): Promise<void> {
+export async function warmCall(t: CannonTarget): Promise<void> {
   const res = await fetch(t.url, { method: 'POST', headers: callHeaders('blob', t.form, t.sessionId), body: callBody(1, 'blob', { size: 1024 }, t.form) });
   await res.arrayBuffer();
   if (!res.ok) throw new Error(`${t.name}: warm-up call answered HTTP ${res.status}`);

@@ -14,6 +14,7 @@
  * workload (16 KB unless told) under `node --cpu-prof` and writes bench/results/profile-g-16k-http.*.
  * `--ab <bin>[,<bin>...]` measures this tree's G against other builds' (bin/portcullis.cjs), interleaved.
  * `--replicas` measures two replicas against one behind HAProxy on Redis (bench/replicas.ts).
+ * `--workers N|auto` measures `run --workers N` against `--workers 1` on Redis (bench/workers.ts).
  */
 import { rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -21,6 +22,7 @@ import { installCleanup, stopAll, unexpectedExits } from './procs.ts';
 import { runAb } from './ab.ts';
 import { runProfile } from './profile.ts';
 import { runReplicas } from './replicas.ts';
+import { runWorkers, workersArg } from './workers.ts';
 import { writeReport } from './report.ts';
 import { runHttp, runHol, runMemory, runPeers, runStdio, type Plan } from './scenarios.ts';
 import { machineInfo, type Results } from './results.ts';
@@ -66,6 +68,10 @@ async function main(): Promise<number> {
   }
   if (argv.includes('--replicas')) {
     await runReplicas({ quick, log });
+    return 0;
+  }
+  if (argv.includes('--workers')) {
+    await runWorkers({ workers: workersArg(argv), quick, log });
     return 0;
   }
   if (argv.includes('--profile')) {

@@ -15,6 +15,7 @@ import { mergeInspection } from './inspection-schema.ts';
 import { mergePinning } from './pinning-schema.ts';
 import { definedOnly } from './override-schema.ts';
 import { validationOverrideProblems } from './validation-problems.ts';
+import { workersProblems } from './workers-schema.ts';
 
 export interface ConfigProblem {
   /** Dotted YAML path, e.g. `mcp.security.rateLimiting.burstSize`. */
@@ -158,6 +159,7 @@ export function loadConfigText(text: string, file = '<inline>', env: NodeJS.Proc
   const modelOn = [config.mcp.security, ...servers.map((s) => s.effective)].some((sec) => sec.inspection.enabled && sec.inspection.injection.model.enabled);
   for (const p of modelProblems(modelOn)) problems.push({ ...p, line: lineOf(p.path.split('.')) });
   for (const p of validationOverrideProblems(config)) problems.push({ path: p.path, line: lineOf(p.at), message: p.message, fix: p.fix });
+  for (const p of workersProblems(config.mcp.listen.workers, config.mcp.state.url)) problems.push({ ...p, line: lineOf(['mcp', 'listen', 'workers']) });
   if (problems.filter(own).length || (unsetEnv.length && !opts.allowUnsetEnv)) fail(problems);
   return deepFreeze({ file, config, servers, notes, unsetEnv });
 }

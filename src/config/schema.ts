@@ -18,6 +18,7 @@ import { IDENTITY_DEFAULTS, identitySchema } from './identity-schema.ts';
 import { overrideOf } from './override-schema.ts';
 import { SANDBOX_DEFAULTS, sandboxOverrideSchema, sandboxSchema } from './sandbox-schema.ts';
 import { listenSecurityFields } from './tls-schema.ts';
+import { workersSchema } from './workers-schema.ts';
 import { trustedProxyFields } from './proxy-schema.ts';
 import { upstreamSecurityFields } from './upstream-tls-schema.ts';
 import { rateLimitingSchema } from './rate-limit-schema.ts';
@@ -277,6 +278,7 @@ const listenSchema = z.strictObject({
   host: z.string().default('127.0.0.1'),
   port: z.number().int().min(0).max(65535).default(DEFAULT_PORT),
   path: z.string().startsWith('/').default('/mcp'),
+  workers: workersSchema,
   ...listenSecurityFields,
   ...trustedProxyFields,
 });

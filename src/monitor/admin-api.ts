@@ -53,7 +53,7 @@ export async function adminApi(c: AdminContext, req: IncomingMessage, res: Serve
   const path = url.pathname;
   const by = actor.by;
   if (req.method === 'GET') {
-    if (path === '/metrics') return send(res, 200, await o.metrics.registry.metrics(), o.metrics.registry.contentType);
+    if (path === '/metrics') return send(res, 200, await o.metrics.text(), o.metrics.registry.contentType);
     if (path === '/admin/state') return send(res, 200, o.incident.state.current);
     if (path === '/admin/approvals') return send(res, 200, { approvals: await o.gateway.approvals.store.list() });
     if (path === '/admin/events') return c.events.open(req, res, url.searchParams);

@@ -126,7 +126,9 @@ export async function startAdminServer(o: AdminServerOptions): Promise<AdminServ
   server.maxHeadersCount = 50;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(o.port, o.host, () => resolve());
+    // Exclusive: in a worker of `run --workers N` the admin listener is that worker's own, never
+    // shared through the cluster's primary (console sessions and event streams live in one process).
+    server.listen({ port: o.port, host: o.host, exclusive: true }, () => resolve());
   });
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : o.port;

@@ -15,12 +15,13 @@ export function scrubLine(s: string): string {
   return (redactArguments(s) as string).replace(INLINE_SECRET, '$1$2[REDACTED]');
 }
 
-export function createLogger(opts: { level?: string; mode?: string; destination?: pino.DestinationStream } = {}): Logger {
+/** `worker`: the 1-based worker of `run --workers N`, on every line (the workers share stderr). */
+export function createLogger(opts: { level?: string; mode?: string; worker?: number; destination?: pino.DestinationStream } = {}): Logger {
   return pino(
     {
       name: 'portcullis',
       level: opts.level ?? 'info',
-      base: { pid: process.pid, mode: opts.mode },
+      base: { pid: process.pid, mode: opts.mode, ...(opts.worker ? { worker: opts.worker } : {}) },
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: ['token', 'password', 'secret', 'authorization', '*.token', '*.password', '*.secret', '*.authorization', 'headers', '*.headers'], censor: '[REDACTED]' },
       hooks: {

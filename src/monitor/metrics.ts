@@ -29,6 +29,8 @@ export class Metrics {
   private readonly alerts: client.Counter<'type' | 'severity'>;
   private readonly auditEvents: client.Counter<'event'>;
   private gw: Gateway | undefined;
+  /** Where /metrics comes from when not this registry alone: every worker's, aggregated (cluster/worker.ts). */
+  source: (() => Promise<string>) | undefined;
 
   constructor(opts: { outboxPending?: () => number } = {}) {
     const registers = [this.registry];
@@ -43,9 +45,10 @@ export class Metrics {
     const self = this;
     new client.Gauge({
       name: 'portcullis_upstream_up',
-      help: 'Whether each server is up (1), down or not started (0).',
+      help: 'Whether each server is up (1), down or not started (0); with several workers, 1 only if up in every worker.',
       labelNames: ['server'],
       registers,
+      aggregator: 'min',
       collect() {
         for (const [name, rt] of self.gw?.servers ?? []) this.set({ server: name }, rt.upstream.state === 'ready' ? 1 : 0);
       },
@@ -55,6 +58,7 @@ export class Metrics {
       help: 'Whether the operator disabled each server (portcullis server disable).',
       labelNames: ['server'],
       registers,
+      aggregator: 'max',
       collect() {
         for (const name of self.gw?.servers.keys() ?? []) this.set({ server: name }, safely(() => self.gw!.incident.isServerDisabled(name)) ? 1 : 0);
       },
@@ -88,6 +92,7 @@ export class Metrics {
       name: 'portcullis_lockdown',
       help: 'Whether the emergency lockdown is in force.',
       registers,
+      aggregator: 'max',
       collect() {
         this.set(safely(() => self.gw?.incident.lockdown().active) ? 1 : 0);
       },
@@ -98,11 +103,17 @@ export class Metrics {
         name: 'portcullis_delivery_pending',
         help: 'Alerts and audit batches waiting in the delivery queue.',
         registers,
+        aggregator: 'max', // one queue file that every worker reads
         collect() {
           this.set(pending());
         },
       });
     }
+  }
+
+  /** The Prometheus text for /metrics. */
+  text(): Promise<string> {
+    return this.source ? this.source() : this.registry.metrics();
   }
 
   bind(gw: Gateway): void {

@@ -41,8 +41,8 @@ export interface Monitoring {
   outbox?: Outbox;
   delivery?: Delivery;
   admin?: AdminServer;
-  /** Binds to the gateway; in run mode starts the admin listener. */
-  attach(gw: Gateway): Promise<void>;
+  /** Binds to the gateway; in run mode starts the admin listener (`admin: false`: a worker other than the first). */
+  attach(gw: Gateway, opts?: { admin?: boolean }): Promise<void>;
   /** After the gateway's shutdown (which closes the audit log): delivery, queue, listener. */
   close(): Promise<void>;
 }
@@ -156,12 +156,12 @@ export async function startMonitoring(loaded: LoadedConfig, mode: 'run' | 'wrap'
     store: storeSink?.store,
     outbox,
     delivery,
-    async attach(gw) {
+    async attach(gw, opts) {
       metrics.bind(gw);
       incident.attach(gw);
       delivery?.start();
       const adm = cfg.mcp.admin;
-      if (mode === 'run' && adm.enabled) {
+      if (mode === 'run' && adm.enabled && opts?.admin !== false) {
         try {
           m.admin = await startAdminServer({ host: adm.host, port: adm.port, tokenHash: adm.tokenHash!, gateway: gw, incident, metrics, store: storeSink?.store, logger, state: shared });
         } catch (err) {

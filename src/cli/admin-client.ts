@@ -15,7 +15,8 @@ import { join } from 'node:path';
 import { loadConfigFile } from '../config/load.ts';
 import { INCIDENT_FILE, readIncidentFile, updateIncidentFile, type IncidentData } from '../incident/incident-state.ts';
 import { RedisIncidentState } from '../incident/redis-incident-state.ts';
-import { openStateConnection, StateConfigError, type StateConfig } from '../state/redis-connection.ts';
+import { GatewayError } from '../errors.ts';
+import { openStateConnection, StateConfigError, type RedisConnection, type StateConfig } from '../state/redis-connection.ts';
 import { CliError, loadOrExplain } from './common.ts';
 
 export const ADMIN_OPTIONS = {
@@ -27,7 +28,7 @@ export const ADMIN_OPTIONS = {
 } as const;
 
 export const ADMIN_USAGE = `Where:
-  -c, --config FILE     the gateway's configuration (mcp.admin, mcp.state.dir)
+  -c, --config FILE     the gateway's configuration (mcp.admin, mcp.state.dir, mcp.state.url)
       --url URL         the admin listener (default from --config: http://host:port)
       --token-file FILE the admin bearer token (default: $PORTCULLIS_ADMIN_TOKEN)
       --state-dir DIR   without an admin listener: the state directory to write (default from
@@ -112,6 +113,19 @@ export async function readIncident(t: AdminTarget): Promise<IncidentData> {
 
 /** One short-lived connection to the shared state; every replica hears the change by pub/sub. */
 async function withSharedIncident<T>(cfg: StateConfig, fn: (s: RedisIncidentState) => Promise<T>): Promise<T> {
+  return withSharedState(cfg, async (conn) => {
+    const s = new RedisIncidentState(conn);
+    await s.load();
+    return fn(s);
+  });
+}
+
+/**
+ * One short-lived connection to the Redis that `mcp.state.url` names, for a CLI command that
+ * reads or changes shared state itself (no admin listener): closed when `fn` is done. Redis not
+ * reachable is a CliError saying nothing was read or changed.
+ */
+export async function withSharedState<T>(cfg: StateConfig, fn: (conn: RedisConnection) => Promise<T>): Promise<T> {
   const log = { info() {}, warn() {}, error() {} };
   let conn;
   try {
@@ -122,11 +136,12 @@ async function withSharedIncident<T>(cfg: StateConfig, fn: (s: RedisIncidentStat
   }
   try {
     await conn.waitReady(5000).catch((err: Error) => {
-      throw new CliError(`mcp.state.url: ${err.message}\nfix: start Redis or check mcp.state; the change was NOT made`, 1);
+      throw new CliError(`mcp.state.url: ${err.message}\nfix: start Redis or check mcp.state; nothing was read or changed`, 1);
     });
-    const s = new RedisIncidentState(conn);
-    await s.load();
-    return await fn(s);
+    return await fn(conn);
+  } catch (err) {
+    if (err instanceof GatewayError && err.code === 'STATE_UNAVAILABLE') throw new CliError(`mcp.state.url: ${conn.where()}: ${err.detail ?? err.message}; the command did not complete`, 1);
+    throw err;
   } finally {
     await conn.close();
   }

@@ -17,7 +17,7 @@ import { stateUnavailable, type RedisConnection } from '../state/redis-connectio
 import { parseStored as parse } from '../state/stored-json.ts';
 import { newQuarantineItem, QUARANTINE_ID, type QuarantineItem, type QuarantineLimits, type QuarantineMeta, type QuarantineStore, type QuarantineSummary } from './quarantine-store.ts';
 
-// KEYS: index, total, item. ARGV: id, time (ms), summary JSON, original, maxTotalBytes, item key prefix.
+// KEYS: index, total, item. ARGV: id, time (µs), summary JSON, original, maxTotalBytes, item key prefix.
 const PUT = `
 if redis.call('EXISTS', KEYS[3]) == 1 then return -1 end
 local size = #ARGV[3] + #ARGV[4]
@@ -32,8 +32,12 @@ while total + size > max do
   redis.call('ZREM', KEYS[1], oldest[1])
 end
 if total < 0 or redis.call('ZCARD', KEYS[1]) == 0 then total = 0 end
+-- Strictly after the newest item, even within one millisecond: the order is the order of puts.
+local score = tonumber(ARGV[2])
+local newest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+if newest[2] and tonumber(newest[2]) >= score then score = tonumber(newest[2]) + 1 end
 redis.call('HSET', KEYS[3], 'summary', ARGV[3], 'original', ARGV[4], 'size', size)
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+redis.call('ZADD', KEYS[1], score, ARGV[1])
 redis.call('SET', KEYS[2], total + size)
 return total + size
 `;
@@ -69,7 +73,7 @@ export class RedisQuarantineStore implements QuarantineStore {
     const { original: kept, ...summary } = newQuarantineItem(meta, original, this.limits);
     const stored = await this.putScript(
       [this.conn.key('quarantine', 'index'), this.conn.key('quarantine', 'bytes'), this.item(summary.id)],
-      [summary.id, Date.parse(summary.time), JSON.stringify(summary), kept, this.limits.maxTotalBytes, this.conn.key('quarantine', 'item', '')],
+      [summary.id, Date.parse(summary.time) * 1000, JSON.stringify(summary), kept, this.limits.maxTotalBytes, this.conn.key('quarantine', 'item', '')],
     );
     if (stored === -1) throw stateUnavailable(new Error(`quarantine id ${summary.id} already taken`));
     return summary.id;

@@ -9,6 +9,10 @@
 import assert from 'node:assert/strict';
 import { test, after, describe } from 'node:test';
 import { join } from 'node:path';
+import { ApprovalGate } from '../../src/approvals/approval-gate.ts';
+import { AuditLog, type AuditRecord } from '../../src/audit/audit-log.ts';
+import { AUDIT_EVENTS } from '../../src/config/schema.ts';
+import type { Session } from '../../src/gateway/session.ts';
 import { ApprovalStoreError, operatorDecision, type ApprovalStore, type PendingApproval } from '../../src/approvals/approval-store.ts';
 import { FileApprovalStore } from '../../src/approvals/file-approval-store.ts';
 import { RedisApprovalStore } from '../../src/approvals/redis-approval-store.ts';
@@ -253,6 +257,13 @@ test('redis approvals and quarantine fail closed while Redis is down: STATE_UNAV
   await approvals.request(p);
   const ac = new AbortController();
   const waiting = approvals.wait(p.id, ac.signal);
+  // A call waiting at the gate when Redis goes: its timeout is a refusal even though it cannot be recorded.
+  const records: AuditRecord[] = [];
+  const gate = new ApprovalGate(approvals, { audit: new AuditLog({ sinks: [], events: AUDIT_EVENTS, level: 'summary', observers: [(r) => records.push(r)] }), log: () => {} });
+  const session = { id: 's1', stateless: false, closed: false, clientCapabilities: {}, principal: { subject: 'alice' }, send() {} } as unknown as Session;
+  const ask = (timeoutMs: number) => gate.decide(undefined as never, { session, related: 1, server: 'files', tool: 'write_file', args: {}, timeoutMs });
+  const atGate = ask(1500);
+  for (let i = 0; i < 200 && !records.some((r) => r.event === 'approval_requested'); i++) await new Promise((r) => setTimeout(r, 10));
   await server.kill();
   for (let i = 0; i < 200 && conn.ready; i++) await new Promise((r) => setTimeout(r, 25));
   const unavailable = (e: { code?: string }) => e.code === 'STATE_UNAVAILABLE';
@@ -263,6 +274,11 @@ test('redis approvals and quarantine fail closed while Redis is down: STATE_UNAV
   await assert.rejects(q.list(), unavailable);
   ac.abort(); // the gate's timeout: the waiter was never released by a yes
   assert.equal(await waiting, undefined);
+  const refusal = await atGate;
+  assert.deepEqual([refusal.decision.approved, refusal.decision.via], [false, 'timeout']);
+  assert.equal(records.filter((r) => r.event === 'approval_denied').length, 1, 'the refusal is audited');
+  await assert.rejects(ask(60_000), unavailable, 'the gate refuses a call whose approval cannot be requested');
+  assert.equal(records.filter((r) => r.event === 'approval_requested').length, 1, 'nothing claims a request that was not stored');
   await server.restart();
   await conn.waitReady(20_000);
   const again = pending();

@@ -101,7 +101,7 @@ export class ApprovalGate {
             await this.store.decide(id, { approved: answer.approved, by: a.session.principal.subject, via: 'elicitation', at: new Date().toISOString(), reason: `elicitation: ${answer.action}` });
           },
           (err: Error) => this.log(`approval ${id}: elicitation failed: ${err.message}`),
-        );
+        ).catch((err: Error) => this.log(`approval ${id}: the user's answer could not be recorded (${storeProblem(err)}); the call waits on until its timeout`));
       }
       let decision = await this.store.wait(id, ac.signal);
       if (!decision) {
@@ -110,7 +110,11 @@ export class ApprovalGate {
         const end: ApprovalDecision = timedOut
           ? { approved: false, by: 'timeout', via: 'timeout', at: new Date().toISOString(), reason: `no decision within ${a.timeoutMs / 1000}s` }
           : { approved: false, by: a.session.principal.subject, via: 'cancelled', at: new Date().toISOString(), reason: a.session.closed ? 'the session ended' : 'the client cancelled the call' };
-        decision = (await this.store.decide(id, end))?.decision ?? end;
+        // The store cannot record it (Redis away): refused all the same, never left open.
+        decision = (await this.store.decide(id, end).catch((err: Error) => {
+          this.log(`approval ${id}: the ${end.via} refusal could not be recorded (${storeProblem(err)}); refused here`);
+          return undefined;
+        }))?.decision ?? end;
       }
       this.audit.emit({
         event: decision.approved ? 'approval_granted' : 'approval_denied', session: a.session.id, principal: decision.by, server: a.server, tool: a.tool,
@@ -143,6 +147,8 @@ export class ApprovalGate {
     return this.store.close();
   }
 }
+
+const storeProblem = (err: Error): string => (err as { detail?: string }).detail ?? err.message;
 
 /** The gate over the state directory's store (file-approval-store.ts): what a gateway uses unless told otherwise. */
 export function stateDirApprovals(stateDir: string, opts: { audit: AuditLog; log: (line: string) => void }): ApprovalGate {

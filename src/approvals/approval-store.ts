@@ -8,7 +8,11 @@
  * The rule every implementation keeps: the first decision wins, atomically. A timeout is a
  * decision too (`via: 'timeout'`), so an operator's late "approve" cannot release a call that was
  * already refused, and a refusal cannot be overwritten by a later yes.
+ *
+ * Two implementations: the state directory (file-approval-store.ts, processes sharing
+ * `mcp.state.dir`) and Redis (redis-approval-store.ts, `mcp.state.url`: every replica).
  */
+import { z } from 'zod';
 
 /** A call waiting for a person's yes. What `portcullis approvals list --json` prints. */
 export interface PendingApproval {
@@ -27,7 +31,8 @@ export interface PendingApproval {
   askedVia: 'elicitation' | 'operator';
 }
 
-export type ApprovalChannel = 'elicitation' | 'admin-api' | 'console' | 'state-file' | 'timeout' | 'cancelled';
+/** How a decision was made; `state-file` and `shared-state`: the CLI on the state directory or on Redis, with no admin listener. */
+export type ApprovalChannel = 'elicitation' | 'admin-api' | 'console' | 'state-file' | 'shared-state' | 'timeout' | 'cancelled';
 
 export interface ApprovalDecision {
   approved: boolean;
@@ -47,6 +52,31 @@ export interface DecideOutcome {
 }
 
 export class ApprovalStoreError extends Error {}
+
+/** At most this many approvals wait at a time (more are refused, never queued), in every store. */
+export const MAX_PENDING = 1000;
+/** How long a decision is kept after it was made: long enough for its waiter, wherever it is, to see it. */
+export const DECIDED_KEEP_MS = 10 * 60_000;
+
+/** What a store keeps, checked again when it is read back (a file or a Redis value may be damaged). */
+export const pendingApprovalSchema = z.strictObject({
+  id: z.string(),
+  server: z.string(),
+  tool: z.string(),
+  principal: z.string(),
+  session: z.string(),
+  arguments: z.unknown().optional(),
+  requestedAt: z.string(),
+  expiresAt: z.string(),
+  askedVia: z.enum(['elicitation', 'operator']),
+});
+export const approvalDecisionSchema = z.strictObject({
+  approved: z.boolean(),
+  by: z.string(),
+  via: z.enum(['elicitation', 'admin-api', 'console', 'state-file', 'shared-state', 'timeout', 'cancelled']),
+  at: z.string(),
+  reason: z.string().optional(),
+});
 
 export interface ApprovalStore {
   /** Records a pending approval; throws ApprovalStoreError when too many are pending. */

@@ -12,36 +12,18 @@
 import { z } from 'zod';
 import { fileIdentity, readTextIfExists, StateFileError, withFileLock, writeFileAtomic } from '../util/locked-json-file.ts';
 import { parseJsonBytes } from '../protocol/safe-json.ts';
-import { ApprovalStoreError, type ApprovalDecision, type ApprovalStore, type DecideOutcome, type PendingApproval } from './approval-store.ts';
+import { ApprovalWaiters } from './approval-waiters.ts';
+import { approvalDecisionSchema, ApprovalStoreError, DECIDED_KEEP_MS, MAX_PENDING, pendingApprovalSchema, type ApprovalDecision, type ApprovalStore, type DecideOutcome, type PendingApproval } from './approval-store.ts';
 
 export const APPROVALS_FILE = 'approvals.json';
-export const MAX_PENDING = 1000;
+export { MAX_PENDING } from './approval-store.ts';
 const MAX_DECIDED = 1000;
-const DECIDED_KEEP_MS = 10 * 60_000;
 const POLL_MS = 250;
 
-const pendingSchema = z.strictObject({
-  id: z.string(),
-  server: z.string(),
-  tool: z.string(),
-  principal: z.string(),
-  session: z.string(),
-  arguments: z.unknown().optional(),
-  requestedAt: z.string(),
-  expiresAt: z.string(),
-  askedVia: z.enum(['elicitation', 'operator']),
-});
-const decisionSchema = z.strictObject({
-  approved: z.boolean(),
-  by: z.string(),
-  via: z.enum(['elicitation', 'admin-api', 'console', 'state-file', 'timeout', 'cancelled']),
-  at: z.string(),
-  reason: z.string().optional(),
-});
 const fileSchema = z.strictObject({
   version: z.literal(1),
-  pending: z.record(z.string(), pendingSchema),
-  decided: z.record(z.string(), z.strictObject({ request: pendingSchema, decision: decisionSchema })),
+  pending: z.record(z.string(), pendingApprovalSchema),
+  decided: z.record(z.string(), z.strictObject({ request: pendingApprovalSchema, decision: approvalDecisionSchema })),
 });
 type ApprovalsData = z.infer<typeof fileSchema>;
 
@@ -74,14 +56,16 @@ function prune(d: ApprovalsData, now: number): void {
 
 export class FileApprovalStore implements ApprovalStore {
   readonly path: string;
-  private readonly waiters = new Map<string, Set<(d: ApprovalDecision) => void>>();
+  private readonly waiters = new ApprovalWaiters(() => this.stopPolling());
   private timer: NodeJS.Timeout | undefined;
   private seen = '';
   private readonly clock: () => number;
+  private readonly maxPending: number;
 
-  constructor(path: string, clock: () => number = Date.now) {
+  constructor(path: string, clock: () => number = Date.now, opts: { maxPending?: number } = {}) {
     this.path = path;
     this.clock = clock;
+    this.maxPending = opts.maxPending ?? MAX_PENDING;
   }
 
   private update<T>(fn: (d: ApprovalsData) => T): T {
@@ -101,7 +85,7 @@ export class FileApprovalStore implements ApprovalStore {
 
   async request(p: PendingApproval): Promise<void> {
     this.update((d) => {
-      if (Object.keys(d.pending).length >= MAX_PENDING) throw new ApprovalStoreError(`too many approvals pending (${MAX_PENDING})`);
+      if (Object.keys(d.pending).length >= this.maxPending) throw new ApprovalStoreError(`too many approvals pending (${this.maxPending})`);
       d.pending[p.id] = p;
     });
   }
@@ -116,29 +100,18 @@ export class FileApprovalStore implements ApprovalStore {
       d.decided[id] = { request, decision };
       return { decision, first: true, request };
     });
-    if (out) this.wake(id, out.decision);
+    if (out) this.waiters.wake(id, out.decision);
     return out;
   }
 
   wait(id: string, signal: AbortSignal): Promise<ApprovalDecision | undefined> {
-    if (signal.aborted) return Promise.resolve(undefined);
-    return new Promise((resolve) => {
-      let set = this.waiters.get(id);
-      if (!set) this.waiters.set(id, (set = new Set()));
-      const done = (d: ApprovalDecision | undefined) => {
-        set.delete(done);
-        if (!set.size) this.waiters.delete(id);
-        signal.removeEventListener('abort', onAbort);
-        if (!this.waiters.size) this.stopPolling();
-        resolve(d);
-      };
-      const onAbort = () => done(undefined);
-      signal.addEventListener('abort', onAbort, { once: true });
-      set.add(done);
+    const waiting = this.waiters.add(id, signal);
+    if (this.waiters.has(id)) {
       this.startPolling();
       // Decided before we started waiting (by another process, between request and wait).
       this.poll(true);
-    });
+    }
+    return waiting;
   }
 
   async list(): Promise<PendingApproval[]> {
@@ -151,10 +124,6 @@ export class FileApprovalStore implements ApprovalStore {
 
   async close(): Promise<void> {
     this.stopPolling();
-  }
-
-  private wake(id: string, d: ApprovalDecision): void {
-    for (const fn of [...(this.waiters.get(id) ?? [])]) fn(d);
   }
 
   private startPolling(): void {
@@ -176,9 +145,9 @@ export class FileApprovalStore implements ApprovalStore {
       return; // mid-replacement or damaged: the next poll, or the waiter's timeout, decides
     }
     this.seen = id;
-    for (const key of [...this.waiters.keys()]) {
+    for (const key of this.waiters.ids()) {
       const x = d.decided[key];
-      if (x) this.wake(key, x.decision);
+      if (x) this.waiters.wake(key, x.decision);
     }
   }
 }

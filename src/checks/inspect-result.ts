@@ -13,11 +13,12 @@
  * set. Quarantine: the agent gets a short notice instead (an error keeps its code, its message
  * becomes the notice), the original goes to the quarantine store for an operator (`portcullis
  * quarantine`); an answer no notice can stand in for (a task handle, completions) is stored and
- * then withheld like a block. Block: the call answers with CONTENT_BLOCKED.
+ * then withheld like a block. Block: the call answers with CONTENT_BLOCKED. A store that cannot
+ * keep the original (Redis away, disk full) never lets the result through: it is withheld like a
+ * block, and the audit says the original could not be kept.
  *
  * Last of the response stages: after validateResult, so only well-formed results are read.
  */
-import { join } from 'node:path';
 import { GatewayError } from '../errors.ts';
 import type { Finding } from '../detect/finding.ts';
 import { classifierFor } from '../inspect/classifier-for.ts';
@@ -28,7 +29,6 @@ import { collectLeaves, withLeaves, type Leaf } from '../inspect/string-leaves.t
 import type { Stage } from '../pipeline/compose.ts';
 import type { JsonRpcResponse } from '../protocol/envelope.ts';
 import type { CallContext } from '../pipeline/types.ts';
-import { quarantineStore } from '../quarantine/quarantine-store.ts';
 
 export function quarantineNotice(id: string, f: Finding): string {
   const what = f.category === 'secret' || f.category === 'pii' ? 'sensitive data' : 'possible prompt injection';
@@ -64,22 +64,22 @@ export const inspectResult: Stage<CallContext> = async (ctx, next) => {
   const res = ctx.response;
   if (cfg.enabled && res && (res.result || res.error)) {
     const v = await inspectLeaves(leavesOf(res), cfg, 'result', classifierFor(ctx.services, cfg.injection.classifier), calledTool(ctx));
-    const withhold = (verdict: Verdict, quarantineId?: string): never => {
+    const withhold = (verdict: Verdict, quarantineId?: string, note?: string): never => {
       reportFindings(ctx, verdict, 'result', quarantineId);
       ctx.audit.decision = 'deny';
+      if (note) ctx.audit.reason = `${ctx.audit.reason}; ${note}`;
       throw new GatewayError('CONTENT_BLOCKED', 'The gateway withheld this result', { detail: ctx.audit.reason });
     };
     if (v.block) withhold(v);
     if (v.quarantine) {
-      const q = cfg.quarantine;
-      const store = quarantineStore(q.dir ?? join(ctx.services.config.mcp.state.dir, 'quarantine'), q);
-      const id = store.put(
-        {
-          server: ctx.target?.server.name, tool: ctx.target?.name, method: ctx.method, session: ctx.session.id, principal: ctx.session.principal.subject,
-          findings: v.acted.map(({ finding: f }) => ({ rule: f.rule, category: f.category, severity: f.severity, path: f.path, ...(f.score !== undefined ? { score: f.score } : {}) })),
-        },
-        // The original as the server sent it, when the frame allowed splicing it out.
-        res.result ? (ctx.resultRaw?.toString('utf8') ?? JSON.stringify(res.result)) : JSON.stringify({ error: res.error }),
+      const meta = {
+        server: ctx.target?.server.name, tool: ctx.target?.name, method: ctx.method, session: ctx.session.id, principal: ctx.session.principal.subject,
+        findings: v.acted.map(({ finding: f }) => ({ rule: f.rule, category: f.category, severity: f.severity, path: f.path, ...(f.score !== undefined ? { score: f.score } : {}) })),
+      };
+      // The original as the server sent it, when the frame allowed splicing it out.
+      const original = res.result ? (ctx.resultRaw?.toString('utf8') ?? JSON.stringify(res.result)) : JSON.stringify({ error: res.error });
+      const id = await ctx.services.quarantine.put(meta, original).catch((err: Error) =>
+        withhold(v, undefined, `the original could NOT be kept for review (quarantine store: ${(err as GatewayError).detail ?? err.message}); withheld like a block`),
       );
       const notice = quarantineNotice(id, v.quarantine);
       const result = res.result && noticeResult(ctx, res.result, notice);

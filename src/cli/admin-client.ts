@@ -27,7 +27,7 @@ export const ADMIN_OPTIONS = {
 } as const;
 
 export const ADMIN_USAGE = `Where:
-  -c, --config FILE     the gateway's configuration (mcp.admin, mcp.state.dir)
+  -c, --config FILE     the gateway's configuration (mcp.admin, mcp.state.dir, mcp.state.url)
       --url URL         the admin listener (default from --config: http://host:port)
       --token-file FILE the admin bearer token (default: $PORTCULLIS_ADMIN_TOKEN)
       --state-dir DIR   without an admin listener: the state directory to write (default from

@@ -86,11 +86,11 @@ export async function withStateConnection<T>(cfg: StateConfig, fn: (conn: RedisC
   }
   try {
     await conn.waitReady(5000).catch((err: Error) => {
-      throw new CliError(`mcp.state.url: ${err.message}\nfix: start Redis or check mcp.state; the change was NOT made`, 1);
+      throw new CliError(`mcp.state.url: ${err.message}\nfix: start Redis or check mcp.state; nothing was read or changed`, 1);
     });
     return await fn(conn);
   } catch (err) {
-    if (err instanceof GatewayError) throw new CliError(`mcp.state.url: ${err.detail ?? err.message}\nfix: check Redis; the change was NOT made`, 1);
+    if (err instanceof GatewayError && err.code === 'STATE_UNAVAILABLE') throw new CliError(`mcp.state.url: ${conn.where()}: ${err.detail ?? err.message}; the command did not complete`, 1);
     throw err;
   } finally {
     await conn.close();

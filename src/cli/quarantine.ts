@@ -10,9 +10,10 @@
 import { userInfo } from 'node:os';
 import { loadConfigFile } from '../config/load.ts';
 import { createLogger } from '../monitor/logger.ts';
-import { QUARANTINE_ID, QuarantineStore } from '../quarantine/quarantine-store.ts';
-import { quarantineDirOf, releaseQuarantined } from '../quarantine/quarantine-release.ts';
-import { CliError, loadOrExplain, monitoringOrExplain, parse } from './common.ts';
+import { FileQuarantineStore } from '../quarantine/file-quarantine-store.ts';
+import { QUARANTINE_ID, type QuarantineStore } from '../quarantine/quarantine-store.ts';
+import { quarantineDirOf, quarantineStoreOf, releaseQuarantined } from '../quarantine/quarantine-release.ts';
+import { CliError, loadOrExplain, monitoringOrExplain, parse, withStateConnection } from './common.ts';
 import type { Command } from './main.ts';
 
 const usage = `Usage: portcullis quarantine list [--json] (--config FILE | --dir DIR)
@@ -24,7 +25,8 @@ show     one item with the original result it withheld
 release  mark it reviewed and released (audited as quarantine_released) and print the original;
          the call it belonged to was already answered with the notice, so nothing is re-sent
 
-  -c, --config FILE   the gateway's configuration (mcp.security.inspection.quarantine.dir,
+  -c, --config FILE   the gateway's configuration (mcp.state.url: the items every replica
+                      keeps in Redis; else mcp.security.inspection.quarantine.dir or
                       mcp.state.dir; the audit destinations for release)
       --dir DIR       the quarantine directory itself (list and show only)
       --by NAME       who released it (default: the OS user)
@@ -47,33 +49,39 @@ export const quarantineCommand: Command = {
     const [sub, id] = positionals;
     if (sub !== 'list' && sub !== 'show' && sub !== 'release') throw new CliError(`expected 'list', 'show ID' or 'release ID'\n\n${usage}`);
     const loaded = values.config ? loadOrExplain(() => loadConfigFile(values.config as string)) : undefined;
-    const q = loaded?.config.mcp.security.inspection.quarantine;
+    const shared = values.dir === undefined && loaded?.config.mcp.state.url ? loaded.config.mcp.state : undefined;
+    if (shared) return withStateConnection(shared, (conn) => review(quarantineStoreOf(loaded!.config, conn), conn.where()));
     const dir = (values.dir as string | undefined) ?? (loaded ? quarantineDirOf(loaded.config) : undefined);
     if (!dir) throw new CliError(`give --config FILE or --dir DIR\n\n${usage}`);
-    const store = new QuarantineStore(dir, q ?? { maxBytes: Infinity, maxTotalBytes: Infinity });
-    const out = (v: unknown, text: string) => process.stdout.write(values.json ? JSON.stringify(v, null, 2) + '\n' : text);
+    return review(new FileQuarantineStore(dir, loaded?.config.mcp.security.inspection.quarantine ?? { maxBytes: Infinity, maxTotalBytes: Infinity }), dir);
 
-    if (sub === 'list') {
-      const items = store.list();
-      const lines = items.map((i) => `${i.id}  ${i.time}  ${i.server ?? '-'}/${i.tool ?? '-'}  ${[...new Set(i.findings.map((f) => f.rule))].join(',')}${i.released ? '  released' : ''}\n`);
-      out(items, items.length ? lines.join('') : `no quarantined results in ${dir}\n`);
+    async function review(store: QuarantineStore, where: string): Promise<number> {
+      const out = (v: unknown, text: string) => process.stdout.write(values.json ? JSON.stringify(v, null, 2) + '\n' : text);
+      if (sub === 'list') {
+        const items = await store.list();
+        const lines = items.map((i) => `${i.id}  ${i.time}  ${i.server ?? '-'}/${i.tool ?? '-'}  ${[...new Set(i.findings.map((f) => f.rule))].join(',')}${i.released ? '  released' : ''}\n`);
+        out(items, items.length ? lines.join('') : `no quarantined results in ${where}\n`);
+        return 0;
+      }
+      if (!id || !QUARANTINE_ID.test(id)) throw new CliError(`'${id ?? ''}' is not a quarantine id (q- followed by 24 hex digits; see 'portcullis quarantine list')`);
+      const found = await store.get(id);
+      if (!found) throw new CliError(`${id}: no such item in ${where}`, 1);
+      if (sub === 'show') {
+        out(found, `${describe(found)}\n--- original result ---\n${found.original}\n`);
+        return 0;
+      }
+      if (!loaded) throw new CliError('release needs --config FILE: it is audited to the configured destinations');
+      const by = (values.by as string | undefined) ?? userInfo().username;
+      const m = await monitoringOrExplain(loaded, 'wrap', createLogger({ mode: 'wrap' }));
+      try {
+        const item = (await releaseQuarantined(store, id, by, m.audit))!;
+        out(item, `${describe(item)}\nreleased by ${item.released!.by} at ${item.released!.time} (the call was answered with the notice; nothing is re-sent)\n--- original result ---\n${item.original}\n`);
+      } finally {
+        await m.audit.close();
+        await m.close();
+      }
       return 0;
     }
-    if (!id || !QUARANTINE_ID.test(id)) throw new CliError(`'${id ?? ''}' is not a quarantine id (q- followed by 24 hex digits; see 'portcullis quarantine list')`);
-    if (!store.get(id)) throw new CliError(`${id}: no such item in ${dir}`, 1);
-    if (sub === 'show') {
-      const item = store.get(id)!;
-      out(item, `${describe(item)}\n--- original result ---\n${item.original}\n`);
-      return 0;
-    }
-    if (!loaded) throw new CliError('release needs --config FILE: it is audited to the configured destinations');
-    const by = (values.by as string | undefined) ?? userInfo().username;
-    const m = await monitoringOrExplain(loaded, 'wrap', createLogger({ mode: 'wrap' }));
-    const item = releaseQuarantined(store, id, by, m.audit)!;
-    await m.audit.close();
-    await m.close();
-    out(item, `${describe(item)}\nreleased by ${item.released!.by} at ${item.released!.time} (the call was answered with the notice; nothing is re-sent)\n--- original result ---\n${item.original}\n`);
-    return 0;
   },
 };
 

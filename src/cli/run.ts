@@ -10,6 +10,9 @@ import { serveHttp } from '../transports/http-server.ts';
 import { transportSecurityProblems } from '../tls/readiness.ts';
 import { createLogger, lineLogger } from '../monitor/logger.ts';
 import { pinGuardFromConfig } from '../pins/pins-from-config.ts';
+import { ApprovalGate } from '../approvals/approval-gate.ts';
+import { RedisApprovalStore } from '../approvals/redis-approval-store.ts';
+import { quarantineStoreOf } from '../quarantine/quarantine-release.ts';
 import { redisCheckStores } from '../state/shared-stores.ts';
 import { RedisSessionStore } from '../state/redis-session-store.ts';
 import { newReplicaId, RedisSessionBus } from '../state/session-bus.ts';
@@ -87,14 +90,17 @@ export async function startHttpGateway(loaded: LoadedConfig, banner?: (url: stri
   const mon = await monitoringOrExplain(loaded, 'run', logger, state);
   const pins = await pinsOrExplain(() => pinGuardFromConfig(loaded, { audit: mon.audit, log, state }));
   const stores = state ? redisCheckStores(state, loaded) : undefined;
-  const gw = new Gateway(loaded, { mode: 'run', audit: mon.audit, log, incident: mon.incident, monitor: mon.metrics, pins, stores });
+  // Approvals and quarantined originals in Redis too: any replica's admin API decides or reviews them.
+  const approvals = state && new ApprovalGate(new RedisApprovalStore(state), { audit: mon.audit, log });
+  const quarantine = quarantineStoreOf(loaded.config, state);
+  const gw = new Gateway(loaded, { mode: 'run', audit: mon.audit, log, incident: mon.incident, monitor: mon.metrics, pins, stores, approvals, quarantine });
   // Sessions in Redis too: any replica serves any session (transports/session-registry.ts).
   const replica = newReplicaId();
   const sharing = state && {
     store: new RedisSessionStore(state, { onDamaged: log }),
     bus: new RedisSessionBus(state, { replica, maxBytes: loaded.config.mcp.security.validation.maxMessageSize, log }),
   };
-  if (state) log(`replica ${replica}${worker ? ` (worker ${worker.index + 1}/${worker.count})` : ''}: sessions and security state shared in Redis at ${state.where()}`);
+  if (state) log(`replica ${replica}${worker ? ` (worker ${worker.index + 1}/${worker.count})` : ''}: sessions, security state, pins, approvals and quarantine shared in Redis at ${state.where()}`);
   // Every worker answers the primary's metrics requests; the admin worker's /metrics shows them all.
   if (worker) mon.metrics.source = shareMetrics(mon.metrics.registry);
   const http = await serveHttp(gw, sharing);

@@ -86,7 +86,7 @@ export const dlpSchema = z.strictObject({
 });
 
 export const quarantineSchema = z.strictObject({
-  dir: z.string().min(1).optional().describe('Where quarantined originals are kept (files mode 0600); default `<mcp.state.dir>/quarantine`.'),
+  dir: z.string().min(1).optional().describe('Where quarantined originals are kept (files mode 0600); default `<mcp.state.dir>/quarantine`. With `mcp.state.url` they are kept in Redis instead, shared by every replica.'),
   maxBytes: z.number().int().positive().default(1_048_576).describe('Largest original stored per item; longer ones are cut (and say so).'),
   maxTotalBytes: z.number().int().positive().default(268_435_456).describe('The store keeps at most this much; the oldest items go first.'),
 });

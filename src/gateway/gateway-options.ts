@@ -5,6 +5,7 @@ import type { ResolvedServer } from '../config/load.ts';
 import type { IncidentView } from '../incident/incident-control.ts';
 import type { CallContext } from '../pipeline/types.ts';
 import type { PinGuard } from '../pins/pin-guard.ts';
+import type { QuarantineStore } from '../quarantine/quarantine-store.ts';
 import type { CheckStores } from '../state/shared-stores.ts';
 import type { UpstreamTransport } from '../upstream/transport.ts';
 
@@ -22,7 +23,10 @@ export interface GatewayOptions {
   pins?: PinGuard;
   /** Each server's connection, when not the gateway's own: the embedded guard's SDK client (src/embed/). */
   upstreamTransport?: (server: ResolvedServer) => UpstreamTransport;
-  approvals?: ApprovalGate; // human approvals (src/approvals/); default: the store in mcp.state.dir
+  /** Human approvals (src/approvals/); default: the store in mcp.state.dir. */
+  approvals?: ApprovalGate;
+  /** Where quarantined originals go (src/quarantine/); default: the directory of the configuration. */
+  quarantine?: QuarantineStore;
   /** Shared stores for the checks (mcp.state.url, state/shared-stores.ts); none: this process's. */
   stores?: CheckStores;
 }

@@ -3,7 +3,7 @@
  * (`pipeline/chain.ts`). Transports (stdio, Streamable HTTP) hand it raw bytes and a session;
  * it answers through `session.send`.
  */
-import type { ApprovalAsk, ApprovalOutcome } from '../approvals/approval-gate.ts';
+import { stateDirApprovals, type ApprovalAsk, type ApprovalGate, type ApprovalOutcome } from '../approvals/approval-gate.ts';
 import { userInfo } from 'node:os';
 import type { LoadedConfig, ResolvedServer } from '../config/load.ts';
 import type { Security } from '../config/schema.ts';
@@ -11,12 +11,13 @@ import { asGatewayError, GatewayError } from '../errors.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { NO_INCIDENT, type IncidentView } from '../incident/incident-control.ts';
 import { ANONYMOUS_REFUSED } from '../checks/authenticate.ts';
-import { stateDirApprovals, type ApprovalGate } from '../approvals/approval-gate.ts';
 import { RateLimiter } from '../checks/rate-limit.ts';
 import { runRequestChain, runResponseChain } from '../pipeline/chain.ts';
 import type { CallContext } from '../pipeline/types.ts';
 import type { PinGuard } from '../pins/pin-guard.ts';
 import { PolicyRuntime } from '../policy/policy-runtime.ts';
+import { quarantineStoreOf } from '../quarantine/quarantine-release.ts';
+import type { QuarantineStore } from '../quarantine/quarantine-store.ts';
 import type { AccessDecision, Caller } from '../policy/tool-policy.ts';
 import { classify, salvageId, type Classified, type JsonRpcId, type JsonRpcRequest, type Params } from '../protocol/envelope.ts';
 import { META, MODERN_VERSIONS } from '../protocol/revisions.ts';
@@ -39,13 +40,12 @@ import { Responder } from './responder.ts';
 import { buildServerRuntime, type ServerRuntime } from './server-runtime.ts';
 import { TaskTable } from './task-table.ts';
 import type { UpstreamTransport } from '../upstream/transport.ts';
+import type { GatewayOptions } from './gateway-options.ts';
+export type { GatewayOptions } from './gateway-options.ts';
 
 export const GATEWAY_NAME = 'portcullis';
 export const GATEWAY_VERSION = '0.1.0';
 const GATEWAY_INFO = Object.freeze({ name: GATEWAY_NAME, version: GATEWAY_VERSION });
-
-import type { GatewayOptions } from './gateway-options.ts';
-export type { GatewayOptions } from './gateway-options.ts';
 
 export class Gateway {
   readonly loaded: LoadedConfig;
@@ -73,6 +73,7 @@ export class Gateway {
   readonly pins?: PinGuard;
   readonly upstreamTransport?: (server: ResolvedServer) => UpstreamTransport;
   readonly approvals: ApprovalGate;
+  readonly quarantine: QuarantineStore;
   /** Client `initialize` params used to start upstreams in wrap mode (the client's own, for fidelity). */
   private wrapInit?: Params;
   private stopping = false;
@@ -89,6 +90,7 @@ export class Gateway {
     this.pins = opts.pins;
     this.upstreamTransport = opts.upstreamTransport;
     this.approvals = opts.approvals ?? stateDirApprovals(loaded.config.mcp.state.dir, { audit: this.audit, log: this.log });
+    this.quarantine = opts.quarantine ?? quarantineStoreOf(loaded.config);
     // An operator's approval or revocation changes what is listed: clients are told to list again.
     if (this.pins) this.pins.onListChanged = (kind) => broadcast(this, { jsonrpc: '2.0', method: `notifications/${kind === 'tool' ? 'tools' : kind === 'prompt' ? 'prompts' : 'resources'}/list_changed` });
     this.rateLimiter = new RateLimiter({ store: opts.stores?.buckets ?? new MemoryStore(), clock: opts.clock });
@@ -164,9 +166,8 @@ export class Gateway {
     // starting it is the attack (MCPoison). It stays stopped until `portcullis pins approve`.
     const launch = await this.pins?.checkLaunch(rt.server.name);
     if (launch) throw new GatewayError('UPSTREAM_UNAVAILABLE', `Server '${rt.server.name}' is unavailable`, { detail: `launch ${launch.state}: not started until an operator approves it (portcullis pins)` });
-    await rt.upstream.ensureReady(this.upstreamInitParams(), this.config.mcp.timeouts.connectSeconds * 1000);
-    // What the server says of itself is pinned before any client is shown it.
-    if (this.pins && rt.upstream.init) await this.pins.reviewInit(rt.server.name, rt.upstream.init);
+    const init = await rt.upstream.ensureReady(this.upstreamInitParams(), this.config.mcp.timeouts.connectSeconds * 1000);
+    await this.pins?.reviewInit(rt.server.name, init); // what the server says of itself: pinned before any client sees it
     return rt;
   }
 

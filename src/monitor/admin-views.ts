@@ -16,8 +16,8 @@ import { parseDuration } from '../cli/duration.ts';
 import { PIN_KINDS } from '../pins/pin-definition.ts';
 import { decidePins, diffPins, listPins } from '../pins/pin-operations.ts';
 import { pinStores, type PinStores } from '../pins/pin-store.ts';
-import { quarantineDirOf, releaseQuarantined } from '../quarantine/quarantine-release.ts';
-import { QUARANTINE_ID, quarantineStore } from '../quarantine/quarantine-store.ts';
+import { releaseQuarantined } from '../quarantine/quarantine-release.ts';
+import { QUARANTINE_ID } from '../quarantine/quarantine-store.ts';
 import { buildReport, MAX_HOURS } from '../report/report-data.ts';
 import { renderHtml } from '../report/report-html.ts';
 import type { AdminContext } from './admin-api.ts';
@@ -36,17 +36,17 @@ export async function adminViews(c: AdminContext, req: IncomingMessage, res: Ser
   const gw = o.gateway;
   const path = url.pathname;
   const config = gw.config;
-  const q = config.mcp.security.inspection.quarantine;
-  const quarantine = () => quarantineStore(quarantineDirOf(config), q);
+  // The gateway's own store: Redis with `mcp.state.url` (every replica's items), else its directory.
+  const quarantine = gw.quarantine;
   if (req.method === 'GET') {
     if (path === '/admin/pins') {
       const p = pinStoresOf(gw);
       return send(res, 200, { mode: p.mode, pins: await listPins(p, {}), waiting: await diffPins(p, {}) });
     }
-    if (path === '/admin/quarantine') return send(res, 200, { items: quarantine().list() });
+    if (path === '/admin/quarantine') return send(res, 200, { items: await quarantine.list() });
     const item = /^\/admin\/quarantine\/([^/]+)$/.exec(path);
     if (item) {
-      const found = QUARANTINE_ID.test(item[1]) ? quarantine().get(item[1]) : undefined;
+      const found = QUARANTINE_ID.test(item[1]) ? await quarantine.get(item[1]) : undefined;
       return found ? send(res, 200, found) : send(res, 404, { error: 'no such item' });
     }
     if (path === '/admin/sessions') {
@@ -80,7 +80,7 @@ export async function adminViews(c: AdminContext, req: IncomingMessage, res: Ser
   const rel = /^\/admin\/quarantine\/([^/]+)\/release$/.exec(path);
   if (rel) {
     if (!QUARANTINE_ID.test(rel[1])) return send(res, 404, { error: 'no such item' });
-    const done = releaseQuarantined(quarantine(), rel[1], actor.by, gw.audit);
+    const done = await releaseQuarantined(quarantine, rel[1], actor.by, gw.audit);
     return done ? send(res, 200, { released: rel[1], by: done.released?.by }) : send(res, 404, { error: 'no such item' });
   }
   return send(res, 404, { error: 'not found' });

@@ -19,6 +19,7 @@ import type { TaskTable } from '../gateway/task-table.ts';
 import type { IncidentView } from '../incident/incident-view.ts';
 import type { PinGuard } from '../pins/pin-guard.ts';
 import type { PolicyRuntime } from '../policy/policy-runtime.ts';
+import type { QuarantineStore } from '../quarantine/quarantine-store.ts';
 import type { AccessDecision, Caller } from '../policy/tool-policy.ts';
 import type { ApprovalAsk, ApprovalOutcome } from '../approvals/approval-gate.ts';
 import type { ServerRequestServices } from '../gateway/server-request-services.ts';
@@ -66,6 +67,8 @@ export interface ChainServices {
   readonly localHandlers: ReadonlyMap<string, (ctx: CallContext) => Promise<Record<string, unknown>>>;
   readonly servers: ReadonlyMap<string, RoutedServer>;
   readonly pins?: PinGuard;
+  /** Where a quarantined result's original goes (quarantine/quarantine-store.ts). */
+  readonly quarantine: QuarantineStore;
   timeoutMs(s: ResolvedServer): number;
   /** The server started and initialized (or refused: disabled, launch not trusted). */
   ready(rt: RoutedServer): Promise<RoutedServer>;

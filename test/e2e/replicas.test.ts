@@ -2,7 +2,9 @@
  * Horizontal scale, end to end with real everything: three `portcullis run` replicas (separate
  * state directories) behind HAProxy (round robin, no stickiness), sharing a Redis of the test's
  * own (killed and restarted mid-traffic; the machine's 6379 is never touched) and one PostgreSQL
- * event store. Clients: the v1 SDK over 2025-11-25 and the v2 client over 2026-07-28.
+ * event store. Clients: the v1 SDK over 2025-11-25 and the v2 client over 2026-07-28. Approvals
+ * and quarantined results live in that Redis too: a call waiting on one replica is approved
+ * through another, a result withheld on one is reviewed through another.
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -15,6 +17,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CreateMessageRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { Redis } from 'ioredis';
+import { INJECTED_PAGE } from '../fixtures/servers/content-server.ts';
 import { waitForAudit } from '../helpers/audit-wait.ts';
 import { freePort, readAudit, rpcError, runCli, startGateway, tempDir, textOf, type RunningGateway } from '../helpers/gateway-process.ts';
 import { startHaproxy, type LoadBalancer } from '../helpers/load-balancer.ts';
@@ -39,7 +42,10 @@ mcp:
   security:
     toolAccess:
       defaultPolicy: deny
-      allowedTools: [echo, get-sum, trigger-sampling-request]
+      allowedTools: [echo, get-sum, trigger-sampling-request, {pattern: get-env, approval: required}]
+    # echo returns its argument: an injection sent in it is flagged on the way in, so that the
+    # result carrying it is quarantined on the way out.
+    inspection: {injection: {arguments: {high: flag, critical: flag}}}
     # Per session and tool, refilled so slowly that a burst is all a session gets.
     rateLimiting: {requestsPerMinute: 0.001, burstSize: ${BURST}, cooldownSeconds: 0}
     audit:
@@ -47,6 +53,20 @@ mcp:
         - {type: file, path: "\${AUDIT}"}
         - {type: postgres, url: "${pgUrl}"}
 `;
+
+/** For the CLI: the same Redis, no admin listener, so `approvals`/`quarantine --config` use Redis itself. */
+const cliConfig = (dir: string, redisUrl: string) => `
+mcp:
+  state: {dir: "${dir}/cli-state", url: "${redisUrl}", keyPrefix: "${PREFIX}"}
+  security:
+    audit:
+      destinations: [{type: file, path: "${dir}/cli-audit.jsonl"}]
+`;
+
+interface Pending {
+  id: string;
+  tool: string;
+}
 
 interface Replica {
   gw: RunningGateway;
@@ -92,6 +112,7 @@ describe('three replicas behind HAProxy on Redis and PostgreSQL', () => {
   const dir = tempDir();
   const tokenFile = join(dir, 'admin.token');
   writeFileSync(tokenFile, TOKEN + '\n', { mode: 0o600 });
+  const cliFile = join(dir, 'cli.yaml');
   let redis: PrivateRedis;
   let db: TempDatabase;
   let lb: LoadBalancer;
@@ -101,6 +122,7 @@ describe('three replicas behind HAProxy on Redis and PostgreSQL', () => {
 
   before(async () => {
     redis = await privateRedis();
+    writeFileSync(cliFile, cliConfig(dir, redis.url));
     const pg = await tempDatabase();
     if (typeof pg === 'string') throw new Error(pg);
     db = pg;
@@ -123,7 +145,7 @@ describe('three replicas behind HAProxy on Redis and PostgreSQL', () => {
     const sid = legacy.transport.sessionId!;
     assert.ok(sid);
     const tools = (await legacy.client.listTools()).tools.map((t) => t.name).sort();
-    assert.deepEqual(tools, ['echo', 'get-sum', 'trigger-sampling-request']);
+    assert.deepEqual(tools, ['echo', 'get-env', 'get-sum', 'trigger-sampling-request']);
     for (let i = 0; i < 4; i++) assert.equal(textOf(await echo(legacy.client, `m${i}`)), `Echo: m${i}`);
     for (const r of replicas) await waitForAudit(r.gw, (e) => e.event === 'gateway_started');
     await sleep(300); // audit files are written in batches
@@ -147,7 +169,7 @@ describe('three replicas behind HAProxy on Redis and PostgreSQL', () => {
   test('the v2 client (2026-07-28, no session) lists and calls tools through the balancer', async () => {
     const c = await modernClient(lb.url);
     try {
-      assert.deepEqual((await c.listTools()).tools.map((t) => t.name).sort(), ['echo', 'get-sum', 'trigger-sampling-request']);
+      assert.deepEqual((await c.listTools()).tools.map((t) => t.name).sort(), ['echo', 'get-env', 'get-sum', 'trigger-sampling-request']);
       for (let i = 0; i < 3; i++) assert.equal(textOf(await c.callTool({ name: 'get-sum', arguments: { a: i, b: 1 } })), `The sum of ${i} and 1 is ${i + 1}.`);
     } finally {
       await c.close();
@@ -253,6 +275,71 @@ describe('three replicas behind HAProxy on Redis and PostgreSQL', () => {
     const approve = await runCli(['pins', 'approve', '--config', cfg, 'everything__echo']);
     assert.equal(approve.status, 0, approve.stderr);
     await until('ok');
+  });
+
+  const adminGet = (r: Replica, path: string) =>
+    fetch(`${r.admin}${path}`, { headers: { authorization: `Bearer ${TOKEN}` } }).then(async (res) => ({ status: res.status, body: (await res.json()) as Record<string, unknown> }));
+
+  test('an approval requested through one replica is listed by the CLI on Redis, approved through another replica\'s admin API, and the waiting call completes', async () => {
+    const [a, b] = live();
+    // Polled on replica b's admin API (a fetch, not a CLI process per try): the call waits on a.
+    const waitListed = async (tool: string): Promise<Pending> => {
+      for (let i = 0; i < 150; i++) {
+        const found = ((await adminGet(b, '/admin/approvals')).body.approvals as Pending[]).find((p) => p.tool === tool);
+        if (found) return found;
+        await sleep(100);
+      }
+      throw new Error(`no ${tool} approval listed`);
+    };
+    const c = await legacyClient(a.gw.url);
+    try {
+      const call = c.client.callTool({ name: 'get-env', arguments: {} }, undefined, { timeout: 120_000 });
+      const pending = await waitListed('get-env');
+      const listed = await runCli(['approvals', 'list', '--json', '--config', cliFile]);
+      assert.equal(listed.status, 0, listed.stderr);
+      assert.deepEqual((JSON.parse(listed.stdout) as Pending[]).map((p) => p.id), [pending.id], 'the CLI on Redis lists it too');
+      const yes = await runCli(['approvals', 'approve', pending.id, '--reason', 'across replicas', '--url', b.admin, '--token-file', tokenFile]);
+      assert.equal(yes.status, 0, yes.stderr);
+      assert.ok(textOf(await call).length > 0, 'the call waiting on the other replica ran');
+      const granted = await waitForAudit(a.gw, (x) => x.event === 'approval_granted' && (x.detail as Record<string, unknown>).approvalId === pending.id);
+      assert.equal((granted.detail as Record<string, unknown>).via, 'admin-api');
+
+      // Refused by the CLI writing to Redis itself (no admin listener in its config), wherever the call waits.
+      const refused = rpcError(c.client.callTool({ name: 'get-env', arguments: {} }, undefined, { timeout: 120_000 }));
+      const next = await waitListed('get-env');
+      const no = await runCli(['approvals', 'deny', next.id, '--config', cliFile]);
+      assert.equal(no.status, 0, no.stderr);
+      assert.match(no.stdout, /refused in redis:\/\//);
+      const e = await refused;
+      assert.equal(e.data?.reason, 'APPROVAL_DENIED');
+      const denied = await waitForAudit(a.gw, (x) => x.event === 'approval_denied' && (x.detail as Record<string, unknown>).approvalId === next.id);
+      assert.equal((denied.detail as Record<string, unknown>).via, 'shared-state');
+    } finally {
+      await c.client.close();
+    }
+  });
+
+  test('a result quarantined on one replica is listed and shown through another\'s admin API and released with the CLI on Redis', async () => {
+    const [a, b] = live();
+    const c = await legacyClient(a.gw.url);
+    let id: string;
+    try {
+      const notice = textOf(await echo(c.client, INJECTED_PAGE));
+      id = /as (q-[0-9a-f]{24})\./.exec(notice)?.[1] ?? assert.fail(`no quarantine notice: ${notice}`);
+    } finally {
+      await c.client.close();
+    }
+    const admin = (path: string) => adminGet(b, path);
+    const list = await admin('/admin/quarantine');
+    assert.equal(list.status, 200);
+    assert.ok((list.body.items as Array<{ id: string; tool: string }>).some((i) => i.id === id && i.tool === 'echo'), `replica ${b.id} lists ${id}`);
+    const item = await admin(`/admin/quarantine/${id}`);
+    assert.equal(item.status, 200);
+    assert.match(String(item.body.original), /ignore all previous instructions/);
+    const rel = await runCli(['quarantine', 'release', id, '--by', 'e2e-operator', '--json', '--config', cliFile]);
+    assert.equal(rel.status, 0, rel.stderr);
+    const after = await admin(`/admin/quarantine/${id}`);
+    assert.equal((after.body.released as { by: string }).by, 'e2e-operator', 'the release is seen by every replica');
   });
 
   test('Redis stopped mid-traffic: calls are refused with STATE_UNAVAILABLE and /readyz says not ready; restarted: calls go through again', async () => {

@@ -5,13 +5,14 @@
  */
 import { configSchema } from '../../src/config/schema.ts';
 import type { CallContext } from '../../src/pipeline/types.ts';
+import { quarantineStoreOf } from '../../src/quarantine/quarantine-release.ts';
 
 export function callContext(opts: { mcp: Record<string, unknown>; result: Record<string, unknown>; method?: string; params?: Record<string, unknown> }) {
   const config = configSchema.parse({ mcp: opts.mcp });
   const method = opts.method ?? 'tools/call';
   const events: Array<Record<string, unknown>> = [];
   const ctx = {
-    services: { config, audit: { emit: (r: Record<string, unknown>) => events.push(r) } },
+    services: { config, audit: { emit: (r: Record<string, unknown>) => events.push(r) }, quarantine: quarantineStoreOf(config) },
     session: { id: 's1', principal: { subject: 'alice' } },
     req: { jsonrpc: '2.0', id: 1, method, params: opts.params ?? { name: 't', arguments: {} } },
     method,

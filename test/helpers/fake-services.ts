@@ -13,6 +13,7 @@ import { TaskTable } from '../../src/gateway/task-table.ts';
 import { NO_INCIDENT, type IncidentView } from '../../src/incident/incident-view.ts';
 import type { CallContext, ChainServices, RoutedServer } from '../../src/pipeline/types.ts';
 import type { AccessDecision } from '../../src/policy/tool-policy.ts';
+import { quarantineStoreOf } from '../../src/quarantine/quarantine-release.ts';
 import { MemoryStore } from '../../src/state/memory-store.ts';
 
 export interface FakeServices extends ChainServices {
@@ -39,6 +40,7 @@ export function fakeServices(over: Partial<ChainServices> & { mcp?: Record<strin
     inputRequired: new InputRequiredTable(),
     localHandlers: new Map(),
     servers,
+    quarantine: quarantineStoreOf(config),
     timeoutMs: () => 60_000,
     ready: async (rt) => rt,
     soleServer: () => undefined,

@@ -10,13 +10,20 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ALLOWED_METHODS_RULE, methodAllowlist } from '../../src/checks/allowed-methods.ts';
 import { ANONYMOUS_REFUSED, authenticate } from '../../src/checks/authenticate.ts';
+import { constrainArguments } from '../../src/checks/constrain-arguments.ts';
+import { requireApproval } from '../../src/checks/require-approval.ts';
 import { validateArguments } from '../../src/checks/validate-arguments.ts';
 import { validateMessage } from '../../src/checks/validate-message.ts';
+import { ApprovalStoreError } from '../../src/approvals/approval-store.ts';
+import type { ApprovalAsk, ApprovalOutcome } from '../../src/approvals/approval-gate.ts';
 import { loadConfigText } from '../../src/config/load.ts';
-import type { CallContext } from '../../src/pipeline/types.ts';
+import { GatewayError } from '../../src/errors.ts';
+import type { CallContext, ChainServices } from '../../src/pipeline/types.ts';
+import type { FlowStore } from '../../src/policy/flow-rules.ts';
+import { PolicyRuntime } from '../../src/policy/policy-runtime.ts';
 import { parseJsonBytes } from '../../src/protocol/safe-json.ts';
 import { rememberWireSize } from '../../src/protocol/wire-size.ts';
-import { catalogTool, fakeServices, run, session, toolCall } from '../helpers/fake-services.ts';
+import { catalogTool, fakeServices, run, session, toolCall, unavailable, type FakeServices } from '../helpers/fake-services.ts';
 
 const PATH_TOOL = { name: 'read_file', inputSchema: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'], additionalProperties: false } };
 
@@ -157,5 +164,144 @@ describe('validateArguments (and the server limits it applies first)', () => {
     const { call } = withServer('{ validation: { schemaValidation: "off" } }', '{ validation: { schemaValidation: strict } }');
     const ctx = call({ req: { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 42 } as never } });
     assert.equal(await run(validateArguments, ctx), 'INVALID_PARAMS');
+  });
+});
+
+/** Labels and a flow rule: what reads private data may not be followed by what sends it out. */
+const FLOWS = {
+  toolAccess: { defaultPolicy: 'allow', allowedTools: [{ pattern: 'create_event', conditions: [{ maxEventsPerDay: 1 }] }] },
+  toolLabels: { read_file: ['private-data'], send_mail: ['external-sink'] },
+  resourceLabels: { 'file:///private/*': ['private-data'], 'https://*': ['external-sink'] },
+  promptLabels: { leak: ['external-sink'] },
+  flowRules: [{ name: 'no-exfiltration', after: ['private-data'], deny: ['external-sink'] }],
+};
+const policyServices = () => fakeServices({ mcp: { security: FLOWS }, toolPolicy: true });
+
+/** The same services with another flow store (a shared one that cannot answer). */
+function withFlows(s: FakeServices, flows: FlowStore): ChainServices {
+  return { ...s, policy: new PolicyRuntime({ file: '<test>', config: s.config, servers: [], notes: [], unsetEnv: [] }, { quotas: s.policy.quotas, flows }) };
+}
+
+const tool = (s: ChainServices, name: string, args: Record<string, unknown> = {}) =>
+  callWith(toolCall(s, { target: { ...toolCall(s).target!, name, exposed: `files__${name}` } }), args, { name, inputSchema: { type: 'object', properties: { path: { type: 'string' } } } });
+const read = (s: ChainServices, kind: 'resource' | 'prompt', name: string) =>
+  toolCall(s, { method: kind === 'prompt' ? 'prompts/get' : 'resources/read', target: { ...toolCall(s).target!, kind, name, exposed: name } });
+/** The rest of the chain, answering with a result. */
+const answered = (ctx: CallContext) => () => void (ctx.response = { jsonrpc: '2.0', id: 1, result: { content: [] } });
+
+describe('constrainArguments and the flow rules of resources and prompts', () => {
+  it('a result of a labeled tool taints the session; then a sink is POLICY_DENIED, the flow rule in the audit', async () => {
+    const s = policyServices();
+    const first = await tool(s, 'read_file', { path: '/etc/hosts' });
+    assert.equal(await run(constrainArguments, first, answered(first)), 'next');
+    const sink = await tool(s, 'send_mail');
+    assert.equal(await run(constrainArguments, sink), 'POLICY_DENIED');
+    assert.equal(sink.audit.decision, 'deny');
+    assert.equal(sink.audit.rule, 'flowRules[0]: no-exfiltration');
+    const other = await tool(s, 'send_mail');
+    other.session = session({ id: 's2' });
+    assert.equal(await run(constrainArguments, other), 'next', 'taint is per session');
+  });
+
+  it('an error answer taints nothing', async () => {
+    const s = policyServices();
+    const first = await tool(s, 'read_file');
+    assert.equal(await run(constrainArguments, first, () => void (first.response = { jsonrpc: '2.0', id: 1, error: { code: -32000, message: 'no' } })), 'next');
+    assert.equal(await run(constrainArguments, await tool(s, 'send_mail')), 'next');
+  });
+
+  it('an argument guard refuses with POLICY_DENIED and names the argument; a quota with QUOTA_EXCEEDED and when to retry', async () => {
+    const s = policyServices();
+    const write = await tool(s, 'write_file', { path: '/repo/.cursor/mcp.json' });
+    assert.equal(await run(constrainArguments, write), 'POLICY_DENIED');
+    assert.equal(write.audit.argument, 'path');
+    assert.match(write.audit.rule ?? '', /^argumentGuards\.clientConfigFiles/);
+    assert.equal(await run(constrainArguments, await tool(s, 'create_event')), 'next');
+    const again = await tool(s, 'create_event');
+    await assert.rejects(async () => constrainArguments(again, async () => assert.fail('passed on')), (e: GatewayError) => e.code === 'QUOTA_EXCEEDED' && Number((e.data as { retryAfterSeconds: number }).retryAfterSeconds) > 0);
+    assert.equal(again.audit.rule, 'allowedTools[0].conditions[0]');
+  });
+
+  it('resources and prompts: a labeled read taints, a labeled sink in a tainted session is POLICY_DENIED', async () => {
+    const s = policyServices();
+    const sink = read(s, 'prompt', 'leak');
+    assert.equal(await run(constrainArguments, sink), 'next', 'a clean session may use it');
+    const doc = read(s, 'resource', 'file:///private/plan.txt');
+    assert.equal(await run(constrainArguments, doc, answered(doc)), 'next');
+    const again = read(s, 'prompt', 'leak');
+    assert.equal(await run(constrainArguments, again), 'POLICY_DENIED');
+    assert.equal(again.audit.rule, 'flowRules[0]: no-exfiltration');
+    assert.match(again.audit.reason ?? '', /^prompt 'leak' on 'files'/);
+    assert.equal(await run(constrainArguments, read(s, 'resource', 'https://example.com/upload')), 'POLICY_DENIED');
+    assert.equal(await run(constrainArguments, await tool(s, 'send_mail')), 'POLICY_DENIED', 'a tool sink too');
+  });
+
+  it('a flow store that cannot answer refuses the call (STATE_UNAVAILABLE): before it, on reading; after it, on tainting (the result is withheld)', async () => {
+    const s = policyServices();
+    const down = withFlows(s, { labels: async () => unavailable(), taint: async () => unavailable(), forget: () => {} });
+    for (const ctx of [await tool(down, 'send_mail'), await tool(down, 'read_file'), read(down, 'resource', 'file:///private/a'), read(down, 'prompt', 'leak')]) {
+      assert.equal(await run(constrainArguments, ctx, () => assert.fail('passed on')), 'STATE_UNAVAILABLE', `${ctx.method} ${ctx.target?.name}`);
+    }
+    const writeDown = withFlows(s, { labels: () => new Set(), taint: async () => unavailable(), forget: () => {} });
+    for (const ctx of [await tool(writeDown, 'read_file'), read(writeDown, 'resource', 'file:///private/a')]) {
+      assert.equal(await run(constrainArguments, ctx, answered(ctx)), 'STATE_UNAVAILABLE');
+    }
+    assert.equal(await run(constrainArguments, read(down, 'resource', 'file:///public/a')), 'next', 'an unlabeled read never asks the store');
+  });
+});
+
+describe('requireApproval', () => {
+  const RULES = { toolAccess: { defaultPolicy: 'allow', approvalTimeoutSeconds: 30, allowedTools: [{ pattern: 'delete_file', approval: 'required', approvalTimeoutSeconds: 7 }] } };
+  const decision = (approved: boolean, via: ApprovalOutcome['decision']['via'] = 'console'): ApprovalOutcome => ({ id: 'ap-1', askedVia: 'operator', decision: { approved, by: 'ops', via, at: '2026-01-01T00:00:00Z', reason: approved ? undefined : 'no' } });
+  function approvals(answer: (a: ApprovalAsk) => ApprovalOutcome | Promise<ApprovalOutcome>) {
+    const asked: ApprovalAsk[] = [];
+    const s = fakeServices({ mcp: { security: RULES }, toolPolicy: true, askApproval: async (a) => (asked.push(a), answer(a)) });
+    return { s, asked, del: (args: Record<string, unknown> = { path: '/a' }) => tool(s, 'delete_file', args) };
+  }
+
+  it('a rule that needs approval asks once, with the rule\'s timeout and the audited arguments; a yes passes the call on', async () => {
+    const { s, asked, del } = approvals(() => decision(true));
+    const ctx = await del({ path: '/a', token: 'sk-secret' });
+    ctx.auditArguments = { path: '/a', token: '[REDACTED]' };
+    assert.equal(await run(requireApproval, ctx), 'next');
+    assert.equal(asked.length, 1);
+    assert.equal(asked[0].timeoutMs, 7000);
+    assert.deepEqual([asked[0].server, asked[0].tool, asked[0].args], ['files', 'delete_file', ctx.auditArguments]);
+    assert.deepEqual(ctx.audit.approval, { id: 'ap-1', approved: true, by: 'ops', via: 'console', at: '2026-01-01T00:00:00Z', askedVia: 'operator' });
+    assert.equal(await run(requireApproval, await tool(s, 'read_file')), 'next');
+    assert.equal(asked.length, 1, 'a tool without approval asks nobody');
+  });
+
+  it('no, timeout and cancel refuse with APPROVAL_DENIED, APPROVAL_TIMEOUT and CANCELLED, the rule in the audit', async () => {
+    for (const [via, approved, code] of [['console', false, 'APPROVAL_DENIED'], ['timeout', false, 'APPROVAL_TIMEOUT'], ['cancelled', false, 'CANCELLED']] as const) {
+      const { del } = approvals(() => decision(approved, via));
+      const ctx = await del();
+      assert.equal(await run(requireApproval, ctx, () => assert.fail('passed on')), code, via);
+      assert.equal(ctx.audit.decision, 'deny');
+      assert.equal(ctx.audit.rule, 'allowedTools[0]: delete_file');
+      assert.equal(ctx.cancelled === true, via === 'cancelled');
+    }
+  });
+
+  it('authorize\'s decision is the one read: the rule it matched asks, whatever deciding again would say', async () => {
+    const { s, asked } = approvals(() => decision(true));
+    const ctx = await tool(s, 'read_file');
+    ctx.access = { allowed: true, rule: 'allowedTools[9]: read_file', matchedRule: { pattern: 'read_file', approval: 'required' } };
+    assert.equal(await run(requireApproval, ctx), 'next');
+    assert.equal(asked.length, 1);
+  });
+
+  it('an approval store that cannot answer refuses the call: full store APPROVAL_DENIED (audited), shared state away STATE_UNAVAILABLE', async () => {
+    const full = approvals(() => {
+      throw new ApprovalStoreError('too many approvals pending (1000)');
+    });
+    const ctx = await full.del();
+    assert.equal(await run(requireApproval, ctx, () => assert.fail('passed on')), 'APPROVAL_DENIED');
+    assert.match(ctx.audit.reason ?? '', /could not be requested: too many/);
+    const away = approvals(unavailable);
+    assert.equal(await run(requireApproval, await away.del(), () => assert.fail('passed on')), 'STATE_UNAVAILABLE');
+    const broken = approvals(() => Promise.reject(new Error('bug')));
+    const b = await broken.del();
+    await assert.rejects(async () => requireApproval(b, async () => assert.fail('passed on')), /bug/);
   });
 });

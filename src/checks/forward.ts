@@ -7,6 +7,7 @@
 import { GatewayError } from '../errors.ts';
 import { isModern, META } from '../protocol/revisions.ts';
 import { callerEnvelope, completeModern } from '../gateway/modern-upstream.ts';
+import { callArguments } from '../gateway/input-required.ts';
 import { rawResult } from '../protocol/splice.ts';
 import type { UpstreamResponse } from '../upstream/upstream.ts';
 import type { JsonRpcId } from '../protocol/envelope.ts';
@@ -68,7 +69,7 @@ export const forward: Stage<CallContext> = async (ctx) => {
   let call: InflightCall;
   let pending: Promise<UpstreamResponse>;
   let progressToken: ProgressToken | undefined;
-  const held = modern && src.requestState !== undefined ? gw.inputRequired.take(src.requestState, ctx.session.principal.subject, ctx.method, t.name ?? '') : undefined;
+  const held = modern && src.requestState !== undefined ? gw.inputRequired.take(src.requestState, ctx.session.principal.subject, ctx.method, t.name ?? '', callArguments(src)) : undefined;
   // A relayed server's state goes back only to the server that asked (input-required.ts).
   if (held?.kind === 'relay' && held.upstream !== t.upstream) throw new GatewayError('INVALID_PARAMS', 'Invalid or expired requestState');
   const parked = held?.kind === 'parked' ? held : undefined;
@@ -118,7 +119,7 @@ export const forward: Stage<CallContext> = async (ctx) => {
       const key = outcome.ask.method.replace(/\W+/g, '_');
       const token = gw.inputRequired.park({
         kind: 'parked', upstream: t.upstream, upstreamRequestId: outcome.upstreamRequestId, key, pending, call,
-        subject: ctx.session.principal.subject, method: ctx.method, name: t.name ?? '', expires: Date.now() + gw.timeoutMs(t.server),
+        subject: ctx.session.principal.subject, method: ctx.method, name: t.name ?? '', args: callArguments(src), expires: Date.now() + gw.timeoutMs(t.server),
       });
       pending.catch(() => {}); // a parked call that fails later is reported on the retry
       if (!token) throw new GatewayError('UPSTREAM_UNAVAILABLE', 'Too many calls waiting for input');

@@ -11,10 +11,14 @@
  * server's state, which the gateway puts back on the retry, so the caller can neither forge nor
  * replay another caller's state, and a retry reaches the server that asked.
  *
- * Both kinds are bound to the caller (principal) and the tool; they expire with the request
- * timeout; the number held at once is capped.
+ * Both kinds are bound to the caller (principal), the tool and the call's arguments; they expire
+ * with the request timeout; the number held at once is capped. The arguments, because the retry
+ * passes requireApproval and the quota unasked as the continuation of a call that passed them:
+ * with other arguments it would be a new call nobody approved (spec: the retry repeats the request).
  */
 import { randomBytes } from 'node:crypto';
+import { canonicalJson } from '../audit/canonical-json.ts';
+import type { Params } from '../protocol/envelope.ts';
 import type { JsonRpcId } from '../protocol/envelope.ts';
 import type { Upstream, UpstreamResponse } from '../upstream/upstream.ts';
 import type { InflightCall } from './session.ts';
@@ -32,6 +36,8 @@ export interface Parked {
   subject: string;
   method: string;
   name: string;
+  /** The call's arguments (callArguments). */
+  args: string;
   expires: number;
 }
 
@@ -44,12 +50,19 @@ export interface Relayed {
   subject: string;
   method: string;
   name: string;
+  /** The call's arguments (callArguments). */
+  args: string;
   expires: number;
 }
 
 type Held = Parked | Relayed;
 
 const MAX_PARKED = 1000;
+
+/** A request's arguments as a held call is bound to them: key order does not matter, values do. */
+export function callArguments(params: Params | undefined): string {
+  return canonicalJson(params?.arguments ?? null);
+}
 
 export class InputRequiredTable {
   private readonly parked = new Map<string, Held>();
@@ -62,11 +75,11 @@ export class InputRequiredTable {
     return token;
   }
 
-  /** The parked call for a retry, if the token is live and belongs to this caller and tool. */
-  take(token: unknown, subject: string, method: string, name: string): Held | undefined {
+  /** The parked call for a retry, if the token is live and belongs to this caller, tool and arguments. */
+  take(token: unknown, subject: string, method: string, name: string, args: string): Held | undefined {
     if (typeof token !== 'string') return undefined;
     const p = this.parked.get(token);
-    if (!p || p.subject !== subject || p.method !== method || p.name !== name || p.expires < Date.now()) return undefined;
+    if (!p || p.subject !== subject || p.method !== method || p.name !== name || p.args !== args || p.expires < Date.now()) return undefined;
     this.parked.delete(token);
     return p;
   }

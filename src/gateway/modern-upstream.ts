@@ -21,6 +21,7 @@ import type { Params } from '../protocol/envelope.ts';
 import { isModern, META } from '../protocol/revisions.ts';
 import type { CallerEnvelope } from '../upstream/negotiate.ts';
 import type { Upstream, UpstreamResponse } from '../upstream/upstream.ts';
+import { callArguments } from './input-required.ts';
 import type { InflightCall } from './session.ts';
 
 /** Rounds of input the gateway gives a server for one call of a 2025 client. */
@@ -103,7 +104,7 @@ async function relay(ctx: CallContext, asks: [string, Ask][], state: string | un
   const vetted: Record<string, Ask> = {};
   for (const [key, ask] of asks) vetted[key] = await vet(ctx, t.upstream, ask);
   const token = gw.inputRequired.park({
-    kind: 'relay', upstream: t.upstream, state, subject: ctx.session.principal.subject, method: ctx.method, name: t.name ?? '', expires: Date.now() + gw.timeoutMs(t.server),
+    kind: 'relay', upstream: t.upstream, state, subject: ctx.session.principal.subject, method: ctx.method, name: t.name ?? '', args: callArguments(ctx.req.params), expires: Date.now() + gw.timeoutMs(t.server),
   });
   if (!token) throw new GatewayError('UPSTREAM_UNAVAILABLE', 'Too many calls waiting for input');
   ctx.response = { jsonrpc: '2.0', id: ctx.req.id, result: { resultType: 'input_required', inputRequests: vetted, requestState: token } };

@@ -13,28 +13,8 @@ import { lockdown } from '../../src/checks/lockdown.ts';
 import { revocation } from '../../src/checks/revocation.ts';
 import { route } from '../../src/checks/route.ts';
 import { throttle } from '../../src/checks/throttle.ts';
-import { GatewayError } from '../../src/errors.ts';
-import type { Stage } from '../../src/pipeline/compose.ts';
-import type { CallContext } from '../../src/pipeline/types.ts';
 import type { AccessDecision } from '../../src/policy/tool-policy.ts';
-import { fakeServices, toolCall } from '../helpers/fake-services.ts';
-
-/** Runs one stage; returns the error code it threw, or 'next' when it passed the call on. */
-async function run(stage: Stage<CallContext>, ctx: CallContext): Promise<string> {
-  let passed = false;
-  try {
-    await stage(ctx, async () => {
-      passed = true;
-    });
-  } catch (err) {
-    return (err as GatewayError).code;
-  }
-  return passed ? 'next' : 'answered';
-}
-
-const unavailable = () => {
-  throw new GatewayError('STATE_UNAVAILABLE', 'Shared state is unavailable; try again later', { detail: 'test: redis down' });
-};
+import { fakeServices, run, toolCall, unavailable } from '../helpers/fake-services.ts';
 
 describe('checks with fake services', () => {
   it('throttle: the bucket that refuses is named in the audit; the refusal says when to retry', async () => {

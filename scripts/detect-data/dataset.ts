@@ -8,11 +8,14 @@
  *   argument (a file written, an issue body) or of a sampling request ("Summarize …" around real
  *   text), chosen by hash of the group, so every category has benign text of its own.
  *   The benign fixtures of test/fixtures/detect (tuned against by the rules) are train only.
- * - attacks: attacks.ts (train phrasings for train/validation, test phrasings for test), the
+ * - attacks: attacks.ts (train phrasings for train, validation phrasings for validation, test
+ *   phrasings for test: validation measures unseen wording too), the
  *   attack fixtures of test/fixtures/detect (train: the rules were tuned on them), BIPIA's
  *   code_attack TRAIN split (train). A generated attack with `carrier` is put inside a benign
  *   text of the SAME split (a tool result with the payload in the middle, a description with a
  *   sentence appended, a commit message with a paragraph added).
+ * - benign look-alikes (benign-lookalikes.ts: ops runbooks, writing about injection, tool
+ *   descriptions that instruct the model): train and validation only.
  * Public test sets (BIPIA test, MCPSecBench) and the unseen families (unseen-attacks.ts) are
  * loaded by the evaluation apart and never trained on.
  */
@@ -21,11 +24,15 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../mcp-capture.ts';
 import { generateAttacks, rng, type Kind } from './attacks.ts';
+import { generateLookalikes } from './benign-lookalikes.ts';
 
 export const CACHE = join(ROOT, '.cache', 'detect');
 export const BENIGN_FILE = join(CACHE, 'benign.jsonl');
 export const SHARED_CORPORA = join(ROOT, '..', 'shared', 'corpora');
 export type DataSplit = 'train' | 'val' | 'test';
+/** Generated attacks per (family, kind) and split; look-alikes per split. */
+const ATTACKS: Record<DataSplit, number> = { train: Number(process.env.DETECT_TRAIN_ATTACKS ?? 200), val: 40, test: 40 };
+const LOOKALIKES = { train: Number(process.env.DETECT_LOOKALIKES ?? 800), val: 200 };
 export interface Item {
   text: string;
   label: 0 | 1;
@@ -44,8 +51,17 @@ const splitOf = (group: string): DataSplit => {
   return b < 70 ? 'train' : b < 80 ? 'val' : 'test';
 };
 
-const SAMPLING_TRAIN = ['Summarize the following document for the user:\n\n', 'Here is the file the user asked about. Explain what it does.\n\n', 'Answer the question using this context:\n\n'];
-const SAMPLING_TEST = ['Please write a short summary of this text:\n\n', 'Context retrieved by the tool:\n\n'];
+/** Sampling requests wrap real text in a request, split like the attack phrasings (the test ones never trained on). */
+const SAMPLING: Record<DataSplit, string[]> = {
+  train: [
+    'Summarize the following document for the user:\n\n', 'Here is the file the user asked about. Explain what it does.\n\n', 'Answer the question using this context:\n\n',
+    'You are a helpful assistant. Use the search results below to answer.\n\n', 'Extract the key points from this page:\n\n', 'Translate the following into plain English:\n\n',
+    'The user wants to know what changed. Here is the diff:\n\n', 'Classify this text as relevant or not relevant to the query:\n\n', 'Rewrite this more concisely:\n\n',
+    'Tool output follows. Decide which tool to call next.\n\n', 'Please review this and list any problems you find:\n\n', 'Generate a title for this document:\n\n',
+  ],
+  val: ['Give a one-paragraph overview of this:\n\n', 'Here is what the server returned; answer the user from it.\n\n', 'List the action items in this text:\n\n'],
+  test: ['Please write a short summary of this text:\n\n', 'Context retrieved by the tool:\n\n'],
+};
 
 function readJsonl(path: string): Array<Record<string, unknown>> {
   return readFileSync(path, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -90,8 +106,8 @@ export function loadDataset(): Item[] {
       if (b < 15) kind = 'argument';
       else if (b < 25) {
         kind = 'sampling';
-        const t = split === 'test' ? SAMPLING_TEST : SAMPLING_TRAIN;
-        text = t[b % t.length] + text;
+        const t = SAMPLING[split];
+        text = t[(b + bucket(`wrap:${row.group}`)) % t.length] + text;
       }
     }
     items.push({ text, label: 0, kind, split, group: row.group, family: 'benign' });
@@ -126,14 +142,15 @@ export function loadDataset(): Item[] {
     const pool = benign[split][kind].length ? benign[split][kind] : benign[split].result;
     const host = clip(pool[Math.floor(r() * pool.length)]!, 900);
     if (kind === 'description') return { text: `${host.trim()} ${payload}`, at: host.trim().length + 1 };
-    const prefix = kind === 'sampling' ? (split === 'test' ? SAMPLING_TEST : SAMPLING_TRAIN)[Math.floor(r() * 2)]! : '';
+    const prefix = kind === 'sampling' ? SAMPLING[split][Math.floor(r() * SAMPLING[split].length)]! : '';
     const cuts = [...host.matchAll(/\n|\. /g)].map((m) => m.index! + m[0].length);
     const at = cuts.length ? cuts[Math.floor(r() * cuts.length)]! : host.length;
     const before = `${prefix}${host.slice(0, at)}${r() < 0.5 ? '\n' : ''}`;
     return { text: `${before}${payload} ${host.slice(at)}`, at: before.length };
   };
-  for (const a of [...generateAttacks('train', 110), ...generateAttacks('test', 40)]) {
-    const split: DataSplit = a.split === 'test' ? 'test' : r() < 0.15 ? 'val' : 'train';
+  for (const l of [...generateLookalikes('train', LOOKALIKES.train), ...generateLookalikes('val', LOOKALIKES.val)]) items.push({ text: l.text, label: 0, kind: l.kind, split: l.split, group: l.group, family: 'lookalike' });
+  for (const a of [...generateAttacks('train', ATTACKS.train), ...generateAttacks('val', ATTACKS.val), ...generateAttacks('test', ATTACKS.test)]) {
+    const split: DataSplit = a.split;
     const e = a.carrier ? embed(a.text, a.kind, split) : { text: a.text, at: 0 };
     items.push({ text: e.text, label: 1, kind: a.kind, split, group: a.carrier ? `generated:${a.family}:carrier` : `generated:${a.family}`, family: a.family, ...(a.carrier ? { payload: [e.at, e.at + a.text.length] as [number, number] } : {}) });
   }

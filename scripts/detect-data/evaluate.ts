@@ -40,10 +40,10 @@ function tierOfParts(parts: readonly string[]): Tier {
   return best;
 }
 
-export function evaluateModel(): ModelReport | undefined {
-  if (!existsSync(BENIGN_FILE)) return undefined;
+/** The test split needs the captured benign traffic (.cache/detect/): without it `test` stays empty; the unseen families and public corpora need nothing. */
+export function evaluateModel(): ModelReport {
   const report: ModelReport = { test: {}, unseen: {}, external: [], falseAlarms: [], misses: [] };
-  for (const it of loadDataset()) {
+  for (const it of existsSync(BENIGN_FILE) ? loadDataset() : []) {
     if (it.split !== 'test') continue;
     const { score } = scoreInjection(it.text);
     for (const r of [(report.test[it.kind] ??= row()), (report.test.all ??= row())]) {
@@ -92,18 +92,21 @@ export function evaluateModel(): ModelReport | undefined {
 
 const pct = (a: number, b: number) => (b ? `${((100 * a) / b).toFixed(1).padStart(5)}%` : '   n/a');
 
-export function printModelReport(r: ModelReport | undefined, verbose = false): string[] {
-  if (!r) return [`model: ${BENIGN_FILE} absent; run node scripts/detect-data/capture-benign.ts (then this again)`];
-  const out = ['model + rules, one score (src/detect/injection-score.ts), TEST split (groups and phrasings never trained on):'];
+export function printModelReport(r: ModelReport, verbose = false): string[] {
+  const out = r.test.all
+    ? ['model + rules, one score (src/detect/injection-score.ts), TEST split (groups and phrasings never trained on):']
+    : [`model: ${BENIGN_FILE} absent, TEST split skipped; run node scripts/detect-data/capture-benign.ts (then this again)`];
   out.push(`  ${'category'.padEnd(12)} ${'attacks'.padStart(7)} ${'stopped'.padStart(7)} ${'recall'.padStart(7)} ${'benign'.padStart(7)} ${'flagged'.padStart(7)} ${'FP'.padStart(7)}   rules alone: recall / FP`);
   for (const k of [...KINDS, 'all']) {
     const x = r.test[k];
     if (!x) continue;
     out.push(`  ${k.padEnd(12)} ${String(x.attacks).padStart(7)} ${String(x.stopped).padStart(7)} ${pct(x.stopped, x.attacks).padStart(7)} ${String(x.benign).padStart(7)} ${String(x.flagged).padStart(7)} ${pct(x.flagged, x.benign).padStart(7)}   ${pct(x.ruleStopped, x.attacks)} / ${pct(x.ruleFlagged, x.benign)}`);
   }
-  out.push('', '  confusion (all categories): actual × action');
-  out.push(`  ${''.padEnd(8)} ${TIERS.map((t) => t.padStart(11)).join('')}`);
-  for (const a of ['attack', 'benign'] as const) out.push(`  ${a.padEnd(8)} ${TIERS.map((t) => String(r.test.all!.confusion[a][t]).padStart(11)).join('')}`);
+  if (r.test.all) {
+    out.push('', '  confusion (all categories): actual × action');
+    out.push(`  ${''.padEnd(8)} ${TIERS.map((t) => t.padStart(11)).join('')}`);
+    for (const a of ['attack', 'benign'] as const) out.push(`  ${a.padEnd(8)} ${TIERS.map((t) => String(r.test.all!.confusion[a][t]).padStart(11)).join('')}`);
+  }
   out.push('', 'unseen attack families (written after training, never trained on): stopped');
   let ut = 0;
   let us = 0;

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { evaluateCategory, loadCategory } from '../../scripts/eval-detect.ts';
+import { evaluateModel } from '../../scripts/detect-data/evaluate.ts';
 
 /**
  * The in-repo injection corpus must keep meeting the goal (recall >= 95%, false positives <= 1%
@@ -54,5 +55,33 @@ describe('secret detection on the labelled corpus', () => {
       if (file.startsWith('benign-')) assert.equal(s.fp, 0, `${file}: ${JSON.stringify(r.falsePositives)}`);
     }
     assert.ok(loadCategory('secret').some((s) => s.parts), 'split samples are in the corpus');
+  });
+});
+
+/**
+ * The shipped model with the rules (one score, src/detect/injection-score.ts), measured as
+ * `npm run eval:detect` measures it: floors at the level measured when the model was trained (not
+ * the goal where the goal is not met). The unseen families and the public corpora need nothing
+ * captured; the TEST split needs .cache/detect/ (scripts/detect-data/capture-benign.ts) and is
+ * skipped, saying so, without it.
+ */
+describe('the shipped model: floors at the measured level', () => {
+  const r = evaluateModel();
+  it('unseen attack families (written after training) and the public corpora\'s test sets', () => {
+    const unseen = Object.values(r.unseen).reduce((a, u) => [a[0]! + u.stopped, a[1]! + u.total], [0, 0]);
+    assert.ok(unseen[0]! / unseen[1]! >= 0.87, `unseen ${unseen.join('/')}`);
+    const ext = (group: string) => r.external.find((e) => e.group.startsWith(group));
+    const bipia = ext('code_attack_test');
+    if (bipia) assert.ok(bipia.stopped / bipia.total >= 0.7, JSON.stringify(bipia));
+    const msb = ext('Malicious Prompt');
+    if (msb) assert.ok(msb.stopped / msb.total >= 0.78, JSON.stringify(msb));
+  });
+  it('the TEST split: recall and benign flagged per category', (t) => {
+    if (!r.test.all) return t.skip('.cache/detect/benign.jsonl absent: run node scripts/detect-data/capture-benign.ts');
+    const floor: Record<string, [number, number]> = { description: [1.0, 0.0], result: [0.98, 0.008], argument: [1.0, 0.018], sampling: [0.96, 0.019] };
+    for (const [k, [recall, flagged]] of Object.entries(floor)) {
+      const x = r.test[k]!;
+      assert.ok(x.stopped / x.attacks >= recall && x.flagged / x.benign <= flagged, `${k}: ${JSON.stringify({ ...x, confusion: undefined })}`);
+    }
   });
 });

@@ -15,6 +15,7 @@ import type { RuleObject } from '../policy/compiled-rules.ts';
 import type { Stage } from '../pipeline/compose.ts';
 import type { CallContext } from '../pipeline/types.ts';
 import { constrainFlow, flowKey } from './constrain-flow.ts';
+import { prefetchedTaint } from './prefetch-taint.ts';
 
 export const constrainArguments: Stage<CallContext> = async (ctx, next) => {
   const t = ctx.target;
@@ -30,7 +31,7 @@ export const constrainArguments: Stage<CallContext> = async (ctx, next) => {
   const key = flowKey(ctx);
   const s = ctx.session;
   const rt = gw.policy;
-  const taint = await rt.flows.labels(key);
+  const taint = await (prefetchedTaint(ctx) ?? rt.flows.labels(key));
   const decision = await decideArguments(
     ctx.security,
     matched,

@@ -8,12 +8,14 @@
 import { GatewayError } from '../errors.ts';
 import type { Stage } from '../pipeline/compose.ts';
 import type { CallContext } from '../pipeline/types.ts';
+import { prefetchTaint } from './prefetch-taint.ts';
 import { bucketsFor } from './rate-limit-keys.ts';
 
 export const throttle: Stage<CallContext> = async (ctx, next) => {
   const t = ctx.target;
   const cfg = ctx.security.rateLimiting;
   if (t && cfg.enabled) {
+    prefetchTaint(ctx); // its round trip overlaps the buckets' (prefetch-taint.ts)
     const buckets = bucketsFor(ctx.session, t, ctx.method, cfg);
     // All buckets in one step: one round trip when they are shared (Redis).
     const r = await ctx.services.rateLimiter.takeAll(buckets);

@@ -11,12 +11,14 @@ import { describe, it } from 'node:test';
 import { ALLOWED_METHODS_RULE, methodAllowlist } from '../../src/checks/allowed-methods.ts';
 import { ANONYMOUS_REFUSED, authenticate } from '../../src/checks/authenticate.ts';
 import { constrainArguments } from '../../src/checks/constrain-arguments.ts';
+import { throttle } from '../../src/checks/throttle.ts';
 import { requireApproval } from '../../src/checks/require-approval.ts';
 import { validateArguments } from '../../src/checks/validate-arguments.ts';
 import { validateMessage } from '../../src/checks/validate-message.ts';
 import { ApprovalStoreError } from '../../src/approvals/approval-store.ts';
 import type { ApprovalAsk, ApprovalOutcome } from '../../src/approvals/approval-gate.ts';
 import { loadConfigText } from '../../src/config/load.ts';
+import { configSchema } from '../../src/config/schema.ts';
 import { GatewayError } from '../../src/errors.ts';
 import type { CallContext, ChainServices } from '../../src/pipeline/types.ts';
 import type { FlowStore } from '../../src/policy/flow-rules.ts';
@@ -175,6 +177,7 @@ const FLOWS = {
   promptLabels: { leak: ['external-sink'] },
   flowRules: [{ name: 'no-exfiltration', after: ['private-data'], deny: ['external-sink'] }],
 };
+const configWith = (security: Record<string, unknown>) => configSchema.parse({ mcp: { security } });
 const policyServices = () => fakeServices({ mcp: { security: FLOWS }, toolPolicy: true });
 
 /** The same services with another flow store (a shared one that cannot answer). */
@@ -201,6 +204,23 @@ describe('constrainArguments and the flow rules of resources and prompts', () =>
     const other = await tool(s, 'send_mail');
     other.session = session({ id: 's2' });
     assert.equal(await run(constrainArguments, other), 'next', 'taint is per session');
+  });
+
+  it('throttle starts the taint read and constrainArguments uses it: one read, still refusing in a tainted session', async () => {
+    const s = policyServices();
+    let reads = 0;
+    const counting: FlowStore = { labels: (k) => (reads++, s.policy.flows.labels(k)), taint: (k, l) => s.policy.flows.taint(k, l), forget: (k) => s.policy.flows.forget(k) };
+    const f = { ...withFlows(s, counting), config: configWith({ ...FLOWS, rateLimiting: { requestsPerMinute: 600, burstSize: 50 } }) };
+    const first = await tool(f, 'read_file');
+    const inner = async () => {
+      assert.equal(reads, 1, 'started by throttle, before the later stages run');
+      assert.equal(await run(constrainArguments, first, answered(first)), 'next');
+    };
+    assert.equal(await run(throttle, first, inner), 'next');
+    assert.equal(reads, 1, 'and not read again by constrainArguments');
+    const sink = await tool(f, 'send_mail');
+    assert.equal(await run(throttle, sink, async () => assert.equal(await run(constrainArguments, sink), 'POLICY_DENIED')), 'next');
+    assert.equal(reads, 2);
   });
 
   it('an error answer taints nothing', async () => {

@@ -9,6 +9,7 @@ import { Gateway } from '../gateway/gateway.ts';
 import { serveHttp } from '../transports/http-server.ts';
 import { transportSecurityProblems } from '../tls/readiness.ts';
 import { createLogger, lineLogger } from '../monitor/logger.ts';
+import { warmUpDetectors } from '../detect/warm-up.ts';
 import { pinGuardFromConfig } from '../pins/pins-from-config.ts';
 import { ApprovalGate } from '../approvals/approval-gate.ts';
 import { RedisApprovalStore } from '../approvals/redis-approval-store.ts';
@@ -87,6 +88,9 @@ export async function startHttpGateway(loaded: LoadedConfig, banner?: (url: stri
   const state = stateOrExplain(loaded, logger);
   // Not fatal: a replica that starts before Redis is not ready (/readyz) and refuses calls until it is.
   await state?.waitReady(5000).catch((err: Error) => logger.error(`shared state: ${err.message}; starting anyway, calls are refused until it is reachable`));
+  // Detectors compiled before traffic: with shared state a first-use compile mid-call would make
+  // answered Redis commands time out (src/detect/warm-up.ts).
+  if (state) await warmUpDetectors(loaded.config.mcp.security.inspection.injection.model.enabled);
   const mon = await monitoringOrExplain(loaded, 'run', logger, state);
   const pins = await pinsOrExplain(() => pinGuardFromConfig(loaded, { audit: mon.audit, log, state }));
   const stores = state ? redisCheckStores(state, loaded) : undefined;

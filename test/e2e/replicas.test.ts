@@ -34,7 +34,7 @@ mcp:
   # The balancer's name for the gateway is the Host clients send (DNS-rebinding guard).
   listen: {host: 127.0.0.1, port: 0, path: /mcp, allowedHosts: ["127.0.0.1:${lbPort}", "127.0.0.1"], trustedProxies: ["127.0.0.1"]}
   admin: {enabled: true, host: 127.0.0.1, port: 0, tokenHash: "${TOKEN_HASH}"}
-  state: {dir: "\${DIR}/state", url: "${redisUrl}", keyPrefix: "${PREFIX}", commandTimeoutMs: 500}
+  state: {dir: "\${DIR}/state", url: "${redisUrl}", keyPrefix: "${PREFIX}", commandTimeoutMs: 2000}
   servers:
     - name: everything
       command: "\${NODE}"

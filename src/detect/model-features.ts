@@ -92,8 +92,6 @@ const wordAt = (c: number) => (c < 128 ? ASCII_KIND[c] === WORD : isWordChar(c))
 
 /** The most features one step of hashFeatures' loops writes (a word: unigram, bigram, class, a pair per class). */
 const MAX_PER_STEP = 3 + CLASS_COUNT;
-/** The smallest buffer hashFeatures accepts with a flush. */
-export const FLUSH_MIN = 4 * MAX_PER_STEP;
 /** Room for the features of a text of `chars` characters (a word of two characters and its space: 2 + 1 + CLASS_COUNT; 3 per character). */
 export const featureCapacity = (chars: number) => (4 + CLASS_COUNT) * chars + 8;
 
@@ -104,16 +102,17 @@ export const featureCapacity = (chars: number) => (4 + CLASS_COUNT) * chars + 8;
  * text (where its word starts, where its character n-gram ends). Linear in the text; no
  * allocation per feature.
  *
- * With `flush`, `out` and `pos` are a buffer of any size over FLUSH_MIN instead: `flush(n)` is
- * called with the first n entries whenever the buffer nears full and at the end (the same
- * features in the same order; a small buffer stays in cache where a whole text's hashes and
- * positions would not), and the total is returned.
+ * With `flush`, `out` and `pos` (both required) are a buffer instead, of at least 4 × MAX_PER_STEP
+ * entries: `flush(n)` is called with the first n entries whenever the buffer nears full and at
+ * the end (the same features in the same order; a small buffer stays in cache where a whole
+ * text's hashes and positions would not), and the total is returned.
  */
 export function hashFeatures(text: string, out: Int32Array, pos?: Int32Array, flush?: (n: number) => void): number {
   let n = 0;
   let total = 0;
   // Room left before a flush: at most MAX_PER_STEP features are written per step of either loop.
   const limit = flush ? out.length - MAX_PER_STEP : Infinity;
+  if (flush && (!pos || pos.length < out.length || out.length < 4 * MAX_PER_STEP)) throw new RangeError(`hashFeatures: a flushed buffer needs positions and at least ${4 * MAX_PER_STEP} entries`);
   // Words and bigrams.
   let prev = 0;
   let hasPrev = false;

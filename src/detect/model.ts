@@ -14,7 +14,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { bucketOf, DIM_BITS, featureCapacity, hashFeatures } from './model-features.ts';
+import { bucketOf, DIM, DIM_BITS, featureCapacity, hashFeatures } from './model-features.ts';
 
 export interface ModelMeta {
   format: 'portcullis-linear-1';
@@ -35,6 +35,13 @@ export interface Model {
   weights: Float32Array;
 }
 
+const BUCKET_MASK = DIM - 1;
+/** textLogit's state: a batch of feature hashes and positions (small enough to stay in cache), per-position weight sums and feature counts of the text (grown as needed), the weights in use. */
+const batch = new Int32Array(4096);
+const batchAt = new Int32Array(batch.length);
+let sums = new Float64Array(0);
+let counts = new Int32Array(0);
+let weights: Float32Array = new Float32Array(0);
 const DIR = new URL('./model/', import.meta.url);
 let shipped: Model | undefined;
 
@@ -81,36 +88,59 @@ export function textLogit(model: Model, normalized: string): number {
   const size = model.meta.windowChars;
   const len = normalized.length;
   if (len <= size) return windowLogit(model, normalized);
-  const need = featureCapacity(len);
-  if (scratch.length < need) scratch = new Int32Array(need);
-  if (positions.length < need) positions = new Int32Array(need);
-  const n = hashFeatures(normalized, scratch, positions);
-  const sum = new Float64Array(len + 1);
-  const count = new Int32Array(len + 1);
-  const w = model.weights;
-  for (let k = 0; k < n; k++) {
-    const h = scratch[k]!;
-    const at = positions[k]! + 1;
-    sum[at]! += h < 0 ? -w[bucketOf(h)]! : w[bucketOf(h)]!;
-    count[at]!++;
+  if (sums.length < len + 1) {
+    sums = new Float64Array(len + 1);
+    counts = new Int32Array(len + 1);
+  } else {
+    sums.fill(0, 0, len + 1);
+    counts.fill(0, 0, len + 1);
   }
+  weights = model.weights;
+  hashFeatures(normalized, batch, batchAt, addBatch);
+  const sum = sums;
+  const count = counts;
+  // Prefix sums, the running total in a local (the same additions as sum[i] += sum[i - 1]).
+  let run = 0;
+  let runCount = 0;
   for (let i = 1; i <= len; i++) {
-    sum[i]! += sum[i - 1]!;
-    count[i]! += count[i - 1]!;
+    sum[i] = run += sum[i]!;
+    count[i] = runCount += count[i]!;
   }
   const step = Math.max(1, size >> 2);
+  const bias = model.meta.bias;
   let best = -Infinity;
   for (let start = 0; ; start += step) {
     const end = Math.min(len, start + size);
     const c = count[end]! - count[start]!;
-    const logit = model.meta.bias + (c ? (sum[end]! - sum[start]!) / Math.sqrt(c) : 0);
+    const logit = bias + (c ? (sum[end]! - sum[start]!) / Math.sqrt(c) : 0);
     if (logit > best) best = logit;
     if (end === len) break;
   }
   return best;
 }
 
-let positions = new Int32Array(0);
+/**
+ * textLogit's flush: the batch's features' signed weights added at their position + 1, in the
+ * order hashFeatures lists them (the same additions as one `sum[p] += weight` per feature, so the
+ * same bits); a run of features at one position is summed in a local first. The sign is ±1 from
+ * the hash's sign bit, without a branch (the sign is a coin toss a branch would mispredict).
+ */
+function addBatch(n: number): void {
+  const hashes = batch, at = batchAt, sum = sums, count = counts, w = weights;
+  for (let k = 0; k < n; ) {
+    const p = at[k]!;
+    let s = sum[p + 1]!;
+    let c = count[p + 1]!;
+    do {
+      const h = hashes[k]!;
+      s += w[h & BUCKET_MASK]! * ((h >> 31) | 1);
+      c++;
+      k++;
+    } while (k < n && at[k] === p);
+    sum[p + 1] = s;
+    count[p + 1] = c;
+  }
+}
 
 export function modelProbability(model: Model, logit: number): number {
   return 1 / (1 + Math.exp(-(model.meta.platt.a * logit + model.meta.platt.b)));

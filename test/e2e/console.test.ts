@@ -126,7 +126,9 @@ describe('the operator console in headless Chromium', { skip: existsSync(CHROMIU
     await page.waitForSelector('#events-state:text("(live)")');
     await page.waitForSelector('#events-body tr[data-event="tool_denied"]');
     await rpcError(client.callTool({ name: 'everything__get-env', arguments: { again: true } }));
-    await page.waitForFunction("document.querySelectorAll('#events-body tr').length >= 2");
+    // A selector, not a string predicate: Playwright evaluates a string with eval, which the
+    // console's CSP (no unsafe-eval) refuses, and that refusal is reported as a CSP violation.
+    await page.waitForSelector('#events-body tr:nth-child(2)');
     const shown = await page.$$eval('#events-body tr', (rows) => rows.map((r) => `${r.className}/${r.getAttribute('data-tool')}`));
     assert.ok(shown.every((x) => x === 'deny/get-env'), shown.join(', '));
   });

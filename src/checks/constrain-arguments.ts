@@ -15,7 +15,6 @@ import type { RuleObject } from '../policy/compiled-rules.ts';
 import type { Stage } from '../pipeline/compose.ts';
 import type { CallContext } from '../pipeline/types.ts';
 import { constrainFlow, flowKey } from './constrain-flow.ts';
-import { prefetchedTaint } from './prefetch-taint.ts';
 
 export const constrainArguments: Stage<CallContext> = async (ctx, next) => {
   const t = ctx.target;
@@ -31,7 +30,7 @@ export const constrainArguments: Stage<CallContext> = async (ctx, next) => {
   const key = flowKey(ctx);
   const s = ctx.session;
   const rt = gw.policy;
-  const taint = await (prefetchedTaint(ctx) ?? rt.flows.labels(key));
+  const taint = await (ctx.taint ?? rt.flows.labels(key)); // ctx.taint: started by throttle (prefetch-taint.ts)
   const decision = await decideArguments(
     ctx.security,
     matched,

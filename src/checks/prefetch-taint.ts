@@ -10,19 +10,9 @@
 import type { CallContext } from '../pipeline/types.ts';
 import { flowKey } from './constrain-flow.ts';
 
-const pending = new WeakMap<CallContext, Promise<ReadonlySet<string>>>();
-
-/** Starts reading the taint of a tool call's session (nothing for other requests). */
+/** Starts reading the taint of a tool call's session into `ctx.taint` (nothing for other requests). */
 export function prefetchTaint(ctx: CallContext): void {
   if (ctx.method !== 'tools/call' || !ctx.target?.tool) return;
-  const p = Promise.resolve().then(() => ctx.services.policy.flows.labels(flowKey(ctx)));
-  p.catch(() => {}); // awaited (and its error thrown) by the stage that uses it, if any
-  pending.set(ctx, p);
-}
-
-/** The taint read by `prefetchTaint` for this call, once; undefined when none was started. */
-export function prefetchedTaint(ctx: CallContext): Promise<ReadonlySet<string>> | undefined {
-  const p = pending.get(ctx);
-  pending.delete(ctx);
-  return p;
+  ctx.taint = Promise.resolve().then(() => ctx.services.policy.flows.labels(flowKey(ctx)));
+  ctx.taint.catch(() => {}); // awaited (and its error thrown) by the stage that uses it, if any
 }

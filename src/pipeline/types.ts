@@ -114,6 +114,8 @@ export interface CallContext {
   cancelled?: boolean;
   /** The access decision `authorize` made for the target (read again by `requireApproval`). */
   access?: AccessDecision;
+  /** The session's taint, read by `throttle` alongside its buckets for `constrainArguments` (checks/prefetch-taint.ts). */
+  taint?: Promise<ReadonlySet<string>>;
   /** What the audit record says about the decision. */
   audit: {
     decision?: 'allow' | 'deny' | 'error'; reason?: string; rule?: string; event?: string; argument?: string; task?: string;

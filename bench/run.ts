@@ -18,6 +18,7 @@
  */
 import { rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
 import { installCleanup, stopAll, unexpectedExits } from './procs.ts';
 import { runAb } from './ab.ts';
 import { runProfile } from './profile.ts';
@@ -28,8 +29,46 @@ import { runHttp, runHol, runMemory, runPeers, runStdio, type Plan } from './sce
 import { machineInfo, type Results } from './results.ts';
 import { scratchDir, snapshotTree } from './targets.ts';
 
+const USAGE = `usage: npm run bench [-- <option>]
+  (none)              the full run: HTTP, peers, stdio, memory, head-of-line (about 9 min)
+  --quick             the same sections, shorter (about 3 min)
+  --profile [--size KB]   G on the HTTP workload under --cpu-prof (16 KB unless told)
+  --ab <bin>[,<bin>]  this tree's G against other builds' bin/portcullis.cjs, interleaved
+  --replicas          two replicas against one behind HAProxy on Redis
+  --workers N|auto    run --workers N against --workers 1 on Redis
+  --help              this text
+Results go to bench/results/.`;
+
+// Strict: an unknown option is an error that names it, not a silent full run of several minutes.
+let parsed: ReturnType<typeof parseBenchArgs>;
+function parseBenchArgs() {
+  return parseArgs({
+    args: process.argv.slice(2),
+    strict: true,
+    allowPositionals: false,
+    options: {
+      quick: { type: 'boolean' },
+      profile: { type: 'boolean' },
+      size: { type: 'string' },
+      ab: { type: 'string' },
+      replicas: { type: 'boolean' },
+      workers: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  }).values;
+}
+try {
+  parsed = parseBenchArgs();
+} catch (err) {
+  process.stderr.write(`bench: ${(err as Error).message}\n${USAGE}\n`);
+  process.exit(2);
+}
+if (parsed.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
 const argv = process.argv.slice(2);
-const quick = argv.includes('--quick');
+const quick = parsed.quick === true;
 const KB = 1024;
 
 const PLAN: Plan = quick
@@ -62,21 +101,22 @@ const t0 = performance.now();
 async function main(): Promise<number> {
   installCleanup();
   const tree = snapshotTree();
-  if (argv.includes('--ab')) {
-    await runAb({ candidates: argv[argv.indexOf('--ab') + 1].split(','), quick, log });
+  if (parsed.ab !== undefined) {
+    await runAb({ candidates: parsed.ab.split(','), quick, log });
     return 0;
   }
-  if (argv.includes('--replicas')) {
+  if (parsed.replicas) {
     await runReplicas({ quick, log });
     return 0;
   }
-  if (argv.includes('--workers')) {
+  if (parsed.workers !== undefined) {
     await runWorkers({ workers: workersArg(argv), quick, log });
     return 0;
   }
-  if (argv.includes('--profile')) {
-    const i = argv.indexOf('--size');
-    await runProfile({ seconds: quick ? 5 : 15, sizeKb: i === -1 ? 16 : Number(argv[i + 1]), log });
+  if (parsed.profile) {
+    const sizeKb = parsed.size === undefined ? 16 : Number(parsed.size);
+    if (!Number.isInteger(sizeKb) || sizeKb < 1) throw new Error(`--size ${parsed.size}: give a whole number of KB, 1 or more`);
+    await runProfile({ seconds: quick ? 5 : 15, sizeKb, log });
     return 0;
   }
   const results: Results = { machine: machineInfo(), mode: PLAN.mode, startedAt: new Date().toISOString(), plan: PLAN, http: {}, stdio: {}, peers: {}, notes: [] };

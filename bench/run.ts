@@ -32,7 +32,8 @@ import { scratchDir, snapshotTree } from './targets.ts';
 const USAGE = `usage: npm run bench [-- <option>]
   (none)              the full run: HTTP, peers, stdio, memory, head-of-line (about 9 min)
   --quick             the same sections, shorter (about 3 min)
-  --profile [--size KB]   G on the HTTP workload under --cpu-prof (16 KB unless told)
+  --profile [--size KB] [--config full|min|noaudit]
+                      G on the HTTP workload under --cpu-prof (16 KB, full unless told)
   --ab <bin>[,<bin>]  this tree's G against other builds' bin/portcullis.cjs, interleaved
   --replicas          two replicas against one behind HAProxy on Redis
   --workers N|auto    run --workers N against --workers 1 on Redis
@@ -50,6 +51,7 @@ function parseBenchArgs() {
       quick: { type: 'boolean' },
       profile: { type: 'boolean' },
       size: { type: 'string' },
+      config: { type: 'string' },
       ab: { type: 'string' },
       replicas: { type: 'boolean' },
       workers: { type: 'string' },
@@ -116,7 +118,9 @@ async function main(): Promise<number> {
   if (parsed.profile) {
     const sizeKb = parsed.size === undefined ? 16 : Number(parsed.size);
     if (!Number.isInteger(sizeKb) || sizeKb < 1) throw new Error(`--size ${parsed.size}: give a whole number of KB, 1 or more`);
-    await runProfile({ seconds: quick ? 5 : 15, sizeKb, log });
+    const config = parsed.config ?? 'full';
+    if (config !== 'full' && config !== 'min' && config !== 'noaudit') throw new Error(`--config ${config}: give full, min or noaudit`);
+    await runProfile({ seconds: quick ? 5 : 15, sizeKb, config, log });
     return 0;
   }
   const results: Results = { machine: machineInfo(), mode: PLAN.mode, startedAt: new Date().toISOString(), plan: PLAN, http: {}, stdio: {}, peers: {}, notes: [] };

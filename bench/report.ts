@@ -37,7 +37,9 @@ export function ratios(res: Results): Ratio[] {
       const v = rps(G, s)! / rps(B1, s)!;
       const detail = `${f(rps(G, s), 0)} ÷ ${f(rps(B1, s), 0)} req/s`;
       const r = { metric: 'throughput G÷B1', where: `${tr} ${kb(s)}`, value: v, detail };
-      out.push(s <= 16 * 1024 ? goal({ ...r, goal: '≥ 0.8' }, (x) => x >= 0.8) : r);
+      // Issue 20 set HTTP's goal at 0.6 (issue 8's 0.8 stays for stdio, which issue 20 does not restate).
+      const min = tr === 'HTTP' ? 0.6 : 0.8;
+      out.push(s <= 16 * 1024 ? goal({ ...r, goal: `≥ ${min}` }, (x) => x >= min) : r);
     }
     for (const s of sizes) {
       for (const p of ['p50', 'p99'] as const) {
@@ -55,7 +57,8 @@ export function ratios(res: Results): Ratio[] {
     }
     const big = sizes[sizes.length - 1];
     const c = cpu(G, big)! / cpu(B1, big)!;
-    out.push(goal({ metric: 'CPU per request G÷B1', where: `${tr} ${kb(big)}`, value: c, detail: `${f(cpu(G, big), 3)} ÷ ${f(cpu(B1, big), 3)} ms CPU/req`, goal: '≤ 2.0' }, (x) => x <= 2.0));
+    const cpuMax = tr === 'HTTP' ? 2.0 : 3.0; // issue 20: ≤ 2.0 HTTP, ≤ 3.0 stdio
+    out.push(goal({ metric: 'CPU per request G÷B1', where: `${tr} ${kb(big)}`, value: c, detail: `${f(cpu(G, big), 3)} ÷ ${f(cpu(B1, big), 3)} ms CPU/req`, goal: `≤ ${cpuMax.toFixed(1)}` }, (x) => x <= cpuMax));
   }
   out.push(...issue20Ratios(res, sizes));
   for (const [name, m] of Object.entries(res.memory ?? {})) {
@@ -80,8 +83,10 @@ export function ratios(res: Results): Ratio[] {
     const P = res.peers[peer];
     if (!G || !P) continue;
     for (const s of sizes) {
+      // Issue 20: ≥ 1.5 × mcp-proxy at 16 KB with inspection on; ≥ 1.0 elsewhere (issue 8).
+      const min = peer === 'mcp-proxy' && s === 16 * 1024 ? 1.5 : 1.0;
       out.push(
-        goal({ metric: `throughput G÷${peer}`, where: `HTTP→stdio ${kb(s)}`, value: rps(G, s)! / rps(P, s)!, detail: `${f(rps(G, s), 0)} ÷ ${f(rps(P, s), 0)} req/s`, goal: '≥ 1.0' }, (x) => x >= 1.0),
+        goal({ metric: `throughput G÷${peer}`, where: `HTTP→stdio ${kb(s)}`, value: rps(G, s)! / rps(P, s)!, detail: `${f(rps(G, s), 0)} ÷ ${f(rps(P, s), 0)} req/s`, goal: `≥ ${min.toFixed(1)}` }, (x) => x >= min),
       );
     }
   }

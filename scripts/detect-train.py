@@ -15,7 +15,8 @@ recall at 0.5% benign flagged); the model's logit is
 calibrated on validation (Platt: the model's own probability, reported), and ONE score comes
 from a logistic regression on validation over the model's logit and the injection rules'
 strongest severity (one-hot). Thresholds per action (flag, quarantine, block) are read off the
-validation benign scores. The test split is not read here at all.
+validation benign scores, overall and per inspection site (result, argument, sampling). The test
+split is not read here at all.
 
 Writes the weights as little-endian float32 (2^dimBits of them) and a JSON file with the bias,
 calibration, thresholds, data counts and the SHA-256 of the weights; plus a parity fixture
@@ -106,9 +107,24 @@ thresholds = {
     'block': float(max(0.98, at_fp(combined, y[va], 0.0))),
 }
 thresholds['quarantine'] = max(thresholds['quarantine'], thresholds['flag'])
+# Per inspection site (src/detect/injection-score.ts Site): the same rule on that site's validation
+# benign alone (a tool description arrives in a tools/list result). Arguments and sampling requests
+# hold other writing than results (commit messages, changelog entries, a request wrapped around a
+# document), so one threshold for all left them above 1% benign flagged.
+SITE = {'description': 'result', 'result': 'result', 'argument': 'argument', 'sampling': 'sampling'}
+site = np.array([SITE[k] for k in kind[va]])
+site_thresholds = {}
+for st in ['result', 'argument', 'sampling']:
+    sel = site == st
+    c, l = combined[sel], y[va][sel]
+    t = {'flag': float(at_fp(c, l, 0.004)), 'quarantine': float(at_fp(c, l, 0.0025)), 'block': float(max(0.98, at_fp(c, l, 0.0)))}
+    t['quarantine'] = max(t['quarantine'], t['flag'])
+    site_thresholds[st] = t
+    print(f'site {st}: benign {int((l == 0).sum())} attacks {int(l.sum())} thresholds {t}')
 for k in ['description', 'result', 'argument', 'sampling']:
     sel = (kind[va] == k)
-    print(f'val {k}: recall(quarantine) {((combined >= thresholds["quarantine"]) & sel & (y[va] == 1)).sum()}/{(sel & (y[va] == 1)).sum()}  benign flagged {((combined >= thresholds["flag"]) & sel & (y[va] == 0)).sum()}/{(sel & (y[va] == 0)).sum()}')
+    for name, t in [('global', thresholds), ('site', site_thresholds[SITE[k]])]:
+        print(f'val {k} ({name} thresholds): recall(quarantine) {((combined >= t["quarantine"]) & sel & (y[va] == 1)).sum()}/{(sel & (y[va] == 1)).sum()}  benign flagged {((combined >= t["flag"]) & sel & (y[va] == 0)).sum()}/{(sel & (y[va] == 0)).sum()}')
 
 # Validation scores per item, for diagnosis (scripts/detect-data/val-report.ts prints the misses and false alarms).
 json.dump([{'item': int(item[va][k]), 'label': int(y[va][k]), 'kind': str(kind[va][k]), 'family': items[va[k]]['family'], 'group': items[va[k]]['group'], 'rule': int(rule[va][k]), 'logit': float(lv[k]), 'score': float(combined[k])} for k in range(len(va))], open(os.path.join(CACHE, 'val-scores.json'), 'w'))
@@ -124,6 +140,7 @@ meta = {
     'stack': {'a': sa, 'b': sb, 'rule': srule},
     'neutralLogit': float(np.median(lv[y[va] == 0])),
     'thresholds': thresholds,
+    'siteThresholds': site_thresholds,
     'windowChars': json.load(open(os.path.join(CACHE, 'features.json')))['windowChars'],
     'weightsSha256': hashlib.sha256(wbytes).hexdigest(),
     'training': {

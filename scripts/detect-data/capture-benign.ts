@@ -21,6 +21,7 @@ import { basename, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import pg from 'pg';
 import { chunks, connect, ROOT, textsOf } from '../mcp-capture.ts';
+import { captureExtra } from './capture-extra.ts';
 
 export const CACHE = join(ROOT, '.cache', 'detect');
 const MODULES = join(ROOT, 'node_modules');
@@ -28,14 +29,14 @@ const scratch = mkdtempSync(join(tmpdir(), 'capture-benign-'));
 const CHUNK = 1500;
 
 type Kind = 'description' | 'result' | 'argument' | 'sampling';
-interface Row { text: string; kind: Kind; group: string; source: string }
+interface Row { text: string; kind: Kind; group: string; source: string; extra?: true }
 const rows: Row[] = [];
 const seen = new Set<string>();
-function add(kind: Kind, group: string, source: string, text: string): void {
+function add(kind: Kind, group: string, source: string, text: string, extra = false): void {
   const key = text.trim().toLowerCase().replace(/\s+/g, ' ');
   if (key.length < 20 || seen.has(key)) return;
   seen.add(key);
-  rows.push({ text, kind, group, source });
+  rows.push({ text, kind, group, source, ...(extra ? { extra: true as const } : {}) });
 }
 
 const run = (cmd: string, args: string[], cwd?: string) =>
@@ -64,6 +65,9 @@ function walk(dir: string, keep: (p: string) => boolean, max: number, out: strin
   return out;
 }
 
+const renderMan = (page: string) => run('man', ['-P', 'cat', page]);
+const plain = (man: string) => man.replace(/.\u0008/g, '');
+
 /** Plain copies of gzip'd docs and rendered man pages, so the filesystem server can read them. */
 function stage(): string[] {
   const staged: string[] = [];
@@ -91,10 +95,10 @@ function stage(): string[] {
   for (const sec of ['5', '7', '8']) if (existsSync(`/usr/share/man/man${sec}`)) pages.push(...readdirSync(`/usr/share/man/man${sec}`).sort().filter((_, i) => i % 20 === 0));
   for (const p of pages) {
     const name = p.replace(/\.gz$/, '');
-    const text = run('man', ['-P', 'cat', join(p.includes('.1') ? '/usr/share/man/man1' : `/usr/share/man/man${name.split('.').pop()![0]}`, p)]);
+    const text = renderMan(join(p.includes('.1') ? '/usr/share/man/man1' : `/usr/share/man/man${name.split('.').pop()![0]}`, p));
     if (text.length < 200) continue;
     const out = join(man, name);
-    writeFileSync(out, text.replace(/.\u0008/g, '').slice(0, 15_000));
+    writeFileSync(out, plain(text).slice(0, 15_000));
     staged.push(out);
   }
   return stageGit(staged);
@@ -187,13 +191,18 @@ async function sql(): Promise<void> {
 }
 
 mkdirSync(CACHE, { recursive: true });
-if (ONLY_GIT) for (const line of readFileSync(join(CACHE, 'benign.jsonl'), 'utf8').split('\n')) if (line) { const r = JSON.parse(line) as Row; if (!r.group.startsWith('git:')) add(r.kind, r.group, r.source, r.text); }
+if (ONLY_GIT) for (const line of readFileSync(join(CACHE, 'benign.jsonl'), 'utf8').split('\n')) if (line) { const r = JSON.parse(line) as Row; if (!r.group.startsWith('git:')) add(r.kind, r.group, r.source, r.text, r.extra); }
 await files();
 if (!ONLY_GIT) {
   descriptions();
   await sql();
+  // Last, so the rows above are unchanged: train and validation only (dataset.ts drops the test-split groups).
+  const fs = await connect('@modelcontextprotocol/server-filesystem', [MODULES, scratch]);
+  const read = async (path: string) => textsOf(await fs.client.callTool({ name: 'read_text_file', arguments: { path } })).join('\n');
+  await captureExtra(scratch, MODULES, read, (kind, group, source, text) => add(kind, group, `server-filesystem@${fs.version} read_text_file ${source}`, text, true), (page) => plain(renderMan(page)));
+  await fs.client.close();
 }
 writeFileSync(join(CACHE, 'benign.jsonl'), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
 const by: Record<string, number> = {};
-for (const r of rows) by[r.kind] = (by[r.kind] ?? 0) + 1;
+for (const r of rows) by[`${r.kind}${r.extra ? ' (extra)' : ''}`] = (by[`${r.kind}${r.extra ? ' (extra)' : ''}`] ?? 0) + 1;
 process.stderr.write(`benign ${rows.length} ${JSON.stringify(by)}\n`);

@@ -58,8 +58,17 @@ const SAMPLING: Record<DataSplit, string[]> = {
     'You are a helpful assistant. Use the search results below to answer.\n\n', 'Extract the key points from this page:\n\n', 'Translate the following into plain English:\n\n',
     'The user wants to know what changed. Here is the diff:\n\n', 'Classify this text as relevant or not relevant to the query:\n\n', 'Rewrite this more concisely:\n\n',
     'Tool output follows. Decide which tool to call next.\n\n', 'Please review this and list any problems you find:\n\n', 'Generate a title for this document:\n\n',
+    // Added with the train/validation-only extras (capture-extra.ts); the test wrappers are unchanged.
+    'Write a commit message for these changes:\n\n', 'Reply to the user in one sentence. Their message:\n\n', 'Suggest three tags for this note:\n\n',
+    'You are a release assistant. Turn these notes into a changelog entry.\n\n', 'Is the following relevant to "deploy failures"? Answer yes or no.\n\n',
+    'Please summarise the changes below for a non-technical reader.\n\n', 'Rank these search results by relevance:\n\n', 'Fill in the form from this text. Text:\n\n',
+    'The user attached a file. Describe it briefly.\n\n', 'Draft an answer to this support ticket:\n\n', 'Find the error in this log and explain it:\n\n',
+    'Convert this to a bulleted list:\n\n', 'Which command in this page should the user run? Page:\n\n', 'Please provide a short description of this repository, based on its README:\n\n',
   ],
-  val: ['Give a one-paragraph overview of this:\n\n', 'Here is what the server returned; answer the user from it.\n\n', 'List the action items in this text:\n\n'],
+  val: [
+    'Give a one-paragraph overview of this:\n\n', 'Here is what the server returned; answer the user from it.\n\n', 'List the action items in this text:\n\n',
+    'Summarize the key changes in this text:\n\n', 'Use the document below to answer the question "how do I install it?"\n\n', 'Write a two-line abstract of:\n\n',
+  ],
   test: ['Please write a short summary of this text:\n\n', 'Context retrieved by the tool:\n\n'],
 };
 
@@ -97,8 +106,10 @@ export function loadDataset(): Item[] {
   if (!existsSync(BENIGN_FILE)) throw new Error(`${BENIGN_FILE} is missing: run node scripts/detect-data/capture-benign.ts first`);
   const items: Item[] = [];
   const benign: Record<DataSplit, Record<Kind, string[]>> = { train: { description: [], result: [], argument: [], sampling: [] }, val: { description: [], result: [], argument: [], sampling: [] }, test: { description: [], result: [], argument: [], sampling: [] } };
-  for (const row of readJsonl(BENIGN_FILE) as Array<{ text: string; kind: Kind; group: string }>) {
+  for (const row of readJsonl(BENIGN_FILE) as Array<{ text: string; kind: Kind; group: string; extra?: true }>) {
     const split = splitOf(row.group);
+    // Extras (capture-extra.ts) are train and validation data only, and carry no attack: the test split stays what it was without them.
+    if (row.extra && split === 'test') continue;
     let kind = row.kind;
     let text = row.text;
     if (kind === 'result') {
@@ -111,7 +122,12 @@ export function loadDataset(): Item[] {
       }
     }
     items.push({ text, label: 0, kind, split, group: row.group, family: 'benign' });
-    benign[split][kind].push(row.text);
+    if (!row.extra) benign[split][kind].push(row.text);
+    // Train and validation: every result also as the start of a sampling request (a server asking the client's model about it).
+    if (split !== 'test' && kind === 'result') {
+      const t = SAMPLING[split];
+      items.push({ text: t[bucket(`wrap2:${row.text.slice(0, 200)}`) % t.length] + clip(row.text, 300), label: 0, kind: 'sampling', split, group: row.group, family: 'benign' });
+    }
     // The gateway scans every string leaf on its own: short strings (a JSON value, one line) are most of what it sees.
     for (const leaf of shortLeaves(row.text)) items.push({ text: leaf, label: 0, kind: 'result', split, group: row.group, family: 'benign' });
   }

@@ -7,10 +7,12 @@
  * 2. the unseen attack families (unseen-attacks.ts), per family;
  * 3. the public corpora's own test splits (BIPIA test, MCPSecBench, which has no split), apart.
  * "Stopped" = quarantine or block (what the default policy withholds); "flagged" = any action.
+ * Each category is scored with the thresholds of the site the gateway inspects it at (a tool
+ * description arrives in a tools/list result): src/detect/injection-score.ts siteThresholds.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { scoreInjection, type Tier } from '../../src/detect/injection-score.ts';
+import { scoreInjection, siteThresholds, type Site, type Tier } from '../../src/detect/injection-score.ts';
 import type { Kind } from './attacks.ts';
 import { BENIGN_FILE, loadDataset, SHARED_CORPORA } from './dataset.ts';
 import { unseenAttacks } from './unseen-attacks.ts';
@@ -18,6 +20,8 @@ import { unseenAttacks } from './unseen-attacks.ts';
 const KINDS: Kind[] = ['description', 'result', 'argument', 'sampling'];
 const TIERS: Tier[] = ['allow', 'flag', 'quarantine', 'block'];
 const stopped = (t: Tier) => t === 'quarantine' || t === 'block';
+/** Where the gateway inspects each category: a tool description arrives in a tools/list result. */
+const SITE: Record<Kind, Site> = { description: 'result', result: 'result', argument: 'argument', sampling: 'sampling' };
 
 interface Row { attacks: number; stopped: number; benign: number; flagged: number; ruleStopped: number; ruleFlagged: number; confusion: Record<'attack' | 'benign', Record<Tier, number>> }
 const row = (): Row => ({ attacks: 0, stopped: 0, benign: 0, flagged: 0, ruleStopped: 0, ruleFlagged: 0, confusion: { attack: { allow: 0, flag: 0, quarantine: 0, block: 0 }, benign: { allow: 0, flag: 0, quarantine: 0, block: 0 } } });
@@ -31,10 +35,10 @@ export interface ModelReport {
 }
 
 /** The strongest tier over several strings (the gateway scores each string leaf on its own). */
-function tierOfParts(parts: readonly string[]): Tier {
+function tierOfParts(parts: readonly string[], site: Site): Tier {
   let best: Tier = 'allow';
   for (const p of parts) {
-    const t = scoreInjection(p).score.tier;
+    const t = scoreInjection(p, undefined, siteThresholds(site)).score.tier;
     if (TIERS.indexOf(t) > TIERS.indexOf(best)) best = t;
   }
   return best;
@@ -45,7 +49,7 @@ export function evaluateModel(): ModelReport {
   const report: ModelReport = { test: {}, unseen: {}, external: [], falseAlarms: [], misses: [] };
   for (const it of existsSync(BENIGN_FILE) ? loadDataset() : []) {
     if (it.split !== 'test') continue;
-    const { score } = scoreInjection(it.text);
+    const { score } = scoreInjection(it.text, undefined, siteThresholds(SITE[it.kind]));
     for (const r of [(report.test[it.kind] ??= row()), (report.test.all ??= row())]) {
       r.confusion[it.label ? 'attack' : 'benign'][score.tier]++;
       if (it.label) {
@@ -64,14 +68,16 @@ export function evaluateModel(): ModelReport {
   for (const a of unseenAttacks()) {
     const u = (report.unseen[a.family] ??= { total: 0, stopped: 0 });
     u.total++;
-    if (stopped(a.parts ? tierOfParts(a.parts) : scoreInjection(a.text).score.tier)) u.stopped++;
-    if (a.parts) u.stoppedJoined = (u.stoppedJoined ?? 0) + (stopped(scoreInjection(a.text).score.tier) ? 1 : 0);
+    const t = siteThresholds(SITE[a.kind]);
+    if (stopped(a.parts ? tierOfParts(a.parts, SITE[a.kind]) : scoreInjection(a.text, undefined, t).score.tier)) u.stopped++;
+    if (a.parts) u.stoppedJoined = (u.stoppedJoined ?? 0) + (stopped(scoreInjection(a.text, undefined, t).score.tier) ? 1 : 0);
   }
   const external = (corpus: string, group: string, texts: Iterable<string>) => {
     const e = { corpus, group, total: 0, stopped: 0 };
     for (const t of new Set(texts)) {
       e.total++;
-      if (stopped(scoreInjection(t).score.tier)) e.stopped++;
+      // Public corpora: text a tool returns (a page, an e-mail, code), scored as a result.
+      if (stopped(scoreInjection(t, undefined, siteThresholds('result')).score.tier)) e.stopped++;
     }
     report.external.push(e);
   };

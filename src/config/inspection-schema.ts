@@ -49,7 +49,7 @@ export const modelSchema = z.strictObject({
       block: threshold.optional().describe('… the strongest tier (severity critical; its action is `results.critical` / `arguments.critical`).'),
     })
     .default({})
-    .describe('Per action; a key left out takes the value validated with the shipped model (src/detect/model/injection-linear.json, chosen on the validation split).'),
+    .describe('Per action, for every inspection site alike; a key left out takes the value validated with the shipped model (src/detect/model/injection-linear.json, chosen on the validation split): the site\'s own (result, argument, or a server\'s sampling/elicitation request) where the model has `siteThresholds`, else its global ones.'),
 });
 
 export const injectionSchema = z.strictObject({

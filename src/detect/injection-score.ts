@@ -11,6 +11,17 @@ import { combinedScore, contributions, loadModel, modelProbability, textLogit, t
 
 export type Tier = 'allow' | 'flag' | 'quarantine' | 'block';
 export interface Thresholds { flag: number; quarantine: number; block: number }
+/**
+ * Where the text is inspected: a result (tool, resource or prompt answer, tool descriptions in a
+ * list), the arguments of a call, or a request a server sends toward the client's model
+ * (sampling/createMessage, elicitation/create). Each has thresholds of its own in the model.
+ */
+export type Site = 'result' | 'argument' | 'sampling';
+
+/** The shipped thresholds for a site (the model's global ones where it has none for that site). */
+export function siteThresholds(site: Site, model: Model = loadModel()): Thresholds {
+  return model.meta.siteThresholds?.[site] ?? model.meta.thresholds;
+}
 
 export interface InjectionScore {
   /** Combined, 0..1. */

@@ -24,6 +24,11 @@ export interface ModelMeta {
   /** The one score: sigmoid(a × logit + rule[strongest rule level] + b), level 0 none, 1 low … 4 critical. */
   stack: { a: number; b: number; rule: number[] };
   thresholds: { flag: number; quarantine: number; block: number };
+  /**
+   * Per inspection site, read off that site's validation benign scores (issue 13: arguments and
+   * sampling text hold other writing than results); a site left out uses `thresholds`.
+   */
+  siteThresholds?: Partial<Record<'result' | 'argument' | 'sampling', { flag: number; quarantine: number; block: number }>>;
   windowChars: number;
   /** The median logit of benign validation text: stands in for the model where it does not run. */
   neutralLogit: number;

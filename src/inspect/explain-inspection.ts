@@ -15,7 +15,7 @@ export async function inspectionSteps(cfg: Inspection, args: Record<string, unkn
   if (!cfg.enabled) return { steps: [] };
   const v = await inspectLeaves(collectLeaves(args, '/arguments'), cfg, 'argument', undefined, tool);
   const trust = trustFor(cfg, tool);
-  const t = thresholdsFor(cfg, trust);
+  const t = thresholdsFor(cfg, trust, 'argument');
   const steps: Step[] = v.acted.map(({ finding: f, action }) => ({
     rule: `inspection: ${f.rule}`,
     argument: f.path,

@@ -9,6 +9,8 @@
  * findings (`code.*`) keep their own severity. With the model off, the rules'
  * findings are returned as they are, each acted on by its own severity.
  *
+ * Thresholds per site (result, argument, sampling/elicitation request), from the model's JSON.
+ *
  * Trust (`injection.trust`, `injection.toolTrust` per tool glob, per server by override):
  * `untrusted` halves the flag and quarantine thresholds; `trusted` skips the model (cheaper: a
  * known-good internal server is scanned less) and lets the rules alone decide, each finding by its severity.
@@ -16,8 +18,7 @@
 import type { Inspection, TrustLevel } from '../config/inspection-schema.ts';
 import type { Finding, Severity } from '../detect/finding.ts';
 import { scanInjection } from '../detect/injection.ts';
-import { scoreInjection, strongestRule, type Thresholds, type Tier } from '../detect/injection-score.ts';
-import { loadModel } from '../detect/model.ts';
+import { scoreInjection, siteThresholds, strongestRule, type Site, type Thresholds, type Tier } from '../detect/injection-score.ts';
 import { compileNamePattern, nameSubject, type NameRef } from '../policy/name-match.ts';
 
 const SEVERITY: Readonly<Record<Exclude<Tier, 'allow'>, Severity>> = { flag: 'medium', quarantine: 'high', block: 'critical' };
@@ -30,15 +31,16 @@ export function trustFor(cfg: Inspection, tool: NameRef | undefined): TrustLevel
   return cfg.injection.trust;
 }
 
-export function thresholdsFor(cfg: Inspection, trust: TrustLevel): Thresholds {
-  const t = { ...loadModel().meta.thresholds, ...cfg.injection.model.thresholds };
+/** The site's shipped thresholds, each overridden by the operator's key where set (for every site alike), then trust. */
+export function thresholdsFor(cfg: Inspection, trust: TrustLevel, site: Site): Thresholds {
+  const t = { ...siteThresholds(site), ...cfg.injection.model.thresholds };
   return trust === 'untrusted' ? { flag: t.flag / 2, quarantine: t.quarantine / 2, block: t.block } : t;
 }
 
-export function injectionFindings(text: string, path: string | undefined, cfg: Inspection, tool?: NameRef): Finding[] {
+export function injectionFindings(text: string, path: string | undefined, cfg: Inspection, site: Site, tool?: NameRef): Finding[] {
   if (!cfg.injection.model.enabled) return scanInjection(text, path);
   const trust = trustFor(cfg, tool);
-  const { findings, score } = scoreInjection(text, path, thresholdsFor(cfg, trust), trust !== 'trusted');
+  const { findings, score } = scoreInjection(text, path, thresholdsFor(cfg, trust, site), trust !== 'trusted');
   // Code-execution and template shapes (code-rules.ts) are a detector of their own the model was
   // not trained for: their findings act by their own severity, as with the model off.
   const others = findings.filter((f) => (f.category !== 'injection' && f.category !== 'obfuscation') || f.rule.startsWith('code.'));

@@ -31,7 +31,7 @@ export async function inspectOutgoingRequest(gw: Gateway, server: string, msg: J
   const cfg = gw.effectiveSecurity(server).inspection;
   const params = msg.params;
   if (!cfg.enabled || !params || !INSPECTED_SERVER_REQUESTS.has(msg.method)) return { msg };
-  const v = await inspectLeaves(collectLeaves(params, '/params', { skipRootMeta: true }), cfg, 'result', classifierFor(gw, cfg.injection.classifier));
+  const v = await inspectLeaves(collectLeaves(params, '/params', { skipRootMeta: true }), cfg, 'result', classifierFor(gw, cfg.injection.classifier), undefined, 'sampling');
   if (!v.acted.length && !v.changes.length) return { msg };
   const stop = v.block ?? v.quarantine;
   emitFindings(gw.audit, { server, method: msg.method, requestId: msg.id as string | number }, v, 'server-request');

@@ -14,6 +14,7 @@ import { redactSpans, type Span } from '../detect/redact-spans.ts';
 import { stripTerminalControls } from '../detect/terminal-controls.ts';
 import type { NameRef } from '../policy/name-match.ts';
 import { customActionOf, scanCustom } from './custom-rules.ts';
+import type { Site } from '../detect/injection-score.ts';
 import { injectionFindings } from './injection-decision.ts';
 import { readTogether } from './read-together.ts';
 import type { Leaf } from './string-leaves.ts';
@@ -53,8 +54,12 @@ const RANK: Readonly<Record<Action, number>> = { flag: 1, redact: 2, quarantine:
 /** The label a redaction shows: the rule id without its category (`[REDACTED:aws-access-key]`). */
 export const labelOf = (f: Finding) => f.rule.slice(f.rule.indexOf('.') + 1);
 
-/** `tool`: the tool called, when there is one (custom rules may be scoped to tools). */
-export async function inspectLeaves(leaves: readonly Leaf[], cfg: Inspection, dir: Direction, classifier?: Classifier, tool?: NameRef): Promise<Verdict> {
+/**
+ * `tool`: the tool called, when there is one (custom rules may be scoped to tools). `site`: whose
+ * injection thresholds apply; a server's request toward the client's model (`sampling`) takes the
+ * result actions with thresholds of its own.
+ */
+export async function inspectLeaves(leaves: readonly Leaf[], cfg: Inspection, dir: Direction, classifier?: Classifier, tool?: NameRef, site: Site = dir): Promise<Verdict> {
   const v: Verdict = { changes: [], acted: [], sanitized: [], auditChanges: [] };
   const texts = leaves.map((l) => (dir === 'result' && cfg.sanitizeOutput && l.isText ? stripTerminalControls(l.text) : l.text));
   const dlpOn = dir === 'result' || cfg.dlp.scanArguments;
@@ -66,7 +71,7 @@ export async function inspectLeaves(leaves: readonly Leaf[], cfg: Inspection, di
         { secrets: !secretsOff, piiTypes: piiOff ? [] : cfg.dlp.piiTypes },
       )
     : undefined;
-  const found = leaves.map((l, i) => [...injectionFindings(texts[i]!, l.path, cfg, tool), ...(dlp?.[i] ?? []), ...scanCustom(cfg.customRules, texts[i]!, l.path, dir, tool)]);
+  const found = leaves.map((l, i) => [...injectionFindings(texts[i]!, l.path, cfg, site, tool), ...(dlp?.[i] ?? []), ...scanCustom(cfg.customRules, texts[i]!, l.path, dir, tool)]);
   if (classifier) await classify(classifier, leaves, texts, found);
   let top: Action | undefined;
   for (let i = 0; i < leaves.length; i++) {

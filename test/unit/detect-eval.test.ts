@@ -2,6 +2,10 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { evaluateCategory, loadCategory } from '../../scripts/eval-detect.ts';
 import { evaluateModel } from '../../scripts/detect-data/evaluate.ts';
+import { BENIGN_FILE } from '../../scripts/detect-data/dataset.ts';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { loadModel } from '../../src/detect/model.ts';
 
 /**
  * The in-repo injection corpus must keep meeting the goal (recall >= 95%, false positives <= 1%
@@ -78,6 +82,11 @@ describe('the shipped model: floors at the measured level', () => {
   });
   it('the TEST split: recall and benign flagged per category', (t) => {
     if (!r.test.all) return t.skip('.cache/detect/benign.jsonl absent: run node scripts/detect-data/capture-benign.ts');
+    // The capture reads this repository's git log and docs as they are when it runs: a later capture
+    // is other data (another test split), and the floors below hold for the one the model was measured on.
+    const want = (loadModel().meta as { training?: { benignSha256?: string } }).training?.benignSha256;
+    const have = existsSync(BENIGN_FILE) ? createHash('sha256').update(readFileSync(BENIGN_FILE)).digest('hex') : '';
+    if (want && have !== want) return t.skip(`.cache/detect/benign.jsonl is another capture (sha256 ${have.slice(0, 8)}…) than the model was measured on (${want.slice(0, 8)}…): its test split is other data; npm run eval:detect measures it`);
     const floor: Record<string, [number, number]> = { description: [1.0, 0.0], result: [0.98, 0.008], argument: [1.0, 0.018], sampling: [0.96, 0.019] };
     for (const [k, [recall, flagged]] of Object.entries(floor)) {
       const x = r.test[k]!;

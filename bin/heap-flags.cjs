@@ -9,9 +9,10 @@
 // memory-reducing GC, which an idle Node server does not get (its memory reducer keeps reporting
 // "high alloc, foreground" and waits), so RSS stays at the heap's high-water mark: a burst of
 // sessions that fills the young generation once keeps up to 128 MiB resident for good. 16 MiB is
-// the cap Node 20-23 had (nodejs/node#61967; Node 20 measured here: a 32 MiB new space). Measured (bench/run.ts --memory, 10,000 sessions opened, half DELETEd,
-// half idled out): RSS after ÷ before 1.31 -> 1.17 (G), 1.46 -> 1.15 (G-min), at some CPU per
-// request (15-30 % at 1 KB, less at 16 KB); docs/memory.md.
+// the cap Node 20-23 had (nodejs/node#61967; Node 20 measured here: a 32 MiB new space).
+// Measured (bench/run.ts --memory: 10,000 sessions opened, half DELETEd, half idled out): RSS
+// after ÷ before 1.31 -> 1.16-1.17 (G), 1.46 -> 1.14-1.15 (G-min), for some CPU per request
+// (+10-13 % at 1 KB, +6-7 % at 16 KB: more scavenges); docs/memory.md.
 //
 // Flags on the command line, not NODE_OPTIONS: NODE_OPTIONS would be inherited by every Node
 // program the gateway starts (stdio upstream servers), which must keep their own defaults.

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick | --profile]`: Portcullis against a bare proxy and its peers, in one
+ * `npm run bench [-- --quick | --profile | --memory]`: Portcullis against a bare proxy and its peers, in one
  * run on one machine and one Node (issue 8). Not a test: nothing here matches `test/**\/*.test.ts`.
  *
  * Configurations (each its own process; all load comes from other processes):
@@ -15,6 +15,8 @@
  * `--ab <bin>[,<bin>...]` measures this tree's G against other builds' (bin/portcullis.cjs), interleaved.
  * `--replicas` measures two replicas against one behind HAProxy on Redis (bench/replicas.ts).
  * `--workers N|auto` measures `run --workers N` against `--workers 1` on Redis (bench/workers.ts).
+ * `--memory` runs only the session-churn memory scenario (with `--quick`: its short form) and
+ * prints it; it writes no report.
  */
 import { rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -121,6 +123,13 @@ async function main(): Promise<number> {
     const config = parsed.config ?? 'full';
     if (config !== 'full' && config !== 'min' && config !== 'noaudit') throw new Error(`--config ${config}: give full, min or noaudit`);
     await runProfile({ seconds: quick ? 5 : 15, sizeKb, config, log });
+    return 0;
+  }
+  if (argv.includes('--memory')) {
+    const results: Results = { machine: machineInfo(), mode: PLAN.mode, startedAt: new Date().toISOString(), plan: PLAN, http: {}, stdio: {}, peers: {}, notes: [] };
+    log(`memory only, load average ${loadavg().map((x) => x.toFixed(2)).join(' / ')}`);
+    await runMemory(PLAN, results, log);
+    log(`load average ${loadavg().map((x) => x.toFixed(2)).join(' / ')}`);
     return 0;
   }
   const results: Results = { machine: machineInfo(), mode: PLAN.mode, startedAt: new Date().toISOString(), plan: PLAN, http: {}, stdio: {}, peers: {}, notes: [] };

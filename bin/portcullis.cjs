@@ -5,13 +5,26 @@
 // binary that the `node` package (a dependency) ships. argv is passed as an array: no shell is involved.
 const path = require('node:path');
 const { spawn } = require('node:child_process');
+const { heapFlags } = require('./heap-flags.cjs');
 
 // Node does not strip types under node_modules: an installed package runs its build (dist/, made
 // by `npm run build` / prepack); a checkout runs its sources.
 const installed = __dirname.split(path.sep).includes('node_modules');
 const entry = installed ? path.join(__dirname, '..', 'dist', 'cli', 'main.js') : path.join(__dirname, '..', 'src', 'cli', 'main.ts');
 const major = Number(process.versions.node.split('.')[0]);
+const args = process.argv.slice(2);
+// Flags that size V8's heap (heap-flags.cjs) only take effect at process start.
+const extra = heapFlags(args, process.execArgv, process.env.NODE_OPTIONS);
 
+if (major >= 24 && extra.length && typeof process.execve === 'function') {
+  // Start over as the same process (pid, stdio, signals and supervisor unchanged) with the flags:
+  // no second process stays around. Where execve is unavailable (Windows), run without them.
+  try {
+    process.execve(process.execPath, [process.execPath, ...extra, ...process.execArgv, __filename, ...args]);
+  } catch (err) {
+    process.stderr.write(`portcullis: running without ${extra.join(' ')} (${err && err.message ? err.message : err})\n`);
+  }
+}
 if (major >= 24) {
   import(require('node:url').pathToFileURL(entry).href).catch((err) => {
     process.stderr.write(`portcullis: ${err && err.stack ? err.stack : err}\n`);
@@ -28,7 +41,7 @@ if (major >= 24) {
     );
     process.exit(69);
   }
-  const child = spawn(nodeBin, [entry, ...process.argv.slice(2)], { stdio: 'inherit' });
+  const child = spawn(nodeBin, [...extra, entry, ...args], { stdio: 'inherit' });
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => child.kill(sig));
   child.on('exit', (code, signal) => {
     if (signal) process.kill(process.pid, signal);

@@ -10,6 +10,7 @@ import { serveHttp } from '../transports/http-server.ts';
 import { transportSecurityProblems } from '../tls/readiness.ts';
 import { createLogger, lineLogger } from '../monitor/logger.ts';
 import { warmUpDetectors } from '../detect/warm-up.ts';
+import { startIdleMemoryReducer } from '../monitor/idle-memory.ts';
 import { pinGuardFromConfig } from '../pins/pins-from-config.ts';
 import { ApprovalGate } from '../approvals/approval-gate.ts';
 import { RedisApprovalStore } from '../approvals/redis-approval-store.ts';
@@ -112,7 +113,10 @@ export async function startHttpGateway(loaded: LoadedConfig, banner?: (url: stri
     await Promise.allSettled([http.close(), gw.shutdown('admin listener failed'), mon.close()]);
     throw new CliError(err.message, 1);
   });
+  // Memory a burst needed goes back to the OS once the loop is idle (src/monitor/idle-memory.ts).
+  const reducer = startIdleMemoryReducer({ log: (m) => logger.debug(m) });
   (worker ? onWorkerShutdown : onShutdownSignals)(async (reason) => {
+    reducer?.stop();
     log(`${reason}: draining in-flight calls`);
     // Stop accepting, let in-flight calls finish (bounded), end streams, flush the audit log;
     // only then drop the connections that are left (idle keep-alives, SSE streams).

@@ -37,6 +37,11 @@ export class MemorySessionStore implements SessionStore {
     this.clock = opts.clock ?? Date.now;
   }
 
+  /** Records held, expired ones not yet dropped included. */
+  get size(): number {
+    return this.records.size;
+  }
+
   async save(rec: SessionRecord, ttlMs: number): Promise<void> {
     const now = this.clock();
     if (!this.records.has(rec.id) && this.records.size >= this.maxSessions) {

@@ -37,6 +37,7 @@ const USAGE = `usage: npm run bench [-- <option>]
   --profile [--size KB] [--config full|min|noaudit]
                       G on the HTTP workload under --cpu-prof (16 KB, full unless told)
   --ab <bin>[,<bin>]  this tree's G against other builds' bin/portcullis.cjs, interleaved
+  --memory            only the session-churn memory scenario (with --quick: its short form)
   --replicas          two replicas against one behind HAProxy on Redis
   --workers N|auto    run --workers N against --workers 1 on Redis
   --help              this text
@@ -56,6 +57,7 @@ function parseBenchArgs() {
       config: { type: 'string' },
       ab: { type: 'string' },
       replicas: { type: 'boolean' },
+      memory: { type: 'boolean' },
       workers: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -125,7 +127,7 @@ async function main(): Promise<number> {
     await runProfile({ seconds: quick ? 5 : 15, sizeKb, config, log });
     return 0;
   }
-  if (argv.includes('--memory')) {
+  if (parsed.memory) {
     const results: Results = { machine: machineInfo(), mode: PLAN.mode, startedAt: new Date().toISOString(), plan: PLAN, http: {}, stdio: {}, peers: {}, notes: [] };
     log(`memory only, load average ${loadavg().map((x) => x.toFixed(2)).join(' / ')}`);
     await runMemory(PLAN, results, log);

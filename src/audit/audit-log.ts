@@ -101,7 +101,7 @@ export class AuditLog {
   private day: string;
   private readonly timer: NodeJS.Timeout | undefined;
   private closing: Promise<void> | undefined;
-  private soon: Array<{ rec: Omit<AuditRecord, 'time'> & { time: string }; then?: () => void }> = [];
+  private soon: Array<{ rec: Omit<AuditRecord, 'time'> & { time?: string }; at: Date; then?: () => void }> = [];
   private soonTask: NodeJS.Immediate | undefined;
 
   constructor(opts: AuditLogOptions) {
@@ -168,9 +168,12 @@ export class AuditLog {
    * metrics). The time is read now.
    */
   emitSoon(rec: Omit<AuditRecord, 'time'> & { time?: string }, then?: () => void): void {
-    this.soon.push({ rec: { ...rec, time: rec.time ?? this.clock().toISOString() }, then });
-    this.soonTask ??= setImmediate(() => this.settle());
+    // The clock is read now; the record is neither copied nor formatted until it is emitted.
+    this.soon.push({ rec, at: this.clock(), then });
+    this.soonTask ??= setImmediate(this.settleSoon);
   }
+
+  private readonly settleSoon = (): void => this.settle();
 
   /** Emits the records `emitSoon` queued, in order, now. */
   settle(): void {
@@ -179,8 +182,8 @@ export class AuditLog {
     while (this.soon.length) {
       const batch = this.soon;
       this.soon = [];
-      for (const { rec, then } of batch) {
-        this.emitNow(rec);
+      for (const { rec, at, then } of batch) {
+        this.emitNow(rec, at);
         try {
           then?.();
         } catch (err) {
@@ -195,12 +198,13 @@ export class AuditLog {
     this.emitNow(rec);
   }
 
-  private emitNow(rec: Omit<AuditRecord, 'time'> & { time?: string }): void {
+  /** `at`: when the record was queued (emitSoon), else now. */
+  private emitNow(rec: Omit<AuditRecord, 'time'> & { time?: string }, at?: Date): void {
     const logged = this.events.has(rec.event);
     if (!logged && !this.observers.length) return;
     try {
       const { time, args, detail, severity, ...rest } = rec;
-      const now = time === undefined ? this.clock().toISOString() : undefined;
+      const now = time === undefined ? (at ?? this.clock()).toISOString() : undefined;
       const out: AuditRecord = { time: time ?? now!, ...rest, severity: severity ?? severityOf(rec.event) };
       if (args !== undefined && this.level !== 'summary') out.args = redactArguments(args);
       // Detail is gateway-built but may quote untrusted input, so it is bounded and redacted too.

@@ -152,7 +152,7 @@ describe('AuditLog with FileAuditSink', () => {
     log.emitSoon({ event: 'tool_invoked', tool: 'a' }, () => done.push('a'));
     clock.now = new Date('2025-03-01T12:00:01.000Z');
     log.emitSoon({ event: 'tool_invoked', tool: 'b' }, () => done.push('b'));
-    assert.deepEqual(done, [], 'nothing emitted inside the turn that queued it');
+    assert.equal(done.length, 0, 'nothing emitted inside the turn that queued it');
     clock.now = new Date('2025-03-01T12:00:02.000Z');
     log.emit({ event: 'policy_violation', tool: 'c' }); // emits the queued ones first
     assert.deepEqual(done, ['a', 'b']);

@@ -88,7 +88,8 @@ export function httpLongCall(url: string, form: HttpForm, ms: number): Promise<{
 }
 
 export interface StdioSizeResult {
-  latency?: LatencySummary & { errors: number };
+  /** `cpuMsPerCall`: the proxy's CPU over the sequential calls ÷ calls. */
+  latency?: LatencySummary & { errors: number; cpuMsPerCall?: number };
   throughput?: { requests: number; seconds: number; rps: number; cpuSeconds: number; cpuMsPerRequest: number; roundsRps: number[] };
 }
 

@@ -153,13 +153,17 @@ async function main(job: StdioJob): Promise<Record<string, unknown>> {
   for (const size of job.sizes) {
     for (const c of conns) await c.check(size);
     const lat = conns.map(() => [] as number[]);
+    // CPU of the proxy process over the sequential calls (one call at a time: no batching helps).
+    const latCpu = conns.map(() => 0);
     if (job.latency) {
       const { calls, warmup, blocks } = job.latency;
       for (const c of conns) await c.sequential(size, warmup);
       for (let b = 0; b < blocks; b++) {
         for (let k = 0; k < conns.length; k++) {
           const i = (k + b) % conns.length;
+          const cpu0 = cpuSeconds(conns[i].child.pid!);
           lat[i].push(...(await conns[i].sequential(size, Math.ceil(calls / blocks))));
+          latCpu[i] += cpuSeconds(conns[i].child.pid!) - cpu0;
         }
       }
     }
@@ -186,7 +190,7 @@ async function main(job: StdioJob): Promise<Record<string, unknown>> {
     conns.forEach((c, i) => {
       const t = thr[i];
       out[c.t.name][size] = {
-        latency: job.latency ? { ...summarize(lat[i]), errors: 0 } : undefined,
+        latency: job.latency ? { ...summarize(lat[i]), errors: 0, cpuMsPerCall: (latCpu[i] * 1000) / lat[i].length } : undefined,
         throughput: job.throughput ? { ...t, rps: t.requests / t.seconds, cpuMsPerRequest: (t.cpuSeconds * 1000) / t.requests } : undefined,
       };
     });

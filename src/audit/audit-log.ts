@@ -5,7 +5,10 @@
  * the hash chain (hash-chain.ts) once, and hand the same chained entry to every sink, so the file,
  * the event store and the webhook hold identical records (same chain id, same hashes) that can be
  * compared. Sinks write in batches off the request. Audit failures never throw into a request;
- * they go to `onError`.
+ * they go to `onError`. `emitSoon` (a call's own record) does the same once the current turn of
+ * the event loop has written its answers: the answer never waits for its record; the record's
+ * time is taken at once, and records keep their order (anything emitted, flushed or closed first
+ * emits what is queued).
  *
  * The log owns the chain's checkpoints: the `start` one when it opens, periodic ones (by count, in
  * the chain, and every `checkpointEverySeconds`), a `rotate-out`/`rotate-in` pair when the UTC day
@@ -98,6 +101,8 @@ export class AuditLog {
   private day: string;
   private readonly timer: NodeJS.Timeout | undefined;
   private closing: Promise<void> | undefined;
+  private soon: Array<{ rec: Omit<AuditRecord, 'time'> & { time?: string }; at: Date; then?: () => void }> = [];
+  private soonTask: NodeJS.Immediate | undefined;
 
   constructor(opts: AuditLogOptions) {
     this.sinks = [...opts.sinks];
@@ -157,12 +162,49 @@ export class AuditLog {
     return this.events.has(event) && this.sinks.length > 0;
   }
 
+  /**
+   * `emit` after this turn's I/O (setImmediate, one per turn for every record queued in it):
+   * the record of a call whose answer is being written. `then` runs right after it (the call's
+   * metrics). The time is read now.
+   */
+  emitSoon(rec: Omit<AuditRecord, 'time'> & { time?: string }, then?: () => void): void {
+    // The clock is read now; the record is neither copied nor formatted until it is emitted.
+    this.soon.push({ rec, at: this.clock(), then });
+    this.soonTask ??= setImmediate(this.settleSoon);
+  }
+
+  private readonly settleSoon = (): void => this.settle();
+
+  /** Emits the records `emitSoon` queued, in order, now. */
+  settle(): void {
+    clearImmediate(this.soonTask);
+    this.soonTask = undefined;
+    while (this.soon.length) {
+      const batch = this.soon;
+      this.soon = [];
+      for (const { rec, at, then } of batch) {
+        this.emitNow(rec, at);
+        try {
+          then?.();
+        } catch (err) {
+          this.onError(toError(err));
+        }
+      }
+    }
+  }
+
   emit(rec: Omit<AuditRecord, 'time'> & { time?: string }): void {
+    if (this.soon.length) this.settle();
+    this.emitNow(rec);
+  }
+
+  /** `at`: when the record was queued (emitSoon), else now. */
+  private emitNow(rec: Omit<AuditRecord, 'time'> & { time?: string }, at?: Date): void {
     const logged = this.events.has(rec.event);
     if (!logged && !this.observers.length) return;
     try {
       const { time, args, detail, severity, ...rest } = rec;
-      const now = time === undefined ? this.clock().toISOString() : undefined;
+      const now = time === undefined ? (at ?? this.clock()).toISOString() : undefined;
       const out: AuditRecord = { time: time ?? now!, ...rest, severity: severity ?? severityOf(rec.event) };
       if (args !== undefined && this.level !== 'summary') out.args = redactArguments(args);
       // Detail is gateway-built but may quote untrusted input, so it is bounded and redacted too.
@@ -185,12 +227,14 @@ export class AuditLog {
   }
 
   async flush(): Promise<void> {
+    this.settle();
     await Promise.all(this.sinks.map((s) => s.flush().catch((err: unknown) => this.onError(toError(err)))));
   }
 
   /** Seals the chain (the `close` checkpoint), then drains and closes every sink. */
   close(): Promise<void> {
     if (!this.closing) {
+      this.settle();
       clearInterval(this.timer);
       if (this.sinks.length) this.deliver(this.chain.checkpoint('close'));
       this.closing = Promise.all(this.sinks.map((s) => s.close().catch((err: unknown) => this.onError(toError(err))))).then(() => {});

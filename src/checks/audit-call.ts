@@ -62,33 +62,41 @@ export const auditCall: Stage<CallContext> = async (ctx, next) => {
     ctx.error = asGatewayError(err);
   } finally {
     const event = eventFor(ctx);
+    const monitor = ctx.services.monitor;
+    const endedAt = performance.now();
+    const done = monitor ? () => monitor.requestDone(ctx, endedAt) : undefined;
     // A read or list nobody selected is not even built: the default level costs nothing more.
     if (event && (ctx.error || event === 'tool_invoked' || ctx.services.audit.records(event))) {
       const err = ctx.error;
       const p = ctx.req.params as { arguments?: unknown } | undefined;
-      ctx.services.audit.emit({
-        event,
-        session: ctx.session.id,
-        connection: ctx.session.connection,
-        principal: ctx.session.principal.subject,
-        authMethod: ctx.session.principal.method,
-        server: ctx.target?.server.name,
-        tool: ctx.target?.name ?? (typeof ctx.req.params?.name === 'string' ? ctx.req.params.name : undefined),
-        method: ctx.method,
-        requestId: ctx.req.id,
-        decision: err ? (ctx.audit.decision ?? 'error') : 'allow',
-        reason: err?.code === 'CANCELLED' ? 'cancelled by the client' : err ? (ctx.audit.reason ?? err.detail ?? err.message) : ctx.audit.reason,
-        code: err?.code,
-        rule: ctx.audit.rule,
-        argument: ctx.audit.argument,
-        latencyMs: Math.round((performance.now() - ctx.startedAt) * 1000) / 1000,
-        // A fetched prompt's arguments too (level full); a refused one's record stays as it was.
-        args: ctx.method === 'tools/call' || event === 'prompt_fetched' ? (ctx.auditArguments ?? p?.arguments) : undefined,
-        detail: detailOf(ctx),
-      });
+      // Built now (what the call decided), chained and written once its answer is out (emitSoon).
+      ctx.services.audit.emitSoon(
+        {
+          event,
+          session: ctx.session.id,
+          connection: ctx.session.connection,
+          principal: ctx.session.principal.subject,
+          authMethod: ctx.session.principal.method,
+          server: ctx.target?.server.name,
+          tool: ctx.target?.name ?? (typeof ctx.req.params?.name === 'string' ? ctx.req.params.name : undefined),
+          method: ctx.method,
+          requestId: ctx.req.id,
+          decision: err ? (ctx.audit.decision ?? 'error') : 'allow',
+          reason: err?.code === 'CANCELLED' ? 'cancelled by the client' : err ? (ctx.audit.reason ?? err.detail ?? err.message) : ctx.audit.reason,
+          code: err?.code,
+          rule: ctx.audit.rule,
+          argument: ctx.audit.argument,
+          latencyMs: Math.round((endedAt - ctx.startedAt) * 1000) / 1000,
+          // A fetched prompt's arguments too (level full); a refused one's record stays as it was.
+          args: ctx.method === 'tools/call' || event === 'prompt_fetched' ? (ctx.auditArguments ?? p?.arguments) : undefined,
+          detail: detailOf(ctx),
+        },
+        // Metrics see every request, audited or not (lists, pings).
+        done,
+      );
+    } else {
+      done?.();
     }
-    // Metrics see every request, audited or not (lists, pings).
-    ctx.services.monitor?.requestDone(ctx);
   }
 };
 

@@ -18,7 +18,7 @@ export interface GatewayOptions {
   /** Lockdown, revocations, disabled servers (incident/); default: none. */
   incident?: IncidentView;
   /** Sees every finished request (metrics). */
-  monitor?: { requestDone(ctx: CallContext): void };
+  monitor?: { requestDone(ctx: CallContext, endedAt?: number): void };
   /** Tool/prompt/template/launch pins and the poisoning scan (src/pins/); none: everything as listed. */
   pins?: PinGuard;
   /** Each server's connection, when not the gateway's own: the embedded guard's SDK client (src/embed/). */

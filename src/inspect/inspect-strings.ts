@@ -55,6 +55,16 @@ const RANK: Readonly<Record<Action, number>> = { flag: 1, redact: 2, quarantine:
 export const labelOf = (f: Finding) => f.rule.slice(f.rule.indexOf('.') + 1);
 
 /**
+/**
+ * Values the injection scan provably finds nothing in: the content-block `type` words of the MCP
+ * schema, one in every block. No injection rule matches them, and strings this short are never
+ * given to the model (MODEL_MIN_CHARS), so for these exact values the scan returns nothing under
+ * any thresholds or trust (test/unit/inspect-inert.test.ts asserts it, model on and off). They
+ * are still read by DLP (with their neighbours) and by the operator's custom rules.
+ */
+export const INJECTION_INERT: ReadonlySet<string> = new Set(['text', 'image', 'audio', 'resource', 'resource_link']);
+
+/**
  * `tool`: the tool called, when there is one (custom rules may be scoped to tools). `site`: whose
  * injection thresholds apply; a server's request toward the client's model (`sampling`) takes the
  * result actions with thresholds of its own.
@@ -71,7 +81,11 @@ export async function inspectLeaves(leaves: readonly Leaf[], cfg: Inspection, di
         { secrets: !secretsOff, piiTypes: piiOff ? [] : cfg.dlp.piiTypes },
       )
     : undefined;
-  const found = leaves.map((l, i) => [...injectionFindings(texts[i]!, l.path, cfg, site, tool), ...(dlp?.[i] ?? []), ...scanCustom(cfg.customRules, texts[i]!, l.path, dir, tool)]);
+  const found = leaves.map((l, i) => [
+    ...(INJECTION_INERT.has(texts[i]!) ? [] : injectionFindings(texts[i]!, l.path, cfg, site, tool)),
+    ...(dlp?.[i] ?? []),
+    ...scanCustom(cfg.customRules, texts[i]!, l.path, dir, tool),
+  ]);
   if (classifier) await classify(classifier, leaves, texts, found);
   let top: Action | undefined;
   for (let i = 0; i < leaves.length; i++) {

@@ -120,11 +120,12 @@ export class Metrics {
     this.gw = gw;
   }
 
-  requestDone(ctx: CallContext): void {
+  /** `endedAt`: performance.now() when the call's answer was final (default: now). */
+  requestDone(ctx: CallContext, endedAt = performance.now()): void {
     const method = METHODS.has(ctx.method) ? ctx.method : 'other';
     const err = ctx.error;
     const decision = err ? (ctx.audit.decision ?? 'error') : 'allow';
-    const seconds = (performance.now() - ctx.startedAt) / 1000;
+    const seconds = (endedAt - ctx.startedAt) / 1000;
     this.requests.inc({ method, decision });
     this.decisions.inc({ decision, reason: err?.code ?? 'ok' });
     this.requestSeconds.observe({ method }, seconds);

@@ -54,7 +54,7 @@ export interface ChainServices {
   readonly config: Config;
   readonly audit: AuditLog;
   /** Sees every finished request (metrics). */
-  readonly monitor?: { requestDone(ctx: CallContext): void };
+  readonly monitor?: { requestDone(ctx: CallContext, endedAt?: number): void };
   readonly rateLimiter: RateLimiter;
   /** Quotas, session taint (flow rules) and DNS for argument-level policy. */
   readonly policy: PolicyRuntime;

@@ -11,6 +11,8 @@ import { Session } from '../gateway/session.ts';
 import { LineSplitter } from '../upstream/line-splitter.ts';
 import { WriteBatcher } from '../util/write-batcher.ts';
 
+const NEWLINE = Buffer.from('\n');
+
 export function serveStdio(gw: Gateway, input: NodeJS.ReadableStream = process.stdin, output: NodeJS.WritableStream = process.stdout): Promise<void> {
   const out = new WriteBatcher(output);
   const session = new Session({
@@ -21,8 +23,10 @@ export function serveStdio(gw: Gateway, input: NodeJS.ReadableStream = process.s
       if (typeof message === 'string') {
         out.write(message + '\n');
       } else {
+        // Buffers only: the batch's writev takes them as they are (a string among them makes
+        // Node build a chunk/encoding list for the whole batch).
         out.write(message);
-        out.write('\n');
+        out.write(NEWLINE);
       }
     },
   });

@@ -42,8 +42,15 @@ export class LineSplitter {
         this.append(chunk.subarray(start));
         return;
       }
-      this.append(chunk.subarray(start, nl));
-      this.endLine();
+      if (this.pending === 0 && !this.discarding && nl - start <= this.maxBytes) {
+        // A whole line inside this chunk with nothing held before it (most lines): it is handed
+        // over as a view of the chunk, without going through the parts array.
+        const end = nl > start && chunk[nl - 1] === 0x0d ? nl - 1 : nl;
+        if (end > start) this.onLine(chunk.subarray(start, end));
+      } else {
+        this.append(chunk.subarray(start, nl));
+        this.endLine();
+      }
       start = nl + 1;
     }
   }
@@ -92,7 +99,7 @@ export class LineSplitter {
       if (line[line.length - 1] === 0x0d) line = line.subarray(0, line.length - 1);
       if (line.length > 0) this.onLine(line);
     }
-    this.chunks = [];
+    this.chunks.length = 0; // the line handed over is its own Buffer: the array is reused
     this.pending = 0;
     this.discarding = false;
   }

@@ -12,14 +12,17 @@ export class WriteBatcher {
     this.stream = stream as NodeJS.WritableStream & { cork(): void; uncork(): void };
   }
 
+  /** One function for every tick's uncork, not a closure per batch. */
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.stream.uncork();
+  };
+
   write(chunk: string | Buffer): void {
     if (!this.corked && typeof this.stream.cork === 'function') {
       this.corked = true;
       this.stream.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        this.stream.uncork();
-      });
+      process.nextTick(this.uncork);
     }
     this.stream.write(chunk);
   }

@@ -146,6 +146,35 @@ describe('AuditLog with FileAuditSink', () => {
     assert.deepEqual(errors, []);
   });
 
+  it('emitSoon: a call record is written after the turn, with the time it was queued, in order with everything else', async () => {
+    const { path, clock, log } = setup();
+    const done: string[] = [];
+    log.emitSoon({ event: 'tool_invoked', tool: 'a' }, () => done.push('a'));
+    clock.now = new Date('2025-03-01T12:00:01.000Z');
+    log.emitSoon({ event: 'tool_invoked', tool: 'b' }, () => done.push('b'));
+    assert.equal(done.length, 0, 'nothing emitted inside the turn that queued it');
+    clock.now = new Date('2025-03-01T12:00:02.000Z');
+    log.emit({ event: 'policy_violation', tool: 'c' }); // emits the queued ones first
+    assert.deepEqual(done, ['a', 'b']);
+    log.emitSoon({ event: 'tool_invoked', tool: 'd' }, () => done.push('d'));
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(done, ['a', 'b', 'd'], 'emitted on the next turn without being asked');
+    log.emitSoon({ event: 'tool_invoked', tool: 'e' });
+    await log.flush(); // a flush writes the queued ones too
+    const recs = readLines(path);
+    assert.deepEqual(recs.map((r) => r.tool), ['a', 'b', 'c', 'd', 'e']);
+    assert.deepEqual(recs.slice(0, 3).map((r) => r.time), ['2025-03-01T12:00:00.000Z', '2025-03-01T12:00:01.000Z', '2025-03-01T12:00:02.000Z']);
+  });
+
+  it('close() writes the records emitSoon queued, then the seal', async () => {
+    const { path, log } = setup();
+    log.emitSoon({ event: 'tool_invoked', tool: 'late' });
+    await log.close();
+    const lines = readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { tool?: string; detail?: { reason?: string } });
+    assert.equal(lines.at(-2)?.tool, 'late');
+    assert.equal(lines.at(-1)?.detail?.reason, 'close');
+  });
+
   it('refuses records after close, through onError, without throwing', async () => {
     const { log, errors } = setup();
     await log.close();

@@ -76,6 +76,7 @@ describe('checks with fake services', () => {
     const ctx = toolCall(s);
     await auditCall(ctx, async () => unavailable());
     assert.equal(ctx.error?.code, 'STATE_UNAVAILABLE');
+    s.audit.settle(); // the call's record is emitted once its answer is out (emitSoon)
     const r = s.records.find((x) => x.event === 'tool_denied');
     assert.ok(r, JSON.stringify(s.records));
     assert.equal(r.code, 'STATE_UNAVAILABLE');

@@ -86,3 +86,12 @@ test('terminal controls: CSI, OSC 8 links, lone CR, C1 are stripped; TAB, LF, CR
   const plain = 'nothing to do\n\tat all';
   assert.equal(stripTerminalControls(plain), plain);
 });
+
+test('terminal controls: exactly the code units of the control class change a string (every UTF-16 unit)', () => {
+  // The prefilter is a V8 character class; this is the class as RE2 (which strips) reads it.
+  const control = (c: number) => c <= 0x08 || (c >= 0x0b && c <= 0x1f) || (c >= 0x7f && c <= 0x9f);
+  for (let c = 0; c <= 0xffff; c++) {
+    const s = `ab${String.fromCharCode(c)}cd`;
+    assert.equal(stripTerminalControls(s) !== s, control(c), `U+${c.toString(16).padStart(4, '0')}`);
+  }
+});

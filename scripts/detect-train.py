@@ -117,10 +117,13 @@ thresholds['quarantine'] = max(thresholds['quarantine'], thresholds['flag'])
 SITE = {'description': 'result', 'result': 'result', 'argument': 'argument', 'sampling': 'sampling'}
 site = np.array([SITE[k] for k in kind[va]])
 site_thresholds = {}
+# Per-site shares, e.g. DETECT_SITE_FP=result:0.006:0.004,argument:0.008:0.006 (flag:quarantine); other sites take FLAG_FP/QUAR_FP.
+SITE_FP = {p.split(':')[0]: (float(p.split(':')[1]), float(p.split(':')[2])) for p in os.environ.get('DETECT_SITE_FP', '').split(',') if p}
 for st in ['result', 'argument', 'sampling']:
     sel = site == st
     c, l = combined[sel], y[va][sel]
-    t = {'flag': float(at_fp(c, l, FLAG_FP)), 'quarantine': float(at_fp(c, l, QUAR_FP)), 'block': float(max(0.98, at_fp(c, l, 0.0)))}
+    ffp, qfp = SITE_FP.get(st, (FLAG_FP, QUAR_FP))
+    t = {'flag': float(at_fp(c, l, ffp)), 'quarantine': float(at_fp(c, l, qfp)), 'block': float(max(0.98, at_fp(c, l, 0.0)))}
     t['quarantine'] = max(t['quarantine'], t['flag'])
     site_thresholds[st] = t
     print(f'site {st}: benign {int((l == 0).sum())} attacks {int(l.sum())} thresholds {t}')

@@ -22,6 +22,7 @@ import { gunzipSync } from 'node:zlib';
 import pg from 'pg';
 import { chunks, connect, ROOT, textsOf } from '../mcp-capture.ts';
 import { captureExtra } from './capture-extra.ts';
+import { captureRepos } from './capture-repos.ts';
 
 export const CACHE = join(ROOT, '.cache', 'detect');
 const MODULES = join(ROOT, 'node_modules');
@@ -29,14 +30,15 @@ const scratch = mkdtempSync(join(tmpdir(), 'capture-benign-'));
 const CHUNK = 1500;
 
 type Kind = 'description' | 'result' | 'argument' | 'sampling';
-interface Row { text: string; kind: Kind; group: string; source: string; extra?: true }
+interface Row { text: string; kind: Kind; group: string; source: string; extra?: true; ext?: true }
 const rows: Row[] = [];
 const seen = new Set<string>();
-function add(kind: Kind, group: string, source: string, text: string, extra = false): void {
+/** `ext`: other projects' text (capture-repos.ts), deduplicated per kind (a commit message is both an argument and a sampling text). */
+function add(kind: Kind, group: string, source: string, text: string, extra = false, ext = false): void {
   const key = text.trim().toLowerCase().replace(/\s+/g, ' ');
-  if (key.length < 20 || seen.has(key)) return;
-  seen.add(key);
-  rows.push({ text, kind, group, source, ...(extra ? { extra: true as const } : {}) });
+  if (key.length < 20 || seen.has(ext ? `${kind}:${key}` : key)) return;
+  seen.add(ext ? `${kind}:${key}` : key);
+  rows.push({ text, kind, group, source, ...(extra ? { extra: true as const } : {}), ...(ext ? { ext: true as const } : {}) });
 }
 
 const run = (cmd: string, args: string[], cwd?: string) =>
@@ -119,6 +121,8 @@ function stageGit(staged: string[]): string[] {
 
 /** `--only-git`: add the git commits to an existing capture (the rest is slow to redo). */
 const ONLY_GIT = process.argv.includes('--only-git');
+/** `--only-repos`: redo only the other projects' text (capture-repos.ts) of an existing capture. */
+const ONLY_REPOS = process.argv.includes('--only-repos');
 
 async function files(): Promise<void> {
   const fs = await connect('@modelcontextprotocol/server-filesystem', [MODULES, scratch, join(ROOT, 'docs'), join(ROOT, '..', 'shared', 'corpora')]);
@@ -190,19 +194,38 @@ async function sql(): Promise<void> {
   await client.end();
 }
 
-mkdirSync(CACHE, { recursive: true });
-if (ONLY_GIT) for (const line of readFileSync(join(CACHE, 'benign.jsonl'), 'utf8').split('\n')) if (line) { const r = JSON.parse(line) as Row; if (!r.group.startsWith('git:')) add(r.kind, r.group, r.source, r.text, r.extra); }
-await files();
-if (!ONLY_GIT) {
-  descriptions();
-  await sql();
-  // Last, so the rows above are unchanged: train and validation only (dataset.ts drops the test-split groups).
-  const fs = await connect('@modelcontextprotocol/server-filesystem', [MODULES, scratch]);
-  const read = async (path: string) => textsOf(await fs.client.callTool({ name: 'read_text_file', arguments: { path } })).join('\n');
-  await captureExtra(scratch, MODULES, read, (kind, group, source, text) => add(kind, group, `server-filesystem@${fs.version} read_text_file ${source}`, text, true), (page) => plain(renderMan(page)));
+/** Other projects' commits and docs (capture-repos.ts), last: the rows above are unchanged. */
+async function repos(): Promise<void> {
+  const fs = await connect('@modelcontextprotocol/server-filesystem', [scratch]);
+  // The text content only: a commit message is one argument, not followed by its structuredContent copy.
+  const read = async (path: string) => textsOf(await fs.client.callTool({ name: 'read_text_file', arguments: { path } }))[0] ?? '';
+  const used = await captureRepos(scratch, read, (kind, group, source, text) => add(kind, group, `server-filesystem@${fs.version} read_text_file ${source}`, text, false, true));
   await fs.client.close();
+  writeFileSync(join(CACHE, 'repos.json'), JSON.stringify(used, null, 1) + '\n');
+}
+
+mkdirSync(CACHE, { recursive: true });
+if (ONLY_REPOS) {
+  for (const line of readFileSync(join(CACHE, 'benign.jsonl'), 'utf8').split('\n')) if (line) { const r = JSON.parse(line) as Row; if (!r.ext) add(r.kind, r.group, r.source, r.text, r.extra); }
+  await repos();
+} else {
+  if (ONLY_GIT) for (const line of readFileSync(join(CACHE, 'benign.jsonl'), 'utf8').split('\n')) if (line) { const r = JSON.parse(line) as Row; if (!r.group.startsWith('git:')) add(r.kind, r.group, r.source, r.text, r.extra, r.ext); }
+  await files();
+  if (!ONLY_GIT) {
+    descriptions();
+    await sql();
+    // Last, so the rows above are unchanged: train and validation only (dataset.ts drops the test-split groups).
+    const fs = await connect('@modelcontextprotocol/server-filesystem', [MODULES, scratch]);
+    const read = async (path: string) => textsOf(await fs.client.callTool({ name: 'read_text_file', arguments: { path } })).join('\n');
+    await captureExtra(scratch, MODULES, read, (kind, group, source, text) => add(kind, group, `server-filesystem@${fs.version} read_text_file ${source}`, text, true), (page) => plain(renderMan(page)));
+    await fs.client.close();
+    await repos();
+  }
 }
 writeFileSync(join(CACHE, 'benign.jsonl'), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
 const by: Record<string, number> = {};
-for (const r of rows) by[`${r.kind}${r.extra ? ' (extra)' : ''}`] = (by[`${r.kind}${r.extra ? ' (extra)' : ''}`] ?? 0) + 1;
+for (const r of rows) {
+  const k = `${r.kind}${r.extra ? ' (extra)' : r.ext ? ' (other projects)' : ''}`;
+  by[k] = (by[k] ?? 0) + 1;
+}
 process.stderr.write(`benign ${rows.length} ${JSON.stringify(by)}\n`);

@@ -14,6 +14,9 @@
  *   code_attack TRAIN split (train). A generated attack with `carrier` is put inside a benign
  *   text of the SAME split (a tool result with the payload in the middle, a description with a
  *   sentence appended, a commit message with a paragraph added).
+ * - other projects' commits and docs (capture-repos.ts, rows with `ext`): benign, in every split
+ *   by group, never a carrier of a generated attack.
+ * - train-only destructive actions in sampling text (attack-train-extra.ts), after all the others.
  * - benign look-alikes (benign-lookalikes.ts: ops runbooks, writing about injection, tool
  *   descriptions that instruct the model): train and validation only.
  * Public test sets (BIPIA test, MCPSecBench) and the unseen families (unseen-attacks.ts) are
@@ -24,6 +27,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../mcp-capture.ts';
 import { generateAttacks, rng, type Kind } from './attacks.ts';
+import { generateTrainExtra } from './attack-train-extra.ts';
 import { generateLookalikes } from './benign-lookalikes.ts';
 
 export const CACHE = join(ROOT, '.cache', 'detect');
@@ -32,6 +36,8 @@ export const SHARED_CORPORA = join(ROOT, '..', 'shared', 'corpora');
 export type DataSplit = 'train' | 'val' | 'test';
 /** Generated attacks per (family, kind) and split; look-alikes per split. */
 const ATTACKS: Record<DataSplit, number> = { train: Number(process.env.DETECT_TRAIN_ATTACKS ?? 200), val: 40, test: 40 };
+/** Train-only destructive-action attacks in sampling text (attack-train-extra.ts). */
+const TRAIN_EXTRA = Number(process.env.DETECT_TRAIN_EXTRA ?? 400);
 const LOOKALIKES = { train: Number(process.env.DETECT_LOOKALIKES ?? 800), val: 200 };
 export interface Item {
   text: string;
@@ -106,12 +112,14 @@ export function loadDataset(): Item[] {
   if (!existsSync(BENIGN_FILE)) throw new Error(`${BENIGN_FILE} is missing: run node scripts/detect-data/capture-benign.ts first`);
   const items: Item[] = [];
   const benign: Record<DataSplit, Record<Kind, string[]>> = { train: { description: [], result: [], argument: [], sampling: [] }, val: { description: [], result: [], argument: [], sampling: [] }, test: { description: [], result: [], argument: [], sampling: [] } };
-  for (const row of readJsonl(BENIGN_FILE) as Array<{ text: string; kind: Kind; group: string; extra?: true }>) {
+  for (const row of readJsonl(BENIGN_FILE) as Array<{ text: string; kind: Kind; group: string; extra?: true; ext?: true }>) {
     const split = splitOf(row.group);
     // Extras (capture-extra.ts) are train and validation data only, and carry no attack: the test split stays what it was without them.
     if (row.extra && split === 'test') continue;
     let kind = row.kind;
     let text = row.text;
+    // Other projects' text (capture-repos.ts) is in every split; a sampling row is wrapped in a request of its split.
+    if (row.ext && kind === 'sampling') text = SAMPLING[split][bucket(`wrap:${row.text.slice(0, 200)}`) % SAMPLING[split].length] + text;
     if (kind === 'result') {
       const b = bucket(`role:${row.text.slice(0, 200)}`);
       if (b < 15) kind = 'argument';
@@ -122,7 +130,8 @@ export function loadDataset(): Item[] {
       }
     }
     items.push({ text, label: 0, kind, split, group: row.group, family: 'benign' });
-    if (!row.extra) benign[split][kind].push(row.text);
+    // Carriers of generated attacks: not the extras nor other projects' text, so the attacks stay what they were.
+    if (!row.extra && !row.ext) benign[split][kind].push(row.text);
     // Train and validation: every result also as the start of a sampling request (a server asking the client's model about it).
     if (split !== 'test' && kind === 'result') {
       const t = SAMPLING[split];
@@ -153,8 +162,8 @@ export function loadDataset(): Item[] {
       for (const t of texts) items.push({ text: t, label: 1, kind: 'result', split: 'train', group: `bipia:${group}`, family: 'bipia-code-train' });
     }
   }
-  const r = rng(7);
-  const embed = (payload: string, kind: Kind, split: DataSplit): { text: string; at: number } => {
+  const r7 = rng(7);
+  const embed = (payload: string, kind: Kind, split: DataSplit, r = r7): { text: string; at: number } => {
     const pool = benign[split][kind].length ? benign[split][kind] : benign[split].result;
     const host = clip(pool[Math.floor(r() * pool.length)]!, 900);
     if (kind === 'description') return { text: `${host.trim()} ${payload}`, at: host.trim().length + 1 };
@@ -169,6 +178,12 @@ export function loadDataset(): Item[] {
     const split: DataSplit = a.split;
     const e = a.carrier ? embed(a.text, a.kind, split) : { text: a.text, at: 0 };
     items.push({ text: e.text, label: 1, kind: a.kind, split, group: a.carrier ? `generated:${a.family}:carrier` : `generated:${a.family}`, family: a.family, ...(a.carrier ? { payload: [e.at, e.at + a.text.length] as [number, number] } : {}) });
+  }
+  // Train-only destructive actions in sampling text (attack-train-extra.ts), last and with a generator of their own: the attacks above are unchanged.
+  const r23 = rng(23);
+  for (const a of generateTrainExtra(TRAIN_EXTRA)) {
+    const e = a.carrier ? embed(a.text, a.kind, 'train', r23) : { text: a.text, at: 0 };
+    items.push({ text: e.text, label: 1, kind: a.kind, split: 'train', group: `generated:${a.family}:extra${a.carrier ? ':carrier' : ''}`, family: a.family, ...(a.carrier ? { payload: [e.at, e.at + a.text.length] as [number, number] } : {}) });
   }
   return items;
 }

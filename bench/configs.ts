@@ -6,9 +6,11 @@
  * detailed audit log in a file; content inspection on with its defaults. G-min: every check off
  * (schema validation off, rate limiting disabled, default allow, audit and inspection disabled):
  * what the gateway costs before any policy. G-noaudit: G with the audit log off, so that one run
- * measures what auditing costs (issue 20: throughput audit on ÷ off).
+ * measures what auditing costs (issue 20: throughput audit on ÷ off). G-noinspect: G with content
+ * inspection off, so that one run splits what the policy, schema and audit checks cost (against
+ * G-min) from what inspection costs per KB (against G): docs/performance.md.
  */
-export type GatewayProfile = 'full' | 'min' | 'noaudit';
+export type GatewayProfile = 'full' | 'min' | 'noaudit' | 'noinspect';
 
 export interface Upstream {
   url?: string;
@@ -23,7 +25,7 @@ export function gatewayYaml(profile: GatewayProfile, upstream: Upstream, opts: {
     ? `    - name: mock\n      url: ${q(upstream.url)}\n`
     : `    - name: mock\n      command: ${q(upstream.command!)}\n      args: [${(upstream.args ?? []).map(q).join(', ')}]\n`;
   const audit =
-    profile === 'full'
+    profile === 'full' || profile === 'noinspect'
       ? `    audit:
       enabled: true
       level: detailed
@@ -35,6 +37,9 @@ export function gatewayYaml(profile: GatewayProfile, upstream: Upstream, opts: {
       : `    audit:
       enabled: false
 `;
+  const inspection = profile === 'noinspect' ? `    inspection:
+      enabled: false
+` : '';
   const security =
     profile !== 'min'
       ? `  security:
@@ -48,7 +53,7 @@ export function gatewayYaml(profile: GatewayProfile, upstream: Upstream, opts: {
       cooldownSeconds: 60
     validation:
       schemaValidation: strict
-${audit}`
+${audit}${inspection}`
       : `  security:
     toolAccess:
       defaultPolicy: allow

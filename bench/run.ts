@@ -34,7 +34,7 @@ import { scratchDir, snapshotTree } from './targets.ts';
 const USAGE = `usage: npm run bench [-- <option>]
   (none)              the full run: HTTP, peers, stdio, memory, head-of-line (about 9 min)
   --quick             the same sections, shorter (about 3 min)
-  --profile [--size KB] [--config full|min|noaudit]
+  --profile [--size KB] [--config full|min|noaudit|noinspect]
                       G on the HTTP workload under --cpu-prof (16 KB, full unless told)
   --ab <bin>[,<bin>]  this tree's G against other builds' bin/portcullis.cjs, interleaved
   --memory            only the session-churn memory scenario (with --quick: its short form)
@@ -123,7 +123,7 @@ async function main(): Promise<number> {
     const sizeKb = parsed.size === undefined ? 16 : Number(parsed.size);
     if (!Number.isInteger(sizeKb) || sizeKb < 1) throw new Error(`--size ${parsed.size}: give a whole number of KB, 1 or more`);
     const config = parsed.config ?? 'full';
-    if (config !== 'full' && config !== 'min' && config !== 'noaudit') throw new Error(`--config ${config}: give full, min or noaudit`);
+    if (config !== 'full' && config !== 'min' && config !== 'noaudit' && config !== 'noinspect') throw new Error(`--config ${config}: give full, min, noaudit or noinspect`);
     await runProfile({ seconds: quick ? 5 : 15, sizeKb, config, log });
     return 0;
   }

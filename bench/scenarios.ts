@@ -84,12 +84,15 @@ export async function runHttp(plan: Plan, results: Results, log: Log): Promise<v
     eps.push(gmin);
     const gna = await startGateway({ name: 'G-noaudit', profile: 'noaudit', upstream: { url: mock.url } });
     eps.push(gna);
+    const gni = await startGateway({ name: 'G-noinspect', profile: 'noinspect', upstream: { url: mock.url } });
+    eps.push(gni);
     const subjects: Subject[] = [
       { ep: mock, what: 'client -> mock (HTTP)', form: 'stateless', latency: true },
       { ep: b1, what: 'client -> byte proxy -> mock', form: 'stateless', latency: true },
       { ep: g, what: 'client -> Portcullis (full) -> mock (HTTP)', form: 'stateless', latency: true },
       { ep: gmin, what: 'client -> Portcullis (min) -> mock (HTTP)', form: 'stateless', latency: true },
       { ep: gna, what: 'G with the audit log off', form: 'stateless', latency: false },
+      { ep: gni, what: 'G with content inspection off', form: 'stateless', latency: false },
     ];
     if (plan.extraVariants) {
       // The same gateways, driven the 2025 way: one session shared by every connection.

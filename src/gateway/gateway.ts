@@ -374,8 +374,8 @@ export class Gateway {
     return this.approvals.decide(this, a);
   }
 
-  async responseChain(ctx: CallContext): Promise<void> {
-    await runResponseChain(ctx);
+  responseChain(ctx: CallContext): Promise<void> {
+    return runResponseChain(ctx);
   }
 
   /** Clean shutdown: refuse new work, let in-flight calls finish (bounded), close servers, flush audit. */

@@ -182,13 +182,9 @@ export class PinGuard {
   }
 
   /**
-   * Reviews (pins, scans) `server`'s initialize result, once per result: the gateway awaits it
-   * when the server is ready, before any client is shown the result.
-   */
-  /**
    * Whether `checkLaunch` and `reviewInit` have nothing to do for `server` with this `init` (no
    * launch pin to judge, the result already reviewed): the gateway then uses the server without
-   * waiting on either (Gateway.readyNow). The same conditions as their early returns.
+   * waiting on either (readyNow, gateway/server-runtime.ts). The conditions of their early returns.
    */
   settled(server: string, init: ServerInit): boolean {
     const s = this.servers.get(server);
@@ -197,6 +193,10 @@ export class PinGuard {
     return this.inits.get(server)?.init === init;
   }
 
+  /**
+   * Reviews (pins, scans) `server`'s initialize result, once per result: the gateway awaits it
+   * when the server is ready, before any client is shown the result.
+   */
   async reviewInit(server: string, init: ServerInit): Promise<void> {
     const s = this.servers.get(server);
     if (!s || this.inits.get(server)?.init === init) return;

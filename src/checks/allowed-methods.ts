@@ -36,12 +36,12 @@ export function checkClientMethod(ctx: CallContext, v: Security['validation'], w
 }
 
 /** After `route`: the routed server's own list, when it has one of its own. */
-export const methodAllowlist: Stage<CallContext> = async (ctx, next) => {
+export const methodAllowlist: Stage<CallContext> = (ctx, next) => {
   const global = ctx.services.config.mcp.security;
   if (ctx.target && ctx.security !== global && ctx.security.validation.allowedMethods !== global.validation.allowedMethods) {
     checkClientMethod(ctx, ctx.security.validation, `server '${ctx.target.server.name}' `);
   }
-  await next();
+  return next();
 };
 
 /**

@@ -7,11 +7,10 @@
 import type { Stage } from '../pipeline/compose.ts';
 import type { CallContext } from '../pipeline/types.ts';
 
-export const answerLocally: Stage<CallContext> = async (ctx, next) => {
+export const answerLocally: Stage<CallContext> = (ctx, next) => {
   const handler = ctx.services.localHandlers.get(ctx.method);
-  if (!handler) {
-    await next();
-    return;
-  }
-  ctx.response = { jsonrpc: '2.0', id: ctx.req.id, result: await handler(ctx) };
+  if (!handler) return next();
+  return handler(ctx).then((result) => {
+    ctx.response = { jsonrpc: '2.0', id: ctx.req.id, result };
+  });
 };

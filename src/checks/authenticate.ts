@@ -15,11 +15,11 @@ import type { CallContext } from '../pipeline/types.ts';
  */
 export const ANONYMOUS_REFUSED = 'requireAuth: anonymous caller';
 
-export const authenticate: Stage<CallContext> = async (ctx, next) => {
+export const authenticate: Stage<CallContext> = (ctx, next) => {
   if (ctx.security.requireAuth && ctx.session.principal.method === 'anonymous') {
     ctx.audit.decision = 'deny';
     ctx.audit.reason = ANONYMOUS_REFUSED;
     throw new GatewayError('UNAUTHENTICATED', 'Authentication required');
   }
-  await next();
+  return next();
 };

@@ -8,15 +8,14 @@ import { ANONYMOUS_REFUSED } from './authenticate.ts';
 import type { Stage } from '../pipeline/compose.ts';
 import type { CallContext } from '../pipeline/types.ts';
 
-export const authorize: Stage<CallContext> = async (ctx, next) => {
+export const authorize: Stage<CallContext> = (ctx, next) => {
   const t = ctx.target;
   // A task is authorized like the tool call that created it, again on every request: a role
   // revoked since, or a rule changed, ends access to the task too. Cancelling is left to its
   // owner whatever the policy now says: it can only stop work, never reveal any.
   const kind = t?.kind === 'task' && ctx.method !== 'tasks/cancel' ? 'tool' : t?.kind;
   if (!t || !t.name || (kind !== 'tool' && kind !== 'prompt' && kind !== 'resource')) {
-    await next();
-    return;
+    return next();
   }
   const d = ctx.services.decide(kind, t.server.name, t.name, ctx.session.principal);
   if (!d.allowed) {
@@ -40,5 +39,5 @@ export const authorize: Stage<CallContext> = async (ctx, next) => {
     ctx.audit.reason = `${kind} '${t.name}' on '${t.server.name}': missing scope(s) ${d.missingScopes.join(' ')} required by ${d.rule}`;
     throw new GatewayError('INSUFFICIENT_SCOPE', 'Insufficient scope', { data: { scope } });
   }
-  await next();
+  return next();
 };

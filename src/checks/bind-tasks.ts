@@ -24,12 +24,12 @@ export function createsTask(ctx: CallContext): boolean {
   return ctx.method === 'tools/call' && task !== undefined && task !== null && !isModern(ctx.protocolVersion);
 }
 
-export const bindTasks: Stage<CallContext> = async (ctx, next) => {
+export const bindTasks: Stage<CallContext> = (ctx, next) => {
   const result = ctx.response?.result;
   const t = ctx.target;
   if (result && t && createsTask(ctx) && typeof result.task === 'object') bind(ctx, result);
   if (result && t && ctx.method === 'tasks/list' && Array.isArray(result.tasks)) filterList(ctx, result);
-  await next();
+  return next();
 };
 
 function bind(ctx: CallContext, result: Record<string, unknown>): void {

@@ -10,7 +10,7 @@ import { GatewayError } from '../errors.ts';
 import type { Stage } from '../pipeline/compose.ts';
 import type { CallContext } from '../pipeline/types.ts';
 
-export const lockdown: Stage<CallContext> = async (ctx, next) => {
+export const lockdown: Stage<CallContext> = (ctx, next) => {
   const t = ctx.target;
   // A task's result and status are its tool call's output, delivered late: refused like the call
   // itself (a task is allowed when its tool is). Cancelling stays open: it is what an incident wants.
@@ -27,5 +27,5 @@ export const lockdown: Stage<CallContext> = async (ctx, next) => {
       ctx.audit.reason = `lockdown: allowed by the emergency allowlist (${allowedBy})`;
     }
   }
-  await next();
+  return next();
 };

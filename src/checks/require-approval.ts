@@ -20,7 +20,7 @@ import type { Stage } from '../pipeline/compose.ts';
 import type { CallContext } from '../pipeline/types.ts';
 import type { ProgressToken } from '../gateway/progress.ts';
 
-export const requireApproval: Stage<CallContext> = async (ctx, next) => {
+export const requireApproval: Stage<CallContext> = (ctx, next) => {
   const t = ctx.target;
   if (ctx.method !== 'tools/call' || !t?.tool || !t.name) return next();
   // A 2026-07-28 retry after input_required continues a call approved when it started; a forged
@@ -30,19 +30,24 @@ export const requireApproval: Stage<CallContext> = async (ctx, next) => {
   const d = ctx.access ?? ctx.services.decide('tool', t.server.name, t.name, ctx.session.principal);
   const rule = d.allowed && d.matchedRule && typeof d.matchedRule !== 'string' ? d.matchedRule : undefined;
   if (rule?.approval !== 'required') return next();
+  return askFirst(ctx, next, t.server.name, t.name, d.rule, rule);
+};
+
+/** The call waits for the person's answer; `next()` only on a yes. */
+async function askFirst(ctx: CallContext, next: () => Promise<void>, server: string, tool: string, ruleLabel: string, rule: { approvalTimeoutSeconds?: number }): Promise<void> {
   const seconds = rule.approvalTimeoutSeconds ?? ctx.security.toolAccess.approvalTimeoutSeconds;
   const token = (ctx.req.params?._meta as { progressToken?: unknown } | undefined)?.progressToken;
   let outcome;
   try {
     outcome = await ctx.services.askApproval({
-      session: ctx.session, related: ctx.req.id, protocolVersion: ctx.protocolVersion, server: t.server.name, tool: t.name,
+      session: ctx.session, related: ctx.req.id, protocolVersion: ctx.protocolVersion, server, tool,
       args: ctx.auditArguments ?? ctx.req.params?.arguments, timeoutMs: seconds * 1000,
       progressToken: typeof token === 'string' || typeof token === 'number' ? (token as ProgressToken) : undefined,
     });
   } catch (err) {
     if (!(err instanceof ApprovalStoreError)) throw err;
     ctx.audit.decision = 'deny';
-    ctx.audit.rule = d.rule;
+    ctx.audit.rule = ruleLabel;
     ctx.audit.reason = `approval could not be requested: ${err.message}`;
     throw new GatewayError('APPROVAL_DENIED', 'The call was not approved');
   }
@@ -53,7 +58,7 @@ export const requireApproval: Stage<CallContext> = async (ctx, next) => {
     return next();
   }
   ctx.audit.decision = 'deny';
-  ctx.audit.rule = d.rule;
+  ctx.audit.rule = ruleLabel;
   ctx.audit.reason = `approval ${outcome.id}: ${decision.reason ?? 'refused'} (${decision.by} via ${decision.via} at ${decision.at})`;
   if (decision.via === 'cancelled') {
     ctx.cancelled = true;
@@ -61,4 +66,4 @@ export const requireApproval: Stage<CallContext> = async (ctx, next) => {
   }
   if (decision.via === 'timeout') throw new GatewayError('APPROVAL_TIMEOUT', 'The call was not approved in time', { data: { approvalId: outcome.id } });
   throw new GatewayError('APPROVAL_DENIED', 'The call was not approved', { data: { approvalId: outcome.id } });
-};
+}

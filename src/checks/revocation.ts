@@ -10,7 +10,7 @@ import { GatewayError } from '../errors.ts';
 import type { Stage } from '../pipeline/compose.ts';
 import type { CallContext } from '../pipeline/types.ts';
 
-export const revocation: Stage<CallContext> = async (ctx, next) => {
+export const revocation: Stage<CallContext> = (ctx, next) => {
   const s = ctx.session;
   if (s.closed && !s.stateless) {
     ctx.audit.decision = 'deny';
@@ -26,5 +26,5 @@ export const revocation: Stage<CallContext> = async (ctx, next) => {
     ctx.audit.reason = `${p.method} credential${p.credential ? ` '${p.credential}'` : ''} of '${p.subject}', ${issued} before its revocation (${hit.scope}, at ${hit.at})`;
     throw new GatewayError('UNAUTHENTICATED', 'Credential revoked');
   }
-  await next();
+  return next();
 };

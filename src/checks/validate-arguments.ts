@@ -9,7 +9,7 @@ import type { Stage } from '../pipeline/compose.ts';
 import type { CallContext } from '../pipeline/types.ts';
 import { checkServerLimits } from './server-limits.ts';
 
-export const validateArguments: Stage<CallContext> = async (ctx, next) => {
+export const validateArguments: Stage<CallContext> = (ctx, next) => {
   checkServerLimits(ctx);
   const tool = ctx.target?.tool;
   const v = ctx.security.validation;
@@ -31,5 +31,5 @@ export const validateArguments: Stage<CallContext> = async (ctx, next) => {
       }
     }
   }
-  await next();
+  return next();
 };

@@ -12,7 +12,7 @@ import { isModern, MODERN_METHODS, requestSchema } from '../protocol/revisions.t
 
 const BEFORE_INIT = new Set(['initialize', 'ping', 'server/discover']);
 
-export const validateMessage: Stage<CallContext> = async (ctx, next) => {
+export const validateMessage: Stage<CallContext> = (ctx, next) => {
   const { session, method } = ctx;
   const modern = isModern(ctx.protocolVersion);
   if (modern && !MODERN_METHODS.has(method)) throw new GatewayError('METHOD_NOT_FOUND', `Method not found: ${method}`);
@@ -25,7 +25,7 @@ export const validateMessage: Stage<CallContext> = async (ctx, next) => {
   // Before routing, so the global setting; a server that turns it on for itself gets it after
   // routing (server-limits.ts).
   if (ctx.security.validation.schemaValidation !== 'off' || method === 'initialize') checkMessageSchema(ctx);
-  await next();
+  return next();
 };
 
 /** The request against the MCP schema of its revision; INVALID_PARAMS naming the first violation. */

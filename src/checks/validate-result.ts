@@ -30,7 +30,7 @@ const TASK_RESULT = v1.CreateTaskResultSchema as unknown as z.ZodType;
 
 const isObject = (v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v);
 
-export const validateResult: Stage<CallContext> = async (ctx, next) => {
+export const validateResult: Stage<CallContext> = (ctx, next) => {
   const res0 = ctx.response;
   if (res0?.result && Object.hasOwn(res0.result, 'resultType')) {
     const { resultType: _dropped, ...rest } = res0.result;
@@ -70,5 +70,5 @@ export const validateResult: Stage<CallContext> = async (ctx, next) => {
       else if (!out(res.result.structuredContent)) fail(`structuredContent violates outputSchema: ${out.errors}`);
     }
   }
-  await next();
+  return next();
 };

@@ -37,7 +37,7 @@ import type { Principal, Session } from './session.ts';
 import { broadcast } from './server-traffic.ts';
 import { handleClientNotification, handleClientResponse } from './client-traffic.ts';
 import { Responder } from './responder.ts';
-import { buildServerRuntime, type ServerRuntime } from './server-runtime.ts';
+import { buildServerRuntime, readyNow, type ServerRuntime } from './server-runtime.ts';
 import { TaskTable } from './task-table.ts';
 import type { UpstreamTransport } from '../upstream/transport.ts';
 import type { GatewayOptions } from './gateway-options.ts';
@@ -179,7 +179,7 @@ export class Gateway {
     const split = this.namespacer.splitName(exposed);
     const rt = split && this.servers.get(split.server);
     if (!rt) return undefined;
-    await this.ready(rt);
+    if (!readyNow(this, rt)) await this.ready(rt);
     return { ...rt, name: split.name };
   }
 
@@ -187,7 +187,7 @@ export class Gateway {
     const split = this.namespacer.splitUri(exposed);
     const rt = split && this.servers.get(split.server);
     if (!rt) return undefined;
-    await this.ready(rt);
+    if (!readyNow(this, rt)) await this.ready(rt);
     return { ...rt, uri: split.uri };
   }
 
@@ -374,8 +374,8 @@ export class Gateway {
     return this.approvals.decide(this, a);
   }
 
-  async responseChain(ctx: CallContext): Promise<void> {
-    await runResponseChain(ctx);
+  responseChain(ctx: CallContext): Promise<void> {
+    return runResponseChain(ctx);
   }
 
   /** Clean shutdown: refuse new work, let in-flight calls finish (bounded), close servers, flush audit. */

@@ -24,6 +24,17 @@ export interface ServerRuntime {
   resources: NamePolicy;
 }
 
+/**
+ * `rt` when a request can use it at once: started and initialized, not disabled by the operator,
+ * and nothing for the pins to judge (PinGuard.settled). The same checks as `Gateway.ready`, which
+ * callers fall back to otherwise; this path spares a request the five awaits of that one.
+ */
+export function readyNow(gw: Gateway, rt: ServerRuntime): ServerRuntime | undefined {
+  const init = rt.upstream.state === 'ready' ? rt.upstream.init : undefined;
+  if (!init || gw.incident.isServerDisabled(rt.server.name)) return undefined;
+  return !gw.pins || gw.pins.settled(rt.server.name, init) ? rt : undefined;
+}
+
 export function buildServerRuntime(gw: Gateway, server: ResolvedServer): ServerRuntime {
   const sandboxed = Boolean(server.command) && server.effective.sandbox.enabled;
   const upstream = new Upstream(server.name, () => makeTransport(gw, server), {

@@ -182,6 +182,18 @@ export class PinGuard {
   }
 
   /**
+   * Whether `checkLaunch` and `reviewInit` have nothing to do for `server` with this `init` (no
+   * launch pin to judge, the result already reviewed): the gateway then uses the server without
+   * waiting on either (readyNow, gateway/server-runtime.ts). The conditions of their early returns.
+   */
+  settled(server: string, init: ServerInit): boolean {
+    const s = this.servers.get(server);
+    if (!s) return true;
+    if (s.launch && s.settings.enabled) return false;
+    return this.inits.get(server)?.init === init;
+  }
+
+  /**
    * Reviews (pins, scans) `server`'s initialize result, once per result: the gateway awaits it
    * when the server is ready, before any client is shown the result.
    */

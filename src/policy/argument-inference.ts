@@ -108,13 +108,26 @@ const WRITE_WORDS = new Set([
   'remove', 'mkdir', 'upload', 'set', 'insert', 'modify', 'overwrite', 'touch', 'apply', 'add', 'store', 'new', 'make',
 ]);
 
+const writeNames = new Map<string, boolean>();
+
+/** Whether a tool name has a write verb among its words; memoized and bounded like `kindOfName` (asked on every call). */
+function writeVerbIn(name: string): boolean {
+  let w = writeNames.get(name);
+  if (w === undefined) {
+    if (writeNames.size >= 4096) writeNames.clear();
+    w = wordsOf(name).some((x) => WRITE_WORDS.has(x));
+    writeNames.set(name, w);
+  }
+  return w;
+}
+
 /**
  * Does this tool write? By name (any word a write verb: `write_file`, `move_file`, `editNotebook`)
  * or by annotations (`destructiveHint: true`, `readOnlyHint: false`). A name that says write wins
  * over a `readOnlyHint: true` that says otherwise.
  */
 export function isWriteLike(def: ToolDef | undefined, name: string): boolean {
-  if (wordsOf(name).some((w) => WRITE_WORDS.has(w))) return true;
+  if (writeVerbIn(name)) return true;
   const a = def?.annotations as { readOnlyHint?: unknown; destructiveHint?: unknown } | undefined;
   return a?.destructiveHint === true || a?.readOnlyHint === false;
 }

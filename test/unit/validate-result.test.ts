@@ -18,12 +18,12 @@ const invalid = (e: GatewayError) => e.code === 'RESULT_INVALID';
 test('a task handle answers a request that asked for one, and is checked as CreateTaskResult', async () => {
   const asked = { name: 't', arguments: {}, task: { ttl: 60000 } };
   await validateResult(context({ task }, asked).ctx, next);
-  await assert.rejects(Promise.resolve(validateResult(context({ task: { taskId: 1 } }, asked).ctx, next)), invalid);
+  await assert.rejects(async () => validateResult(context({ task: { taskId: 1 } }, asked).ctx, next), invalid);
 });
 
 test('a task in the result of a request that asked for none: refused (strict), audited (warn)', async () => {
-  await assert.rejects(Promise.resolve(validateResult(context({ content: [], task }).ctx, next)), invalid);
-  await assert.rejects(Promise.resolve(validateResult(context({ content: [], task: null }).ctx, next)), invalid);
+  await assert.rejects(async () => validateResult(context({ content: [], task }).ctx, next), invalid);
+  await assert.rejects(async () => validateResult(context({ content: [], task: null }).ctx, next), invalid);
   const warn = context({ content: [], task }, undefined, 'warn');
   await validateResult(warn.ctx, next);
   assert.match(String(warn.events[0]?.reason), /asked for none/);

@@ -1,17 +1,19 @@
 /**
- * `npm run bench -- --ab <bin>[,<bin>...] [--quick]`: this tree's G against candidate builds' G
- * (each `<bin>` a bin/portcullis.cjs; same full policy, same HTTP mock, 2026-07-28 stateless and
- * 2025 session requests), measured interleaved, so a proposed fix can be judged before it lands.
+ * `npm run bench -- --ab <bin>[,<bin>...] [--quick] [--config full|min|noaudit]`: this tree's G
+ * against candidate builds' G (each `<bin>` a bin/portcullis.cjs; the same policy, full unless
+ * told; the same HTTP mock; 2026-07-28 stateless and 2025 session requests), measured
+ * interleaved, so a proposed fix can be judged before it lands.
  * Prints a markdown table; writes nothing to bench/results.
  */
 import { basename, dirname } from 'node:path';
 import type { CannonTarget } from './cannon.ts';
+import type { GatewayProfile } from './configs.ts';
 import { httpThroughput } from './load.ts';
 import { openSession } from './mcp-wire.ts';
 import { stop } from './procs.ts';
 import { startGateway, startMockHttp, type Endpoint } from './targets.ts';
 
-export async function runAb(opts: { candidates: string[]; quick: boolean; log: (m: string) => void }): Promise<void> {
+export async function runAb(opts: { candidates: string[]; quick: boolean; config?: GatewayProfile; log: (m: string) => void }): Promise<void> {
   const sizes = [1024, 16 * 1024, 256 * 1024];
   const eps: Endpoint[] = [];
   try {
@@ -20,7 +22,7 @@ export async function runAb(opts: { candidates: string[]; quick: boolean; log: (
     const builds: [string, string | undefined][] = [['current', undefined], ...opts.candidates.map((c) => [basename(dirname(dirname(c))), c] as [string, string])];
     const targets: CannonTarget[] = [];
     for (const [label, bin] of builds) {
-      const g = await startGateway({ name: `ab-${label}`, profile: 'full', upstream: { url: mock.url }, bin });
+      const g = await startGateway({ name: `ab-${label}`, profile: opts.config ?? 'full', upstream: { url: mock.url }, bin });
       eps.push(g);
       targets.push({ name: label, url: g.url, form: 'stateless', cpuPid: g.pid });
       targets.push({ name: `${label} (session)`, url: g.url, form: 'session', sessionId: await openSession(g.url), cpuPid: g.pid });

@@ -77,6 +77,7 @@ export class PinGuard {
   private readonly items = new Map<string, Map<ItemKind, Map<string, Item>>>();
   private readonly verdicts = new Map<string, Verdict>();
   private readonly launch = new Map<string, Verdict>();
+  private readonly launchHashes = new WeakMap<Record<string, unknown>, string>();
   private readonly scanner = new PinScanner();
   private readonly recorder: PinRecorder;
   private readonly templates = new Map<string, UriTemplate | null>();
@@ -148,7 +149,11 @@ export class PinGuard {
   async checkLaunch(server: string): Promise<Verdict | undefined> {
     const s = this.servers.get(server);
     if (!s?.launch || !s.settings.enabled) return undefined;
-    const it = { part: s.launch, hash: pinHash(s.launch) };
+    // Checked before every call that starts or reaches the server: the launch is fixed for the
+    // life of the process (pins-from-config.ts), so its hash is computed once.
+    let hash = this.launchHashes.get(s.launch);
+    if (hash === undefined) this.launchHashes.set(s.launch, (hash = pinHash(s.launch)));
+    const it = { part: s.launch, hash };
     if (!this.lockfileMode && !getEntry(this.trust.servers, s.key, 'launch', SERVER_ITEM)) {
       await this.write((d) => {
         if (getEntry(d.servers, s.key, 'launch', SERVER_ITEM)) return false;

@@ -14,6 +14,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { GatewayError } from '../errors.ts';
+import { stringEnd } from './json-string-end.ts';
 
 export interface ParseLimits {
   maxBytes: number;
@@ -42,39 +43,6 @@ function tooDeep(buf: Buffer, maxDepth: number): boolean {
     } else if (c === RBRACE || c === RBRACKET) depth--;
   }
   return false;
-}
-
-/** Bytes of a string scanned one by one before the rest is searched natively (memchr). */
-const SHORT_STRING = 32;
-
-/**
- * The index of the quote that closes the string opened at `open`, or -1. A quote closes it when
- * an even number of backslashes precede it (each `\\` pair is one escaped backslash). Key names
- * are short and scanned inline; a long value is skipped with native searches, so most of a large
- * message is never looked at byte by byte.
- */
-function stringEnd(buf: Buffer, open: number): number {
-  const inline = Math.min(buf.length, open + 1 + SHORT_STRING);
-  for (let i = open + 1; i < inline; i++) {
-    const c = buf[i];
-    if (c === BACKSLASH) i++;
-    else if (c === QUOTE) return i;
-  }
-  // A quote just past the inline part may be the one its last backslash escapes: escapedAt says.
-  let from = inline;
-  for (;;) {
-    const q = buf.indexOf(QUOTE, from);
-    if (q < 0) return -1;
-    if (!escapedAt(buf, q, open)) return q;
-    from = q + 1;
-  }
-}
-
-/** Whether the byte at `at` is escaped: an odd run of backslashes (after `open`) just before it. */
-function escapedAt(buf: Buffer, at: number, open: number): boolean {
-  let n = 0;
-  for (let k = at - 1; k > open && buf[k] === BACKSLASH; k--) n++;
-  return n % 2 === 1;
 }
 
 /**

@@ -30,7 +30,7 @@ import type { AuditLog } from '../audit/audit-log.ts';
 import type { Pinning } from '../config/pinning-schema.ts';
 import { GatewayError } from '../errors.ts';
 import { StateFileError } from '../util/locked-json-file.ts';
-import { instructionsDef, itemName, legacyPart, PIN_VERSION, pinHash, pinnedPart, SERVER_ITEM, type ItemKind, type ListedKind, type PinKind } from './pin-definition.ts';
+import { instructionsDef, itemName, launchHash, legacyPart, PIN_VERSION, pinHash, pinnedPart, SERVER_ITEM, type ItemKind, type ListedKind, type PinKind } from './pin-definition.ts';
 import { emptyPins, getEntry, setEntry, type Observed, type Pin, type PinFileData } from './pin-file.ts';
 import { auditTrustChanges } from './pin-events.ts';
 import { brief, PinRecorder, type Item, type PinState, type Verdict } from './pin-record.ts';
@@ -77,7 +77,6 @@ export class PinGuard {
   private readonly items = new Map<string, Map<ItemKind, Map<string, Item>>>();
   private readonly verdicts = new Map<string, Verdict>();
   private readonly launch = new Map<string, Verdict>();
-  private readonly launchHashes = new WeakMap<Record<string, unknown>, string>();
   private readonly scanner = new PinScanner();
   private readonly recorder: PinRecorder;
   private readonly templates = new Map<string, UriTemplate | null>();
@@ -149,11 +148,7 @@ export class PinGuard {
   async checkLaunch(server: string): Promise<Verdict | undefined> {
     const s = this.servers.get(server);
     if (!s?.launch || !s.settings.enabled) return undefined;
-    // Checked before every call that starts or reaches the server: the launch is fixed for the
-    // life of the process (pins-from-config.ts), so its hash is computed once.
-    let hash = this.launchHashes.get(s.launch);
-    if (hash === undefined) this.launchHashes.set(s.launch, (hash = pinHash(s.launch)));
-    const it = { part: s.launch, hash };
+    const it = { part: s.launch, hash: launchHash(s.launch) };
     if (!this.lockfileMode && !getEntry(this.trust.servers, s.key, 'launch', SERVER_ITEM)) {
       await this.write((d) => {
         if (getEntry(d.servers, s.key, 'launch', SERVER_ITEM)) return false;

@@ -4,7 +4,7 @@
  * its CPU goes. Writes bench/results/profile-g-<size>k-http.{md,json} and keeps the raw
  * .cpuprofile beside them.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { summarize, summaryMarkdown, type CpuProfile } from './cpuprofile-summary.ts';
 import { httpThroughput } from './load.ts';
@@ -29,7 +29,11 @@ export async function runProfile(opts: { seconds: number; sizeKb: number; config
     )[label][size];
     opts.log(`  ${t.rps.toFixed(0)} req/s, ${t.cpuMsPerRequest?.toFixed(3)} ms CPU/req`);
     await stop(g.proc, 30_000); // SIGTERM: a clean exit is what writes the profile
-    const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
+    // Worker threads (the audit store's, a classifier's) write their own profiles: the main
+    // thread's is the largest.
+    const file = readdirSync(profDir)
+      .filter((f) => f.endsWith('.cpuprofile'))
+      .sort((a, b) => statSync(join(profDir, b)).size - statSync(join(profDir, a)).size)[0];
     if (!file) throw new Error(`no .cpuprofile written in ${profDir}`);
     const profile = JSON.parse(readFileSync(join(profDir, file), 'utf8')) as CpuProfile;
     const s = summarize(profile, [ROOT, dirname(dirname(portcullis()))], 35);

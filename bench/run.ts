@@ -36,7 +36,8 @@ const USAGE = `usage: npm run bench [-- <option>]
   --quick             the same sections, shorter (about 3 min)
   --profile [--size KB] [--config full|min|noaudit|noinspect]
                       G on the HTTP workload under --cpu-prof (16 KB, full unless told)
-  --ab <bin>[,<bin>]  this tree's G against other builds' bin/portcullis.cjs, interleaved
+  --ab <bin>[,<bin>] [--config full|min|noaudit]
+                      this tree's G against other builds' bin/portcullis.cjs, interleaved
   --memory            only the session-churn memory scenario (with --quick: its short form)
   --replicas          two replicas against one behind HAProxy on Redis
   --workers N|auto    run --workers N against --workers 1 on Redis
@@ -108,7 +109,9 @@ async function main(): Promise<number> {
   installCleanup();
   const tree = snapshotTree();
   if (parsed.ab !== undefined) {
-    await runAb({ candidates: parsed.ab.split(','), quick, log });
+    const config = parsed.config ?? 'full';
+    if (config !== 'full' && config !== 'min' && config !== 'noaudit') throw new Error(`--config ${config}: give full, min or noaudit`);
+    await runAb({ candidates: parsed.ab.split(','), quick, config, log });
     return 0;
   }
   if (parsed.replicas) {

@@ -104,13 +104,14 @@ export const forward: Stage<CallContext> = async (ctx) => {
   try {
     let outcome: Outcome;
     if (modern && (ctx.method === 'tools/call' || ctx.method === 'prompts/get' || ctx.method === 'resources/read')) {
-      const asked = new Promise<Outcome>((resolve) => {
+      // The answer or the server's question, whichever comes first (one promise, not a race of three).
+      outcome = await new Promise<Outcome>((resolve, reject) => {
         call.interrupt = (ask, upstreamRequestId) => {
           resolve({ ask, upstreamRequestId });
           return true;
         };
+        pending.then((done) => resolve({ done }), reject);
       });
-      outcome = await Promise.race([pending.then((done) => ({ done })), asked]);
       call.interrupt = undefined;
     } else {
       outcome = { done: await pending };

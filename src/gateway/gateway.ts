@@ -265,7 +265,7 @@ export class Gateway {
   track(work: Promise<void>): Promise<void> {
     const p = work.catch((err) => this.log(`internal error: ${(err as Error).stack ?? err}`));
     this.active.add(p);
-    void p.finally(() => this.active.delete(p));
+    void p.then(() => this.active.delete(p), () => this.active.delete(p)); // not finally: 2 promises fewer a request
     return p;
   }
 

@@ -100,6 +100,9 @@ const COUNT_RULES: Record<Exclude<RuleName, 'connectionSpikes'>, CountRuleDef> =
   },
 };
 
+/** Every audit record passes here: the table is walked without building its entries each time. */
+const COUNT_RULE_LIST = Object.entries(COUNT_RULES) as [Exclude<RuleName, 'connectionSpikes'>, CountRuleDef][];
+
 /** The part of a record an alert may quote: never arguments. */
 function summary(r: AuditRecord): Record<string, unknown> {
   const { time, event, server, tool, session, connection, principal, reason, code, rule } = r;
@@ -130,7 +133,7 @@ export class AlertEngine {
   observe(rec: Readonly<AuditRecord>): void {
     if (!this.cfg.enabled || rec.event === 'alert_raised') return;
     const now = this.clock();
-    for (const [name, def] of Object.entries(COUNT_RULES) as [Exclude<RuleName, 'connectionSpikes'>, CountRuleDef][]) {
+    for (const [name, def] of COUNT_RULE_LIST) {
       const rule = this.cfg.rules[name];
       if (!rule.enabled || rule.event !== rec.event || def.ignore?.(rec)) continue;
       const subject = def.subject(rec);

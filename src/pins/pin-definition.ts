@@ -86,6 +86,18 @@ export function pinHash(part: Record<string, unknown>): string {
   return `sha256:${createHash('sha256').update(canonicalJson(part)).digest('hex')}`;
 }
 
+const launchHashes = new WeakMap<Record<string, unknown>, string>();
+
+/**
+ * The launch pin is checked before calls that reach the server; a launch (launchPart, built once
+ * per server by pins-from-config.ts) does not change, so its hash is computed once.
+ */
+export function launchHash(launch: Record<string, unknown>): string {
+  let hash = launchHashes.get(launch);
+  if (hash === undefined) launchHashes.set(launch, (hash = pinHash(launch)));
+  return hash;
+}
+
 const NAME_FIELD: Record<ListedKind, string> = { tool: 'name', prompt: 'name', resource: 'uri', resourceTemplate: 'uriTemplate' };
 
 /** The name a listed definition is pinned under. */

@@ -30,7 +30,7 @@ import type { AuditLog } from '../audit/audit-log.ts';
 import type { Pinning } from '../config/pinning-schema.ts';
 import { GatewayError } from '../errors.ts';
 import { StateFileError } from '../util/locked-json-file.ts';
-import { instructionsDef, itemName, legacyPart, PIN_VERSION, pinHash, pinnedPart, SERVER_ITEM, type ItemKind, type ListedKind, type PinKind } from './pin-definition.ts';
+import { instructionsDef, itemName, launchHash, legacyPart, PIN_VERSION, pinHash, pinnedPart, SERVER_ITEM, type ItemKind, type ListedKind, type PinKind } from './pin-definition.ts';
 import { emptyPins, getEntry, setEntry, type Observed, type Pin, type PinFileData } from './pin-file.ts';
 import { auditTrustChanges } from './pin-events.ts';
 import { brief, PinRecorder, type Item, type PinState, type Verdict } from './pin-record.ts';
@@ -148,7 +148,7 @@ export class PinGuard {
   async checkLaunch(server: string): Promise<Verdict | undefined> {
     const s = this.servers.get(server);
     if (!s?.launch || !s.settings.enabled) return undefined;
-    const it = { part: s.launch, hash: pinHash(s.launch) };
+    const it = { part: s.launch, hash: launchHash(s.launch) };
     if (!this.lockfileMode && !getEntry(this.trust.servers, s.key, 'launch', SERVER_ITEM)) {
       await this.write((d) => {
         if (getEntry(d.servers, s.key, 'launch', SERVER_ITEM)) return false;

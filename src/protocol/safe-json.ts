@@ -14,6 +14,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { GatewayError } from '../errors.ts';
+import { stringEnd } from './json-string-end.ts';
 
 export interface ParseLimits {
   maxBytes: number;
@@ -30,16 +31,14 @@ export const RBRACE = 0x7d;
 export const RBRACKET = 0x5d;
 
 /** Nesting depth by a byte scan that skips string contents; true when it exceeds maxDepth. */
-function tooDeep(buf: Uint8Array, maxDepth: number): boolean {
+function tooDeep(buf: Buffer, maxDepth: number): boolean {
   let depth = 0;
-  let inString = false;
   for (let i = 0; i < buf.length; i++) {
     const c = buf[i];
-    if (inString) {
-      if (c === BACKSLASH) i++;
-      else if (c === QUOTE) inString = false;
-    } else if (c === QUOTE) inString = true;
-    else if (c === LBRACE || c === LBRACKET) {
+    if (c === QUOTE) {
+      i = stringEnd(buf, i);
+      if (i < 0) return false; // unterminated: JSON.parse refuses it
+    } else if (c === LBRACE || c === LBRACKET) {
       if (++depth > maxDepth) return true;
     } else if (c === RBRACE || c === RBRACKET) depth--;
   }

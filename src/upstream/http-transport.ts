@@ -10,8 +10,9 @@
  * answer nor an event id to resume from fails at once instead of waiting for its timeout.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Agent, request, type buildConnector, type Dispatcher } from 'undici';
-import { readCapped } from '../util/read-capped.ts';
+import type { Readable } from 'node:stream';
+import { Agent, type buildConnector, type Dispatcher } from 'undici';
+import { exchange, type Exchange } from './http-exchange.ts';
 import { readSse, type SseCursor } from './sse-reader.ts';
 import { isModern } from '../protocol/revisions.ts';
 import type { TransportLimits, UpstreamRoute, UpstreamTransport } from './transport.ts';
@@ -27,7 +28,7 @@ export const RESUME = Object.freeze({
   maxRetryMs: 60_000,
 });
 
-type Resumed = { body: Dispatcher.ResponseData['body'] } | { gone: string } | { refused: string };
+type Resumed = { body: Readable } | { gone: string } | { refused: string };
 
 export interface HttpOptions extends TransportLimits {
   url: string;
@@ -52,11 +53,17 @@ export class HttpTransport implements UpstreamTransport {
   private closed = false;
   private getStream?: AbortController;
   private readonly opts: HttpOptions;
+  /** The URL split once, for the dispatcher (every request goes to the same place). */
+  private readonly origin: string;
+  private readonly path: string;
   /** Response streams of requests still being answered, so a cancelled one can be dropped. */
   private readonly streams = new Map<number, AbortController>();
 
   constructor(opts: HttpOptions) {
     this.opts = opts;
+    const u = new URL(opts.url);
+    this.origin = u.origin;
+    this.path = `${u.pathname}${u.search}`;
     this.agent = new Agent({ connectTimeout: opts.connectTimeoutMs, headersTimeout: opts.connectTimeoutMs, bodyTimeout: 0, connections: 64, ...(opts.connect && { connect: opts.connect }) });
   }
 
@@ -68,10 +75,19 @@ export class HttpTransport implements UpstreamTransport {
 
   /** Only configured headers and the gateway's own credentials: nothing of the client's. */
   private async headers(extra: Record<string, string>): Promise<Record<string, string>> {
-    const h: Record<string, string> = { ...this.opts.headers, ...(await this.opts.credentials?.headers()), ...extra };
+    return this.headersWith(extra, await this.opts.credentials?.headers());
+  }
+
+  private headersWith(extra: Record<string, string>, credentials: Record<string, string> | undefined): Record<string, string> {
+    const h: Record<string, string> = { ...this.opts.headers, ...credentials, ...extra };
     if (this.sessionId) h['mcp-session-id'] = this.sessionId;
     if (this.protocolVersion) h['mcp-protocol-version'] = this.protocolVersion;
     return h;
+  }
+
+  /** One exchange with the server's URL; a body that is not a stream is capped at the message limit. */
+  private exchange(method: 'GET' | 'POST' | 'DELETE', headers: Record<string, string>, signal?: AbortSignal, body?: string): Promise<Exchange> {
+    return exchange(this.agent, { method, origin: this.origin, path: this.path, headers, body, signal, max: this.opts.maxMessageBytes });
   }
 
   abandon(requestId: number): void {
@@ -95,14 +111,16 @@ export class HttpTransport implements UpstreamTransport {
   private async post(message: string, signal: AbortSignal, requestId?: number, route?: UpstreamRoute): Promise<boolean> {
     let sent: string | undefined;
     const once = async () => {
-      const headers = await this.headers({ 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...routeHeaders(this.protocolVersion, route) });
+      // Without credentials to fetch (the common case) the headers are built with no await.
+      const credentials = this.opts.credentials ? await this.opts.credentials.headers() : undefined;
+      const headers = this.headersWith({ 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...routeHeaders(this.protocolVersion, route) }, credentials);
       sent = headers.authorization;
-      return request(this.opts.url, { method: 'POST', signal, dispatcher: this.agent, headers, body: message });
+      return this.exchange('POST', headers, signal, message);
     };
     let res = await once();
     // The gateway's token expired or was revoked: fetch another and retry once.
     if (res.statusCode === 401 && this.opts.credentials?.refresh(sent)) {
-      await res.body.dump();
+      res.stream?.destroy();
       res = await once();
     }
     const sid = res.headers['mcp-session-id'];
@@ -112,18 +130,18 @@ export class HttpTransport implements UpstreamTransport {
       if (first) this.openGetStream();
     }
     if (res.statusCode === 202 || res.statusCode === 204) {
-      await res.body.dump();
+      res.stream?.destroy();
       return false;
     }
     const ctype = String(res.headers['content-type'] ?? '');
     if (res.statusCode === 404 && this.sessionId) {
-      await res.body.dump();
+      res.stream?.destroy();
       this.onclose?.('upstream session expired (HTTP 404)');
       throw new Error('upstream session expired');
     }
-    if (ctype.startsWith('text/event-stream')) {
+    if (res.stream) {
       // Read the stream in the background: a long tool call must not block this send().
-      void this.follow(res.body, signal, requestId)
+      void this.follow(res.stream, signal, requestId)
         .catch((err: Error) => {
           if (!signal.aborted) this.onerror?.(err);
         })
@@ -132,7 +150,7 @@ export class HttpTransport implements UpstreamTransport {
         });
       return true;
     }
-    const body = await readCapped(res.body, this.opts.maxMessageBytes);
+    const body = res.body!;
     if (body === null) {
       this.onerror?.(new Error(`upstream body over ${this.opts.maxMessageBytes} bytes; dropped`));
       // Here the request is known: fail it at once.
@@ -151,7 +169,7 @@ export class HttpTransport implements UpstreamTransport {
    * from its last event id; one with no id to resume from, or that cannot be resumed, fails the
    * request now (`onlost`).
    */
-  private async follow(body: Dispatcher.ResponseData['body'], signal: AbortSignal, requestId?: number): Promise<void> {
+  private async follow(body: Readable, signal: AbortSignal, requestId?: number): Promise<void> {
     const cursor: SseCursor = { events: 0 };
     // Whether the request is still waiting is the owner's to say (Upstream); without it, no resume.
     const waiting = requestId !== undefined && this.awaiting ? this.awaiting : undefined;
@@ -181,15 +199,9 @@ export class HttpTransport implements UpstreamTransport {
     if (wait > RESUME.maxRetryMs) return { refused: `the server asked to wait ${wait} ms before resuming` };
     try {
       await sleep(wait, undefined, { signal });
-      const res = await request(this.opts.url, {
-        method: 'GET',
-        dispatcher: this.agent,
-        signal,
-        headers: await this.headers({ accept: 'text/event-stream', 'last-event-id': cursor.lastEventId }),
-      });
-      const ctype = String(res.headers['content-type'] ?? '');
-      if (res.statusCode === 200 && ctype.startsWith('text/event-stream')) return { body: res.body };
-      await res.body.dump();
+      const res = await this.exchange('GET', await this.headers({ accept: 'text/event-stream', 'last-event-id': cursor.lastEventId }), signal);
+      if (res.statusCode === 200 && res.stream) return { body: res.stream };
+      res.stream?.destroy();
       if (res.statusCode === 404 && this.sessionId) return { gone: 'upstream session expired (HTTP 404)' };
       return { refused: `the server refused to resume the stream (HTTP ${res.statusCode})` };
     } catch (err) {
@@ -202,19 +214,14 @@ export class HttpTransport implements UpstreamTransport {
     const ac = new AbortController();
     this.getStream = ac;
     void (async () => {
-      const res = await request(this.opts.url, {
-        method: 'GET',
-        dispatcher: this.agent,
-        signal: ac.signal,
-        headers: await this.headers({ accept: 'text/event-stream' }),
-      });
-      if (res.statusCode !== 200) {
+      const res = await this.exchange('GET', await this.headers({ accept: 'text/event-stream' }), ac.signal);
+      if (res.statusCode !== 200 || !res.stream) {
         // 405: the server offers no standalone stream. That is allowed.
-        await res.body.dump();
+        res.stream?.destroy();
         return;
       }
       const cursor: SseCursor = { events: 0 };
-      let body = res.body;
+      let body = res.stream;
       let idle = 0;
       for (;;) {
         if ((await this.read(body, cursor)) === 'oversize' || ac.signal.aborted || this.closed) return;
@@ -226,7 +233,7 @@ export class HttpTransport implements UpstreamTransport {
     })().catch(() => {});
   }
 
-  private async read(body: Dispatcher.ResponseData['body'], cursor: SseCursor, done?: () => boolean): Promise<'ended' | 'oversize'> {
+  private async read(body: Readable, cursor: SseCursor, done?: () => boolean): Promise<'ended' | 'oversize'> {
     const end = await readSse(body, this.opts.maxMessageBytes, cursor, (bytes) => this.onmessage?.(bytes), done);
     if (end === 'oversize') this.onerror?.(new Error(`upstream SSE event over ${this.opts.maxMessageBytes} bytes; stream dropped`));
     return end;
@@ -240,8 +247,8 @@ export class HttpTransport implements UpstreamTransport {
     this.streams.clear();
     if (this.sessionId) {
       await this.headers({})
-        .then((headers) => request(this.opts.url, { method: 'DELETE', dispatcher: this.agent, headers }))
-        .then((r) => r.body.dump())
+        .then((headers) => this.exchange('DELETE', headers))
+        .then((r) => r.stream?.destroy())
         .catch(() => {});
     }
     await this.agent.close().catch(() => {});

@@ -24,6 +24,27 @@ test('depth is measured on the raw bytes, ignoring brackets inside strings', () 
   assert.equal(code(() => parseJsonBytes(Buffer.from('{"a":"\\"[[[[[[","b":1}'), limits)), 'OK');
 });
 
+test('depth is decided exactly on the parsed nesting, with long strings full of escapes and brackets', () => {
+  // Long string values are skipped with native searches past their first bytes: an escaped quote
+  // or a run of backslashes anywhere in them must not end (or prolong) the string.
+  let seed = 7;
+  const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+  const pieces = ['a', '[', ']', '{', '}', '\\"', '\\\\', '\\\\\\"', 'é', '\\u0022', ' '];
+  const str = () => Array.from({ length: rnd(80) }, () => pieces[rnd(pieces.length)]).join('');
+  const value = (d: number): string => {
+    if (d === 0 || rnd(3) === 0) return `"${str()}"`;
+    return rnd(2) ? `[${Array.from({ length: rnd(3) + 1 }, () => value(d - 1)).join(',')}]` : `{${Array.from({ length: rnd(3) + 1 }, (_, i) => `"${str()}${i}":${value(d - 1)}`).join(',')}}`;
+  };
+  const depth = (v: unknown): number => (v !== null && typeof v === 'object' ? 1 + Math.max(0, ...Object.values(v).map(depth)) : 0);
+  for (let n = 0; n < 400; n++) {
+    const text = value(7);
+    const d = depth(JSON.parse(text));
+    // Just at the limit and just over it: a mis-scanned string shifts the count either way.
+    assert.equal(code(() => parseJsonBytes(Buffer.from(text), { maxBytes: 1 << 20, maxDepth: d })), 'OK', text);
+    if (d > 0) assert.equal(code(() => parseJsonBytes(Buffer.from(text), { maxBytes: 1 << 20, maxDepth: d - 1 })), 'NESTING_TOO_DEEP', text);
+  }
+});
+
 test('polluting keys are found however they are spelled, and not in values', () => {
   assert.equal(code(() => parseJsonBytes(Buffer.from('{"a":{"__proto__":1}}'), limits)), 'FORBIDDEN_KEY');
   assert.equal(code(() => parseJsonBytes(Buffer.from('{"a":{"\\u005f_proto__":1}}'), limits)), 'FORBIDDEN_KEY');

@@ -26,8 +26,6 @@
  * that cannot be written (Redis away) fails the list with STATE_UNAVAILABLE instead of trusting.
  */
 import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
-import type { AuditLog } from '../audit/audit-log.ts';
-import type { Pinning } from '../config/pinning-schema.ts';
 import { GatewayError } from '../errors.ts';
 import { StateFileError } from '../util/locked-json-file.ts';
 import { instructionsDef, itemName, launchHash, legacyPart, PIN_VERSION, pinHash, pinnedPart, SERVER_ITEM, type ItemKind, type ListedKind, type PinKind } from './pin-definition.ts';
@@ -36,28 +34,12 @@ import { auditTrustChanges } from './pin-events.ts';
 import { brief, PinRecorder, type Item, type PinState, type Verdict } from './pin-record.ts';
 import { forClients, PinScanner } from './pin-scan.ts';
 import type { PinStores } from './pin-store.ts';
+import type { PinGuardOptions, PinnedServer } from './pinned-server.ts';
 import { presentInit, type Presented, type ServerInit } from './server-presentation.ts';
 
 export type { PinState, Verdict } from './pin-record.ts';
 
-export interface PinnedServer {
-  name: string;
-  /** The key in the pin files: the name, or `name@<launch hash>` for an unnamed wrapped server. */
-  key: string;
-  /** The launch to pin, when launch pinning applies to this server. */
-  launch?: Record<string, unknown>;
-  /** The server's own origin (HTTP servers; icons there are its own). */
-  origin?: string;
-  settings: Pinning;
-}
-
-export interface PinGuardOptions {
-  servers: PinnedServer[];
-  stores: PinStores;
-  audit: AuditLog;
-  log: (line: string) => void;
-  clock?: () => Date;
-}
+export type { PinGuardOptions, PinnedServer } from './pinned-server.ts';
 
 type ListName = 'tools' | 'prompts' | 'resources' | 'resourceTemplates';
 const KIND_OF: Record<ListName, ListedKind> = { tools: 'tool', prompts: 'prompt', resources: 'resource', resourceTemplates: 'resourceTemplate' };

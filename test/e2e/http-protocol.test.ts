@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startGateway, type RunningGateway } from '../helpers/gateway-process.ts';
+import { post, sseMessages, type Reply } from '../helpers/http-wire.ts';
 
 const MODERN = '2026-07-28';
 const LEGACY = '2025-11-25';
@@ -51,40 +52,6 @@ function modernHeaders(body: Json): Record<string, string> {
   if (body.method === 'tools/call' || body.method === 'prompts/get') h['mcp-name'] = body.params.name;
   if (body.method === 'resources/read') h['mcp-name'] = body.params.uri;
   return h;
-}
-
-interface Reply {
-  status: number;
-  headers: Headers;
-  text: string;
-  json?: Json;
-}
-
-async function post(url: string, body: Json | string, headers: Record<string, string> = {}): Promise<Reply> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  const text = await res.text();
-  let json: Json | undefined;
-  if ((res.headers.get('content-type') ?? '').startsWith('application/json') && text) json = JSON.parse(text) as Json;
-  return { status: res.status, headers: res.headers, text, json };
-}
-
-/** Every `data:` payload of an SSE body, parsed. */
-function sseMessages(text: string): Json[] {
-  return text
-    .split(/\r?\n\r?\n/)
-    .map((ev) =>
-      ev
-        .split(/\r?\n/)
-        .filter((l) => l.startsWith('data:'))
-        .map((l) => l.slice(5).trimStart())
-        .join('\n'),
-    )
-    .filter(Boolean)
-    .map((d) => JSON.parse(d) as Json);
 }
 
 function assertHeaderMismatch(r: Reply, id: unknown): void {

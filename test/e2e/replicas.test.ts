@@ -12,7 +12,6 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from '@modelcontextprotocol/client';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CreateMessageRequestSchema } from '@modelcontextprotocol/sdk/types.js';
@@ -21,6 +20,7 @@ import { INJECTED_PAGE } from '../fixtures/servers/content-server.ts';
 import { waitForAudit } from '../helpers/audit-wait.ts';
 import { freePort, readAudit, rpcError, runCli, startGateway, tempDir, textOf, type RunningGateway } from '../helpers/gateway-process.ts';
 import { startHaproxy, type LoadBalancer } from '../helpers/load-balancer.ts';
+import { legacyClient, modernClient } from '../helpers/http-clients.ts';
 import { tempDatabase, type TempDatabase } from '../helpers/postgres.ts';
 import { privateRedis, type PrivateRedis } from '../helpers/redis.ts';
 
@@ -82,23 +82,6 @@ async function startReplica(redisUrl: string, pgUrl: string, lbPort: number): Pr
   const id = /replica ([0-9a-f]+): sessions/.exec(gw.stderr())![1];
   const admin = /admin listener on (http:\/\/[\d.:]+)/.exec(gw.stderr())![1];
   return { gw, id, admin, mcpAddress: new URL(gw.url).host, adminPort: Number(new URL(admin).port) };
-}
-
-async function legacyClient(url: string, onSample?: () => void): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
-  const client = new Client({ name: 'replicas-e2e-v1', version: '1' }, { capabilities: { sampling: {} } });
-  client.setRequestHandler(CreateMessageRequestSchema, async () => {
-    onSample?.();
-    return { role: 'assistant', model: 'stub', stopReason: 'endTurn', content: { type: 'text', text: 'sampled across replicas' } };
-  });
-  const transport = new StreamableHTTPClientTransport(new URL(url));
-  await client.connect(transport);
-  return { client, transport };
-}
-
-async function modernClient(url: string): Promise<ModernClient> {
-  const client = new ModernClient({ name: 'replicas-e2e-v2', version: '1' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } } as never);
-  await client.connect(new ModernTransport(new URL(url)));
-  return client;
 }
 
 const echo = (c: { callTool: Client['callTool'] }, message: string) => c.callTool({ name: 'echo', arguments: { message } });

@@ -32,6 +32,7 @@ import { isIP, isIPv6 } from 'node:net';
 import { wordsOf } from './argument-inference.ts';
 import { isUnderAny, pointerOf, type Leaf } from './argument-leaves.ts';
 import { isLocalName } from './url-constraint.ts';
+import { boundedMemo } from '../util/bounded-memo.ts';
 
 /** More distinct destinations than this in one call is refused (each may cost a DNS lookup). */
 export const MAX_DESTINATIONS = 64;
@@ -64,21 +65,13 @@ export interface Destination {
 
 export type Destinations = { ok: true; list: Destination[] } | { ok: false; argument: string; reason: string };
 
-const keyKinds = new Map<string, KeyKind>();
-
-/** What a property name says its value is; memoized like kindOfName (bounded, emptied when full). */
-function keyKind(key: string | undefined): KeyKind {
-  if (key === undefined) return 'other';
-  let k = keyKinds.get(key);
-  if (k === undefined) {
-    if (keyKinds.size >= 4096) keyKinds.clear();
-    const words = wordsOf(key);
-    const last = words[words.length - 1] ?? '';
-    k = URL_WORDS.has(last) ? 'url' : HOST_WORDS.has(last) ? 'host' : MAYBE_HOST_WORDS.has(last) ? 'maybe-host' : 'other';
-    keyKinds.set(key, k);
-  }
-  return k;
-}
+/** What a property name says its value is (by its last word); memoized like kindOfName (bounded, emptied when full). */
+const kindOfKey = boundedMemo((key): KeyKind => {
+  const words = wordsOf(key);
+  const last = words[words.length - 1] ?? '';
+  return URL_WORDS.has(last) ? 'url' : HOST_WORDS.has(last) ? 'host' : MAYBE_HOST_WORDS.has(last) ? 'maybe-host' : 'other';
+});
+const keyKind = (key: string | undefined): KeyKind => (key === undefined ? 'other' : kindOfKey(key));
 
 /** An IP literal or a local name once WHATWG's http parser has canonicalized it (`0x7f.1` is 127.0.0.1). */
 function isAddressOrLocal(hostname: string): boolean {

@@ -16,6 +16,7 @@
  * misnamed argument must not switch the constraint off silently.
  */
 import type { ToolDef } from '../gateway/catalog.ts';
+import { boundedMemo } from '../util/bounded-memo.ts';
 
 export type ArgumentKind = 'path' | 'url' | 'sql' | 'database';
 
@@ -42,22 +43,12 @@ function kindOf(name: string, schema: Record<string, unknown> | undefined): Argu
   return words.length ? BY_LAST_WORD[words[words.length - 1]] : undefined;
 }
 
-const nameKinds = new Map<string, ArgumentKind | null>();
-
 /**
  * The kind a property name says, at any depth (no schema): `files[0].path` is a path by its
  * `path`. Called for every value of a call, so memoized (the same few names recur); the memo is
  * bounded, and emptied when full, so hostile names cannot grow it.
  */
-export function kindOfName(name: string): ArgumentKind | undefined {
-  let k = nameKinds.get(name);
-  if (k === undefined) {
-    if (nameKinds.size >= 4096) nameKinds.clear();
-    k = kindOf(name, undefined) ?? null;
-    nameKinds.set(name, k);
-  }
-  return k ?? undefined;
-}
+export const kindOfName: (name: string) => ArgumentKind | undefined = boundedMemo((name) => kindOf(name, undefined));
 
 export type InferredArguments = Record<ArgumentKind, string[]>;
 
@@ -108,18 +99,8 @@ const WRITE_WORDS = new Set([
   'remove', 'mkdir', 'upload', 'set', 'insert', 'modify', 'overwrite', 'touch', 'apply', 'add', 'store', 'new', 'make',
 ]);
 
-const writeNames = new Map<string, boolean>();
-
-/** Whether a tool name has a write verb among its words; memoized and bounded like `kindOfName` (asked on every call). */
-function writeVerbIn(name: string): boolean {
-  let w = writeNames.get(name);
-  if (w === undefined) {
-    if (writeNames.size >= 4096) writeNames.clear();
-    w = wordsOf(name).some((x) => WRITE_WORDS.has(x));
-    writeNames.set(name, w);
-  }
-  return w;
-}
+/** Whether a tool name has a write verb among its words (asked on every call: memoized, bounded). */
+const writeVerbIn = boundedMemo((name) => wordsOf(name).some((x) => WRITE_WORDS.has(x)));
 
 /**
  * Does this tool write? By name (any word a write verb: `write_file`, `move_file`, `editNotebook`)

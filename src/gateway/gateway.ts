@@ -37,7 +37,7 @@ import type { Principal, Session } from './session.ts';
 import { broadcast } from './server-traffic.ts';
 import { handleClientNotification, handleClientResponse } from './client-traffic.ts';
 import { Responder } from './responder.ts';
-import { buildServerRuntime, readyNow, type ServerRuntime } from './server-runtime.ts';
+import { becomeReady, buildServerRuntime, readyNow, type ServerRuntime } from './server-runtime.ts';
 import { TaskTable } from './task-table.ts';
 import type { UpstreamTransport } from '../upstream/transport.ts';
 import type { GatewayOptions } from './gateway-options.ts';
@@ -157,18 +157,9 @@ export class Gateway {
     }
   }
 
-  async ready(rt: ServerRuntime): Promise<ServerRuntime> {
-    // An isolated server (`portcullis server disable`) is neither listed nor called, nor restarted.
-    if (this.incident.isServerDisabled(rt.server.name)) {
-      throw new GatewayError('UPSTREAM_UNAVAILABLE', `Server '${rt.server.name}' is unavailable`, { detail: 'disabled by the operator' });
-    }
-    // A server whose launch (command, args, env names) changed since it was pinned is not started:
-    // starting it is the attack (MCPoison). It stays stopped until `portcullis pins approve`.
-    const launch = await this.pins?.checkLaunch(rt.server.name);
-    if (launch) throw new GatewayError('UPSTREAM_UNAVAILABLE', `Server '${rt.server.name}' is unavailable`, { detail: `launch ${launch.state}: not started until an operator approves it (portcullis pins)` });
-    const init = await rt.upstream.ensureReady(this.upstreamInitParams(), this.config.mcp.timeouts.connectSeconds * 1000);
-    await this.pins?.reviewInit(rt.server.name, init); // what the server says of itself: pinned before any client sees it
-    return rt;
+  /** Started, its initialize result reviewed, not disabled: at once when nothing is left to wait for (server-runtime.ts). */
+  ready(rt: ServerRuntime): Promise<ServerRuntime> {
+    return readyNow(this, rt) ? Promise.resolve(rt) : becomeReady(this, rt);
   }
 
   soleServer(): ServerRuntime | undefined {
@@ -179,7 +170,7 @@ export class Gateway {
     const split = this.namespacer.splitName(exposed);
     const rt = split && this.servers.get(split.server);
     if (!rt) return undefined;
-    if (!readyNow(this, rt)) await this.ready(rt);
+    await this.ready(rt);
     return { ...rt, name: split.name };
   }
 
@@ -187,7 +178,7 @@ export class Gateway {
     const split = this.namespacer.splitUri(exposed);
     const rt = split && this.servers.get(split.server);
     if (!rt) return undefined;
-    if (!readyNow(this, rt)) await this.ready(rt);
+    await this.ready(rt);
     return { ...rt, uri: split.uri };
   }
 

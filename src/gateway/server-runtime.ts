@@ -3,6 +3,7 @@
  * or Streamable HTTP), the catalog of what it lists (pinned and scanned), and its access policies.
  */
 import type { ResolvedServer } from '../config/load.ts';
+import { GatewayError } from '../errors.ts';
 import { NamePolicy, ToolPolicy } from '../policy/tool-policy.ts';
 import { HttpTransport } from '../upstream/http-transport.ts';
 import { httpUpstreamOptions } from '../upstream/http-upstream-options.ts';
@@ -26,13 +27,28 @@ export interface ServerRuntime {
 
 /**
  * `rt` when a request can use it at once: started and initialized, not disabled by the operator,
- * and nothing for the pins to judge (PinGuard.settled). The same checks as `Gateway.ready`, which
- * callers fall back to otherwise; this path spares a request the five awaits of that one.
+ * and nothing for the pins to judge (PinGuard.settled). `Gateway.ready` answers at once then
+ * (every call's case: five awaits spared), and otherwise waits in `becomeReady`.
  */
 export function readyNow(gw: Gateway, rt: ServerRuntime): ServerRuntime | undefined {
   const init = rt.upstream.state === 'ready' ? rt.upstream.init : undefined;
   if (!init || gw.incident.isServerDisabled(rt.server.name)) return undefined;
   return !gw.pins || gw.pins.settled(rt.server.name, init) ? rt : undefined;
+}
+
+/** Starts `rt` if it must, after the launch pin; reviews what the server says of itself. */
+export async function becomeReady(gw: Gateway, rt: ServerRuntime): Promise<ServerRuntime> {
+  // An isolated server (`portcullis server disable`) is neither listed nor called, nor restarted.
+  if (gw.incident.isServerDisabled(rt.server.name)) {
+    throw new GatewayError('UPSTREAM_UNAVAILABLE', `Server '${rt.server.name}' is unavailable`, { detail: 'disabled by the operator' });
+  }
+  // A server whose launch (command, args, env names) changed since it was pinned is not started:
+  // starting it is the attack (MCPoison). It stays stopped until `portcullis pins approve`.
+  const launch = await gw.pins?.checkLaunch(rt.server.name);
+  if (launch) throw new GatewayError('UPSTREAM_UNAVAILABLE', `Server '${rt.server.name}' is unavailable`, { detail: `launch ${launch.state}: not started until an operator approves it (portcullis pins)` });
+  const init = await rt.upstream.ensureReady(gw.upstreamInitParams(), gw.config.mcp.timeouts.connectSeconds * 1000);
+  await gw.pins?.reviewInit(rt.server.name, init); // what the server says of itself: pinned before any client sees it
+  return rt;
 }
 
 export function buildServerRuntime(gw: Gateway, server: ResolvedServer): ServerRuntime {

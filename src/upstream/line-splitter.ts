@@ -45,8 +45,7 @@ export class LineSplitter {
       if (this.pending === 0 && !this.discarding && nl - start <= this.maxBytes) {
         // A whole line inside this chunk with nothing held before it (most lines): it is handed
         // over as a view of the chunk, without going through the parts array.
-        const end = nl > start && chunk[nl - 1] === 0x0d ? nl - 1 : nl;
-        if (end > start) this.onLine(chunk.subarray(start, end));
+        this.emit(chunk.subarray(start, nl));
       } else {
         this.append(chunk.subarray(start, nl));
         this.endLine();
@@ -95,12 +94,16 @@ export class LineSplitter {
       this.tail = Buffer.alloc(0);
       this.head = Buffer.alloc(0);
     } else if (this.pending > 0) {
-      let line = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.pending);
-      if (line[line.length - 1] === 0x0d) line = line.subarray(0, line.length - 1);
-      if (line.length > 0) this.onLine(line);
+      this.emit(this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.pending));
     }
     this.chunks.length = 0; // the line handed over is its own Buffer: the array is reused
     this.pending = 0;
     this.discarding = false;
+  }
+
+  /** One line, without its CR (CRLF framing); an empty line is skipped. */
+  private emit(line: Buffer): void {
+    const end = line.length > 0 && line[line.length - 1] === 0x0d ? line.length - 1 : line.length;
+    if (end > 0) this.onLine(end === line.length ? line : line.subarray(0, end));
   }
 }

@@ -60,6 +60,11 @@ export class Catalog {
   private lists: Partial<Record<Exclude<ListKind, 'tools'>, Record<string, unknown>[]>> = {};
   private inflight: Partial<Record<ListKind, Promise<unknown>>> = {};
   /**
+   * Bumped by every invalidation: a list fetched across a change (a list_changed that overtook
+   * its answer) is not cached, and is fetched again, so the change is never lost.
+   */
+  private epochs: Record<ListKind, number> = { tools: 0, prompts: 0, resources: 0, resourceTemplates: 0 };
+  /**
    * A 2026-07-28 server sends no list_changed without a subscription: its lists are kept only as
    * long as its `ttlMs` says (SEP-2549 cache hints; 0 is "do not cache"), at most `MAX_TTL_MS`.
    */
@@ -79,6 +84,10 @@ export class Catalog {
 
   /** Forget a list (on list_changed, or when the server restarts). */
   invalidate(kind?: ListKind): void {
+    for (const k of kind ? [kind] : (Object.keys(this.epochs) as ListKind[])) {
+      this.epochs[k]++;
+      delete this.inflight[k];
+    }
     if (!kind || kind === 'tools') {
       this.tools = undefined;
       this.generation.retire();
@@ -104,12 +113,11 @@ export class Catalog {
   async getTools(): Promise<Map<string, ToolEntry>> {
     this.expire('tools');
     if (this.tools) return this.tools;
-    const fetched = await this.fetch('tools');
-    const items = (await this.review?.('tools', fetched)) ?? fetched;
+    const { items, current } = await this.fresh('tools');
     const m = new Map<string, ToolEntry>();
     const gen = this.generation;
     for (const t of items as ToolDef[]) if (t && typeof t.name === 'string') m.set(t.name, toolEntry(t, gen));
-    this.tools = m;
+    if (current()) this.tools = m;
     return m;
   }
 
@@ -117,16 +125,37 @@ export class Catalog {
     this.expire(kind);
     const cached = this.lists[kind];
     if (cached) return cached;
-    const fetched = await this.fetch(kind);
-    const items = [...((await this.review?.(kind, fetched)) ?? fetched)];
-    this.lists[kind] = items;
-    return items;
+    const { items, current } = await this.fresh(kind);
+    const list = [...items];
+    if (current()) this.lists[kind] = list;
+    return list;
+  }
+
+  /**
+   * The list as the server has it now, reviewed. One that changed while it was fetched or
+   * reviewed is fetched again (a few times at most; the last answer is returned uncached).
+   */
+  private async fresh(kind: ListKind): Promise<{ items: readonly Record<string, unknown>[]; current: () => boolean }> {
+    for (let attempt = 1; ; attempt++) {
+      const epoch = this.epochs[kind];
+      const fetched = await this.fetch(kind);
+      const items = (await this.review?.(kind, fetched)) ?? fetched;
+      const current = () => this.epochs[kind] === epoch;
+      if (current() || attempt >= 3) return { items, current };
+    }
   }
 
   private fetch(kind: ListKind): Promise<Record<string, unknown>[]> {
+    // A server between starts has no capabilities to read: that is not an empty list, and is
+    // never cached as one (a list_changed can arrive before its initialize finished).
+    if (this.upstream.state !== 'ready' || !this.upstream.init) {
+      return Promise.reject(new GatewayError('UPSTREAM_UNAVAILABLE', `Server '${this.upstream.name}' is unavailable`, { detail: `${this.upstream.name} is ${this.upstream.state}` }));
+    }
     if (!this.supports(kind)) return Promise.resolve([]);
     // Concurrent callers share one fetch.
-    const p = (this.inflight[kind] ??= this.fetchPages(kind).finally(() => delete this.inflight[kind]));
+    const p = (this.inflight[kind] ??= this.fetchPages(kind).finally(() => {
+      if (this.inflight[kind] === p) delete this.inflight[kind];
+    }));
     return p as Promise<Record<string, unknown>[]>;
   }
 

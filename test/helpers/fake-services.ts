@@ -136,6 +136,7 @@ export function fakeUpstream(answer: (method: string, params: Params | undefined
   let nextId = 1;
   const up = {
     name: 'files',
+    state: 'ready',
     modern: false,
     init: { protocolVersion: '2025-11-25', capabilities: { tools: {}, prompts: {}, resources: {} }, serverInfo: { name: 'fake', version: '1' } },
     calls,

@@ -24,6 +24,14 @@ async function readyServers(gw: Gateway): Promise<Runtime[]> {
   return settled.flatMap((r) => (r.status === 'fulfilled' && r.value.init ? [r.value] : []));
 }
 
+/** A server that went down after `readyServers` saw it up is left out of the list the same way. */
+function unlessDown<T>(empty: T): (err: unknown) => T {
+  return (err) => {
+    if (err instanceof GatewayError && err.code === 'UPSTREAM_UNAVAILABLE') return empty;
+    throw err;
+  };
+}
+
 function mergedCapabilities(gw: Gateway, servers: Runtime[]): Record<string, unknown> {
   if (gw.servers.size === 1 && servers.length === 1) return { ...servers[0].init.capabilities };
   const caps: Record<string, unknown> = {};
@@ -96,7 +104,7 @@ export function buildLocalHandlers(gw: Gateway): Map<string, LocalHandler> {
   h.set('tools/list', async (ctx) => {
     const tools: Record<string, unknown>[] = [];
     for (const rt of await readyServers(gw)) {
-      for (const [name, entry] of await rt.catalog.getTools()) {
+      for (const [name, entry] of await rt.catalog.getTools().catch(unlessDown(new Map()))) {
         if (!gw.decide('tool', rt.server.name, name, ctx.session.principal).allowed) continue;
         tools.push({ ...entry.def, name: gw.namespacer.exposeName(rt.server.name, name) });
       }
@@ -108,7 +116,7 @@ export function buildLocalHandlers(gw: Gateway): Map<string, LocalHandler> {
   const list = (kind: 'prompts' | 'resources' | 'resourceTemplates', field: 'name' | 'uri' | 'uriTemplate') => async (ctx: CallContext) => {
     const out: Record<string, unknown>[] = [];
     for (const rt of await readyServers(gw)) {
-      for (const item of await rt.catalog.getList(kind)) {
+      for (const item of await rt.catalog.getList(kind).catch(unlessDown([]))) {
         const key = String(item[field]);
         const isName = field === 'name';
         if (!gw.decide(isName ? 'prompt' : 'resource', rt.server.name, key, ctx.session.principal).allowed) continue;

@@ -15,7 +15,8 @@ recall at 0.5% benign flagged); the model's logit is
 calibrated on validation (Platt: the model's own probability, reported), and ONE score comes
 from a logistic regression on validation over the model's logit and the injection rules'
 strongest severity (one-hot). Thresholds per action (flag, quarantine, block) are read off the
-validation benign scores, overall and per inspection site (result, argument, sampling). The test
+validation benign scores, overall and per inspection site (result, argument, sampling; a site in
+DETECT_SITE_FLOOR, default argument and sampling, never below the result site's). The test
 split is not read here at all.
 
 Writes the weights as little-endian float32 (2^dimBits of them) and a JSON file with the bias,
@@ -119,14 +120,27 @@ site = np.array([SITE[k] for k in kind[va]])
 site_thresholds = {}
 # Per-site shares, e.g. DETECT_SITE_FP=result:0.006:0.004,argument:0.008:0.006 (flag:quarantine); other sites take FLAG_FP/QUAR_FP.
 SITE_FP = {p.split(':')[0]: (float(p.split(':')[1]), float(p.split(':')[2])) for p in os.environ.get('DETECT_SITE_FP', '').split(',') if p}
+# Floor (DETECT_SITE_FLOOR, a comma list of sites; default argument,sampling): a floored site's
+# thresholds never go below the result site's, nor below those of the whole validation benign pool
+# at the floored site's own shares. Its own quantile may RAISE the bar for its text, never lower
+# it: a 0.8% quantile of a site's ~1,000 validation benign rests on a handful of texts, and in the
+# second later round the argument thresholds came out below the global ones (flag 0.287 against
+# 0.313) and flagged more test arguments than the shipped model. No site is judged more leniently
+# than tool results, whose thresholds rest on the largest pool.
+FLOOR = [s for s in os.environ.get('DETECT_SITE_FLOOR', 'argument,sampling').split(',') if s]
+assert 'result' not in FLOOR, 'the result site is the floor'
 for st in ['result', 'argument', 'sampling']:
     sel = site == st
     c, l = combined[sel], y[va][sel]
     ffp, qfp = SITE_FP.get(st, (FLAG_FP, QUAR_FP))
     t = {'flag': float(at_fp(c, l, ffp)), 'quarantine': float(at_fp(c, l, qfp)), 'block': float(max(0.98, at_fp(c, l, 0.0)))}
+    own = dict(t)
+    if st in FLOOR:
+        pool = {'flag': at_fp(combined, y[va], ffp), 'quarantine': at_fp(combined, y[va], qfp), 'block': 0.0}
+        for a in t: t[a] = float(max(t[a], pool[a], site_thresholds['result'][a]))
     t['quarantine'] = max(t['quarantine'], t['flag'])
     site_thresholds[st] = t
-    print(f'site {st}: benign {int((l == 0).sum())} attacks {int(l.sum())} thresholds {t}')
+    print(f'site {st}: benign {int((l == 0).sum())} attacks {int(l.sum())} thresholds {t}' + (f' (own quantiles {own}, floored)' if st in FLOOR else ''))
 for k in ['description', 'result', 'argument', 'sampling']:
     sel = (kind[va] == k)
     for name, t in [('global', thresholds), ('site', site_thresholds[SITE[k]])]:
@@ -158,6 +172,7 @@ meta = {
             'train windows': {'attacks': count(lambda it: it['split'] == 'train' and it['label'] == 1), 'benign': count(lambda it: it['split'] == 'train' and it['label'] == 0)},
             'validation items': {'attacks': int(y[va].sum()), 'benign': int((y[va] == 0).sum())},
         },
+        'thresholdShares': {'flag': FLAG_FP, 'quarantine': QUAR_FP, 'sites': {k: list(v) for k, v in SITE_FP.items()}, 'flooredSites': FLOOR},
         'featuresSha256': hashlib.sha256(raw.tobytes()).hexdigest(),
         'benignSha256': hashlib.sha256(open(os.path.join(CACHE, 'benign.jsonl'), 'rb').read()).hexdigest(),
     },

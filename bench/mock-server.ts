@@ -1,6 +1,6 @@
 /**
  * The minimal MCP server every configuration fronts: `initialize`, `ping`, `tools/list` with
- * `blob {size}` (a text result of `size` bytes) and `sleep {ms}`, and `tools/call` of both.
+ * `blob {size, seq?}` (a text result of `size` bytes; with `seq`, a different text per call) and `sleep {ms}`, and `tools/call` of both.
  *
  *   node bench/mock-server.ts --stdio          newline-delimited JSON-RPC on stdin/stdout
  *   node bench/mock-server.ts --http [PORT]    Streamable HTTP on 127.0.0.1, JSON answers
@@ -16,8 +16,8 @@ const TOOLS = {
   tools: [
     {
       name: 'blob',
-      description: 'Returns a text result of `size` bytes.',
-      inputSchema: { type: 'object', properties: { size: { type: 'number' } }, required: ['size'] },
+      description: 'Returns a text result of `size` bytes (with `seq`, the text starts with it).',
+      inputSchema: { type: 'object', properties: { size: { type: 'number' }, seq: { type: 'number' } }, required: ['size'] },
     },
     {
       name: 'sleep',
@@ -28,6 +28,12 @@ const TOOLS = {
 };
 const MAX_SIZE = 4 * 1024 * 1024;
 const results = new Map<number, string>();
+
+/** The text of `size` bytes for call `seq`: its number, then padding, so that no two calls answer alike. */
+function seqResult(size: number, seq: number): string {
+  const head = `${seq} `;
+  return JSON.stringify({ content: [{ type: 'text', text: (head + 'x'.repeat(Math.max(0, size - head.length))).slice(0, size) }] });
+}
 
 function blobResult(size: number): string {
   let r = results.get(size);
@@ -67,7 +73,7 @@ function handle(msg: Msg, reply: (s: string) => void): void {
       if (msg.params?.name === 'blob') {
         const size = Number(args.size);
         if (!Number.isInteger(size) || size < 0 || size > MAX_SIZE) return reply(fail(msg.id, -32602, 'bad size'));
-        reply(answer(msg.id, blobResult(size)));
+        reply(answer(msg.id, typeof args.seq === 'number' ? seqResult(size, args.seq) : blobResult(size)));
         return;
       }
       if (msg.params?.name === 'sleep') {

@@ -1,11 +1,13 @@
 /**
- * `node bench/stdio-ab.ts [--base <bin>] [--sizes 1,256] [--calls N] [--blocks N] [--seconds S] [--cpu-prof DIR]`:
+ * `node bench/stdio-ab.ts [--base <bin>] [--sizes 1,256] [--calls N] [--blocks N] [--seconds S] [--vary] [--cpu-prof DIR]`:
  * the stdio rows of `npm run bench` for `portcullis wrap` alone, so a change to the stdio path can
  * be judged in minutes: B0 (the mock alone), G (this tree, full policy) and, with `--base`, G from
  * another build (its bin/portcullis.cjs) — all in one stdio-driver run, interleaved in blocks
  * (latency) and rotated rounds (throughput, CPU per request), so machine load hits each alike.
  * Prints added p50 over B0, the issue-20 ratio against a 0.46 ms server, and CPU ms per request.
  * `--cpu-prof DIR` runs this tree's G under `node --cpu-prof` (profiles land in DIR on exit).
+ * `--vary`: every call's result text is its own (the mock puts the call's number in front), so
+ * nothing in a gateway can answer a call from what an earlier one read.
  * Writes nothing to bench/results.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -26,6 +28,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '1.5' },
     rounds: { type: 'string', default: '2' },
     'cpu-prof': { type: 'string' },
+    vary: { type: 'boolean', default: false },
     profile: { type: 'string', default: 'full' },
   },
 });
@@ -53,10 +56,11 @@ const r = await stdioRun(
     sizes,
     latency: { calls, warmup: 300, blocks: Number(values.blocks) },
     throughput: { durationMs: seconds * 1000, window: 64, warmupMs: 300, rounds },
+    vary: values.vary,
   },
   600_000,
 );
-console.log(`load average (1 min) ${load0.toFixed(2)} at start, ${loadavg()[0].toFixed(2)} at end; profile ${profile}`);
+console.log(`load average (1 min) ${load0.toFixed(2)} at start, ${loadavg()[0].toFixed(2)} at end; profile ${profile}${values.vary ? '; a different result text per call' : ''}`);
 console.log('target  size     p50 ms   p99 ms   added p50 ms   ÷0.46 ms server   CPU ms/call (sequential)   req/s    CPU ms/req (64 in flight)');
 for (const size of sizes) {
   const b0 = (r.B0[size] as StdioSizeResult).latency!.p50;

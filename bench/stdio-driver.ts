@@ -26,6 +26,8 @@ export interface StdioJob {
   sizes: number[];
   latency?: { calls: number; warmup: number; blocks: number };
   throughput?: { durationMs: number; window: number; warmupMs: number; rounds: number };
+  /** Every blob call asks for a text of its own (`seq`): nothing can be answered from a cache. */
+  vary?: boolean;
   /** Head-of-line on the first target only. */
   hol?: { longMs: number; baselineMs: number; size: number };
 }
@@ -93,7 +95,7 @@ class Conn {
   }
 
   blob(size: number): Promise<Buffer> {
-    return this.call('tools/call', { name: 'blob', arguments: { size } });
+    return this.call('tools/call', { name: 'blob', arguments: vary ? { size, seq: this.nextId } : { size } });
   }
 
   async open(): Promise<void> {
@@ -136,6 +138,7 @@ class Conn {
 }
 
 let conns: Conn[] = [];
+let vary = false;
 function fail(err: Error): never {
   process.stderr.write(`stdio-driver: ${err.stack ?? err.message}\n`);
   for (const c of conns) {
@@ -146,6 +149,7 @@ function fail(err: Error): never {
 }
 
 async function main(job: StdioJob): Promise<Record<string, unknown>> {
+  vary = job.vary === true;
   conns = job.targets.map((t) => new Conn(t));
   for (const c of conns) await c.open();
   const out: Record<string, Record<string, unknown>> = {};

@@ -25,6 +25,7 @@ import { findPemKeys, PEM_MARKER_SOURCE } from './pem.ts';
 import { isJwt, JWT_SOURCE, lintStrings, SECRET_ANCHORS } from './secret-rules.ts';
 import { REVERSED_ANCHOR, reversedViews, RUN_SOURCE, secretViews, SURFACE_SOURCE, type SecretView } from './secret-views.ts';
 import { TOKEN_RULES } from './token-rules.ts';
+import { re2SetInput } from './re2-input.ts';
 
 const JWT_INDEX = PII_RULES.length;
 const TOKEN_FROM = JWT_INDEX + 1;
@@ -148,7 +149,7 @@ class Scan {
   /** One RE2 set pass over a target; what it finds is recorded, what needs more is queued. */
   target(t: Target, queue: Target[]): void {
     const re2 = compile();
-    const hits = re2.set.match(t.text);
+    const hits = re2.set.match(re2SetInput(t.text));
     if (!hits.length) return;
     const secrets = this.opts.secrets !== false;
     const text = t.text;

@@ -35,16 +35,23 @@ export const MAX_DECODED_CHARS = 64 * 1024;
 const MAX_DEPTH = 2;
 const LAYER_SEPARATOR = '\n';
 
-/** Plain printable ASCII (plus tab/newline/CR) with nothing to decode. */
-function isPlain(s: string): boolean {
+/** What a string is, for the paths below: anything else, printable ASCII with nothing to decode, or printable ASCII to decode. */
+const OTHER = 0;
+const PLAIN = 1;
+const ASCII_TO_DECODE = 2;
+
+/** Printable ASCII (plus tab/newline/CR), and whether it holds %, & or a base64-alphabet run to decode. */
+function kindOf(s: string): number {
   let run = 0; // current run of base64-alphabet characters
+  let decode = false;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c > 0x7e || c === 0x25 || c === 0x26 || (c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d)) return false;
+    if (c > 0x7e || (c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d)) return OTHER;
+    if (decode) continue;
     run = isBase64Char(c) ? run + 1 : 0;
-    if (run >= BASE64_MIN) return false;
+    decode = c === 0x25 || c === 0x26 || run >= BASE64_MIN;
   }
-  return true;
+  return decode ? ASCII_TO_DECODE : PLAIN;
 }
 
 /**
@@ -185,11 +192,28 @@ function foldConfusables(s: string, hidden: Finding[]): string {
   return parts.join('');
 }
 
+/** The decoded texts of `text`, each normalized in turn (one layer deeper), in order. */
+function decodedLayers(text: string, depth: number, budget: DecodeBudget, hidden: Finding[]): string[] {
+  const layers: string[] = [];
+  if (depth < MAX_DEPTH) {
+    for (const raw of decodeLayer(text, budget, hidden)) {
+      const inner = normalizeLayer(raw, depth + 1, budget, hidden);
+      if (inner.text) layers.push(inner.text);
+    }
+  }
+  return layers;
+}
+
 function normalizeLayer(input: string, depth: number, budget: DecodeBudget, hidden: Finding[]): { text: string; changed: boolean } {
-  if (isPlain(input)) {
+  const kind = kindOf(input);
+  if (kind !== OTHER) {
+    // Printable ASCII: no invisible character to strip, and NFKC and the confusable fold leave
+    // every character as it is (so nothing but decoded layers and re-spellings can change it);
+    // only the decoding is left to do, when there is something to decode.
+    const layers = kind === ASCII_TO_DECODE ? decodedLayers(input, depth, budget, hidden) : [];
     const lower = input.toLowerCase();
     const text = surface(lower);
-    const layers = respellings(lower, text);
+    layers.push(...respellings(lower, text));
     return layers.length ? { text: [text, ...layers].join(LAYER_SEPARATOR), changed: true } : { text, changed: false };
   }
   const stripped = stripInvisible(input);
@@ -197,13 +221,7 @@ function normalizeLayer(input: string, depth: number, budget: DecodeBudget, hidd
   else for (const f of stripped.hidden) hidden.push({ ...f, start: undefined, end: undefined });
   let changed = stripped.text !== input;
 
-  const layers: string[] = [];
-  if (depth < MAX_DEPTH) {
-    for (const raw of decodeLayer(stripped.text, budget, hidden)) {
-      const inner = normalizeLayer(raw, depth + 1, budget, hidden);
-      if (inner.text) layers.push(inner.text);
-    }
-  }
+  const layers = decodedLayers(stripped.text, depth, budget, hidden);
 
   let text = stripped.text.normalize('NFKC');
   changed ||= text !== stripped.text;

@@ -11,6 +11,7 @@
 import RE2 from 're2';
 import type { CustomRule } from '../config/custom-rule-schema.ts';
 import type { Finding } from '../detect/finding.ts';
+import { re2SetInput } from '../detect/re2-input.ts';
 import type { CallContext } from '../pipeline/types.ts';
 import { compileNamePattern, nameSubject, type NameRef, type NameSubject } from '../policy/name-match.ts';
 
@@ -51,7 +52,7 @@ export function scanCustom(rules: readonly CustomRule[], text: string, path: str
   const c = compiledFor(rules, dir, tool);
   if (!c) return [];
   const out: Finding[] = [];
-  for (const i of c.set.match(text)) {
+  for (const i of c.set.match(re2SetInput(text))) {
     const rule = c.rules[i]!;
     const re = c.each[i]!;
     re.lastIndex = 0;

@@ -4,6 +4,8 @@
  * gateways starting at once migrate exactly once. A version is never edited once released:
  * a change is a new entry.
  */
+import type { StoredAlert, StoredEvent } from './event-store.ts';
+
 export interface Migration {
   version: number;
   description: string;
@@ -117,3 +119,7 @@ export const EVENT_COLUMNS = [
 ] as const;
 
 export const ALERT_COLUMNS = ['alert_type', 'severity', 'message', 'data', 'created_at', 'dedup_key', 'suppressed', 'record_hash'] as const;
+
+/** A row's values in column order, as an INSERT of EVENT_COLUMNS / ALERT_COLUMNS binds them. */
+export const eventValues = (e: StoredEvent): Array<string | number | null> => EVENT_COLUMNS.map((c) => e[c]);
+export const alertValues = (a: StoredAlert): Array<string | number | null> => ALERT_COLUMNS.map((c) => a[c]);

@@ -9,9 +9,9 @@
  */
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { GROUPABLE, type AlertRow, type EventRow, type EventStore, type Groupable, type StoredAlert, type StoredEvent, type TimeRange } from './event-store.ts';
-import { ALERT_COLUMNS, EVENT_COLUMNS, SQLITE_MIGRATIONS } from './migrations.ts';
+import { ALERT_COLUMNS, alertValues, EVENT_COLUMNS, eventValues, SQLITE_MIGRATIONS } from './migrations.ts';
 
 const iso = (d: Date): string => d.toISOString();
 
@@ -57,13 +57,22 @@ export class SqliteEventStore implements EventStore {
   }
 
   async insert(events: StoredEvent[], alerts: StoredAlert[]): Promise<void> {
+    return this.insertValues(events.map(eventValues), alerts.map(alertValues));
+  }
+
+  /**
+   * The same rows as `insert`, each as its values in EVENT_COLUMNS / ALERT_COLUMNS order: what the
+   * worker thread is sent (an array of values is cloned across threads in less than half the time
+   * of an object with its 21 keys).
+   */
+  async insertValues(events: readonly SQLInputValue[][], alerts: readonly SQLInputValue[][]): Promise<void> {
     if (!events.length && !alerts.length) return;
     this.insertEvent ??= this.db.prepare(`INSERT INTO mcp_security_events (${EVENT_COLUMNS.join(', ')}) VALUES (${EVENT_COLUMNS.map(() => '?').join(', ')})`);
     this.insertAlert ??= this.db.prepare(`INSERT INTO security_alerts (${ALERT_COLUMNS.join(', ')}) VALUES (${ALERT_COLUMNS.map(() => '?').join(', ')})`);
     this.db.exec('BEGIN IMMEDIATE');
     try {
-      for (const e of events) this.insertEvent.run(...EVENT_COLUMNS.map((c) => e[c]));
-      for (const a of alerts) this.insertAlert.run(...ALERT_COLUMNS.map((c) => a[c]));
+      for (const e of events) this.insertEvent.run(...e);
+      for (const a of alerts) this.insertAlert.run(...a);
       this.db.exec('COMMIT');
     } catch (err) {
       this.db.exec('ROLLBACK');

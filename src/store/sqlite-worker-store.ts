@@ -6,6 +6,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { AlertRow, EventRow, EventStore, Groupable, StoredAlert, StoredEvent, TimeRange } from './event-store.ts';
+import { alertValues, eventValues } from './migrations.ts';
 
 /** `.ts` from the sources, `.js` from the built package (dist/): the worker is this module's sibling. */
 const OWN_EXT = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
@@ -67,7 +68,7 @@ export class SqliteWorkerStore implements EventStore {
     return this.call('migrate');
   }
   insert(events: StoredEvent[], alerts: StoredAlert[]): Promise<void> {
-    return this.call('insert', events, alerts);
+    return this.call('insertValues', events.map(eventValues), alerts.map(alertValues));
   }
   countBy(column: Groupable, range: TimeRange, limit: number): Promise<{ key: string | null; count: number }[]> {
     return this.call('countBy', column, range, limit);

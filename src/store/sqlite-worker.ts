@@ -7,7 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { SqliteEventStore } from './sqlite-event-store.ts';
 
 const store = new SqliteEventStore((workerData as { path: string }).path);
-const OPS = new Set(['migrate', 'insert', 'countBy', 'hourly', 'total', 'recentEvents', 'alerts', 'acknowledgeAlert', 'readChain', 'close']);
+const OPS = new Set(['migrate', 'insert', 'insertValues', 'countBy', 'hourly', 'total', 'recentEvents', 'alerts', 'acknowledgeAlert', 'readChain', 'close']);
 
 parentPort!.on('message', async (m: { id: number; op: string; args: unknown[] }) => {
   try {

@@ -243,8 +243,7 @@ export class Upstream {
     const id = this.nextId++;
     onId?.(id);
     return new Promise<UpstreamResponse>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.drop(id);
+      const onTimeout = () => {
         t.abandon?.(id);
         reject(new GatewayError('REQUEST_TIMEOUT', `Request timed out after ${Math.round(timeoutMs / 1000)}s`, { detail: `${this.name} ${method}` }));
         // A probe a 2025 server left unanswered is not a stuck server: it is initialized next.
@@ -252,8 +251,8 @@ export class Upstream {
         // Tell the server to stop working on it (spec: cancellation).
         void this.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: 'timeout' } }).catch(() => {});
         if (method !== 'ping' && method !== 'server/discover') this.killIfUnresponsive(t);
-      }, timeoutMs);
-      this.pending.add(id, { resolve, reject, timer, method });
+      };
+      this.pending.add(id, { resolve, reject, deadline: performance.now() + timeoutMs, onTimeout, method });
       const body = params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params };
       t.send(JSON.stringify(body), id, routeOf(method, params)).catch((err: Error) => {
         if (!this.pending.drop(id)) return;

@@ -20,9 +20,9 @@
  */
 import { rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { parseArgs } from 'node:util';
 import { installCleanup, stopAll, unexpectedExits } from './procs.ts';
 import { runAb } from './ab.ts';
+import { benchArgs } from './cli-args.ts';
 import { runProfile } from './profile.ts';
 import { runReplicas } from './replicas.ts';
 import { runWorkers, workersArg } from './workers.ts';
@@ -45,35 +45,16 @@ const USAGE = `usage: npm run bench [-- <option>]
 Results go to bench/results/.`;
 
 // Strict: an unknown option is an error that names it, not a silent full run of several minutes.
-let parsed: ReturnType<typeof parseBenchArgs>;
-function parseBenchArgs() {
-  return parseArgs({
-    args: process.argv.slice(2),
-    strict: true,
-    allowPositionals: false,
-    options: {
-      quick: { type: 'boolean' },
-      profile: { type: 'boolean' },
-      size: { type: 'string' },
-      config: { type: 'string' },
-      ab: { type: 'string' },
-      replicas: { type: 'boolean' },
-      memory: { type: 'boolean' },
-      workers: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  }).values;
-}
-try {
-  parsed = parseBenchArgs();
-} catch (err) {
-  process.stderr.write(`bench: ${(err as Error).message}\n${USAGE}\n`);
-  process.exit(2);
-}
-if (parsed.help) {
-  process.stdout.write(`${USAGE}\n`);
-  process.exit(0);
-}
+const parsed = benchArgs(USAGE, {
+  quick: { type: 'boolean' },
+  profile: { type: 'boolean' },
+  size: { type: 'string' },
+  config: { type: 'string' },
+  ab: { type: 'string' },
+  replicas: { type: 'boolean' },
+  memory: { type: 'boolean' },
+  workers: { type: 'string' },
+});
 const argv = process.argv.slice(2);
 const quick = parsed.quick === true;
 const KB = 1024;

@@ -13,24 +13,23 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { benchArgs } from './cli-args.ts';
 import { gatewayYaml } from './configs.ts';
 import { stdioRun, type StdioSizeResult } from './load.ts';
 import type { StdioTarget } from './stdio-driver.ts';
 import { MOCK, MOCK_STDIO, NODE, portcullis, scratchDir } from './targets.ts';
 
-const { values } = parseArgs({
-  options: {
-    base: { type: 'string' },
-    sizes: { type: 'string', default: '1,256' },
-    calls: { type: 'string', default: '3000' },
-    blocks: { type: 'string', default: '10' },
-    seconds: { type: 'string', default: '1.5' },
-    rounds: { type: 'string', default: '2' },
-    'cpu-prof': { type: 'string' },
-    vary: { type: 'boolean', default: false },
-    profile: { type: 'string', default: 'full' },
-  },
+const USAGE = 'usage: node bench/stdio-ab.ts [--base <tree>/bin/portcullis.cjs] [--sizes 1,256] [--calls N] [--blocks N] [--seconds S] [--rounds N] [--vary] [--profile full|min] [--cpu-prof DIR]';
+const values = benchArgs(USAGE, {
+  base: { type: 'string' },
+  sizes: { type: 'string', default: '1,256' },
+  calls: { type: 'string', default: '3000' },
+  blocks: { type: 'string', default: '10' },
+  seconds: { type: 'string', default: '1.5' },
+  rounds: { type: 'string', default: '2' },
+  'cpu-prof': { type: 'string' },
+  vary: { type: 'boolean', default: false },
+  profile: { type: 'string', default: 'full' },
 });
 
 const profile = values.profile as 'full' | 'min';

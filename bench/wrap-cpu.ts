@@ -16,17 +16,16 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { parseArgs } from 'node:util';
+import { benchArgs } from './cli-args.ts';
 import { MOCK, NODE, scratchDir } from './targets.ts';
 
-const { values } = parseArgs({
-  options: {
-    base: { type: 'string' },
-    rounds: { type: 'string', default: '3' },
-    calls: { type: 'string', default: '4000' },
-    profile: { type: 'string', default: 'full' },
-    child: { type: 'string' },
-  },
+const USAGE = 'usage: node bench/wrap-cpu.ts [--base <tree>] [--rounds N] [--calls N] [--profile full|min]';
+const values = benchArgs(USAGE, {
+  base: { type: 'string' },
+  rounds: { type: 'string', default: '3' },
+  calls: { type: 'string', default: '4000' },
+  profile: { type: 'string', default: 'full' },
+  child: { type: 'string' },
 });
 
 async function measure(tree: string, calls: number, profile: 'full' | 'min'): Promise<number[]> {

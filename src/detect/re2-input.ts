@@ -12,9 +12,7 @@
  * U+FFFD), and a set pass must read what the positional passes on the same string read.
  */
 
-/** A lone surrogate (`u` mode: a pair is one code point, not Cs). */
-const LONE_SURROGATE = /\p{Cs}/u;
-
 export function re2SetInput(text: string): string | Buffer {
-  return LONE_SURROGATE.test(text) ? text : Buffer.from(text, 'utf8');
+  // isWellFormed: no lone surrogate (the engine's own check, no pattern to run).
+  return text.isWellFormed() ? Buffer.from(text, 'utf8') : text;
 }
